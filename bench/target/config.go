@@ -1,0 +1,220 @@
+package target
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+)
+
+// CSRF repository modes, as Spring Security names its token repositories.
+const (
+	// CSRFSession keeps the token in the HTTP session and expects it, masked,
+	// in the _csrf form field or the X-CSRF-TOKEN header.
+	CSRFSession = "session"
+	// CSRFCookie keeps the token in an XSRF-TOKEN cookie that scripts can read
+	// and expects it echoed in the X-XSRF-TOKEN header (Spring's SPA mode).
+	CSRFCookie = "cookie"
+)
+
+// Config describes one target. The zero value, passed through Defaults, is a
+// Spring Boot application with form login, JSESSIONID and session CSRF.
+type Config struct {
+	// SessionCookie is the session cookie name: JSESSIONID (servlet container)
+	// or SESSION (Spring Session, base64 id, SameSite=Lax).
+	SessionCookie string
+	// CSRF is CSRFSession or CSRFCookie.
+	CSRF string
+	// Basic accepts HTTP Basic credentials on /api/* without creating a session.
+	Basic bool
+	// ServletForm serves servlet FORM authentication under /app/.
+	ServletForm bool
+	// TokenTTL is the lifetime of access tokens from /api/auth/token.
+	TokenTTL time.Duration
+	// RefreshTTL is the lifetime of refresh tokens.
+	RefreshTTL time.Duration
+	// Users maps user names to passwords. Nil means user<N>/pass<N>.
+	Users map[string]string
+	// MaxInactive is the session's max-inactive interval.
+	MaxInactive time.Duration
+	// MaxSessions caps live sessions; beyond it the least recently used one is
+	// evicted. Zero means no cap.
+	MaxSessions int
+	// StoreLatency is added to each session-store read and write, to imitate
+	// a Redis or JDBC round trip.
+	StoreLatency time.Duration
+	// LoginLatency is added to each credential check, to imitate a password
+	// hash (bcrypt) without burning the CPU the load generator needs.
+	LoginLatency time.Duration
+	// Latency and Jitter delay every response by Latency plus a uniform
+	// random share of Jitter.
+	Latency, Jitter time.Duration
+	// StallEvery and StallFor open a stall window of StallFor at the start of
+	// every StallEvery period; a request arriving in it waits until it ends.
+	StallEvery, StallFor time.Duration
+	// ErrorRate is the fraction of requests answered with a 500.
+	ErrorRate float64
+	// ResetRate is the fraction of connections closed without a response.
+	ResetRate float64
+	// TLS serves HTTPS with a self-signed certificate made at start.
+	TLS bool
+	// Instance is sent in the X-Instance response header.
+	Instance string
+
+	// now and sleep are the clock; tests replace them so nothing sleeps.
+	now   func() time.Time
+	sleep func(ctx context.Context, d time.Duration)
+	// random returns a float in [0,1) for the fault rates and jitter.
+	random func() float64
+}
+
+// Defaults returns c with every unset field given its default.
+func (c Config) Defaults() Config {
+	if c.SessionCookie == "" {
+		c.SessionCookie = "JSESSIONID"
+	}
+	if c.CSRF == "" {
+		c.CSRF = CSRFSession
+	}
+	if c.TokenTTL == 0 {
+		c.TokenTTL = 15 * time.Minute
+	}
+	if c.RefreshTTL == 0 {
+		c.RefreshTTL = 24 * time.Hour
+	}
+	if c.MaxInactive == 0 {
+		c.MaxInactive = 30 * time.Minute
+	}
+	if c.Instance == "" {
+		c.Instance = "target-1"
+	}
+	return c
+}
+
+// Validate reports the first field of c that no target can serve.
+func (c Config) Validate() error {
+	durations := []struct {
+		name string
+		d    time.Duration
+	}{
+		{"token-ttl", c.TokenTTL}, {"refresh-ttl", c.RefreshTTL},
+		{"max-inactive", c.MaxInactive}, {"store-latency", c.StoreLatency},
+		{"login-latency", c.LoginLatency}, {"latency", c.Latency},
+		{"jitter", c.Jitter}, {"stall-every", c.StallEvery}, {"stall-for", c.StallFor},
+	}
+	for _, f := range durations {
+		if f.d < 0 {
+			return fmt.Errorf("--%s: must not be negative, got %v", f.name, f.d)
+		}
+	}
+	if (c.StallEvery == 0) != (c.StallFor == 0) {
+		return errors.New("--stall-every and --stall-for: give both or neither")
+	}
+	if c.StallEvery > 0 && c.StallFor >= c.StallEvery {
+		return fmt.Errorf("--stall-for: %v must be shorter than --stall-every %v", c.StallFor, c.StallEvery)
+	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"error-rate", c.ErrorRate}, {"reset-rate", c.ResetRate}} {
+		if !(f.v >= 0 && f.v <= 1) {
+			return fmt.Errorf("--%s: must be between 0 and 1, got %v", f.name, f.v)
+		}
+	}
+	if c.MaxSessions < 0 {
+		return fmt.Errorf("--max-sessions: must not be negative, got %d", c.MaxSessions)
+	}
+	if c.CSRF != CSRFSession && c.CSRF != CSRFCookie {
+		return fmt.Errorf("--csrf: want %q or %q, got %q", CSRFSession, CSRFCookie, c.CSRF)
+	}
+	if !validCookieName(c.SessionCookie) {
+		return fmt.Errorf("--session-cookie: %q is not a cookie name", c.SessionCookie)
+	}
+	if strings.ContainsAny(c.Instance, "\r\n") {
+		return errors.New("--instance: must be one line")
+	}
+	return nil
+}
+
+func validCookieName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if b <= ' ' || b >= 0x7f || strings.IndexByte("()<>@,;:\\\"/[]?={}", b) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// LoadUsers reads a CSV file whose header names a username and a password
+// column (other columns are ignored) and returns user name -> password.
+func LoadUsers(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	users, err := ReadUsers(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return users, nil
+}
+
+// ReadUsers is LoadUsers over a reader; errors name the line.
+func ReadUsers(r io.Reader) (map[string]string, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, errors.New("line 1: empty file, want a header username,password")
+	}
+	if err != nil {
+		return nil, err
+	}
+	ucol, pcol := -1, -1
+	for i, h := range header {
+		switch strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")) {
+		case "username":
+			ucol = i
+		case "password":
+			pcol = i
+		}
+	}
+	if ucol < 0 || pcol < 0 {
+		return nil, fmt.Errorf("line 1: header %q lacks a username and a password column", strings.Join(header, ","))
+	}
+	users := make(map[string]string)
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rec) <= ucol || len(rec) <= pcol {
+			return nil, fmt.Errorf("line %d: want at least %d fields, got %d", line, max(ucol, pcol)+1, len(rec))
+		}
+		name := rec[ucol]
+		if name == "" {
+			return nil, fmt.Errorf("line %d, field username: empty", line)
+		}
+		if _, dup := users[name]; dup {
+			return nil, fmt.Errorf("line %d, field username: %q appears twice", line, name)
+		}
+		users[name] = rec[pcol]
+	}
+	if len(users) == 0 {
+		return nil, errors.New("no users after the header")
+	}
+	return users, nil
+}

@@ -1,0 +1,269 @@
+package target
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"io"
+	"log"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Target is the demo application: an http.Handler that behaves on the wire
+// like a Spring Boot 3 / Spring Security 6 application, plus the listener
+// that serves it.
+type Target struct {
+	cfg     Config
+	store   *store
+	tokens  *tokens
+	orders  *orderBook
+	started time.Time
+
+	// Prebuilt header values, so the hot path assigns instead of formatting.
+	instanceHdr []string
+	cookieAttrs string // "; Path=/; HttpOnly..." after the session id
+
+	requests, loginsOK, loginsFailed atomic.Int64
+
+	srv         *http.Server
+	ln          net.Listener
+	serveErr    chan error
+	stopSweeper chan struct{}
+	sweeperDone sync.WaitGroup
+	cert        *selfSigned
+}
+
+// New returns a target for c, after Defaults and Validate.
+func New(c Config) (*Target, error) {
+	c = c.Defaults()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.sleep == nil {
+		c.sleep = sleepCtx
+	}
+	if c.random == nil {
+		c.random = rand.Float64
+	}
+	newID := newServletID
+	attrs := "; Path=/; HttpOnly"
+	if c.SessionCookie == "SESSION" {
+		newID = newSpringSessionID
+		attrs += "; SameSite=Lax"
+	}
+	if c.TLS {
+		attrs += "; Secure"
+	}
+	t := &Target{
+		cfg:         c,
+		store:       newStore(c, newID),
+		tokens:      newTokens(c.TokenTTL, c.RefreshTTL),
+		orders:      newOrderBook(),
+		started:     c.now(),
+		instanceHdr: []string{c.Instance},
+		cookieAttrs: attrs,
+	}
+	return t, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+	case <-ctx.Done():
+	}
+}
+
+// Config returns the configuration in force, defaults applied.
+func (t *Target) Config() Config { return t.cfg }
+
+// Stats is the body of GET /-/stats.
+type Stats struct {
+	LiveSessions  int64 `json:"live_sessions"`
+	Created       int64 `json:"created"`
+	Evicted       int64 `json:"evicted"`
+	Expired       int64 `json:"expired"`
+	Invalidated   int64 `json:"invalidated"`
+	Rotated       int64 `json:"rotated"`
+	LoginsOK      int64 `json:"logins_ok"`
+	LoginsFailed  int64 `json:"logins_failed"`
+	TokensIssued  int64 `json:"tokens_issued"`
+	TokensRefresh int64 `json:"tokens_refreshed"`
+	Requests      int64 `json:"requests"`
+}
+
+// Stats returns the target's counters now.
+func (t *Target) Stats() Stats {
+	st := t.store
+	return Stats{
+		LiveSessions: st.live.Load(), Created: st.created.Load(),
+		Evicted: st.evicted.Load(), Expired: st.expired.Load(),
+		Invalidated: st.invalidated.Load(), Rotated: st.rotated.Load(),
+		LoginsOK: t.loginsOK.Load(), LoginsFailed: t.loginsFailed.Load(),
+		TokensIssued: t.tokens.issued.Load(), TokensRefresh: t.tokens.refreshed.Load(),
+		Requests: t.requests.Load(),
+	}
+}
+
+// Sweep expires idle sessions and refresh tokens as of now; the listener
+// runs it periodically.
+func (t *Target) Sweep(now time.Time) int {
+	t.tokens.sweep(now)
+	return t.store.sweep(now)
+}
+
+// Start listens on addr (host:port; port 0 picks a free one), serves in the
+// background and returns the base URL, e.g. http://127.0.0.1:41234.
+func (t *Target) Start(addr string) (string, error) {
+	if t.srv != nil {
+		return "", errors.New("target already started")
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", err
+	}
+	scheme := "http"
+	if t.cfg.TLS {
+		cert, err := newSelfSigned(time.Now())
+		if err != nil {
+			ln.Close()
+			return "", err
+		}
+		t.cert = cert
+		// HTTP/1.1 only, as an embedded Tomcat serves unless told otherwise.
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert.cert}, MinVersion: tls.VersionTLS12})
+		scheme = "https"
+	}
+	t.ln = ln
+	t.srv = &http.Server{
+		Handler:           t,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          log.New(io.Discard, "", 0),
+	}
+	t.serveErr = make(chan error, 1)
+	go func() { t.serveErr <- t.srv.Serve(ln) }()
+	t.stopSweeper = make(chan struct{})
+	t.sweeperDone.Add(1)
+	go t.sweepEvery(sweepInterval(t.cfg.MaxInactive))
+	return scheme + "://" + ln.Addr().String(), nil
+}
+
+// sweepInterval follows the max-inactive interval closely enough that an
+// expired session is counted soon after it expires, without busy sweeping.
+func sweepInterval(maxInactive time.Duration) time.Duration {
+	return min(max(maxInactive/4, 100*time.Millisecond), 30*time.Second)
+}
+
+func (t *Target) sweepEvery(d time.Duration) {
+	defer t.sweeperDone.Done()
+	tk := time.NewTicker(d)
+	defer tk.Stop()
+	for {
+		select {
+		case <-tk.C:
+			t.Sweep(t.cfg.now())
+		case <-t.stopSweeper:
+			return
+		}
+	}
+}
+
+// CertificatePEM returns the self-signed certificate of a TLS target, for
+// clients to trust, or nil.
+func (t *Target) CertificatePEM() []byte {
+	if t.cert == nil {
+		return nil
+	}
+	return t.cert.pem
+}
+
+// Fingerprint returns the SHA-256 fingerprint of a TLS target's certificate.
+func (t *Target) Fingerprint() string {
+	if t.cert == nil {
+		return ""
+	}
+	return t.cert.fingerprint
+}
+
+// Close stops the listener, waits for in-flight requests until ctx ends,
+// then closes what remains.
+func (t *Target) Close(ctx context.Context) error {
+	if t.srv == nil {
+		return nil
+	}
+	err := t.srv.Shutdown(ctx)
+	if err != nil {
+		t.srv.Close()
+	}
+	close(t.stopSweeper)
+	t.sweeperDone.Wait()
+	if serr := <-t.serveErr; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		return serr
+	}
+	return err
+}
+
+// ServeHTTP serves one request.
+func (t *Target) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header()["X-Instance"] = t.instanceHdr
+	if r.URL.Path == "/-/stats" {
+		t.serveStats(w)
+		return
+	}
+	t.requests.Add(1)
+	if t.injectFault(w, r) {
+		return
+	}
+	x := exchange{t: t, w: w, r: r, now: t.cfg.now()}
+	x.route()
+}
+
+func (t *Target) serveStats(w http.ResponseWriter) {
+	b, _ := json.Marshal(t.Stats())
+	writeBody(w, http.StatusOK, ctJSON, b)
+}
+
+// Header values shared by every response that uses them.
+var (
+	ctJSON = []string{"application/json"}
+	ctHTML = []string{"text/html;charset=UTF-8"}
+	ctText = []string{"text/plain;charset=UTF-8"}
+)
+
+func writeBody(w http.ResponseWriter, status int, ct []string, body []byte) {
+	w.Header()["Content-Type"] = ct
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// cookieValue finds the first cookie called name in the request without
+// parsing (or allocating) the others.
+func cookieValue(r *http.Request, name string) (string, bool) {
+	for _, line := range r.Header["Cookie"] {
+		for len(line) > 0 {
+			part := line
+			if i := strings.IndexByte(line, ';'); i >= 0 {
+				part, line = line[:i], line[i+1:]
+			} else {
+				line = ""
+			}
+			part = strings.TrimLeft(part, " ")
+			if len(part) > len(name) && part[len(name)] == '=' && part[:len(name)] == name {
+				return strings.Trim(part[len(name)+1:], "\" "), true
+			}
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,93 @@
+// Command cohort is a load tester for authenticated web traffic: many
+// virtual users, each with its own session, logging in and replaying a
+// weighted request mix while HDR histograms measure what sessions and
+// connection reuse cost. Run "cohort help" for the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/pflag"
+)
+
+// Exit codes, fixed by the CLI contract.
+const (
+	exitOK          = 0
+	exitFailed      = 1
+	exitUsage       = 2
+	exitThreshold   = 99
+	exitInterrupted = 130
+)
+
+// command is one subcommand: it returns the process exit code.
+type command struct {
+	name, usage, summary string
+	run                  func(ctx context.Context, env *env, args []string) int
+}
+
+// env is what a command may touch of the process, so tests can run
+// commands in-process with their own streams.
+type env struct {
+	stdout, stderr io.Writer
+}
+
+func commands() []command {
+	return []command{
+		{"target", "cohort target [flags]", "serve the built-in Spring-like demo target", runTarget},
+		{"version", "cohort version", "print the version", runVersion},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := dispatch(ctx, &env{stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+func dispatch(ctx context.Context, e *env, args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(e.stdout)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, e, args[1:])
+		}
+	}
+	fmt.Fprintf(e.stderr, "cohort: unknown command %q (see cohort help)\n", args[0])
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "cohort: a load tester for authenticated web traffic\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-24s %s\n", c.usage, c.summary)
+	}
+}
+
+// parseFlags parses args into fs and reports a usage error as an exit code;
+// -h prints the flags and exits 0.
+func parseFlags(e *env, fs *pflag.FlagSet, args []string) (int, bool) {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, pflag.ErrHelp):
+		fs.SetOutput(e.stdout)
+		fs.PrintDefaults()
+		return exitOK, false
+	case err != nil:
+		fmt.Fprintf(e.stderr, "cohort %s: %v\n", fs.Name(), err)
+		return exitUsage, false
+	}
+	return exitOK, true
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/cohort-dev/cohort/bench/target"
+)
+
+// runTarget serves the built-in target until the context ends (Ctrl-C).
+func runTarget(ctx context.Context, e *env, args []string) int {
+	fs := pflag.NewFlagSet("target", pflag.ContinueOnError)
+	var c target.Config
+	listen := fs.String("listen", "127.0.0.1:8080", "address to serve on (host:port; port 0 picks a free one)")
+	users := fs.String("users", "", "CSV file of users (header username,password); default user<N>/pass<N>")
+	certOut := fs.String("cert-out", "", "with --tls, write the self-signed certificate (PEM) here for clients to trust")
+	fs.StringVar(&c.SessionCookie, "session-cookie", "JSESSIONID", "session cookie name; SESSION imitates Spring Session (base64 id, SameSite=Lax)")
+	fs.StringVar(&c.CSRF, "csrf", target.CSRFSession, "CSRF token repository: session (masked _csrf / X-CSRF-TOKEN) or cookie (XSRF-TOKEN echoed in X-XSRF-TOKEN)")
+	fs.BoolVar(&c.Basic, "basic", false, "accept HTTP Basic on /api/* without creating a session")
+	fs.BoolVar(&c.ServletForm, "servlet-form", false, "serve servlet FORM authentication (j_security_check) under /app/")
+	fs.DurationVar(&c.TokenTTL, "token-ttl", 15*time.Minute, "lifetime of access tokens from /api/auth/token")
+	fs.DurationVar(&c.RefreshTTL, "refresh-ttl", 24*time.Hour, "lifetime of refresh tokens")
+	fs.DurationVar(&c.MaxInactive, "max-inactive", 30*time.Minute, "session max-inactive interval")
+	fs.IntVar(&c.MaxSessions, "max-sessions", 0, "evict the least recently used session beyond this many (0: no cap)")
+	fs.DurationVar(&c.StoreLatency, "store-latency", 0, "added to each session-store read and write (imitates Redis/JDBC)")
+	fs.DurationVar(&c.LoginLatency, "login-latency", 0, "added to each credential check (imitates a password hash)")
+	fs.DurationVar(&c.Latency, "latency", 0, "added to every response")
+	fs.DurationVar(&c.Jitter, "jitter", 0, "uniform random extra latency, up to this much")
+	fs.DurationVar(&c.StallEvery, "stall-every", 0, "open a stall window at the start of every such period")
+	fs.DurationVar(&c.StallFor, "stall-for", 0, "length of each stall window; requests in it wait until it ends")
+	fs.Float64Var(&c.ErrorRate, "error-rate", 0, "fraction of requests answered 500 (0..1)")
+	fs.Float64Var(&c.ResetRate, "reset-rate", 0, "fraction of requests whose connection is reset without a response (0..1)")
+	fs.BoolVar(&c.TLS, "tls", false, "serve HTTPS with a self-signed certificate made at start")
+	fs.StringVar(&c.Instance, "instance", "target-1", "value of the X-Instance response header")
+	if code, ok := parseFlags(e, fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "cohort target: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	if *users != "" {
+		u, err := target.LoadUsers(*users)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "cohort target: --users: %v\n", err)
+			return exitUsage
+		}
+		c.Users = u
+	}
+	if *certOut != "" && !c.TLS {
+		fmt.Fprintln(e.stderr, "cohort target: --cert-out needs --tls")
+		return exitUsage
+	}
+	t, err := target.New(c)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cohort target: %v\n", err)
+		return exitUsage
+	}
+	return serveTarget(ctx, e, t, *listen, *certOut)
+}
+
+func serveTarget(ctx context.Context, e *env, t *target.Target, listen, certOut string) int {
+	url, err := t.Start(listen)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cohort target: %v\n", err)
+		return exitFailed
+	}
+	if t.Fingerprint() != "" {
+		fmt.Fprintf(e.stdout, "certificate SHA-256 %s\n", t.Fingerprint())
+		if certOut != "" {
+			if err := os.WriteFile(certOut, t.CertificatePEM(), 0o644); err != nil {
+				fmt.Fprintf(e.stderr, "cohort target: --cert-out: %v\n", err)
+				t.Close(context.Background())
+				return exitFailed
+			}
+		}
+	}
+	fmt.Fprintf(e.stdout, "cohort target serving %s (stats at %s/-/stats); Ctrl-C stops\n", url, url)
+	<-ctx.Done()
+	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := t.Close(stopCtx); err != nil {
+		fmt.Fprintf(e.stderr, "cohort target: stopping: %v\n", err)
+		return exitFailed
+	}
+	st := t.Stats()
+	fmt.Fprintf(e.stdout, "stopped: %d requests, %d logins ok, %d failed, %d sessions created\n",
+		st.Requests, st.LoginsOK, st.LoginsFailed, st.Created)
+	return exitOK
+}
