@@ -1,0 +1,65 @@
+package profiles
+
+import (
+	"embed"
+	"fmt"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+//go:embed builtin/*.yaml
+var builtinFS embed.FS
+
+// DefaultProfile is what "cohort run" runs when given nothing.
+const DefaultProfile = "spring-form"
+
+// Builtins returns the names of the built-in profiles, sorted.
+func Builtins() []string {
+	entries, _ := builtinFS.ReadDir("builtin")
+	var names []string
+	for _, e := range entries {
+		names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
+	}
+	slices.Sort(names)
+	return names
+}
+
+// BuiltinSource returns the YAML of a built-in profile.
+func BuiltinSource(name string) ([]byte, bool) {
+	data, err := builtinFS.ReadFile(path.Join("builtin", name+".yaml"))
+	return data, err == nil
+}
+
+// Builtin decodes a built-in profile.
+func Builtin(name string) (*Profile, error) {
+	data, ok := BuiltinSource(name)
+	if !ok {
+		return nil, fmt.Errorf("no built-in profile %q (built-ins: %s)", name, strings.Join(Builtins(), ", "))
+	}
+	return Parse("builtin:"+name, data)
+}
+
+// ParseStages reads the --stages flag: "30s:50,1m:50,30s:0" ramps to 50 VUs
+// over 30 s, holds for a minute, and ramps down over 30 s.
+func ParseStages(s string) ([]Stage, error) {
+	var out []Stage
+	for i, part := range strings.Split(s, ",") {
+		d, n, ok := strings.Cut(strings.TrimSpace(part), ":")
+		if !ok {
+			return nil, fmt.Errorf("stage %d %q: want DURATION:VUS, e.g. 30s:50", i+1, part)
+		}
+		dur, err := time.ParseDuration(d)
+		if err != nil || dur < 0 {
+			return nil, fmt.Errorf("stage %d %q: %q is not a duration", i+1, part, d)
+		}
+		target, err := strconv.Atoi(n)
+		if err != nil || target < 0 {
+			return nil, fmt.Errorf("stage %d %q: %q is not a VU count", i+1, part, n)
+		}
+		out = append(out, Stage{Duration: Duration(dur), Target: target})
+	}
+	return out, nil
+}

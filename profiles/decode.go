@@ -1,0 +1,245 @@
+package profiles
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Pos is a place in a profile file, 1-based.
+type Pos struct{ Line, Col int }
+
+// Error is a problem with a profile, placed as precisely as cohort can: the
+// file, the line and column, and the field's path (e.g. mix[2].extract[0].css).
+type Error struct {
+	File      string
+	Line, Col int
+	Field     string
+	Msg       string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+		if e.Col > 0 {
+			fmt.Fprintf(&b, ":%d", e.Col)
+		}
+	}
+	b.WriteString(": ")
+	if e.Field != "" {
+		b.WriteString(e.Field + ": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// ReadFile reads and validates the profile file at path.
+func ReadFile(path string) (*Profile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &Error{File: path, Msg: err.Error()}
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes and validates a profile; file names it in errors.
+func Parse(file string, data []byte) (*Profile, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, syntaxError(file, err)
+	}
+	if len(root.Content) == 0 {
+		return nil, &Error{File: file, Line: 1, Msg: "empty profile"}
+	}
+	doc := root.Content[0]
+	if doc.Kind != yaml.MappingNode {
+		return nil, &Error{File: file, Line: doc.Line, Col: doc.Column, Msg: "a profile is a mapping of fields (name:, base_url:, login:, mix:, ...)"}
+	}
+	p := &Profile{File: file, pos: map[string]Pos{}, values: map[string]string{}}
+	indexPositions(doc, "", p.pos, p.values)
+	if err := checkKnownFields(file, doc, reflect.TypeOf(*p), ""); err != nil {
+		return nil, err
+	}
+	if err := doc.Decode(p); err != nil {
+		return nil, p.decodeError(err)
+	}
+	if err := p.validate(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+var lineRE = regexp.MustCompile(`line (\d+): (.*)`)
+
+func syntaxError(file string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if m := lineRE.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &Error{File: file, Line: line, Msg: m[2]}
+	}
+	return &Error{File: file, Msg: msg}
+}
+
+// decodeError places yaml's "line N: ..." messages on the field at that line.
+func (p *Profile) decodeError(err error) error {
+	msgs := []string{err.Error()}
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		msgs = te.Errors
+	}
+	m := lineRE.FindStringSubmatch(msgs[0])
+	if m == nil {
+		return &Error{File: p.File, Msg: msgs[0]}
+	}
+	line, _ := strconv.Atoi(m[1])
+	value := ""
+	if v := backquoted.FindStringSubmatch(m[2]); v != nil {
+		value = v[1]
+	}
+	field, pos := p.fieldAtLine(line, value)
+	msg := strings.Replace(m[2], "cannot unmarshal", "cannot read", 1)
+	return &Error{File: p.File, Line: line, Col: pos.Col, Field: field, Msg: msg}
+}
+
+var backquoted = regexp.MustCompile("`([^`]*)`")
+
+// fieldAtLine finds the field yaml complained about: the deepest one on the
+// line, preferring one whose value is the one quoted in the complaint.
+func (p *Profile) fieldAtLine(line int, value string) (string, Pos) {
+	best, bestValue := "", false
+	for f, pos := range p.pos {
+		if pos.Line != line {
+			continue
+		}
+		isValue := value != "" && p.values[f] == value
+		if (isValue && !bestValue) || (isValue == bestValue && len(f) > len(best)) {
+			best, bestValue = f, isValue
+		}
+	}
+	return best, p.pos[best]
+}
+
+// Where returns the position of a field path in the file, or the zero Pos.
+func (p *Profile) Where(field string) Pos { return p.pos[field] }
+
+// Errorf returns an error placed at field.
+func (p *Profile) Errorf(field, format string, args ...any) *Error {
+	pos := p.pos[field]
+	return &Error{File: p.File, Line: pos.Line, Col: pos.Col, Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// indexPositions records where every field's value starts.
+func indexPositions(n *yaml.Node, path string, out map[string]Pos, values map[string]string) {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if path != "" {
+		out[path] = Pos{n.Line, n.Column}
+		if n.Kind == yaml.ScalarNode {
+			values[path] = n.Value
+		}
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			indexPositions(n.Content[i+1], join(path, n.Content[i].Value), out, values)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			indexPositions(c, fmt.Sprintf("%s[%d]", path, i), out, values)
+		}
+	}
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+var (
+	durationType = reflect.TypeOf(Duration(0))
+	anyType      = reflect.TypeOf((*any)(nil)).Elem()
+)
+
+// checkKnownFields walks the document along the Go type it decodes into and
+// rejects keys that no field takes, naming the ones that would.
+func checkKnownFields(file string, n *yaml.Node, t reflect.Type, path string) error {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == durationType || t == anyType {
+		return nil
+	}
+	switch {
+	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
+		fields := yamlFields(t)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			ft, ok := fields[k.Value]
+			if !ok {
+				names := make([]string, 0, len(fields))
+				for name := range fields {
+					names = append(names, name)
+				}
+				slices.Sort(names)
+				return &Error{File: file, Line: k.Line, Col: k.Column, Field: join(path, k.Value),
+					Msg: fmt.Sprintf("unknown field %q (known here: %s)", k.Value, strings.Join(names, ", "))}
+			}
+			if err := checkKnownFields(file, n.Content[i+1], ft, join(path, k.Value)); err != nil {
+				return err
+			}
+		}
+	case t.Kind() == reflect.Map && n.Kind == yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if err := checkKnownFields(file, n.Content[i+1], t.Elem(), join(path, n.Content[i].Value)); err != nil {
+				return err
+			}
+		}
+	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
+		for i, c := range n.Content {
+			if err := checkKnownFields(file, c, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// yamlFields maps the yaml keys of a struct (inline fields included) to
+// their types.
+func yamlFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("yaml")
+		if tag == "-" || !f.IsExported() {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if opts == "inline" {
+			for k, v := range yamlFields(f.Type) {
+				out[k] = v
+			}
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		out[name] = f.Type
+	}
+	return out
+}

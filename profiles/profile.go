@@ -1,0 +1,209 @@
+// Package profiles defines cohort's load profile: the YAML a user writes to
+// describe a target, its users, its login flow, its request mix and its
+// load. It decodes profiles strictly (an unknown or mistyped field is an
+// error naming the file, line, column and field), validates their structure,
+// and ships the built-in profiles.
+//
+// docs/profiles.md documents every field.
+package profiles
+
+import (
+	"fmt"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Profile is one load profile.
+type Profile struct {
+	Name        string            `yaml:"name"`
+	Description string            `yaml:"description"`
+	BaseURL     string            `yaml:"base_url"`
+	DemoTarget  []string          `yaml:"demo_target"`
+	Headers     map[string]string `yaml:"headers"`
+	HTTP        HTTP              `yaml:"http"`
+	Users       Users             `yaml:"users"`
+	Session     Session           `yaml:"session"`
+	Login       []Step            `yaml:"login"`
+	Mix         []Request         `yaml:"mix"`
+	Think       Think             `yaml:"think"`
+	Logout      []Step            `yaml:"logout"`
+	Load        Load              `yaml:"load"`
+
+	// File is where the profile was read from ("builtin:NAME" for built-ins);
+	// relative paths in it (users.csv) are relative to its directory.
+	File   string `yaml:"-"`
+	pos    map[string]Pos
+	values map[string]string
+}
+
+// HTTP holds the client settings of every request.
+type HTTP struct {
+	// Timeout bounds one request, from sending to the end of the body.
+	Timeout Duration `yaml:"timeout"`
+	// Redirects is how many redirects a mix request follows (each hop is
+	// recorded as a request). Login steps follow none unless they say so.
+	Redirects *int `yaml:"redirects"`
+	// UserAgent replaces "cohort/<version>".
+	UserAgent string `yaml:"user_agent"`
+	// MaxBody caps how much of a response body is kept for extractors and
+	// expectations; the rest is read and discarded. Default 1 MiB.
+	MaxBody int `yaml:"max_body"`
+}
+
+// Users says where credentials come from.
+type Users struct {
+	// CSV names a file with a header row; username and password columns
+	// are required, other columns are usable in templates as {{user.NAME}}.
+	CSV string `yaml:"csv"`
+	// Generate makes users from patterns instead.
+	Generate *Generate `yaml:"generate"`
+	// Share lets two live VUs use the same user.
+	Share bool `yaml:"share"`
+}
+
+// Generate describes generated users: {{n}} in the patterns is replaced by
+// Start, Start+1, ...
+type Generate struct {
+	Username string `yaml:"username"`
+	Password string `yaml:"password"`
+	Start    int    `yaml:"start"`
+	Count    int    `yaml:"count"`
+}
+
+// Session describes how the application tracks a session and what it looks
+// like when a session is gone.
+type Session struct {
+	// Cookie is the session cookie's name (JSESSIONID, SESSION, ...), used to
+	// count session ids issued and rotated.
+	Cookie string `yaml:"cookie"`
+	// Header names a header that carries the session (X-Auth-Token): taken
+	// from responses and sent on later requests.
+	Header string `yaml:"header"`
+	// Basic sends the user's credentials as HTTP Basic on every request.
+	Basic bool `yaml:"basic"`
+	// KeepURLSessionIDs stops cohort from removing ";jsessionid=..." from
+	// the URLs it follows (it removes them by default: it keeps cookies).
+	KeepURLSessionIDs bool `yaml:"keep_url_session_ids"`
+	// Lost says which responses mean the session is gone.
+	Lost Lost `yaml:"lost"`
+	// Refresh steps are tried when a session is lost, before a full login.
+	Refresh []Step `yaml:"refresh"`
+}
+
+// Lost lists the signs of a lost session; any one of them is enough.
+type Lost struct {
+	Status       []int  `yaml:"status"`
+	RedirectTo   string `yaml:"redirect_to"`
+	BodyContains string `yaml:"body_contains"`
+}
+
+// Step is one HTTP exchange of a login, logout or refresh flow, and the
+// shape of every mix request.
+type Step struct {
+	Name    string            `yaml:"name"`
+	Method  string            `yaml:"method"`
+	Path    string            `yaml:"path"`
+	Headers map[string]string `yaml:"headers"`
+	Form    map[string]string `yaml:"form"`
+	JSON    any               `yaml:"json"`
+	Body    string            `yaml:"body"`
+	// Redirects overrides http.redirects for this step.
+	Redirects *int        `yaml:"redirects"`
+	Extract   []Extractor `yaml:"extract"`
+	Expect    Expect      `yaml:"expect"`
+}
+
+// Request is a named, weighted entry of the mix.
+type Request struct {
+	Step   `yaml:",inline"`
+	Weight int `yaml:"weight"`
+}
+
+// Extractor takes one value from a response into {{vars.NAME}}. Exactly one
+// of CSS, Regex, JSON, Cookie and Header is set.
+type Extractor struct {
+	Name     string `yaml:"name"`
+	CSS      string `yaml:"css"`
+	Attr     string `yaml:"attr"`
+	Regex    string `yaml:"regex"`
+	JSON     string `yaml:"json"`
+	Cookie   string `yaml:"cookie"`
+	Header   string `yaml:"header"`
+	Optional bool   `yaml:"optional"`
+	Secret   bool   `yaml:"secret"`
+}
+
+// Expect lists what a response must be for its step to pass.
+type Expect struct {
+	Status       []int  `yaml:"status"`
+	BodyContains string `yaml:"body_contains"`
+	BodyRegex    string `yaml:"body_regex"`
+	Location     string `yaml:"location"`
+	LocationNot  string `yaml:"location_not"`
+}
+
+// Think is the pause after each iteration.
+type Think struct {
+	// Type is none, constant, uniform or exponential.
+	Type     string   `yaml:"type"`
+	Duration Duration `yaml:"duration"`
+	Min      Duration `yaml:"min"`
+	Max      Duration `yaml:"max"`
+	Mean     Duration `yaml:"mean"`
+}
+
+// Load is the load shape.
+type Load struct {
+	// Executor is constant-vus or ramping-vus.
+	Executor   string   `yaml:"executor"`
+	VUs        int      `yaml:"vus"`
+	Duration   Duration `yaml:"duration"`
+	Iterations int      `yaml:"iterations"`
+	StartVUs   int      `yaml:"start_vus"`
+	Stages     []Stage  `yaml:"stages"`
+	// MaxRPS caps requests per second over all VUs.
+	MaxRPS float64 `yaml:"max_rps"`
+	// LoginRate caps logins per second over all VUs.
+	LoginRate float64 `yaml:"login_rate"`
+	// GracefulStop is how long VUs may take to finish their iteration when
+	// the run or a ramp-down stops them.
+	GracefulStop Duration `yaml:"graceful_stop"`
+}
+
+// Stage ramps the VU count linearly to Target over Duration.
+type Stage struct {
+	Duration Duration `yaml:"duration"`
+	Target   int      `yaml:"target"`
+}
+
+// Executors known to the engine.
+const (
+	ConstantVUs = "constant-vus"
+	RampingVUs  = "ramping-vus"
+)
+
+// Duration is a time.Duration written as "250ms", "10s", "1m30s".
+type Duration time.Duration
+
+// D returns d as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// UnmarshalYAML parses a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: want a duration such as 250ms or 10s", n.Line)
+	}
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: `%s`: not a duration (want e.g. 250ms, 10s, 1m30s)", n.Line, n.Value)
+	}
+	if v < 0 {
+		return fmt.Errorf("line %d: `%s`: a duration must not be negative", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalYAML writes d as a duration string.
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }

@@ -1,0 +1,409 @@
+package profiles
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Defaults that a profile may leave out.
+const (
+	DefaultTimeout      = 30 * time.Second
+	DefaultRedirects    = 10
+	DefaultMaxBody      = 1 << 20
+	DefaultGracefulStop = 10 * time.Second
+)
+
+// validate checks what can be checked of the profile alone and fills in
+// defaults. Load figures are checked by CheckLoad, after flags have had
+// their say.
+func (p *Profile) validate() error {
+	if p.Name == "" {
+		p.Name = strings.TrimSuffix(filepath.Base(p.File), filepath.Ext(p.File))
+	}
+	if p.BaseURL != "" {
+		if err := checkBaseURL(p.BaseURL); err != nil {
+			return p.Errorf("base_url", "%v", err)
+		}
+	}
+	for k := range p.Headers {
+		if !validHeaderName(k) {
+			return p.Errorf("headers."+k, "%q is not a header name", k)
+		}
+	}
+	if err := p.validateHTTP(); err != nil {
+		return err
+	}
+	if err := p.validateUsers(); err != nil {
+		return err
+	}
+	if err := p.validateSession(); err != nil {
+		return err
+	}
+	for i := range p.Login {
+		if err := p.validateStep(fmt.Sprintf("login[%d]", i), &p.Login[i], "login"); err != nil {
+			return err
+		}
+	}
+	for i := range p.Logout {
+		if err := p.validateStep(fmt.Sprintf("logout[%d]", i), &p.Logout[i], "logout"); err != nil {
+			return err
+		}
+	}
+	if err := p.validateMix(); err != nil {
+		return err
+	}
+	if err := p.validateThink(); err != nil {
+		return err
+	}
+	return p.validateLoadShape()
+}
+
+func checkBaseURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL: %v", s, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q: want an absolute http:// or https:// URL", s)
+	}
+	return nil
+}
+
+// CheckBaseURL reports whether s can be a base URL.
+func CheckBaseURL(s string) error { return checkBaseURL(s) }
+
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte("()<>@,;:\\\"/[]?={}", c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *Profile) validateHTTP() error {
+	h := &p.HTTP
+	if h.Timeout == 0 {
+		h.Timeout = Duration(DefaultTimeout)
+	}
+	if h.Redirects != nil && *h.Redirects < 0 {
+		return p.Errorf("http.redirects", "must not be negative")
+	}
+	if h.MaxBody < 0 {
+		return p.Errorf("http.max_body", "must not be negative")
+	}
+	if h.MaxBody == 0 {
+		h.MaxBody = DefaultMaxBody
+	}
+	return nil
+}
+
+func (p *Profile) validateUsers() error {
+	u := &p.Users
+	if u.CSV != "" && u.Generate != nil {
+		return p.Errorf("users.generate", "give users.csv or users.generate, not both")
+	}
+	if g := u.Generate; g != nil {
+		for _, f := range []struct{ name, v string }{{"username", g.Username}, {"password", g.Password}} {
+			if !strings.Contains(f.v, "{{n}}") {
+				return p.Errorf("users.generate."+f.name, "the pattern %q must contain {{n}}", f.v)
+			}
+		}
+		if g.Count < 0 {
+			return p.Errorf("users.generate.count", "must not be negative")
+		}
+		if g.Start < 0 {
+			return p.Errorf("users.generate.start", "must not be negative")
+		}
+	}
+	return nil
+}
+
+// CSVPath returns users.csv resolved against the profile's directory.
+func (p *Profile) CSVPath() string {
+	if p.Users.CSV == "" || filepath.IsAbs(p.Users.CSV) || strings.HasPrefix(p.File, "builtin:") {
+		return p.Users.CSV
+	}
+	return filepath.Join(filepath.Dir(p.File), p.Users.CSV)
+}
+
+func (p *Profile) validateSession() error {
+	s := &p.Session
+	if s.Cookie != "" && !validHeaderName(s.Cookie) {
+		return p.Errorf("session.cookie", "%q is not a cookie name", s.Cookie)
+	}
+	if s.Header != "" && !validHeaderName(s.Header) {
+		return p.Errorf("session.header", "%q is not a header name", s.Header)
+	}
+	for i, st := range s.Lost.Status {
+		if st < 100 || st > 599 {
+			return p.Errorf(fmt.Sprintf("session.lost.status[%d]", i), "%d is not an HTTP status", st)
+		}
+	}
+	if err := p.checkRegex("session.lost.redirect_to", s.Lost.RedirectTo); err != nil {
+		return err
+	}
+	for i := range s.Refresh {
+		if err := p.validateStep(fmt.Sprintf("session.refresh[%d]", i), &s.Refresh[i], "refresh"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *Profile) checkRegex(field, expr string) error {
+	if expr == "" {
+		return nil
+	}
+	if _, err := regexp.Compile(expr); err != nil {
+		return p.Errorf(field, "bad regular expression %q: %v", expr, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+	}
+	return nil
+}
+
+var methods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true, http.MethodOptions: true,
+}
+
+func (p *Profile) validateStep(field string, s *Step, kind string) error {
+	if s.Name == "" && kind != "mix" {
+		s.Name = fmt.Sprintf("%s-%d", kind, stepIndex(field)+1)
+	}
+	if s.Path == "" {
+		return p.Errorf(field, "path: required (a path such as /login, or an absolute URL)")
+	}
+	bodies := 0
+	for _, set := range []bool{len(s.Form) > 0, s.JSON != nil, s.Body != ""} {
+		if set {
+			bodies++
+		}
+	}
+	if bodies > 1 {
+		return p.Errorf(field, "give one of form, json and body")
+	}
+	if s.Method == "" {
+		s.Method = http.MethodGet
+		if bodies > 0 {
+			s.Method = http.MethodPost
+		}
+	}
+	s.Method = strings.ToUpper(s.Method)
+	if !methods[s.Method] {
+		return p.Errorf(field+".method", "unknown method %q", s.Method)
+	}
+	for k := range s.Headers {
+		if !validHeaderName(k) {
+			return p.Errorf(field+".headers."+k, "%q is not a header name", k)
+		}
+	}
+	if s.Redirects != nil && *s.Redirects < 0 {
+		return p.Errorf(field+".redirects", "must not be negative")
+	}
+	for i := range s.Extract {
+		if err := p.validateExtractor(fmt.Sprintf("%s.extract[%d]", field, i), &s.Extract[i]); err != nil {
+			return err
+		}
+	}
+	return p.validateExpect(field+".expect", &s.Expect)
+}
+
+func stepIndex(field string) int {
+	var i int
+	if open := strings.LastIndexByte(field, '['); open >= 0 {
+		fmt.Sscanf(field[open:], "[%d]", &i)
+	}
+	return i
+}
+
+var varName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+
+func (p *Profile) validateExtractor(field string, e *Extractor) error {
+	if !varName.MatchString(e.Name) {
+		return p.Errorf(field+".name", "want a variable name (letters, digits, _ and -), got %q", e.Name)
+	}
+	n := 0
+	for _, v := range []string{e.CSS, e.Regex, e.JSON, e.Cookie, e.Header} {
+		if v != "" {
+			n++
+		}
+	}
+	if n != 1 {
+		return p.Errorf(field, "give exactly one of css, regex, json, cookie and header")
+	}
+	if e.Attr != "" && e.CSS == "" {
+		return p.Errorf(field+".attr", "attr goes with css")
+	}
+	return p.checkRegex(field+".regex", e.Regex)
+}
+
+func (p *Profile) validateExpect(field string, e *Expect) error {
+	for i, st := range e.Status {
+		if st < 100 || st > 599 {
+			return p.Errorf(fmt.Sprintf("%s.status[%d]", field, i), "%d is not an HTTP status", st)
+		}
+	}
+	for _, f := range []struct{ name, expr string }{
+		{"body_regex", e.BodyRegex}, {"location", e.Location}, {"location_not", e.LocationNot},
+	} {
+		if err := p.checkRegex(field+"."+f.name, f.expr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *Profile) validateMix() error {
+	if len(p.Mix) == 0 {
+		return p.Errorf("mix", "the mix is empty: give at least one request")
+	}
+	seen := map[string]int{}
+	total := 0
+	for i := range p.Mix {
+		field := fmt.Sprintf("mix[%d]", i)
+		r := &p.Mix[i]
+		if r.Name == "" {
+			return p.Errorf(field, "name: required (it names the request in every figure)")
+		}
+		if j, dup := seen[r.Name]; dup {
+			return p.Errorf(field+".name", "%q is also the name of mix[%d]", r.Name, j)
+		}
+		seen[r.Name] = i
+		if _, set := p.pos[field+".weight"]; !set {
+			r.Weight = 1
+		}
+		if r.Weight < 0 {
+			return p.Errorf(field+".weight", "must not be negative, got %d", r.Weight)
+		}
+		total += r.Weight
+		if err := p.validateStep(field, &r.Step, "mix"); err != nil {
+			return err
+		}
+	}
+	if total == 0 {
+		return p.Errorf("mix", "every weight is 0: nothing could be sent")
+	}
+	return nil
+}
+
+// Think types.
+const (
+	ThinkNone        = "none"
+	ThinkConstant    = "constant"
+	ThinkUniform     = "uniform"
+	ThinkExponential = "exponential"
+)
+
+func (p *Profile) validateThink() error {
+	t := &p.Think
+	switch t.Type {
+	case "", ThinkNone:
+		t.Type = ThinkNone
+	case ThinkConstant:
+		if t.Duration == 0 {
+			return p.Errorf("think.duration", "required for constant think time")
+		}
+	case ThinkUniform:
+		if t.Max == 0 || t.Min > t.Max {
+			return p.Errorf("think", "uniform think time needs 0 <= min <= max and max > 0 (got min %v, max %v)", t.Min.D(), t.Max.D())
+		}
+	case ThinkExponential:
+		if t.Mean == 0 {
+			return p.Errorf("think.mean", "required for exponential think time")
+		}
+	default:
+		return p.Errorf("think.type", "unknown think type %q (want none, constant, uniform or exponential)", t.Type)
+	}
+	return nil
+}
+
+func (p *Profile) validateLoadShape() error {
+	l := &p.Load
+	switch l.Executor {
+	case "":
+		l.Executor = ConstantVUs
+		if len(l.Stages) > 0 {
+			l.Executor = RampingVUs
+		}
+	case ConstantVUs, RampingVUs:
+	default:
+		return p.Errorf("load.executor", "unknown executor %q (want %s or %s)", l.Executor, ConstantVUs, RampingVUs)
+	}
+	if l.GracefulStop == 0 {
+		l.GracefulStop = Duration(DefaultGracefulStop)
+	}
+	return nil
+}
+
+// CheckLoad checks the load figures once flags have been applied; an
+// error names the field, or the flag when the profile did not set it.
+func (p *Profile) CheckLoad() error {
+	l := &p.Load
+	at := func(field, flag string) string {
+		if _, ok := p.pos[field]; ok {
+			return field
+		}
+		return flag
+	}
+	if l.VUs < 0 || (l.Executor == ConstantVUs && l.VUs == 0) {
+		return p.Errorf(at("load.vus", "--vus"), "want at least 1 VU, got %d", l.VUs)
+	}
+	if l.Iterations < 0 {
+		return p.Errorf(at("load.iterations", "--iterations"), "must not be negative")
+	}
+	if l.MaxRPS < 0 {
+		return p.Errorf(at("load.max_rps", "--max-rps"), "must not be negative")
+	}
+	if l.LoginRate < 0 {
+		return p.Errorf(at("load.login_rate", "--login-rate"), "must not be negative")
+	}
+	switch l.Executor {
+	case ConstantVUs:
+		if l.Duration == 0 && l.Iterations == 0 {
+			return p.Errorf(at("load.duration", "--duration"), "give a duration or a number of iterations")
+		}
+	case RampingVUs:
+		if len(l.Stages) == 0 {
+			return p.Errorf(at("load.stages", "--stages"), "ramping-vus needs stages")
+		}
+		for i, s := range l.Stages {
+			if s.Target < 0 {
+				return p.Errorf(at(fmt.Sprintf("load.stages[%d].target", i), "--stages"), "must not be negative")
+			}
+		}
+	}
+	return nil
+}
+
+// MaxVUs is the most VUs the load shape runs at once.
+func (l *Load) MaxVUs() int {
+	if l.Executor != RampingVUs {
+		return l.VUs
+	}
+	m := l.StartVUs
+	for _, s := range l.Stages {
+		m = max(m, s.Target)
+	}
+	return m
+}
+
+// TotalDuration is how long the load shape lasts (0: bounded by iterations).
+func (l *Load) TotalDuration() time.Duration {
+	if l.Executor != RampingVUs {
+		return l.Duration.D()
+	}
+	var d time.Duration
+	for _, s := range l.Stages {
+		d += s.Duration.D()
+	}
+	return d
+}
