@@ -63,3 +63,21 @@ func ParseStages(s string) ([]Stage, error) {
 	}
 	return out, nil
 }
+
+// Quick is the profile of quick mode (--url): every VU sends GET url in a
+// loop, with no login and no think time.
+func Quick(rawURL string) (*Profile, error) {
+	if err := checkBaseURL(rawURL); err != nil {
+		return nil, &Error{File: "--url", Msg: err.Error()}
+	}
+	p := &Profile{
+		Name: "quick", File: "--url", BaseURL: rawURL, pos: map[string]Pos{}, values: map[string]string{},
+		Users: Users{Share: true},
+		Mix:   []Request{{Step: Step{Name: "get", Method: "GET", Path: rawURL}, Weight: 1}},
+		Load:  Load{VUs: 50, Duration: Duration(10 * time.Second)},
+	}
+	if err := p.validate(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}

@@ -39,13 +39,21 @@ type env struct {
 
 func commands() []command {
 	return []command{
+		{"run", "cohort run [PROFILE] [flags]", "run a load profile (a file or a built-in name)", runRun},
 		{"target", "cohort target [flags]", "serve the built-in Spring-like demo target", runTarget},
+		{"profiles", "cohort profiles [NAME]", "list the built-in profiles, or print one", runProfiles},
 		{"version", "cohort version", "print the version", runVersion},
 	}
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// After the first signal, the default action returns: a second
+		// Ctrl-C kills the process at once.
+		<-ctx.Done()
+		stop()
+	}()
 	code := dispatch(ctx, &env{stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:])
 	stop()
 	os.Exit(code)

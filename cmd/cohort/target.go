@@ -11,13 +11,20 @@ import (
 	"github.com/cohort-dev/cohort/bench/target"
 )
 
-// runTarget serves the built-in target until the context ends (Ctrl-C).
-func runTarget(ctx context.Context, e *env, args []string) int {
-	fs := pflag.NewFlagSet("target", pflag.ContinueOnError)
-	var c target.Config
-	listen := fs.String("listen", "127.0.0.1:8080", "address to serve on (host:port; port 0 picks a free one)")
-	users := fs.String("users", "", "CSV file of users (header username,password); default user<N>/pass<N>")
-	certOut := fs.String("cert-out", "", "with --tls, write the self-signed certificate (PEM) here for clients to trust")
+// targetFlags are the flags of "cohort target", also accepted in a
+// profile's demo_target list.
+type targetFlags struct {
+	cfg                    target.Config
+	listen, users, certOut string
+}
+
+func newTargetFlags(name string) (*pflag.FlagSet, *targetFlags) {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	tf := &targetFlags{}
+	c := &tf.cfg
+	fs.StringVar(&tf.listen, "listen", "127.0.0.1:8080", "address to serve on (host:port; port 0 picks a free one)")
+	fs.StringVar(&tf.users, "users", "", "CSV file of users (header username,password); default user<N>/pass<N>")
+	fs.StringVar(&tf.certOut, "cert-out", "", "with --tls, write the self-signed certificate (PEM) here for clients to trust")
 	fs.StringVar(&c.SessionCookie, "session-cookie", "JSESSIONID", "session cookie name; SESSION imitates Spring Session (base64 id, SameSite=Lax)")
 	fs.StringVar(&c.CSRF, "csrf", target.CSRFSession, "CSRF token repository: session (masked _csrf / X-CSRF-TOKEN) or cookie (XSRF-TOKEN echoed in X-XSRF-TOKEN)")
 	fs.BoolVar(&c.Basic, "basic", false, "accept HTTP Basic on /api/* without creating a session")
@@ -36,6 +43,27 @@ func runTarget(ctx context.Context, e *env, args []string) int {
 	fs.Float64Var(&c.ResetRate, "reset-rate", 0, "fraction of requests whose connection is reset without a response (0..1)")
 	fs.BoolVar(&c.TLS, "tls", false, "serve HTTPS with a self-signed certificate made at start")
 	fs.StringVar(&c.Instance, "instance", "target-1", "value of the X-Instance response header")
+	return fs, tf
+}
+
+// build checks the flags and makes the target; errors are usage errors.
+func (tf *targetFlags) build() (*target.Target, error) {
+	if tf.users != "" {
+		u, err := target.LoadUsers(tf.users)
+		if err != nil {
+			return nil, fmt.Errorf("--users: %v", err)
+		}
+		tf.cfg.Users = u
+	}
+	if tf.certOut != "" && !tf.cfg.TLS {
+		return nil, fmt.Errorf("--cert-out needs --tls")
+	}
+	return target.New(tf.cfg)
+}
+
+// runTarget serves the built-in target until the context ends (Ctrl-C).
+func runTarget(ctx context.Context, e *env, args []string) int {
+	fs, tf := newTargetFlags("target")
 	if code, ok := parseFlags(e, fs, args); !ok {
 		return code
 	}
@@ -43,24 +71,12 @@ func runTarget(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "cohort target: unexpected argument %q\n", fs.Arg(0))
 		return exitUsage
 	}
-	if *users != "" {
-		u, err := target.LoadUsers(*users)
-		if err != nil {
-			fmt.Fprintf(e.stderr, "cohort target: --users: %v\n", err)
-			return exitUsage
-		}
-		c.Users = u
-	}
-	if *certOut != "" && !c.TLS {
-		fmt.Fprintln(e.stderr, "cohort target: --cert-out needs --tls")
-		return exitUsage
-	}
-	t, err := target.New(c)
+	t, err := tf.build()
 	if err != nil {
 		fmt.Fprintf(e.stderr, "cohort target: %v\n", err)
 		return exitUsage
 	}
-	return serveTarget(ctx, e, t, *listen, *certOut)
+	return serveTarget(ctx, e, t, tf.listen, tf.certOut)
 }
 
 func serveTarget(ctx context.Context, e *env, t *target.Target, listen, certOut string) int {

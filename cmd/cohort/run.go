@@ -1,0 +1,311 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/cohort-dev/cohort/bench/target"
+	"github.com/cohort-dev/cohort/engine"
+	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/profiles"
+	"github.com/cohort-dev/cohort/virtualuser"
+)
+
+// runFlags are the flags of "cohort run".
+type runFlags struct {
+	url, baseURL, stages, users, out, proxy, ca string
+	vus, iterations                             int
+	duration                                    time.Duration
+	maxRPS, loginRate                           float64
+	tags                                        []string
+	insecure, quiet, noProgress                 bool
+	fs                                          *pflag.FlagSet
+}
+
+func newRunFlags() *runFlags {
+	f := &runFlags{fs: pflag.NewFlagSet("run", pflag.ContinueOnError)}
+	fs := f.fs
+	fs.StringVar(&f.url, "url", "", "quick mode: GET this URL in a loop, no login")
+	fs.StringVar(&f.baseURL, "base-url", "", "replace the profile's base_url")
+	fs.IntVar(&f.vus, "vus", 0, "number of VUs (constant-vus)")
+	fs.DurationVar(&f.duration, "duration", 0, "how long to run")
+	fs.IntVar(&f.iterations, "iterations", 0, "total iterations shared by the VUs (without --duration: run until done)")
+	fs.StringVar(&f.stages, "stages", "", "ramping-vus stages, e.g. 30s:50,1m:50,30s:0")
+	fs.StringVar(&f.users, "users", "", "CSV file of users (header username,password,...), replacing the profile's")
+	fs.StringVar(&f.out, "out", "", "write the result JSON here")
+	fs.Float64Var(&f.maxRPS, "max-rps", 0, "cap requests per second over all VUs (0: no cap)")
+	fs.Float64Var(&f.loginRate, "login-rate", 0, "cap logins per second over all VUs (0: no cap)")
+	fs.StringArrayVar(&f.tags, "tag", nil, "k=v tag recorded in the result (repeatable); testid names the run")
+	fs.StringVar(&f.proxy, "proxy", "", "send requests through this proxy (default: HTTP_PROXY/HTTPS_PROXY)")
+	fs.StringVar(&f.ca, "ca", "", "PEM file of extra certificate authorities to trust")
+	fs.BoolVar(&f.insecure, "insecure", false, "do not verify TLS certificates")
+	fs.BoolVar(&f.quiet, "quiet", false, "print nothing but errors")
+	fs.BoolVar(&f.noProgress, "no-progress", false, "no live progress line")
+	return f
+}
+
+// usageError is a problem with what the user asked for: exit code 2.
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// prepared is a run ready to start: everything checked.
+type prepared struct {
+	profile *profiles.Profile
+	plan    *virtualuser.Plan
+	users   *virtualuser.UserPool
+	tags    map[string]string
+	demo    *target.Target
+}
+
+func runRun(ctx context.Context, e *env, args []string) int {
+	f := newRunFlags()
+	if code, ok := parseFlags(e, f.fs, args); !ok {
+		return code
+	}
+	p, err := f.prepare()
+	if p != nil && p.demo != nil {
+		defer p.demo.Close(context.Background())
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
+		var u usageError
+		var pe *profiles.Error
+		if errors.As(err, &u) || errors.As(err, &pe) {
+			return exitUsage
+		}
+		return exitFailed
+	}
+	return f.execute(ctx, e, p)
+}
+
+// prepare resolves the profile, applies the flags, loads the users,
+// starts the demo target if the profile wants it, and compiles the plan.
+func (f *runFlags) prepare() (*prepared, error) {
+	prof, err := f.profile()
+	if err != nil {
+		return nil, err
+	}
+	if err := f.override(prof); err != nil {
+		return nil, err
+	}
+	if err := prof.CheckLoad(); err != nil {
+		return nil, err
+	}
+	tags, err := parseTags(f.tags)
+	if err != nil {
+		return nil, err
+	}
+	users, err := f.userPool(prof)
+	if err != nil {
+		return nil, err
+	}
+	p := &prepared{profile: prof, users: users, tags: tags}
+	if prof.BaseURL == "" && prof.DemoTarget != nil {
+		if p.demo, prof.BaseURL, err = startDemo(prof); err != nil {
+			return p, err
+		}
+	}
+	p.plan, err = virtualuser.Compile(prof, virtualuser.Options{
+		UserAgent: "cohort/" + versionString(), Columns: users.Columns()})
+	return p, err
+}
+
+func (f *runFlags) profile() (*profiles.Profile, error) {
+	args := f.fs.Args()
+	if len(args) > 1 {
+		return nil, usagef("want one PROFILE, got %d arguments", len(args))
+	}
+	switch {
+	case f.url != "":
+		if len(args) > 0 {
+			return nil, usagef("--url is quick mode: give it or a PROFILE, not both")
+		}
+		return profiles.Quick(f.url)
+	case len(args) == 0:
+		return profiles.Builtin(profiles.DefaultProfile)
+	}
+	name := args[0]
+	if _, err := os.Stat(name); err == nil || strings.ContainsAny(name, "/.") {
+		return profiles.ReadFile(name)
+	}
+	if _, ok := profiles.BuiltinSource(name); ok {
+		return profiles.Builtin(name)
+	}
+	return nil, usagef("%s: no such file, and no built-in profile of that name (built-ins: %s)",
+		name, strings.Join(profiles.Builtins(), ", "))
+}
+
+// override applies the flags that replace profile fields.
+func (f *runFlags) override(p *profiles.Profile) error {
+	set := func(name string) bool { return f.fs.Changed(name) }
+	if set("base-url") {
+		if err := profiles.CheckBaseURL(f.baseURL); err != nil {
+			return usagef("--base-url: %v", err)
+		}
+		p.BaseURL = f.baseURL
+	}
+	l := &p.Load
+	if set("stages") {
+		st, err := profiles.ParseStages(f.stages)
+		if err != nil {
+			return usagef("--stages: %v", err)
+		}
+		l.Executor, l.Stages = profiles.RampingVUs, st
+	}
+	if set("vus") {
+		if set("stages") {
+			return usagef("--vus and --stages: give one (stages set the VU counts)")
+		}
+		l.Executor, l.VUs = profiles.ConstantVUs, f.vus
+	}
+	if set("duration") {
+		if f.duration <= 0 {
+			return usagef("--duration: must be positive, got %v", f.duration)
+		}
+		l.Duration = profiles.Duration(f.duration)
+	}
+	if set("iterations") {
+		l.Iterations = f.iterations
+		if !set("duration") && l.Executor == profiles.ConstantVUs {
+			l.Duration = 0
+		}
+	}
+	if set("max-rps") {
+		l.MaxRPS = f.maxRPS
+	}
+	if set("login-rate") {
+		l.LoginRate = f.loginRate
+	}
+	return nil
+}
+
+func parseTags(list []string) (map[string]string, error) {
+	tags := map[string]string{}
+	for _, t := range list {
+		k, v, ok := strings.Cut(t, "=")
+		if !ok || k == "" {
+			return nil, usagef("--tag %q: want key=value", t)
+		}
+		tags[k] = v
+	}
+	if tags["testid"] == "" {
+		var b [4]byte
+		rand.Read(b[:])
+		tags["testid"] = time.Now().UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
+	}
+	return tags, nil
+}
+
+// userPool builds the users and checks there are enough for the VUs.
+func (f *runFlags) userPool(p *profiles.Profile) (*virtualuser.UserPool, error) {
+	share := p.Users.Share
+	var pool *virtualuser.UserPool
+	switch csvPath := p.CSVPath(); {
+	case f.users != "":
+		csvPath = f.users
+		fallthrough
+	case csvPath != "":
+		var err error
+		if pool, err = virtualuser.LoadUsersCSV(csvPath, share); err != nil {
+			return nil, usageError{err}
+		}
+	case p.Users.Generate != nil:
+		pool = virtualuser.NewGeneratedPool(*p.Users.Generate, share)
+	default:
+		pool = virtualuser.NewAnonymousPool()
+	}
+	if n, need := pool.Size(), p.Load.MaxVUs(); !share && n >= 0 && n < need {
+		return nil, usagef("%d VUs need %d distinct users, the users have %d (add users, or set users.share: true)", need, need, n)
+	}
+	return pool, nil
+}
+
+// startDemo starts the built-in target in-process with the profile's
+// demo_target flags, on a free loopback port.
+func startDemo(p *profiles.Profile) (*target.Target, string, error) {
+	fs, tf := newTargetFlags("demo_target")
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(p.DemoTarget); err != nil {
+		return nil, "", p.Errorf("demo_target", "%v", err)
+	}
+	t, err := tf.build()
+	if err != nil {
+		return nil, "", p.Errorf("demo_target", "%v", err)
+	}
+	url, err := t.Start("127.0.0.1:0")
+	if err != nil {
+		return nil, "", err
+	}
+	return t, url, nil
+}
+
+// execute runs the prepared plan and reports it.
+func (f *runFlags) execute(ctx context.Context, e *env, p *prepared) int {
+	load := p.profile.Load
+	shape := engine.ShapeOf(load)
+	tr, err := engine.NewTransport(engine.TransportConfig{VUs: shape.Max(), Insecure: f.insecure,
+		CAFile: f.ca, Proxy: f.proxy, KeepAlive: true})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
+		return exitUsage
+	}
+	defer tr.CloseIdleConnections()
+	if !f.quiet {
+		fmt.Fprintf(e.stdout, "cohort %s: profile %s against %s, %s\n", versionString(), p.profile.Name,
+			p.plan.Base, describeLoad(load, shape))
+	}
+	col := metrics.NewCollector(p.plan.Series, runtime.GOMAXPROCS(0))
+	prog := newProgress(e, f.quiet || f.noProgress, shape.Duration())
+	out, err := engine.Run(ctx, engine.Config{Plan: p.plan, Users: p.users, Load: load, Transport: tr,
+		Collector: col, Interval: time.Second, Tick: prog.tick})
+	prog.done()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
+		return exitFailed
+	}
+	res := metrics.NewResult(metrics.Meta{Profile: p.profile.Name, Segment: "1/1", StartedAt: out.Started,
+		Duration: out.Duration, Tags: p.tags, VUsMax: out.MaxVUs, Interrupted: out.Interrupted}, p.plan.Series, out.Total)
+	if !f.quiet {
+		metrics.WriteSummary(e.stdout, res)
+	}
+	if f.out != "" {
+		if err := res.WriteFile(f.out); err != nil {
+			fmt.Fprintf(e.stderr, "cohort run: --out: %v\n", err)
+			return exitFailed
+		}
+	}
+	if out.Interrupted {
+		return exitInterrupted
+	}
+	return exitOK
+}
+
+func describeLoad(l profiles.Load, s engine.Shape) string {
+	var b strings.Builder
+	if l.Executor == profiles.RampingVUs {
+		fmt.Fprintf(&b, "ramping up to %d VUs over %v", s.Max(), s.Duration())
+	} else {
+		fmt.Fprintf(&b, "%d VUs", l.VUs)
+		if l.Duration > 0 {
+			fmt.Fprintf(&b, " for %v", l.Duration.D())
+		}
+	}
+	if l.Iterations > 0 {
+		fmt.Fprintf(&b, ", %d iterations", l.Iterations)
+	}
+	return b.String()
+}

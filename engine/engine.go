@@ -1,0 +1,277 @@
+// Package engine runs a load shape: it starts and stops virtual users as
+// the executor says, paces them with the run's rate caps, and drains their
+// measurements at every interval. It prints nothing; callers watch a run
+// through the Tick callback and its Outcome.
+package engine
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/profiles"
+	"github.com/cohort-dev/cohort/virtualuser"
+)
+
+// Config is one run.
+type Config struct {
+	Plan      *virtualuser.Plan
+	Users     *virtualuser.UserPool
+	Load      profiles.Load
+	Transport http.RoundTripper
+	Collector *metrics.Collector
+	// Interval is how often measurements are drained and Tick is called.
+	Interval time.Duration
+	// Tick, if set, is called after every drain, from the run's goroutine.
+	Tick func(Tick)
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Tick is the state of a run at the end of an interval.
+type Tick struct {
+	Elapsed  time.Duration
+	VUs      int
+	LoggedIn int
+	// Interval holds the measurements of the interval just ended; Total
+	// those of the whole run so far. Neither may be kept after the call.
+	Interval, Total *metrics.Aggregate
+}
+
+// Outcome is what a run produced.
+type Outcome struct {
+	Total       *metrics.Aggregate
+	Started     time.Time
+	Duration    time.Duration
+	MaxVUs      int
+	Interrupted bool
+}
+
+// run is the state of one Run call.
+type run struct {
+	cfg      Config
+	shape    Shape
+	hard     context.Context // cancelled to abandon in-flight work
+	hooks    virtualuser.Hooks
+	tickets  atomic.Int64 // iterations left; <0 when unbounded
+	vus      []chan struct{}
+	wg       sync.WaitGroup
+	active   atomic.Int64
+	loggedIn atomic.Int64
+	maxVUs   int
+	nextID   int
+	idle     chan struct{} // closed when iterations are used up and VUs gone
+	idleOnce sync.Once
+}
+
+// Run carries out the load shape of cfg until its duration or iterations
+// are done, or ctx is cancelled (an interruption: in-flight requests are
+// abandoned, and what was measured is still returned).
+func Run(ctx context.Context, cfg Config) (*Outcome, error) {
+	if cfg.Plan == nil || cfg.Users == nil || cfg.Transport == nil || cfg.Collector == nil {
+		return nil, errors.New("engine: Plan, Users, Transport and Collector are required")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Interval <= 0 {
+		cfg.Interval = time.Second
+	}
+	hard, abandon := context.WithCancel(context.Background())
+	defer abandon()
+	r := &run{cfg: cfg, shape: ShapeOf(cfg.Load), hard: hard, idle: make(chan struct{})}
+	r.tickets.Store(-1)
+	if n := cfg.Load.Iterations; n > 0 {
+		r.tickets.Store(int64(n))
+	}
+	r.hooks = virtualuser.Hooks{Now: cfg.Now,
+		WaitRequest: limiter(cfg.Load.MaxRPS), WaitLogin: limiter(cfg.Load.LoginRate)}
+	out := &Outcome{Total: metrics.NewAggregate(len(cfg.Plan.Series)), Started: cfg.Now()}
+	out.Interrupted = r.drive(ctx, out, abandon)
+	out.Duration = cfg.Now().Sub(out.Started)
+	out.MaxVUs = r.maxVUs
+	return out, nil
+}
+
+func limiter(perSecond float64) func(context.Context) error {
+	if perSecond <= 0 {
+		return nil
+	}
+	l := rate.NewLimiter(rate.Limit(perSecond), 1)
+	return l.Wait
+}
+
+// drive is the run's control loop: it follows the shape, drains at every
+// interval, and stops the VUs at the end. It reports an interruption.
+func (r *run) drive(ctx context.Context, out *Outcome, abandon func()) bool {
+	control := time.NewTicker(min(r.cfg.Interval, 100*time.Millisecond))
+	defer control.Stop()
+	drainEvery := time.NewTicker(r.cfg.Interval)
+	defer drainEvery.Stop()
+	interval := metrics.NewAggregate(len(r.cfg.Plan.Series))
+	total := r.shape.Duration()
+	interrupted := false
+	r.scale(0)
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			interrupted = true
+			abandon()
+			break loop
+		case <-r.idle:
+			break loop
+		case <-drainEvery.C:
+			r.drain(interval, out)
+		case <-control.C:
+			elapsed := r.cfg.Now().Sub(out.Started)
+			if total > 0 && elapsed >= total {
+				break loop
+			}
+			r.scale(elapsed)
+		}
+	}
+	r.stopAll(ctx, abandon)
+	if ctx.Err() != nil {
+		interrupted = true
+	}
+	r.drain(interval, out)
+	return interrupted
+}
+
+// exited notes a VU's end; the last VU out when the iterations are used
+// up ends the run.
+func (r *run) exited() {
+	if r.active.Add(-1) == 0 && r.tickets.Load() == 0 {
+		r.idleOnce.Do(func() { close(r.idle) })
+	}
+}
+
+func (r *run) drain(interval *metrics.Aggregate, out *Outcome) {
+	r.cfg.Collector.Drain(interval)
+	out.Total.Merge(interval)
+	if r.cfg.Tick != nil {
+		r.cfg.Tick(Tick{Elapsed: r.cfg.Now().Sub(out.Started), VUs: int(r.active.Load()),
+			LoggedIn: int(r.loggedIn.Load()), Interval: interval, Total: out.Total})
+	}
+	interval.Reset()
+}
+
+// scale starts or stops VUs to match the shape at elapsed. VUs stopped by
+// a ramp-down finish their iteration and log out.
+func (r *run) scale(elapsed time.Duration) {
+	want := r.shape.VUsAt(elapsed)
+	if r.tickets.Load() == 0 {
+		return
+	}
+	for len(r.vus) < want {
+		stop := make(chan struct{})
+		r.vus = append(r.vus, stop)
+		r.nextID++
+		r.active.Add(1)
+		r.wg.Add(1)
+		go r.vu(r.nextID, stop)
+	}
+	for len(r.vus) > want {
+		last := len(r.vus) - 1
+		close(r.vus[last])
+		r.vus = r.vus[:last]
+	}
+	r.maxVUs = max(r.maxVUs, len(r.vus))
+}
+
+// stopAll asks every VU to stop after its iteration, waits up to the
+// graceful stop, then abandons what is still in flight.
+func (r *run) stopAll(ctx context.Context, abandon func()) {
+	for _, stop := range r.vus {
+		close(stop)
+	}
+	r.vus = nil
+	done := make(chan struct{})
+	go func() { r.wg.Wait(); close(done) }()
+	grace := time.NewTimer(r.cfg.Load.GracefulStop.D())
+	defer grace.Stop()
+	select {
+	case <-done:
+		return
+	case <-grace.C:
+	case <-ctx.Done():
+	}
+	abandon()
+	<-done
+}
+
+// take claims one iteration; false when none are left.
+func (r *run) take() bool {
+	for {
+		n := r.tickets.Load()
+		if n < 0 {
+			return true
+		}
+		if n == 0 {
+			return false
+		}
+		if r.tickets.CompareAndSwap(n, n-1) {
+			return true
+		}
+	}
+}
+
+// vu is one VU's goroutine.
+func (r *run) vu(id int, stop chan struct{}) {
+	defer r.wg.Done()
+	defer r.exited()
+	user, err := r.cfg.Users.Acquire()
+	if err != nil {
+		return // the caller checked the pool against the shape
+	}
+	defer r.cfg.Users.Release(user)
+	sess := virtualuser.NewSession(r.cfg.Plan, user)
+	v := virtualuser.NewVU(id, r.cfg.Plan, r.cfg.Transport, sess, r.cfg.Collector.NewRecorder(), r.hooks)
+	defer v.Close()
+	wasIn := false
+	defer func() {
+		if wasIn {
+			r.loggedIn.Add(-1)
+		}
+	}()
+	for !stopped(stop) && r.hard.Err() == nil && r.take() {
+		ok := v.Iterate(r.hard, time.Time{})
+		if in := sess.LoggedIn; in != wasIn {
+			if in {
+				r.loggedIn.Add(1)
+			} else {
+				r.loggedIn.Add(-1)
+			}
+			wasIn = in
+		}
+		var backoff time.Duration
+		if !ok {
+			backoff = loginBackoff // a failing login is retried, not hammered
+		}
+		if !v.Think(r.hard, stop, backoff) && r.hard.Err() != nil {
+			return
+		}
+	}
+	if r.hard.Err() == nil {
+		v.Logout(r.hard)
+	}
+}
+
+// loginBackoff is the least a VU waits after a failed login.
+const loginBackoff = 100 * time.Millisecond
+
+func stopped(stop chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
+	}
+}

@@ -1,0 +1,307 @@
+package metrics
+
+import (
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Histogram bounds: 1 µs to 60 s at 3 significant digits. Longer values are
+// recorded as 60 s (and counted by the request's timeout anyway).
+const (
+	histMin     = 1
+	histMax     = int64(60 * time.Second / time.Microsecond)
+	histSigFigs = 3
+)
+
+func newHist() *hdr.Histogram { return hdr.New(histMin, histMax, histSigFigs) }
+
+func micros(d time.Duration) int64 {
+	us := int64(d / time.Microsecond)
+	return min(max(us, histMin), histMax)
+}
+
+// Hist names the histograms kept per request series.
+type Hist uint8
+
+// Per-series histograms. Each is made on first use: a run without TLS
+// never pays for a TLS histogram.
+const (
+	HistLatency Hist = iota
+	HistReused
+	HistNew
+	HistBlocked
+	HistConnect
+	HistTLS
+	HistTTFB
+	HistFirst
+	HistSteady
+	numHists
+)
+
+var histNames = [numHists]string{"latency", "reused", "new", "blocked", "connect", "tls", "ttfb", "first", "steady"}
+
+func (h Hist) String() string { return histNames[h] }
+
+// SeriesInfo describes a request series: a login step, a mix entry, ...
+type SeriesInfo struct {
+	Name   string
+	Method string
+	// Group is login, mix, logout or refresh.
+	Group string
+}
+
+type statusCount struct {
+	code uint16
+	n    int64
+}
+
+// SeriesAgg holds the figures of one request series.
+type SeriesAgg struct {
+	Count, Failures int64
+	Reused, New     int64
+	status          []statusCount
+	Reasons         [numReasons]int64
+	Hists           [numHists]*hdr.Histogram
+}
+
+func (s *SeriesAgg) record(h Hist, d time.Duration) {
+	if s.Hists[h] == nil {
+		s.Hists[h] = newHist()
+	}
+	s.Hists[h].RecordValue(micros(d))
+}
+
+func (s *SeriesAgg) addStatus(code uint16, n int64) {
+	for i := range s.status {
+		if s.status[i].code == code {
+			s.status[i].n += n
+			return
+		}
+	}
+	s.status = append(s.status, statusCount{code, n})
+}
+
+// Status returns the count of each status code (0: no response).
+func (s *SeriesAgg) Status() map[int]int64 {
+	out := make(map[int]int64, len(s.status))
+	for _, c := range s.status {
+		out[int(c.code)] = c.n
+	}
+	return out
+}
+
+func (s *SeriesAgg) merge(o *SeriesAgg) {
+	s.Count += o.Count
+	s.Failures += o.Failures
+	s.Reused += o.Reused
+	s.New += o.New
+	for _, c := range o.status {
+		s.addStatus(c.code, c.n)
+	}
+	for i := range s.Reasons {
+		s.Reasons[i] += o.Reasons[i]
+	}
+	for i, h := range o.Hists {
+		if h == nil || h.TotalCount() == 0 {
+			continue
+		}
+		if s.Hists[i] == nil {
+			s.Hists[i] = newHist()
+		}
+		s.Hists[i].Merge(h)
+	}
+}
+
+func (s *SeriesAgg) reset() {
+	hists := s.Hists
+	*s = SeriesAgg{status: s.status[:0], Hists: hists}
+	for _, h := range s.Hists {
+		if h != nil {
+			h.Reset()
+		}
+	}
+}
+
+// Sessions holds session lifecycle counts.
+type Sessions struct {
+	Logins, LoginFailures   int64
+	Relogins, SessionsLost  int64
+	Refreshes, RefreshFails int64
+	Rotations, Issued       int64
+	Logouts, LogoutFailures int64
+}
+
+func (s *Sessions) merge(o *Sessions) {
+	s.Logins += o.Logins
+	s.LoginFailures += o.LoginFailures
+	s.Relogins += o.Relogins
+	s.SessionsLost += o.SessionsLost
+	s.Refreshes += o.Refreshes
+	s.RefreshFails += o.RefreshFails
+	s.Rotations += o.Rotations
+	s.Issued += o.Issued
+	s.Logouts += o.Logouts
+	s.LogoutFailures += o.LogoutFailures
+}
+
+// Aggregate is the sum of many samples. Aggregates merge: an interval's
+// shards into the interval, intervals into the run, runs into one result.
+type Aggregate struct {
+	Series      []SeriesAgg
+	Sessions    Sessions
+	Login       *hdr.Histogram
+	First       *hdr.Histogram
+	Iterations  int64
+	Dropped     int64
+	Interrupted int64
+}
+
+// NewAggregate returns an empty aggregate for n request series.
+func NewAggregate(n int) *Aggregate {
+	return &Aggregate{Series: make([]SeriesAgg, n), Login: newHist(), First: newHist()}
+}
+
+// Add records one sample.
+func (a *Aggregate) Add(s *Sample) {
+	switch s.Kind {
+	case KindRequest:
+		a.addRequest(s)
+	case KindLogin:
+		if s.Flags&Failed != 0 {
+			a.Sessions.LoginFailures++
+		} else {
+			a.Sessions.Logins++
+			a.Login.RecordValue(micros(s.Duration))
+		}
+	case KindFirstRequest:
+		a.First.RecordValue(micros(s.Duration))
+	case KindIteration:
+		a.Iterations++
+	case KindDropped:
+		a.Dropped++
+	case KindInterrupted:
+		a.Interrupted++
+	case KindSessionLost:
+		a.Sessions.SessionsLost++
+	case KindRelogin:
+		a.Sessions.Relogins++
+	case KindRefresh:
+		if s.Flags&Failed != 0 {
+			a.Sessions.RefreshFails++
+		} else {
+			a.Sessions.Refreshes++
+		}
+	case KindRotation:
+		a.Sessions.Rotations++
+	case KindIssued:
+		a.Sessions.Issued++
+	case KindLogout:
+		if s.Flags&Failed != 0 {
+			a.Sessions.LogoutFailures++
+		} else {
+			a.Sessions.Logouts++
+		}
+	}
+}
+
+func (a *Aggregate) addRequest(s *Sample) {
+	if int(s.Series) >= len(a.Series) {
+		return
+	}
+	sa := &a.Series[s.Series]
+	sa.Count++
+	sa.addStatus(s.Status, 1)
+	if s.Flags&Failed != 0 {
+		sa.Failures++
+		sa.Reasons[s.Reason]++
+	}
+	sa.record(HistLatency, s.Duration)
+	if s.Status == 0 {
+		return // no response: no connection figures to speak of
+	}
+	if s.Flags&Reused != 0 {
+		sa.Reused++
+		sa.record(HistReused, s.Duration)
+	} else {
+		sa.New++
+		sa.record(HistNew, s.Duration)
+	}
+	if s.Flags&FirstAfterLogin != 0 {
+		sa.record(HistFirst, s.Duration)
+	} else {
+		sa.record(HistSteady, s.Duration)
+	}
+	if s.Blocked > 0 {
+		sa.record(HistBlocked, s.Blocked)
+	}
+	if s.Connect > 0 {
+		sa.record(HistConnect, s.Connect)
+	}
+	if s.TLS > 0 {
+		sa.record(HistTLS, s.TLS)
+	}
+	if s.TTFB > 0 {
+		sa.record(HistTTFB, s.TTFB)
+	}
+}
+
+// Merge adds o into a. Both must describe the same series.
+func (a *Aggregate) Merge(o *Aggregate) {
+	for len(a.Series) < len(o.Series) {
+		a.Series = append(a.Series, SeriesAgg{})
+	}
+	for i := range o.Series {
+		a.Series[i].merge(&o.Series[i])
+	}
+	a.Sessions.merge(&o.Sessions)
+	a.Login.Merge(o.Login)
+	a.First.Merge(o.First)
+	a.Iterations += o.Iterations
+	a.Dropped += o.Dropped
+	a.Interrupted += o.Interrupted
+}
+
+// Reset empties a, keeping its memory for reuse.
+func (a *Aggregate) Reset() {
+	for i := range a.Series {
+		a.Series[i].reset()
+	}
+	a.Sessions = Sessions{}
+	a.Login.Reset()
+	a.First.Reset()
+	a.Iterations, a.Dropped, a.Interrupted = 0, 0, 0
+}
+
+// Requests returns the request and failure totals over every series.
+func (a *Aggregate) Requests() (requests, failures int64) {
+	for i := range a.Series {
+		requests += a.Series[i].Count
+		failures += a.Series[i].Failures
+	}
+	return requests, failures
+}
+
+// AllLatency merges the latency of every series of the given groups (all
+// groups when none is given).
+func (a *Aggregate) AllLatency(series []SeriesInfo, groups ...string) *hdr.Histogram {
+	h := newHist()
+	for i := range a.Series {
+		if len(groups) > 0 && i < len(series) && !contains(groups, series[i].Group) {
+			continue
+		}
+		if l := a.Series[i].Hists[HistLatency]; l != nil {
+			h.Merge(l)
+		}
+	}
+	return h
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,92 @@
+package metrics
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// recorderBuffer is how many samples a VU holds before flushing: enough to
+// make the shard lock rare, small enough that 100k VUs stay cheap.
+const recorderBuffer = 16
+
+// shard is one lock's worth of aggregation. cur fills; the collector swaps
+// it with spare when it drains, so draining never allocates.
+type shard struct {
+	mu   sync.Mutex
+	cur  *Aggregate
+	_    [56]byte // keep shards' locks on separate cache lines
+	next *Aggregate
+}
+
+// Collector gathers the samples of every VU of a run.
+type Collector struct {
+	series []SeriesInfo
+	shards []*shard
+	next   atomic.Uint32
+}
+
+// NewCollector returns a collector for the given request series with n
+// shards (at least 1); a shard per core keeps flushes from meeting.
+func NewCollector(series []SeriesInfo, n int) *Collector {
+	c := &Collector{series: series, shards: make([]*shard, max(n, 1))}
+	for i := range c.shards {
+		c.shards[i] = &shard{cur: NewAggregate(len(series)), next: NewAggregate(len(series))}
+	}
+	return c
+}
+
+// Series returns the series the collector was made for.
+func (c *Collector) Series() []SeriesInfo { return c.series }
+
+// NewRecorder returns a recorder for one VU.
+func (c *Collector) NewRecorder() *Recorder {
+	i := c.next.Add(1) % uint32(len(c.shards))
+	return &Recorder{sink: c.shards[i]}
+}
+
+// Drain moves everything flushed since the last drain into into, and
+// empties the shards.
+func (c *Collector) Drain(into *Aggregate) {
+	for _, sh := range c.shards {
+		sh.mu.Lock()
+		full := sh.cur
+		sh.cur, sh.next = sh.next, full
+		sh.mu.Unlock()
+		// full is now only reachable from sh.next, which flushes never touch.
+		into.Merge(full)
+		full.Reset()
+	}
+}
+
+// Recorder is one VU's sample buffer. It is not safe for concurrent use:
+// each VU owns its own.
+type Recorder struct {
+	buf  [recorderBuffer]Sample
+	n    int
+	sink *shard
+}
+
+// Add records a sample; it neither allocates nor locks, except when the
+// buffer is full and is flushed.
+func (r *Recorder) Add(s Sample) {
+	r.buf[r.n] = s
+	r.n++
+	if r.n == len(r.buf) {
+		r.Flush()
+	}
+}
+
+// Flush hands the buffered samples to the collector. A VU flushes before it
+// thinks or stops, so that figures are not held back by an idle VU.
+func (r *Recorder) Flush() {
+	if r.n == 0 {
+		return
+	}
+	r.sink.mu.Lock()
+	a := r.sink.cur
+	for i := range r.buf[:r.n] {
+		a.Add(&r.buf[i])
+	}
+	r.sink.mu.Unlock()
+	r.n = 0
+}

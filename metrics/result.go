@@ -1,0 +1,308 @@
+package metrics
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Schema identifies the result file format.
+const Schema = "cohort.result/v1"
+
+// Latency is a latency block: counts and percentiles in milliseconds.
+type Latency struct {
+	Count int64   `json:"count"`
+	Min   float64 `json:"min"`
+	Mean  float64 `json:"mean"`
+	P50   float64 `json:"p50"`
+	P90   float64 `json:"p90"`
+	P95   float64 `json:"p95"`
+	P99   float64 `json:"p99"`
+	P999  float64 `json:"p999"`
+	Max   float64 `json:"max"`
+}
+
+// LatencyOf summarises a histogram of microseconds; nil gives zeros.
+func LatencyOf(h *hdr.Histogram) Latency {
+	if h == nil || h.TotalCount() == 0 {
+		return Latency{}
+	}
+	ms := func(us int64) float64 { return round3(float64(us) / 1000) }
+	return Latency{
+		Count: h.TotalCount(),
+		Min:   ms(h.Min()),
+		Mean:  round3(h.Mean() / 1000),
+		P50:   ms(h.ValueAtQuantile(50)),
+		P90:   ms(h.ValueAtQuantile(90)),
+		P95:   ms(h.ValueAtQuantile(95)),
+		P99:   ms(h.ValueAtQuantile(99)),
+		P999:  ms(h.ValueAtQuantile(99.9)),
+		Max:   ms(h.Max()),
+	}
+}
+
+func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
+
+// Totals are the run's headline counts.
+type Totals struct {
+	Requests    int64   `json:"requests"`
+	Failures    int64   `json:"failures"`
+	RPS         float64 `json:"rps"`
+	Iterations  int64   `json:"iterations"`
+	Dropped     int64   `json:"dropped_iterations"`
+	Interrupted int64   `json:"interrupted_iterations"`
+}
+
+// ConnBlock is the count and latency of requests on one kind of connection.
+type ConnBlock struct {
+	Count   int64   `json:"count"`
+	Latency Latency `json:"latency_ms"`
+}
+
+// RequestResult holds the figures of one request series.
+type RequestResult struct {
+	Name         string               `json:"name"`
+	Method       string               `json:"method"`
+	Group        string               `json:"group"`
+	Count        int64                `json:"count"`
+	Failures     int64                `json:"failures"`
+	RPS          float64              `json:"rps"`
+	Status       map[string]int64     `json:"status"`
+	Reasons      map[string]int64     `json:"failures_by_reason"`
+	Latency      Latency              `json:"latency_ms"`
+	Phases       map[string]Latency   `json:"phases_ms"`
+	ByConnection map[string]ConnBlock `json:"by_connection"`
+	BySession    map[string]Latency   `json:"by_session_phase"`
+}
+
+// SessionResult holds the session lifecycle figures.
+type SessionResult struct {
+	Logins         int64   `json:"logins"`
+	LoginFailures  int64   `json:"login_failures"`
+	Login          Latency `json:"login_ms"`
+	FirstRequest   Latency `json:"first_request_ms"`
+	Relogins       int64   `json:"relogins"`
+	SessionsLost   int64   `json:"sessions_lost"`
+	Refreshes      int64   `json:"token_refreshes"`
+	RefreshFails   int64   `json:"token_refresh_failures"`
+	IDRotations    int64   `json:"id_rotations"`
+	Logouts        int64   `json:"logouts"`
+	LogoutFailures int64   `json:"logout_failures"`
+	Issued         int64   `json:"issued"`
+	Warm           int64   `json:"warm"`
+}
+
+// Connections counts connections.
+type Connections struct {
+	Opened         int64 `json:"opened"`
+	ReusedRequests int64 `json:"reused_requests"`
+}
+
+// ThresholdResult is one evaluated threshold.
+type ThresholdResult struct {
+	Expr  string  `json:"expr"`
+	OK    bool    `json:"ok"`
+	Value float64 `json:"value"`
+}
+
+// Capacity is the outcome of a capacity search.
+type Capacity struct {
+	LastPassing int64 `json:"last_passing"`
+	Steps       []any `json:"steps"`
+}
+
+// Result is the document a run writes with --out.
+type Result struct {
+	Schema      string            `json:"schema"`
+	Profile     string            `json:"profile"`
+	Segment     string            `json:"segment"`
+	StartedAt   time.Time         `json:"started_at"`
+	DurationS   float64           `json:"duration_s"`
+	Tags        map[string]string `json:"tags,omitempty"`
+	VUsMax      int               `json:"vus_max"`
+	Interrupted bool              `json:"interrupted,omitempty"`
+	Totals      Totals            `json:"totals"`
+	Latency     Latency           `json:"latency_ms"`
+	Requests    []RequestResult   `json:"requests"`
+	Sessions    SessionResult     `json:"sessions"`
+	Connections Connections       `json:"connections"`
+	Thresholds  []ThresholdResult `json:"thresholds"`
+	Capacity    Capacity          `json:"capacity"`
+	// Histograms holds every histogram, HdrHistogram V2 compressed and
+	// base64-encoded, so that results merge exactly.
+	Histograms map[string]string `json:"histograms"`
+}
+
+// Meta is what a Result says about its run besides the figures.
+type Meta struct {
+	Profile     string
+	Segment     string
+	StartedAt   time.Time
+	Duration    time.Duration
+	Tags        map[string]string
+	VUsMax      int
+	Interrupted bool
+}
+
+// NewResult builds the result document of a run from its aggregate.
+func NewResult(m Meta, series []SeriesInfo, a *Aggregate) *Result {
+	secs := m.Duration.Seconds()
+	rate := func(n int64) float64 {
+		if secs <= 0 {
+			return 0
+		}
+		return round3(float64(n) / secs)
+	}
+	r := &Result{
+		Schema: Schema, Profile: m.Profile, Segment: m.Segment, StartedAt: m.StartedAt.UTC(),
+		DurationS: round3(secs), Tags: m.Tags, VUsMax: m.VUsMax, Interrupted: m.Interrupted,
+		Thresholds: []ThresholdResult{}, Capacity: Capacity{Steps: []any{}},
+		Histograms: map[string]string{},
+	}
+	reqs, fails := a.Requests()
+	r.Totals = Totals{Requests: reqs, Failures: fails, RPS: rate(reqs), Iterations: a.Iterations,
+		Dropped: a.Dropped, Interrupted: a.Interrupted}
+	all := a.AllLatency(series)
+	r.Latency = LatencyOf(all)
+	r.encode("all", all)
+	for i := range a.Series {
+		r.Requests = append(r.Requests, r.requestResult(series[i], &a.Series[i], rate))
+		r.Connections.ReusedRequests += a.Series[i].Reused
+		r.Connections.Opened += a.Series[i].New
+	}
+	s := a.Sessions
+	r.Sessions = SessionResult{
+		Logins: s.Logins, LoginFailures: s.LoginFailures, Login: LatencyOf(a.Login),
+		FirstRequest: LatencyOf(a.First), Relogins: s.Relogins, SessionsLost: s.SessionsLost,
+		Refreshes: s.Refreshes, RefreshFails: s.RefreshFails, IDRotations: s.Rotations,
+		Logouts: s.Logouts, LogoutFailures: s.LogoutFailures, Issued: s.Issued,
+	}
+	r.encode("login", a.Login)
+	r.encode("first_request", a.First)
+	return r
+}
+
+func (r *Result) requestResult(info SeriesInfo, s *SeriesAgg, rate func(int64) float64) RequestResult {
+	rr := RequestResult{
+		Name: info.Name, Method: info.Method, Group: info.Group, Count: s.Count, Failures: s.Failures,
+		RPS: rate(s.Count), Status: map[string]int64{}, Reasons: map[string]int64{},
+		Latency:      LatencyOf(s.Hists[HistLatency]),
+		Phases:       map[string]Latency{},
+		ByConnection: map[string]ConnBlock{},
+		BySession:    map[string]Latency{},
+	}
+	for code, n := range s.Status() {
+		rr.Status[strconv.Itoa(code)] = n
+	}
+	for i, n := range s.Reasons {
+		if n > 0 {
+			rr.Reasons[Reason(i).String()] = n
+		}
+	}
+	for _, h := range []Hist{HistBlocked, HistConnect, HistTLS, HistTTFB} {
+		rr.Phases[h.String()] = LatencyOf(s.Hists[h])
+	}
+	rr.ByConnection["reused"] = ConnBlock{Count: s.Reused, Latency: LatencyOf(s.Hists[HistReused])}
+	rr.ByConnection["new"] = ConnBlock{Count: s.New, Latency: LatencyOf(s.Hists[HistNew])}
+	rr.BySession["first"] = LatencyOf(s.Hists[HistFirst])
+	rr.BySession["steady"] = LatencyOf(s.Hists[HistSteady])
+	for h, hist := range s.Hists {
+		r.encode(info.Group+"/"+info.Name+"/"+Hist(h).String(), hist)
+	}
+	return rr
+}
+
+func (r *Result) encode(key string, h *hdr.Histogram) {
+	if h == nil || h.TotalCount() == 0 {
+		return
+	}
+	b, err := h.Encode(hdr.V2CompressedEncodingCookieBase)
+	if err == nil {
+		r.Histograms[key] = string(b)
+	}
+}
+
+// Histogram decodes one of the result's histograms, or returns nil.
+func (r *Result) Histogram(key string) (*hdr.Histogram, error) {
+	s, ok := r.Histograms[key]
+	if !ok {
+		return nil, nil
+	}
+	h, err := hdr.Decode([]byte(s))
+	if err != nil {
+		return nil, fmt.Errorf("histogram %q: %v", key, err)
+	}
+	return h, nil
+}
+
+// HistogramKeys returns the names of the result's histograms, sorted.
+func (r *Result) HistogramKeys() []string {
+	keys := make([]string, 0, len(r.Histograms))
+	for k := range r.Histograms {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// WriteFile writes the result as indented JSON, atomically: a reader sees
+// the old file or the whole new one, never a part.
+func (r *Result) WriteFile(path string) error {
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(path, append(data, '\n'))
+}
+
+// WriteFileAtomic writes data to a temporary file beside path and renames
+// it into place.
+func WriteFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	_, werr := tmp.Write(data)
+	cerr := tmp.Close()
+	if werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Chmod(tmp.Name(), 0o644)
+	}
+	if werr == nil {
+		werr = os.Rename(tmp.Name(), path)
+	}
+	if werr != nil {
+		os.Remove(tmp.Name())
+	}
+	return werr
+}
+
+// ReadResult reads a result file, refusing anything that is not one.
+func ReadResult(path string) (*Result, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r Result
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("%s: not a cohort result file: %v", path, err)
+	}
+	if r.Schema != Schema {
+		return nil, fmt.Errorf("%s: field schema: %q is not %q", path, r.Schema, Schema)
+	}
+	for _, k := range r.HistogramKeys() {
+		if _, err := r.Histogram(k); err != nil {
+			return nil, fmt.Errorf("%s: field histograms: %v", path, err)
+		}
+	}
+	return &r, nil
+}

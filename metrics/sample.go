@@ -1,0 +1,109 @@
+// Package metrics records what a run measures and turns it into figures.
+//
+// Each VU owns a Recorder: recording a sample appends it to a small buffer
+// the VU alone touches (no lock, no allocation). Full buffers, and the
+// buffer of a VU about to think, are flushed into one of a few shards, each
+// an Aggregate behind its own lock. The engine drains the shards
+// periodically; Aggregates are values that merge, so per-interval figures,
+// run totals and results of several processes combine the same way.
+// Reporters are functions over a Result.
+package metrics
+
+import "time"
+
+// Kind says what a Sample records.
+type Kind uint8
+
+// Sample kinds.
+const (
+	// KindRequest is one HTTP exchange (one hop of a redirect chain).
+	KindRequest Kind = iota
+	// KindLogin is a whole login flow; Failed flags a failed one.
+	KindLogin
+	// KindFirstRequest is the time from the start of a login to the first
+	// authenticated response after it.
+	KindFirstRequest
+	// KindIteration is one finished iteration.
+	KindIteration
+	// KindDropped is an iteration that could not start (open model).
+	KindDropped
+	// KindSessionLost is a session found gone mid-run.
+	KindSessionLost
+	// KindRelogin is a login made to replace a lost session.
+	KindRelogin
+	// KindRefresh is a token refresh; Failed flags a failed one.
+	KindRefresh
+	// KindRotation is a session id changed by a login.
+	KindRotation
+	// KindIssued is a session id the server issued (a new cookie value).
+	KindIssued
+	// KindLogout is a logout flow; Failed flags a failed one.
+	KindLogout
+	// KindInterrupted is an iteration cut short by the end of the run.
+	KindInterrupted
+)
+
+// Flags qualify a Sample.
+type Flags uint8
+
+// Sample flags.
+const (
+	// Failed marks a request or flow that did not pass.
+	Failed Flags = 1 << iota
+	// Reused marks a request sent on a kept-alive connection.
+	Reused
+	// FirstAfterLogin marks the first mix request after a login.
+	FirstAfterLogin
+)
+
+// Reason classifies why a request failed.
+type Reason uint8
+
+// Failure reasons, as they appear in results.
+const (
+	ReasonNone Reason = iota
+	ReasonStatus
+	ReasonExpectation
+	ReasonExtract
+	ReasonSessionLost
+	ReasonTimeout
+	ReasonRefused
+	ReasonReset
+	ReasonEOF
+	ReasonTLS
+	ReasonDNS
+	ReasonRedirects
+	ReasonBodyTooLarge
+	ReasonOther
+	numReasons
+)
+
+var reasonNames = [numReasons]string{
+	"", "status", "expectation", "extract", "session_lost", "timeout",
+	"connection_refused", "connection_reset", "eof", "tls", "dns",
+	"too_many_redirects", "body_too_large", "other",
+}
+
+func (r Reason) String() string {
+	if r < numReasons {
+		return reasonNames[r]
+	}
+	return "other"
+}
+
+// Sample is one measurement. It is a plain value so recording copies it
+// into the VU's buffer without allocating.
+type Sample struct {
+	// Duration is the whole exchange or flow: for a request, from the
+	// moment it was due to the end of its body.
+	Duration time.Duration
+	// Phases of a request, as net/http/httptrace sees them; zero when the
+	// phase did not happen (a reused connection has no connect).
+	Blocked, Connect, TLS, TTFB time.Duration
+	// Series indexes the request (login step, mix entry, ...) it belongs to.
+	Series uint16
+	Status uint16
+	Kind   Kind
+	Reason Reason
+	Flags  Flags
+}

@@ -1,0 +1,105 @@
+package metrics
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// WriteSummary writes the end-of-run summary for a terminal.
+func WriteSummary(w io.Writer, r *Result) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\ncohort: %s, %.1fs, up to %d VUs", r.Profile, r.DurationS, r.VUsMax)
+	if r.Segment != "" && r.Segment != "1/1" {
+		fmt.Fprintf(&b, ", segment %s", r.Segment)
+	}
+	if r.Interrupted {
+		b.WriteString(" (interrupted)")
+	}
+	b.WriteString("\n\n")
+	tw := tabwriter.NewWriter(&b, 2, 8, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "request\tgroup\tcount\tfailed\trps\tp50 ms\tp90 ms\tp95 ms\tp99 ms\tmax ms\t")
+	for _, q := range r.Requests {
+		if q.Count == 0 {
+			continue
+		}
+		l := q.Latency
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.1f\t%s\t%s\t%s\t%s\t%s\t\n", q.Name, q.Group, q.Count, q.Failures,
+			q.RPS, ms(l.P50), ms(l.P90), ms(l.P95), ms(l.P99), ms(l.Max))
+	}
+	l := r.Latency
+	fmt.Fprintf(tw, "all\t\t%d\t%d\t%.1f\t%s\t%s\t%s\t%s\t%s\t\n", r.Totals.Requests, r.Totals.Failures,
+		r.Totals.RPS, ms(l.P50), ms(l.P90), ms(l.P95), ms(l.P99), ms(l.Max))
+	tw.Flush()
+	writeFailures(&b, r)
+	if s := r.Sessions; s.Logins+s.LoginFailures+s.Issued+s.Refreshes > 0 {
+		writeSessions(&b, s)
+	}
+	fmt.Fprintf(&b, "connections: %d opened, %d requests on reused connections\n", r.Connections.Opened, r.Connections.ReusedRequests)
+	fmt.Fprintf(&b, "iterations: %d", r.Totals.Iterations)
+	if r.Totals.Interrupted > 0 {
+		fmt.Fprintf(&b, " (%d interrupted)", r.Totals.Interrupted)
+	}
+	if r.Totals.Dropped > 0 {
+		fmt.Fprintf(&b, ", %d dropped", r.Totals.Dropped)
+	}
+	b.WriteString("\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeSessions(b *strings.Builder, s SessionResult) {
+	fmt.Fprintf(b, "\nsessions: %d logins (%d failed), login p50 %s ms p95 %s ms p99 %s ms; first request p50 %s ms p95 %s ms\n",
+		s.Logins, s.LoginFailures, ms(s.Login.P50), ms(s.Login.P95), ms(s.Login.P99), ms(s.FirstRequest.P50), ms(s.FirstRequest.P95))
+	fmt.Fprintf(b, "          %d lost, %d re-logins, %d id rotations, %d ids issued, %d token refreshes (%d failed), %d logouts (%d failed)\n",
+		s.SessionsLost, s.Relogins, s.IDRotations, s.Issued, s.Refreshes, s.RefreshFails, s.Logouts, s.LogoutFailures)
+}
+
+func writeFailures(b *strings.Builder, r *Result) {
+	var lines []string
+	for _, q := range r.Requests {
+		for reason, n := range q.Reasons {
+			lines = append(lines, fmt.Sprintf("  %s: %d %s", q.Name, n, reason))
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	slices.Sort(lines)
+	b.WriteString("\nfailures by reason:\n" + strings.Join(lines, "\n") + "\n")
+}
+
+func ms(v float64) string {
+	switch {
+	case v == 0:
+		return "-"
+	case v < 10:
+		return fmt.Sprintf("%.2f", v)
+	case v < 100:
+		return fmt.Sprintf("%.1f", v)
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+// Progress is the live state of a run, for the progress line.
+type Progress struct {
+	Elapsed, Total     time.Duration
+	VUs, LoggedIn      int
+	Requests, Failures int64
+	RPS                float64
+	P95                time.Duration
+}
+
+// ProgressLine formats p on one line.
+func ProgressLine(p Progress) string {
+	total := "?"
+	if p.Total > 0 {
+		total = p.Total.Round(time.Second).String()
+	}
+	return fmt.Sprintf("%s/%s  vus %d  logged-in %d  reqs %d  rps %.0f  failed %d  p95 %s ms",
+		p.Elapsed.Round(time.Second), total, p.VUs, p.LoggedIn, p.Requests, p.RPS, p.Failures,
+		ms(float64(p.P95)/float64(time.Millisecond)))
+}

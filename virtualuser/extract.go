@@ -1,0 +1,164 @@
+package virtualuser
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/andybalholm/cascadia"
+	"github.com/tidwall/gjson"
+
+	"github.com/cohort-dev/cohort/profiles"
+)
+
+type extractKind uint8
+
+const (
+	extractCSS extractKind = iota
+	extractRegex
+	extractJSON
+	extractCookie
+	extractHeader
+)
+
+type extractor struct {
+	name     string
+	slot     int
+	kind     extractKind
+	src      string // the selector, pattern, path or name, for messages
+	css      cascadia.Selector
+	attr     string
+	re       *regexp.Regexp
+	optional bool
+}
+
+func (e *extractor) needsBody() bool {
+	return e.kind == extractCSS || e.kind == extractRegex || e.kind == extractJSON
+}
+
+func (c *compiler) compileExtractor(field string, e *profiles.Extractor) (extractor, error) {
+	ex := extractor{name: e.Name, slot: c.sc.vars[e.Name], attr: e.Attr, optional: e.Optional}
+	switch {
+	case e.CSS != "":
+		m, err := compileSelector(e.CSS)
+		if err != nil {
+			return ex, c.p.Errorf(field+".css", "bad CSS selector %q: %v", e.CSS, err)
+		}
+		ex.kind, ex.src, ex.css = extractCSS, e.CSS, m
+	case e.Regex != "":
+		ex.kind, ex.src, ex.re = extractRegex, e.Regex, regexp.MustCompile(e.Regex)
+	case e.JSON != "":
+		if err := checkJSONPath(e.JSON); err != nil {
+			return ex, c.p.Errorf(field+".json", "bad JSON path %q: %v", e.JSON, err)
+		}
+		ex.kind, ex.src = extractJSON, e.JSON
+	case e.Cookie != "":
+		ex.kind, ex.src = extractCookie, e.Cookie
+	case e.Header != "":
+		ex.kind, ex.src = extractHeader, http.CanonicalHeaderKey(e.Header)
+	}
+	return ex, nil
+}
+
+// checkJSONPath rejects the gjson paths that can only be typos: empty
+// components and unbalanced brackets.
+func checkJSONPath(path string) error {
+	depth := 0
+	for i := 0; i < len(path); i++ {
+		switch path[i] {
+		case '\\':
+			i++
+		case '(', '[', '{':
+			depth++
+		case ')', ']', '}':
+			depth--
+			if depth < 0 {
+				return fmt.Errorf("unbalanced %q at offset %d", path[i], i)
+			}
+		case '.':
+			if depth == 0 && (i == 0 || i == len(path)-1 || path[i+1] == '.') {
+				return fmt.Errorf("empty component at offset %d", i)
+			}
+		}
+	}
+	if depth != 0 {
+		return fmt.Errorf("unbalanced brackets")
+	}
+	return nil
+}
+
+// pageDoc parses a body as HTML at most once per response.
+type pageDoc struct {
+	body []byte
+	doc  *goquery.Document
+}
+
+func (p *pageDoc) get() (*goquery.Document, error) {
+	if p.doc == nil {
+		d, err := goquery.NewDocumentFromReader(bytes.NewReader(p.body))
+		if err != nil {
+			return nil, err
+		}
+		p.doc = d
+	}
+	return p.doc, nil
+}
+
+// run extracts the value; found is false when the response lacks it.
+func (e *extractor) run(r *response, page *pageDoc, cookie func(string) string) (value string, found bool) {
+	switch e.kind {
+	case extractCSS:
+		doc, err := page.get()
+		if err != nil {
+			return "", false
+		}
+		sel := doc.FindMatcher(e.css).First()
+		if sel.Length() == 0 {
+			return "", false
+		}
+		if e.attr == "" {
+			return strings.TrimSpace(sel.Text()), true
+		}
+		return sel.Attr(e.attr)
+	case extractRegex:
+		m := e.re.FindSubmatch(r.body)
+		switch {
+		case m == nil:
+			return "", false
+		case len(m) > 1:
+			return string(m[1]), true
+		}
+		return string(m[0]), true
+	case extractJSON:
+		res := gjson.GetBytes(r.body, e.src)
+		return res.String(), res.Exists()
+	case extractCookie:
+		v := cookie(e.src)
+		return v, v != ""
+	case extractHeader:
+		v := r.header.Get(e.src)
+		return v, v != ""
+	}
+	return "", false
+}
+
+// describe says in words what the extractor looks for.
+func (e *extractor) describe() string {
+	switch e.kind {
+	case extractCSS:
+		if e.attr != "" {
+			return fmt.Sprintf("attribute %s of CSS %s", e.attr, e.src)
+		}
+		return "text of CSS " + e.src
+	case extractRegex:
+		return "regex " + e.src
+	case extractJSON:
+		return "JSON path " + e.src
+	case extractCookie:
+		return "cookie " + e.src
+	}
+	return "header " + e.src
+}

@@ -1,0 +1,366 @@
+package virtualuser
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/cohort-dev/cohort/metrics"
+)
+
+// response is the final answer to a step, with what came before it.
+type response struct {
+	status        int
+	header        http.Header
+	body          []byte
+	buf           *bytes.Buffer // pooled; holds body
+	url           *url.URL
+	firstStatus   int    // status of the first hop
+	location      string // Location of the last redirect seen
+	firstLocation string
+	hops          int
+	reason        metrics.Reason
+	err           error
+	sample        metrics.Sample // the final hop, not yet recorded
+}
+
+var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func (r *response) release() {
+	if r.buf != nil {
+		r.buf.Reset()
+		bodyPool.Put(r.buf)
+		r.buf, r.body = nil, nil
+	}
+}
+
+// timing collects the moments httptrace reports for one request. Each VU
+// has one, reused for every request it sends.
+type timing struct {
+	getConn, gotConn    time.Time
+	dnsStart, dnsDone   time.Time
+	connStart, connDone time.Time
+	tlsStart, tlsDone   time.Time
+	wrote, firstByte    time.Time
+	reused              bool
+}
+
+func (t *timing) trace(now func() time.Time) *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{
+		GetConn:              func(string) { t.getConn = now() },
+		GotConn:              func(i httptrace.GotConnInfo) { t.gotConn, t.reused = now(), i.Reused },
+		DNSStart:             func(httptrace.DNSStartInfo) { t.dnsStart = now() },
+		DNSDone:              func(httptrace.DNSDoneInfo) { t.dnsDone = now() },
+		ConnectStart:         func(string, string) { t.connStart = now() },
+		ConnectDone:          func(string, string, error) { t.connDone = now() },
+		TLSHandshakeStart:    func() { t.tlsStart = now() },
+		TLSHandshakeDone:     func(tls.ConnectionState, error) { t.tlsDone = now() },
+		WroteRequest:         func(httptrace.WroteRequestInfo) { t.wrote = now() },
+		GotFirstResponseByte: func() { t.firstByte = now() },
+	}
+}
+
+func span(a, b time.Time) time.Duration {
+	if a.IsZero() || b.IsZero() || b.Before(a) {
+		return 0
+	}
+	return b.Sub(a)
+}
+
+// phases fills the sample's phases the way k6 names them: blocked is the
+// wait for a connection less the time spent making one.
+func (t *timing) phases(s *metrics.Sample) {
+	dns := span(t.dnsStart, t.dnsDone)
+	s.Connect = span(t.connStart, t.connDone) + dns
+	s.TLS = span(t.tlsStart, t.tlsDone)
+	s.Blocked = max(span(t.getConn, t.gotConn)-s.Connect-s.TLS, 0)
+	from := t.wrote
+	if from.IsZero() {
+		from = t.gotConn
+	}
+	s.TTFB = span(from, t.firstByte)
+	if t.reused {
+		s.Flags |= metrics.Reused
+	}
+}
+
+// classify names the reason a request got no response.
+func classify(err error) metrics.Reason {
+	var (
+		dnsErr  *net.DNSError
+		certErr *tls.CertificateVerificationError
+		recErr  tls.RecordHeaderError
+		unkAuth x509.UnknownAuthorityError
+		hostErr x509.HostnameError
+		alert   tls.AlertError
+		netErr  net.Error
+	)
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded):
+		return metrics.ReasonTimeout
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return metrics.ReasonRefused
+	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE):
+		return metrics.ReasonReset
+	case errors.As(err, &dnsErr):
+		return metrics.ReasonDNS
+	case errors.As(err, &certErr) || errors.As(err, &recErr) || errors.As(err, &unkAuth) ||
+		errors.As(err, &hostErr) || errors.As(err, &alert):
+		return metrics.ReasonTLS
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return metrics.ReasonEOF
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return metrics.ReasonTimeout
+	}
+	return metrics.ReasonOther
+}
+
+// stripSessionID removes ";jsessionid=..." path parameters: cohort keeps
+// cookies, so the id in the URL is only noise (and a leak).
+func stripSessionID(u *url.URL) {
+	i := strings.Index(strings.ToLower(u.Path), ";jsessionid=")
+	if i < 0 {
+		return
+	}
+	rest := u.Path[i+1:]
+	j := strings.IndexAny(rest, ";/")
+	if j < 0 {
+		u.Path = u.Path[:i]
+	} else {
+		u.Path = u.Path[:i] + rest[j:]
+	}
+	u.RawPath = ""
+}
+
+func isRedirect(status int) bool {
+	switch status {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return true
+	}
+	return false
+}
+
+// send runs a step's exchange: the request, and the redirects it follows,
+// each hop recorded except the last, which the caller records once it has
+// judged it. due is when the request was meant to start (zero: now).
+func (v *VU) send(ctx context.Context, st *Step, due time.Time, keepBody bool) *response {
+	u, err := v.stepURL(st)
+	if err != nil {
+		return &response{reason: metrics.ReasonOther, err: err,
+			sample: metrics.Sample{Kind: metrics.KindRequest, Series: st.Series, Flags: metrics.Failed, Reason: metrics.ReasonOther}}
+	}
+	method, body := st.Method, v.stepBody(st)
+	first := u.Host
+	r := &response{}
+	for hop := 0; ; hop++ {
+		req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
+		if err != nil {
+			r.reason, r.err = metrics.ReasonOther, err
+			r.sample = metrics.Sample{Kind: metrics.KindRequest, Series: st.Series, Flags: metrics.Failed, Reason: metrics.ReasonOther}
+			return r
+		}
+		if len(body) == 0 {
+			req.Body, req.ContentLength = http.NoBody, 0
+		}
+		v.setHeaders(req, st, u.Host == first)
+		if body != nil && st.contentType != "" && method != http.MethodGet {
+			req.Header.Set("Content-Type", st.contentType)
+		}
+		r.release()
+		v.exchange(ctx, req, st, due, keepBody, r)
+		if hop == 0 {
+			r.firstStatus = r.status
+		}
+		if r.err != nil || !isRedirect(r.status) {
+			return r
+		}
+		loc := r.header.Get("Location")
+		r.location = loc
+		if hop == 0 {
+			r.firstLocation = loc
+		}
+		if hop >= st.redirects || loc == "" {
+			if st.redirects > 0 && hop >= st.redirects {
+				r.reason = metrics.ReasonRedirects
+			}
+			return r
+		}
+		next, err := u.Parse(loc)
+		if err != nil {
+			r.reason, r.err = metrics.ReasonOther, err
+			return r
+		}
+		if v.plan.stripURLIDs {
+			stripSessionID(next)
+		}
+		v.rec.Add(r.sample) // an intermediate hop: a request of its own
+		r.hops++
+		due = time.Time{}
+		if r.status == http.StatusSeeOther || (r.status <= http.StatusFound && method == http.MethodPost) {
+			method, body = http.MethodGet, nil
+		}
+		u = next
+	}
+}
+
+// exchange sends one request and reads its answer into r.
+func (v *VU) exchange(ctx context.Context, req *http.Request, st *Step, due time.Time, keepBody bool, r *response) {
+	if v.hooks.WaitRequest != nil {
+		if err := v.hooks.WaitRequest(ctx); err != nil {
+			*r = response{err: err, reason: classify(err)}
+			return
+		}
+	}
+	start := v.now()
+	if due.IsZero() || due.After(start) {
+		due = start
+	}
+	v.tm = timing{}
+	tctx, cancel := context.WithTimeout(ctx, v.plan.timeout)
+	defer cancel()
+	req = req.WithContext(httptrace.WithClientTrace(tctx, v.trace))
+	s := metrics.Sample{Kind: metrics.KindRequest, Series: st.Series}
+	resp, err := v.rt.RoundTrip(req)
+	if err == nil {
+		err = v.readBody(resp, keepBody, r)
+	}
+	end := v.now()
+	s.Duration = end.Sub(due)
+	v.tm.phases(&s)
+	r.url = req.URL
+	if err != nil {
+		r.status, r.header, r.err, r.reason = 0, nil, err, classify(err)
+		if resp != nil {
+			r.status, r.header = resp.StatusCode, resp.Header
+		}
+		s.Status, s.Reason, s.Flags = uint16(r.status), r.reason, s.Flags|metrics.Failed
+		r.sample = s
+		return
+	}
+	r.status, r.header, r.err, r.reason = resp.StatusCode, resp.Header, nil, metrics.ReasonNone
+	s.Status = uint16(resp.StatusCode)
+	r.sample = s
+	if len(resp.Header["Set-Cookie"]) > 0 {
+		v.takeCookies(req.URL, resp)
+	}
+	if h := v.plan.sessionHeader; h != "" {
+		if val := resp.Header.Get(h); val != "" && val != v.sess.header {
+			v.sess.header = val
+			v.rec.Add(metrics.Sample{Kind: metrics.KindIssued})
+		}
+	}
+}
+
+func (v *VU) readBody(resp *http.Response, keep bool, r *response) error {
+	defer resp.Body.Close()
+	if !keep {
+		_, err := io.Copy(io.Discard, resp.Body)
+		return err
+	}
+	buf := bodyPool.Get().(*bytes.Buffer)
+	r.buf = buf
+	_, err := buf.ReadFrom(io.LimitReader(resp.Body, int64(v.plan.maxBody)))
+	if err == nil {
+		// Whatever is beyond the cap is read and dropped, so the connection
+		// can be reused.
+		_, err = io.Copy(io.Discard, resp.Body)
+	}
+	r.body = buf.Bytes()
+	return err
+}
+
+// takeCookies stores the response's cookies and notes new session ids.
+func (v *VU) takeCookies(u *url.URL, resp *http.Response) {
+	cookies := resp.Cookies()
+	v.sess.Jar.SetCookies(u, cookies)
+	name := v.plan.sessionCookie
+	if name == "" {
+		return
+	}
+	for _, c := range cookies {
+		if c.Name == name && c.Value != "" && c.MaxAge >= 0 && c.Value != v.sess.SessionID {
+			if v.inLogin && v.loginStep > 0 && v.sess.SessionID != "" {
+				v.rec.Add(metrics.Sample{Kind: metrics.KindRotation})
+			}
+			v.sess.SessionID = c.Value
+			v.rec.Add(metrics.Sample{Kind: metrics.KindIssued})
+		}
+	}
+}
+
+func (v *VU) stepURL(st *Step) (*url.URL, error) {
+	v.scratch = st.url.expand(v.scratch[:0], v)
+	u, err := v.plan.Base.Parse(string(v.scratch))
+	if err != nil {
+		return nil, err
+	}
+	if v.plan.stripURLIDs {
+		stripSessionID(u)
+	}
+	return u, nil
+}
+
+// stepBody builds the request body; nil when the step has none.
+func (v *VU) stepBody(st *Step) []byte {
+	switch {
+	case st.form != nil:
+		var b []byte
+		for i, f := range st.form {
+			if i > 0 {
+				b = append(b, '&')
+			}
+			b = append(b, url.QueryEscape(f.key)...)
+			b = append(b, '=')
+			v.scratch = f.val.expand(v.scratch[:0], v)
+			b = append(b, url.QueryEscape(string(v.scratch))...)
+		}
+		return b
+	case st.body != nil:
+		return st.body.expand(nil, v)
+	}
+	return nil
+}
+
+// setHeaders sets the profile's headers, then the step's. Credentials go
+// only to the host the step was addressed to: a redirect elsewhere does
+// not carry them.
+func (v *VU) setHeaders(req *http.Request, st *Step, sameHost bool) {
+	h := req.Header
+	for _, hd := range v.plan.headers {
+		v.scratch = hd.val.expand(v.scratch[:0], v)
+		h[hd.name] = []string{string(v.scratch)}
+	}
+	for _, hd := range st.headers {
+		v.scratch = hd.val.expand(v.scratch[:0], v)
+		h[hd.name] = []string{string(v.scratch)}
+	}
+	if !sameHost {
+		delete(h, "Authorization")
+		if v.plan.sessionHeader != "" {
+			delete(h, v.plan.sessionHeader)
+		}
+	} else {
+		if v.plan.basic && v.sess.User != nil {
+			req.SetBasicAuth(v.sess.User.Values[0], v.sess.User.Values[1])
+		}
+		if v.plan.sessionHeader != "" && v.sess.header != "" {
+			h.Set(v.plan.sessionHeader, v.sess.header)
+		}
+	}
+	for _, c := range v.sess.Jar.Cookies(req.URL) {
+		req.AddCookie(c)
+	}
+}

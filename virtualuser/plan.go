@@ -1,0 +1,350 @@
+package virtualuser
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/andybalholm/cascadia"
+
+	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/profiles"
+)
+
+// Plan is a compiled profile: everything a VU needs, checked once and
+// shared, read-only, by every VU.
+type Plan struct {
+	Profile string
+	Base    *url.URL
+	Series  []metrics.SeriesInfo
+	Login   []*Step
+	Refresh []*Step
+	Logout  []*Step
+	Mix     []*Step
+	// Vars names the variable slots; Secret marks those never shown.
+	Vars    []string
+	Secret  []bool
+	Columns []string
+
+	cumWeight     []int
+	totalWeight   int
+	think         think
+	lost          lostRule
+	sessionCookie string
+	sessionHeader string
+	basic         bool
+	stripURLIDs   bool
+	headers       []header
+	timeout       time.Duration
+	maxBody       int
+}
+
+// Step is one compiled exchange.
+type Step struct {
+	Name   string
+	Group  string
+	Method string
+	Series uint16
+	field  string // where the step is in the profile, for messages
+
+	url         *Template
+	headers     []header
+	form        []formField
+	body        *Template
+	contentType string
+	redirects   int
+	extract     []extractor
+	expect      expect
+	needBody    bool
+}
+
+type header struct {
+	name string // canonical
+	val  *Template
+}
+
+type formField struct {
+	key string
+	val *Template
+}
+
+type expect struct {
+	status       []int
+	bodyContains *Template
+	bodyRegex    *regexp.Regexp
+	location     *regexp.Regexp
+	locationNot  *regexp.Regexp
+}
+
+type lostRule struct {
+	status   []int
+	redirect *regexp.Regexp
+	body     string
+}
+
+func (l *lostRule) empty() bool { return len(l.status) == 0 && l.redirect == nil && l.body == "" }
+
+// Options are the settings of a compile that do not come from the profile.
+type Options struct {
+	// UserAgent is sent unless the profile sets one.
+	UserAgent string
+	// Columns are the user columns available to templates.
+	Columns []string
+}
+
+// Compile checks a profile against its users' columns and builds the plan.
+// Errors are *profiles.Error, placed on the field at fault.
+func Compile(p *profiles.Profile, o Options) (*Plan, error) {
+	if p.BaseURL == "" {
+		return nil, &profiles.Error{File: p.File, Field: "base_url", Msg: "required (set base_url in the profile, or --base-url)"}
+	}
+	base, err := url.Parse(p.BaseURL)
+	if err != nil {
+		return nil, p.Errorf("base_url", "%v", err)
+	}
+	pl := &Plan{
+		Profile: p.Name, Base: base, Columns: o.Columns,
+		sessionCookie: p.Session.Cookie, sessionHeader: p.Session.Header,
+		basic: p.Session.Basic, stripURLIDs: !p.Session.KeepURLSessionIDs,
+		timeout: p.HTTP.Timeout.D(), maxBody: p.HTTP.MaxBody,
+		think: newThink(p.Think),
+	}
+	c := &compiler{p: p, pl: pl, sc: &scope{columns: o.Columns, vars: map[string]int{}}}
+	c.collectVars()
+	if err := c.compileHeaders(o.UserAgent); err != nil {
+		return nil, err
+	}
+	mixRedirects := profiles.DefaultRedirects
+	if p.HTTP.Redirects != nil {
+		mixRedirects = *p.HTTP.Redirects
+	}
+	groups := []struct {
+		name      string
+		steps     []profiles.Step
+		into      *[]*Step
+		redirects int
+	}{
+		{"login", p.Login, &pl.Login, 0},
+		{"refresh", p.Session.Refresh, &pl.Refresh, 0},
+		{"logout", p.Logout, &pl.Logout, 0},
+	}
+	for _, g := range groups {
+		field := g.name
+		if g.name == "refresh" {
+			field = "session.refresh"
+		}
+		for i := range g.steps {
+			st, err := c.compileStep(fmt.Sprintf("%s[%d]", field, i), g.name, &g.steps[i], g.redirects)
+			if err != nil {
+				return nil, err
+			}
+			*g.into = append(*g.into, st)
+		}
+	}
+	for i := range p.Mix {
+		st, err := c.compileStep(fmt.Sprintf("mix[%d]", i), "mix", &p.Mix[i].Step, mixRedirects)
+		if err != nil {
+			return nil, err
+		}
+		pl.Mix = append(pl.Mix, st)
+		pl.totalWeight += p.Mix[i].Weight
+		pl.cumWeight = append(pl.cumWeight, pl.totalWeight)
+	}
+	if err := c.compileLost(); err != nil {
+		return nil, err
+	}
+	return pl, nil
+}
+
+type compiler struct {
+	p  *profiles.Profile
+	pl *Plan
+	sc *scope
+}
+
+// collectVars gives every extracted variable a slot, so that templates can
+// refer to variables extracted by any step.
+func (c *compiler) collectVars() {
+	add := func(steps []profiles.Step) {
+		for _, s := range steps {
+			for _, e := range s.Extract {
+				if slot, ok := c.sc.vars[e.Name]; ok {
+					c.pl.Secret[slot] = c.pl.Secret[slot] || e.Secret
+					continue
+				}
+				c.sc.vars[e.Name] = len(c.pl.Vars)
+				c.pl.Vars = append(c.pl.Vars, e.Name)
+				c.pl.Secret = append(c.pl.Secret, e.Secret)
+			}
+		}
+	}
+	add(c.p.Login)
+	add(c.p.Session.Refresh)
+	for _, m := range c.p.Mix {
+		add([]profiles.Step{m.Step})
+	}
+	add(c.p.Logout)
+}
+
+func (c *compiler) template(field, src string) (*Template, error) {
+	t, err := parseTemplate(src, c.sc, escRaw)
+	if err != nil {
+		return nil, c.p.Errorf(field, "%v", err)
+	}
+	return t, nil
+}
+
+func (c *compiler) compileHeaders(userAgent string) error {
+	hs, err := c.headerList("headers", c.p.Headers)
+	if err != nil {
+		return err
+	}
+	ua := c.p.HTTP.UserAgent
+	if ua == "" {
+		ua = userAgent
+	}
+	if ua != "" && !slices.ContainsFunc(hs, func(h header) bool { return h.name == "User-Agent" }) {
+		hs = append(hs, header{name: "User-Agent", val: &Template{src: ua, parts: []part{{lit: ua}}}})
+	}
+	c.pl.headers = hs
+	return nil
+}
+
+func (c *compiler) headerList(field string, m map[string]string) ([]header, error) {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	var out []header
+	for _, k := range names {
+		t, err := c.template(field+"."+k, m[k])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, header{name: http.CanonicalHeaderKey(k), val: t})
+	}
+	return out, nil
+}
+
+func (c *compiler) compileStep(field, group string, s *profiles.Step, redirects int) (*Step, error) {
+	name := s.Name
+	st := &Step{Name: name, Group: group, Method: s.Method, field: field, redirects: redirects,
+		Series: uint16(len(c.pl.Series))}
+	c.pl.Series = append(c.pl.Series, metrics.SeriesInfo{Name: name, Method: s.Method, Group: group})
+	if s.Redirects != nil {
+		st.redirects = *s.Redirects
+	}
+	var err error
+	if st.url, err = c.template(field+".path", s.Path); err != nil {
+		return nil, err
+	}
+	if st.url.Constant() {
+		if _, err := c.pl.Base.Parse(s.Path); err != nil {
+			return nil, c.p.Errorf(field+".path", "%v", err)
+		}
+	}
+	if st.headers, err = c.headerList(field+".headers", s.Headers); err != nil {
+		return nil, err
+	}
+	if err := c.compileBody(field, s, st); err != nil {
+		return nil, err
+	}
+	for i := range s.Extract {
+		ex, err := c.compileExtractor(fmt.Sprintf("%s.extract[%d]", field, i), &s.Extract[i])
+		if err != nil {
+			return nil, err
+		}
+		st.extract = append(st.extract, ex)
+		st.needBody = st.needBody || ex.needsBody()
+	}
+	if err := c.compileExpect(field+".expect", &s.Expect, st); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+func (c *compiler) compileBody(field string, s *profiles.Step, st *Step) error {
+	switch {
+	case len(s.Form) > 0:
+		keys := make([]string, 0, len(s.Form))
+		for k := range s.Form {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			t, err := c.template(field+".form."+k, s.Form[k])
+			if err != nil {
+				return err
+			}
+			st.form = append(st.form, formField{key: k, val: t})
+		}
+		st.contentType = "application/x-www-form-urlencoded"
+	case s.JSON != nil:
+		t, err := jsonTemplate(s.JSON, c.sc)
+		if err != nil {
+			return c.p.Errorf(field+".json", "%v", err)
+		}
+		st.body, st.contentType = t, "application/json"
+	case s.Body != "":
+		t, err := c.template(field+".body", s.Body)
+		if err != nil {
+			return err
+		}
+		st.body = t
+	}
+	return nil
+}
+
+func (c *compiler) compileExpect(field string, e *profiles.Expect, st *Step) error {
+	st.expect.status = e.Status
+	if e.BodyContains != "" {
+		t, err := c.template(field+".body_contains", e.BodyContains)
+		if err != nil {
+			return err
+		}
+		st.expect.bodyContains = t
+		st.needBody = true
+	}
+	// The profile package has checked these compile.
+	if e.BodyRegex != "" {
+		st.expect.bodyRegex = regexp.MustCompile(e.BodyRegex)
+		st.needBody = true
+	}
+	if e.Location != "" {
+		st.expect.location = regexp.MustCompile(e.Location)
+	}
+	if e.LocationNot != "" {
+		st.expect.locationNot = regexp.MustCompile(e.LocationNot)
+	}
+	return nil
+}
+
+// compileLost takes the profile's signs of a lost session or, when it gives
+// none, infers them from the login flow: a 401, or a redirect to the first
+// login step's path.
+func (c *compiler) compileLost() error {
+	l := c.p.Session.Lost
+	c.pl.lost = lostRule{status: l.Status, body: l.BodyContains}
+	if l.RedirectTo != "" {
+		c.pl.lost.redirect = regexp.MustCompile(l.RedirectTo)
+	}
+	if c.pl.lost.empty() && len(c.p.Login) > 0 {
+		c.pl.lost.status = []int{http.StatusUnauthorized}
+		if path := c.p.Login[0].Path; !strings.Contains(path, "{{") {
+			if u, err := url.Parse(path); err == nil {
+				c.pl.lost.redirect = regexp.MustCompile(regexp.QuoteMeta(u.Path) + `(\?.*)?$`)
+			}
+		}
+	}
+	return nil
+}
+
+// compileSelector checks a CSS selector as goquery will use it.
+func compileSelector(sel string) (cascadia.Selector, error) {
+	return cascadia.Compile(sel)
+}

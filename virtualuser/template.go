@@ -1,0 +1,269 @@
+package virtualuser
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// refKind says what a template part refers to.
+type refKind uint8
+
+const (
+	refLiteral refKind = iota
+	refUser            // {{user.COLUMN}}
+	refVar             // {{vars.NAME}}
+	refCookie          // {{cookie.NAME}}
+	refVUID            // {{vu.id}}
+	refIteration       // {{vu.iteration}}
+)
+
+// escape says how a value is written into its surroundings.
+type escape uint8
+
+const (
+	escRaw escape = iota
+	escJSON
+)
+
+type part struct {
+	kind refKind
+	esc  escape
+	lit  string // literal text, or the reference's name
+	idx  int    // user column or variable slot
+}
+
+// Template is a string with {{...}} references, parsed once when the
+// profile is compiled so that expanding it walks a slice and allocates
+// nothing of its own.
+type Template struct {
+	src   string
+	parts []part
+}
+
+// String returns the template's source.
+func (t *Template) String() string { return t.src }
+
+// Constant reports whether the template has no references.
+func (t *Template) Constant() bool {
+	for _, p := range t.parts {
+		if p.kind != refLiteral {
+			return false
+		}
+	}
+	return true
+}
+
+// scope resolves names while templates are compiled.
+type scope struct {
+	columns []string       // user columns
+	vars    map[string]int // variable name -> slot
+}
+
+// parseTemplate parses src; references are checked against sc.
+func parseTemplate(src string, sc *scope, esc escape) (*Template, error) {
+	t := &Template{src: src}
+	rest := src
+	for {
+		open := strings.Index(rest, "{{")
+		if open < 0 {
+			t.addLiteral(rest, esc)
+			return t, nil
+		}
+		t.addLiteral(rest[:open], esc)
+		end := strings.Index(rest[open:], "}}")
+		if end < 0 {
+			return nil, fmt.Errorf("unclosed {{ in %q", src)
+		}
+		ref := strings.TrimSpace(rest[open+2 : open+end])
+		p, err := sc.resolve(ref)
+		if err != nil {
+			return nil, err
+		}
+		p.esc = esc
+		t.parts = append(t.parts, p)
+		rest = rest[open+end+2:]
+	}
+}
+
+func (t *Template) addLiteral(s string, esc escape) {
+	if s == "" {
+		return
+	}
+	if esc == escJSON {
+		s = jsonEscape(s)
+	}
+	if n := len(t.parts); n > 0 && t.parts[n-1].kind == refLiteral {
+		t.parts[n-1].lit += s
+		return
+	}
+	t.parts = append(t.parts, part{kind: refLiteral, lit: s})
+}
+
+func (sc *scope) resolve(ref string) (part, error) {
+	ns, name, _ := strings.Cut(ref, ".")
+	switch {
+	case ns == "user" && name != "":
+		i := slices.Index(sc.columns, name)
+		if i < 0 {
+			return part{}, fmt.Errorf("{{%s}}: the users have no column %q (columns: %s)", ref, name, strings.Join(sc.columns, ", "))
+		}
+		return part{kind: refUser, lit: name, idx: i}, nil
+	case ns == "vars" && name != "":
+		slot, ok := sc.vars[name]
+		if !ok {
+			return part{}, fmt.Errorf("{{%s}}: no step extracts a variable named %q", ref, name)
+		}
+		return part{kind: refVar, lit: name, idx: slot}, nil
+	case ns == "cookie" && name != "":
+		return part{kind: refCookie, lit: name}, nil
+	case ref == "vu.id":
+		return part{kind: refVUID}, nil
+	case ref == "vu.iteration":
+		return part{kind: refIteration}, nil
+	}
+	return part{}, fmt.Errorf("unknown template reference {{%s}} (want user.COLUMN, vars.NAME, cookie.NAME, vu.id or vu.iteration)", ref)
+}
+
+// env is what templates are expanded against.
+type env interface {
+	userValue(i int) string
+	varValue(slot int) string
+	cookieValue(name string) string
+	vuID() int
+	iteration() int64
+}
+
+// expand appends the template's value to dst.
+func (t *Template) expand(dst []byte, e env) []byte {
+	for i := range t.parts {
+		p := &t.parts[i]
+		var v string
+		switch p.kind {
+		case refLiteral:
+			dst = append(dst, p.lit...)
+			continue
+		case refUser:
+			v = e.userValue(p.idx)
+		case refVar:
+			v = e.varValue(p.idx)
+		case refCookie:
+			v = e.cookieValue(p.lit)
+		case refVUID:
+			dst = strconv.AppendInt(dst, int64(e.vuID()), 10)
+			continue
+		case refIteration:
+			dst = strconv.AppendInt(dst, e.iteration(), 10)
+			continue
+		}
+		if p.esc == escJSON {
+			dst = appendJSONEscaped(dst, v)
+		} else {
+			dst = append(dst, v...)
+		}
+	}
+	return dst
+}
+
+// expandString is expand for the places that need a string.
+func (t *Template) expandString(e env) string {
+	if len(t.parts) == 1 && t.parts[0].kind == refLiteral {
+		return t.parts[0].lit
+	}
+	return string(t.expand(nil, e))
+}
+
+func jsonEscape(s string) string { return string(appendJSONEscaped(nil, s)) }
+
+// appendJSONEscaped appends s as the inside of a JSON string.
+func appendJSONEscaped(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+		case c < 0x20:
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+// jsonTemplate turns a YAML value into a JSON body template: structure and
+// keys are fixed, string values may hold references.
+func jsonTemplate(v any, sc *scope) (*Template, error) {
+	t := &Template{}
+	if err := t.addJSON(v, sc); err != nil {
+		return nil, err
+	}
+	t.src = string(t.expand(nil, placeholderEnv{}))
+	return t, nil
+}
+
+func (t *Template) addJSON(v any, sc *scope) error {
+	switch x := v.(type) {
+	case string:
+		t.addLiteral(`"`, escRaw)
+		s, err := parseTemplate(x, sc, escJSON)
+		if err != nil {
+			return err
+		}
+		for _, p := range s.parts {
+			if p.kind == refLiteral {
+				t.addLiteral(p.lit, escRaw) // already escaped
+			} else {
+				t.parts = append(t.parts, p)
+			}
+		}
+		t.addLiteral(`"`, escRaw)
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		t.addLiteral("{", escRaw)
+		for i, k := range keys {
+			if i > 0 {
+				t.addLiteral(",", escRaw)
+			}
+			t.addLiteral(`"`+jsonEscape(k)+`":`, escRaw)
+			if err := t.addJSON(x[k], sc); err != nil {
+				return err
+			}
+		}
+		t.addLiteral("}", escRaw)
+	case []any:
+		t.addLiteral("[", escRaw)
+		for i, e := range x {
+			if i > 0 {
+				t.addLiteral(",", escRaw)
+			}
+			if err := t.addJSON(e, sc); err != nil {
+				return err
+			}
+		}
+		t.addLiteral("]", escRaw)
+	default:
+		b, err := json.Marshal(x)
+		if err != nil {
+			return fmt.Errorf("cannot write %v as JSON: %v", x, err)
+		}
+		t.addLiteral(string(b), escRaw)
+	}
+	return nil
+}
+
+// placeholderEnv shows references by name, for messages.
+type placeholderEnv struct{}
+
+func (placeholderEnv) userValue(int) string       { return "<user>" }
+func (placeholderEnv) varValue(int) string        { return "<var>" }
+func (placeholderEnv) cookieValue(n string) string { return "<cookie " + n + ">" }
+func (placeholderEnv) vuID() int                  { return 0 }
+func (placeholderEnv) iteration() int64           { return 0 }

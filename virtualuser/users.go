@@ -1,0 +1,194 @@
+package virtualuser
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/cohort-dev/cohort/profiles"
+)
+
+// User is one set of credentials, with the columns of its CSV row.
+type User struct {
+	// Values are aligned with the pool's Columns; 0 is username, 1 password.
+	Values []string
+	index  int
+}
+
+// Name returns the user name.
+func (u *User) Name() string { return u.Values[0] }
+
+// UserPool hands out users to VUs. Unless sharing is allowed, a user is
+// held by at most one live VU at a time.
+type UserPool struct {
+	columns []string
+	share   bool
+
+	// Either rows (CSV) or a generator.
+	rows []User
+	gen  *profiles.Generate
+
+	mu   sync.Mutex
+	free []int // indexes released, reused first (lowest first)
+	next int   // next never-used index
+}
+
+// Columns returns the column names; username and password come first.
+func (p *UserPool) Columns() []string { return p.columns }
+
+// Size returns how many distinct users the pool has (-1: unbounded).
+func (p *UserPool) Size() int {
+	if p.gen != nil {
+		if p.gen.Count > 0 {
+			return p.gen.Count
+		}
+		return -1
+	}
+	return len(p.rows)
+}
+
+// NewGeneratedPool makes users from the patterns of g.
+func NewGeneratedPool(g profiles.Generate, share bool) *UserPool {
+	return &UserPool{columns: []string{"username", "password"}, share: share, gen: &g}
+}
+
+// NewAnonymousPool is the pool of a profile without users (quick mode):
+// one user with empty credentials, shared.
+func NewAnonymousPool() *UserPool {
+	return &UserPool{columns: []string{"username", "password"}, share: true, rows: []User{{Values: []string{"", ""}}}}
+}
+
+// LoadUsersCSV reads a users file. The header must name username and
+// password; other columns become {{user.NAME}}. Errors name the file, the
+// line and the field.
+func LoadUsersCSV(path string, share bool) (*UserPool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	pool, err := ReadUsersCSV(f, share)
+	if err != nil {
+		return nil, fmt.Errorf("%s:%w", path, err)
+	}
+	return pool, nil
+}
+
+// ReadUsersCSV is LoadUsersCSV over a reader; errors start with the line.
+func ReadUsersCSV(r io.Reader, share bool) (*UserPool, error) {
+	cr := csv.NewReader(r)
+	cr.ReuseRecord = false
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, errors.New("1: empty file, want a header such as username,password")
+	}
+	if err != nil {
+		return nil, csvError(err)
+	}
+	for i := range header {
+		header[i] = strings.TrimSpace(strings.TrimPrefix(header[i], "\ufeff"))
+	}
+	ucol, pcol := slices.Index(header, "username"), slices.Index(header, "password")
+	if ucol < 0 || pcol < 0 {
+		return nil, fmt.Errorf("1: header %q: want columns named username and password", strings.Join(header, ","))
+	}
+	order := []int{ucol, pcol}
+	columns := []string{"username", "password"}
+	for i, h := range header {
+		if i == ucol || i == pcol {
+			continue
+		}
+		if h == "" || slices.Contains(columns, h) {
+			return nil, fmt.Errorf("1: field %d: column name %q is empty or repeated", i+1, h)
+		}
+		order = append(order, i)
+		columns = append(columns, h)
+	}
+	pool := &UserPool{columns: columns, share: share}
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, csvError(err)
+		}
+		line, _ := cr.FieldPos(0)
+		vals := make([]string, len(order))
+		for j, col := range order {
+			vals[j] = rec[col]
+		}
+		if vals[0] == "" {
+			return nil, fmt.Errorf("%d: field username: empty", line)
+		}
+		pool.rows = append(pool.rows, User{Values: vals, index: len(pool.rows)})
+	}
+	if len(pool.rows) == 0 {
+		return nil, errors.New("2: no users after the header")
+	}
+	return pool, nil
+}
+
+func csvError(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		if errors.Is(pe.Err, csv.ErrFieldCount) {
+			return fmt.Errorf("%d: want as many fields as the header has", pe.Line)
+		}
+		return fmt.Errorf("%d:%d: %v", pe.Line, pe.Column, pe.Err)
+	}
+	return err
+}
+
+// Acquire hands out a user. Without sharing, it fails when every user is
+// held.
+func (p *UserPool) Acquire() (*User, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var i int
+	switch {
+	case len(p.free) > 0:
+		i, p.free = p.free[0], p.free[1:]
+	case p.Size() < 0 || p.next < p.Size():
+		i = p.next
+		p.next++
+	case p.share:
+		i = p.next % p.Size()
+		p.next++
+	default:
+		return nil, fmt.Errorf("all %d users are in use by live VUs (allow sharing with users.share: true, or give more users)", p.Size())
+	}
+	if p.share && p.Size() > 0 {
+		i %= p.Size()
+	}
+	return p.user(i), nil
+}
+
+func (p *UserPool) user(i int) *User {
+	if p.gen == nil {
+		return &p.rows[i]
+	}
+	n := strconv.Itoa(p.gen.Start + i)
+	return &User{index: i, Values: []string{
+		strings.ReplaceAll(p.gen.Username, "{{n}}", n),
+		strings.ReplaceAll(p.gen.Password, "{{n}}", n),
+	}}
+}
+
+// Release returns a user to the pool.
+func (p *UserPool) Release(u *User) {
+	if p.share || u == nil {
+		return
+	}
+	i := u.index
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	at, _ := slices.BinarySearch(p.free, i)
+	p.free = slices.Insert(p.free, at, i)
+}

@@ -1,0 +1,380 @@
+// Package virtualuser drives one simulated user: its session (cookie jar,
+// extracted variables, credentials), its login flow, and its replay of the
+// request mix, measuring every exchange with net/http/httptrace.
+package virtualuser
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptrace"
+	"slices"
+	"time"
+
+	"github.com/cohort-dev/cohort/metrics"
+)
+
+// Session is one simulated user's state. It is data: it can outlive the
+// goroutine that drives it.
+type Session struct {
+	User      *User
+	Jar       http.CookieJar
+	Vars      []string
+	LoggedIn  bool
+	SessionID string // the last session cookie value the server set
+
+	header       string // a header-carried session (session.header)
+	loginStart   time.Time
+	firstPending bool // the next mix request is the first after a login
+}
+
+// NewSession returns a fresh session for user over plan.
+func NewSession(plan *Plan, user *User) *Session {
+	jar, _ := cookiejar.New(nil)
+	return &Session{User: user, Jar: jar, Vars: make([]string, len(plan.Vars))}
+}
+
+// Hooks let the engine pace a VU without the VU knowing the load shape.
+type Hooks struct {
+	// WaitRequest is called before every request (the global rate cap).
+	WaitRequest func(context.Context) error
+	// WaitLogin is called before every login (the login rate cap).
+	WaitLogin func(context.Context) error
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// VU drives one session through the plan. It is not safe for concurrent
+// use: it is one goroutine's.
+type VU struct {
+	ID    int
+	plan  *Plan
+	rt    http.RoundTripper
+	sess  *Session
+	rec   *metrics.Recorder
+	hooks Hooks
+	rng   *rand.Rand
+	iter  int64
+
+	tm      timing
+	trace   *httptrace.ClientTrace
+	scratch []byte
+	timer   *time.Timer
+
+	// inLogin and loginStep tell takeCookies that a new session id answers
+	// a later step of a login: the server rotated the id.
+	inLogin   bool
+	loginStep int
+}
+
+// NewVU returns VU id over rt, driving sess and recording into rec.
+func NewVU(id int, plan *Plan, rt http.RoundTripper, sess *Session, rec *metrics.Recorder, hooks Hooks) *VU {
+	if hooks.Now == nil {
+		hooks.Now = time.Now
+	}
+	v := &VU{ID: id, plan: plan, rt: rt, sess: sess, rec: rec, hooks: hooks,
+		rng: rand.New(rand.NewPCG(uint64(id), uint64(time.Now().UnixNano())))}
+	v.trace = v.tm.trace(hooks.Now)
+	return v
+}
+
+// Session returns the VU's session.
+func (v *VU) Session() *Session { return v.sess }
+
+func (v *VU) now() time.Time { return v.hooks.Now() }
+
+// Template environment.
+func (v *VU) userValue(i int) string {
+	if v.sess.User == nil || i >= len(v.sess.User.Values) {
+		return ""
+	}
+	return v.sess.User.Values[i]
+}
+func (v *VU) varValue(slot int) string { return v.sess.Vars[slot] }
+func (v *VU) vuID() int                { return v.ID }
+func (v *VU) iteration() int64         { return v.iter }
+func (v *VU) cookieValue(name string) string {
+	for _, c := range v.sess.Jar.Cookies(v.plan.Base) {
+		if c.Name == name {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// StepResult is the outcome of one step, for callers that explain runs.
+type StepResult struct {
+	Step   *Step
+	Status int
+	Reason metrics.Reason
+	// Problem says in words why the step failed; empty when it passed.
+	Problem string
+}
+
+// runStep sends a step, judges the answer and extracts its variables.
+func (v *VU) runStep(ctx context.Context, st *Step, due time.Time, flags metrics.Flags) (*response, StepResult) {
+	keep := st.needBody || (st.Group == "mix" && v.plan.lost.body != "")
+	r := v.send(ctx, st, due, keep)
+	r.sample.Flags |= flags
+	res := StepResult{Step: st, Status: r.status, Reason: r.reason}
+	if r.err != nil {
+		res.Problem = fmt.Sprintf("%s %s: no response: %v", st.Method, st.Name, r.err)
+		return r, res
+	}
+	if r.reason != metrics.ReasonNone {
+		res.Problem = fmt.Sprintf("more than %d redirects", st.redirects)
+		return r, res
+	}
+	res.Reason, res.Problem = v.judge(st, r)
+	if res.Reason == metrics.ReasonNone {
+		res.Reason, res.Problem = v.extract(st, r)
+	}
+	return r, res
+}
+
+// judge checks the step's expectations on the final response.
+func (v *VU) judge(st *Step, r *response) (metrics.Reason, string) {
+	e := &st.expect
+	if len(e.status) > 0 && !slices.Contains(e.status, r.status) {
+		return metrics.ReasonStatus, fmt.Sprintf("status %d, want %v", r.status, e.status)
+	}
+	if len(e.status) == 0 && r.status >= 400 {
+		return metrics.ReasonStatus, fmt.Sprintf("status %d", r.status)
+	}
+	if e.bodyContains != nil {
+		v.scratch = e.bodyContains.expand(v.scratch[:0], v)
+		if !bytes.Contains(r.body, v.scratch) {
+			return metrics.ReasonExpectation, fmt.Sprintf("the body does not contain %q", e.bodyContains.String())
+		}
+	}
+	if e.bodyRegex != nil && !e.bodyRegex.Match(r.body) {
+		return metrics.ReasonExpectation, fmt.Sprintf("the body does not match %s", e.bodyRegex)
+	}
+	loc := r.header.Get("Location")
+	if loc == "" {
+		loc = r.location
+	}
+	if e.location != nil && !e.location.MatchString(loc) {
+		return metrics.ReasonExpectation, fmt.Sprintf("Location %q does not match %s", loc, e.location)
+	}
+	if e.locationNot != nil && loc != "" && e.locationNot.MatchString(loc) {
+		return metrics.ReasonExpectation, fmt.Sprintf("Location %q matches %s", loc, e.locationNot)
+	}
+	return metrics.ReasonNone, ""
+}
+
+func (v *VU) extract(st *Step, r *response) (metrics.Reason, string) {
+	page := pageDoc{body: r.body}
+	for i := range st.extract {
+		ex := &st.extract[i]
+		val, found := ex.run(r, &page, v.cookieValue)
+		if !found {
+			if ex.optional {
+				continue
+			}
+			return metrics.ReasonExtract, fmt.Sprintf("extractor %s found nothing (%s)", ex.name, ex.describe())
+		}
+		v.sess.Vars[ex.slot] = val
+	}
+	return metrics.ReasonNone, ""
+}
+
+// record records a step's final hop as judged.
+func (v *VU) record(r *response, res StepResult) {
+	s := r.sample
+	if res.Reason != metrics.ReasonNone {
+		s.Flags |= metrics.Failed
+		s.Reason = res.Reason
+	}
+	v.rec.Add(s)
+}
+
+// runFlow runs steps in order and stops at the first that fails.
+func (v *VU) runFlow(ctx context.Context, steps []*Step) (bool, []StepResult) {
+	var results []StepResult
+	for i, st := range steps {
+		v.loginStep = i
+		r, res := v.runStep(ctx, st, time.Time{}, 0)
+		if ctx.Err() != nil {
+			r.release()
+			return false, results
+		}
+		v.record(r, res)
+		r.release()
+		results = append(results, res)
+		if res.Reason != metrics.ReasonNone {
+			return false, results
+		}
+	}
+	return true, results
+}
+
+// Login runs the login flow. It reports whether the session is logged in.
+func (v *VU) Login(ctx context.Context) bool {
+	ok, _ := v.login(ctx)
+	return ok
+}
+
+func (v *VU) login(ctx context.Context) (bool, []StepResult) {
+	if v.hooks.WaitLogin != nil {
+		if err := v.hooks.WaitLogin(ctx); err != nil {
+			return false, nil
+		}
+	}
+	start := v.now()
+	v.inLogin = true
+	ok, results := v.runFlow(ctx, v.plan.Login)
+	v.inLogin, v.loginStep = false, 0
+	if ctx.Err() != nil {
+		return false, results
+	}
+	s := metrics.Sample{Kind: metrics.KindLogin, Duration: v.now().Sub(start)}
+	if !ok {
+		s.Flags = metrics.Failed
+	}
+	if len(v.plan.Login) > 0 {
+		v.rec.Add(s)
+	}
+	v.sess.LoggedIn = ok
+	v.sess.loginStart, v.sess.firstPending = start, ok
+	return ok, results
+}
+
+// Iterate runs one iteration: log in if needed, send one request of the mix
+// picked by weight, and deal with a lost session. due is when the iteration
+// was meant to start (zero: now). It reports false when the VU could not
+// get a session.
+func (v *VU) Iterate(ctx context.Context, due time.Time) bool {
+	v.iter++
+	if !v.sess.LoggedIn && !v.Login(ctx) {
+		return false
+	}
+	st := v.pick()
+	v.request(ctx, st, due, true)
+	if ctx.Err() != nil {
+		v.rec.Add(metrics.Sample{Kind: metrics.KindInterrupted})
+		return true
+	}
+	v.rec.Add(metrics.Sample{Kind: metrics.KindIteration})
+	return true
+}
+
+func (v *VU) pick() *Step {
+	if len(v.plan.Mix) == 1 {
+		return v.plan.Mix[0]
+	}
+	n := v.rng.IntN(v.plan.totalWeight)
+	i, _ := slices.BinarySearch(v.plan.cumWeight, n+1)
+	return v.plan.Mix[i]
+}
+
+// request sends a mix request; on a lost session it refreshes or logs in
+// again and, when retry is set, sends the request once more.
+func (v *VU) request(ctx context.Context, st *Step, due time.Time, retry bool) {
+	var flags metrics.Flags
+	if v.sess.firstPending {
+		flags = metrics.FirstAfterLogin
+	}
+	r, res := v.runStep(ctx, st, due, flags)
+	defer r.release()
+	if ctx.Err() != nil {
+		return
+	}
+	if r.err == nil && v.isLost(r) {
+		v.onLost(ctx, st, r, retry)
+		return
+	}
+	v.record(r, res)
+	if v.sess.firstPending && res.Reason == metrics.ReasonNone {
+		v.sess.firstPending = false
+		v.rec.Add(metrics.Sample{Kind: metrics.KindFirstRequest, Duration: v.now().Sub(v.sess.loginStart)})
+	}
+}
+
+// onLost handles a response that says the session is gone: a refresh flow
+// (token expiry is normal, so that answer is not a failure) or a new login.
+func (v *VU) onLost(ctx context.Context, st *Step, r *response, retry bool) {
+	if len(v.plan.Refresh) > 0 {
+		ok, _ := v.runFlow(ctx, v.plan.Refresh)
+		if ctx.Err() != nil {
+			return
+		}
+		if ok {
+			v.rec.Add(r.sample)
+			v.rec.Add(metrics.Sample{Kind: metrics.KindRefresh})
+			if retry {
+				v.request(ctx, st, time.Time{}, false)
+			}
+			return
+		}
+		v.rec.Add(metrics.Sample{Kind: metrics.KindRefresh, Flags: metrics.Failed})
+	}
+	s := r.sample
+	s.Flags |= metrics.Failed
+	s.Reason = metrics.ReasonSessionLost
+	v.rec.Add(s)
+	v.rec.Add(metrics.Sample{Kind: metrics.KindSessionLost})
+	v.sess.LoggedIn = false
+	if len(v.plan.Login) == 0 || !v.Login(ctx) {
+		return
+	}
+	v.rec.Add(metrics.Sample{Kind: metrics.KindRelogin})
+}
+
+// isLost applies the plan's signs of a lost session to a mix response.
+func (v *VU) isLost(r *response) bool {
+	l := &v.plan.lost
+	if slices.Contains(l.status, r.firstStatus) {
+		return true
+	}
+	if l.redirect != nil && r.firstLocation != "" && l.redirect.MatchString(r.firstLocation) {
+		return true
+	}
+	return l.body != "" && bytes.Contains(r.body, []byte(l.body))
+}
+
+// Logout runs the logout flow of a logged-in session.
+func (v *VU) Logout(ctx context.Context) {
+	if len(v.plan.Logout) == 0 || !v.sess.LoggedIn {
+		return
+	}
+	ok, _ := v.runFlow(ctx, v.plan.Logout)
+	if ctx.Err() != nil {
+		return
+	}
+	s := metrics.Sample{Kind: metrics.KindLogout}
+	if !ok {
+		s.Flags = metrics.Failed
+	}
+	v.rec.Add(s)
+	v.sess.LoggedIn = false
+}
+
+// Think flushes what the VU recorded and waits its think time, or until
+// ctx or stop ends. It reports false if it was cut short.
+func (v *VU) Think(ctx context.Context, stop <-chan struct{}, atLeast time.Duration) bool {
+	v.rec.Flush()
+	d := max(v.plan.think.next(v.rng), atLeast)
+	if d <= 0 {
+		return true
+	}
+	if v.timer == nil {
+		v.timer = time.NewTimer(d)
+	} else {
+		v.timer.Reset(d)
+	}
+	select {
+	case <-v.timer.C:
+		return true
+	case <-ctx.Done():
+	case <-stop:
+	}
+	v.timer.Stop()
+	return false
+}
+
+// Close flushes the VU's recorder; the VU is not used after.
+func (v *VU) Close() { v.rec.Flush() }
