@@ -35,6 +35,7 @@ type Profile struct {
 	File   string `yaml:"-"`
 	pos    map[string]Pos
 	values map[string]string
+	byFlag map[string]bool
 }
 
 // HTTP holds the client settings of every request.

@@ -344,12 +344,21 @@ func (p *Profile) validateLoadShape() error {
 	return nil
 }
 
+// SetByFlag notes that a flag replaced field, so that errors about it name
+// the flag rather than the file.
+func (p *Profile) SetByFlag(field string) {
+	if p.byFlag == nil {
+		p.byFlag = map[string]bool{}
+	}
+	p.byFlag[field] = true
+}
+
 // CheckLoad checks the load figures once flags have been applied; an
 // error names the field, or the flag when the profile did not set it.
 func (p *Profile) CheckLoad() error {
 	l := &p.Load
 	at := func(field, flag string) string {
-		if _, ok := p.pos[field]; ok {
+		if _, ok := p.pos[field]; ok && !p.byFlag[field] {
 			return field
 		}
 		return flag

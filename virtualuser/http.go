@@ -14,6 +14,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -46,52 +47,79 @@ func (r *response) release() {
 	}
 }
 
-// timing collects the moments httptrace reports for one request. Each VU
-// has one, reused for every request it sends.
+// timing collects the moments httptrace reports for one request. A VU
+// reuses one timing, and the ClientTrace bound to it, for every request.
+// The transport may still call a trace hook after RoundTrip has returned
+// (a dial it gave up waiting for goes on in the background), so the moments
+// are atomics, and a timing with a hook still outstanding is dropped
+// rather than reused.
 type timing struct {
-	getConn, gotConn    time.Time
-	dnsStart, dnsDone   time.Time
-	connStart, connDone time.Time
-	tlsStart, tlsDone   time.Time
-	wrote, firstByte    time.Time
-	reused              bool
+	getConn, gotConn    atomic.Int64
+	dnsStart, dnsDone   atomic.Int64
+	connStart, connDone atomic.Int64
+	tlsStart, tlsDone   atomic.Int64
+	wrote, firstByte    atomic.Int64
+	reused              atomic.Bool
+	trace               *httptrace.ClientTrace
 }
 
-func (t *timing) trace(now func() time.Time) *httptrace.ClientTrace {
-	return &httptrace.ClientTrace{
-		GetConn:              func(string) { t.getConn = now() },
-		GotConn:              func(i httptrace.GotConnInfo) { t.gotConn, t.reused = now(), i.Reused },
-		DNSStart:             func(httptrace.DNSStartInfo) { t.dnsStart = now() },
-		DNSDone:              func(httptrace.DNSDoneInfo) { t.dnsDone = now() },
-		ConnectStart:         func(string, string) { t.connStart = now() },
-		ConnectDone:          func(string, string, error) { t.connDone = now() },
-		TLSHandshakeStart:    func() { t.tlsStart = now() },
-		TLSHandshakeDone:     func(tls.ConnectionState, error) { t.tlsDone = now() },
-		WroteRequest:         func(httptrace.WroteRequestInfo) { t.wrote = now() },
-		GotFirstResponseByte: func() { t.firstByte = now() },
+func newTiming(now func() time.Time) *timing {
+	t := &timing{}
+	at := func(v *atomic.Int64) { v.Store(now().UnixNano()) }
+	t.trace = &httptrace.ClientTrace{
+		GetConn: func(string) { at(&t.getConn) },
+		GotConn: func(i httptrace.GotConnInfo) {
+			t.reused.Store(i.Reused)
+			at(&t.gotConn)
+		},
+		DNSStart:             func(httptrace.DNSStartInfo) { at(&t.dnsStart) },
+		DNSDone:              func(httptrace.DNSDoneInfo) { at(&t.dnsDone) },
+		ConnectStart:         func(string, string) { at(&t.connStart) },
+		ConnectDone:          func(string, string, error) { at(&t.connDone) },
+		TLSHandshakeStart:    func() { at(&t.tlsStart) },
+		TLSHandshakeDone:     func(tls.ConnectionState, error) { at(&t.tlsDone) },
+		WroteRequest:         func(httptrace.WroteRequestInfo) { at(&t.wrote) },
+		GotFirstResponseByte: func() { at(&t.firstByte) },
 	}
+	return t
 }
 
-func span(a, b time.Time) time.Duration {
-	if a.IsZero() || b.IsZero() || b.Before(a) {
+func (t *timing) reset() {
+	for _, v := range []*atomic.Int64{&t.getConn, &t.gotConn, &t.dnsStart, &t.dnsDone, &t.connStart,
+		&t.connDone, &t.tlsStart, &t.tlsDone, &t.wrote, &t.firstByte} {
+		v.Store(0)
+	}
+	t.reused.Store(false)
+}
+
+// settled reports that no hook can still fire for the last request.
+func (t *timing) settled() bool {
+	open := func(start, done *atomic.Int64) bool { return start.Load() != 0 && done.Load() == 0 }
+	return !open(&t.dnsStart, &t.dnsDone) && !open(&t.connStart, &t.connDone) &&
+		!open(&t.tlsStart, &t.tlsDone) && !open(&t.getConn, &t.gotConn) && !open(&t.gotConn, &t.wrote)
+}
+
+func span(a, b *atomic.Int64) time.Duration {
+	x, y := a.Load(), b.Load()
+	if x == 0 || y == 0 || y < x {
 		return 0
 	}
-	return b.Sub(a)
+	return time.Duration(y - x)
 }
 
 // phases fills the sample's phases the way k6 names them: blocked is the
 // wait for a connection less the time spent making one.
 func (t *timing) phases(s *metrics.Sample) {
-	dns := span(t.dnsStart, t.dnsDone)
-	s.Connect = span(t.connStart, t.connDone) + dns
-	s.TLS = span(t.tlsStart, t.tlsDone)
-	s.Blocked = max(span(t.getConn, t.gotConn)-s.Connect-s.TLS, 0)
-	from := t.wrote
-	if from.IsZero() {
-		from = t.gotConn
+	dns := span(&t.dnsStart, &t.dnsDone)
+	s.Connect = span(&t.connStart, &t.connDone) + dns
+	s.TLS = span(&t.tlsStart, &t.tlsDone)
+	s.Blocked = max(span(&t.getConn, &t.gotConn)-s.Connect-s.TLS, 0)
+	from := &t.wrote
+	if from.Load() == 0 {
+		from = &t.gotConn
 	}
-	s.TTFB = span(from, t.firstByte)
-	if t.reused {
+	s.TTFB = span(from, &t.firstByte)
+	if t.reused.Load() {
 		s.Flags |= metrics.Reused
 	}
 }
@@ -228,10 +256,13 @@ func (v *VU) exchange(ctx context.Context, req *http.Request, st *Step, due time
 	if due.IsZero() || due.After(start) {
 		due = start
 	}
-	v.tm = timing{}
+	if !v.tm.settled() {
+		v.tm = newTiming(v.hooks.Now)
+	}
+	v.tm.reset()
 	tctx, cancel := context.WithTimeout(ctx, v.plan.timeout)
 	defer cancel()
-	req = req.WithContext(httptrace.WithClientTrace(tctx, v.trace))
+	req = req.WithContext(httptrace.WithClientTrace(tctx, v.tm.trace))
 	s := metrics.Sample{Kind: metrics.KindRequest, Series: st.Series}
 	resp, err := v.rt.RoundTrip(req)
 	if err == nil {

@@ -12,12 +12,12 @@ import (
 type refKind uint8
 
 const (
-	refLiteral refKind = iota
-	refUser            // {{user.COLUMN}}
-	refVar             // {{vars.NAME}}
-	refCookie          // {{cookie.NAME}}
-	refVUID            // {{vu.id}}
-	refIteration       // {{vu.iteration}}
+	refLiteral   refKind = iota
+	refUser              // {{user.COLUMN}}
+	refVar               // {{vars.NAME}}
+	refCookie            // {{cookie.NAME}}
+	refVUID              // {{vu.id}}
+	refIteration         // {{vu.iteration}}
 )
 
 // escape says how a value is written into its surroundings.
@@ -262,8 +262,8 @@ func (t *Template) addJSON(v any, sc *scope) error {
 // placeholderEnv shows references by name, for messages.
 type placeholderEnv struct{}
 
-func (placeholderEnv) userValue(int) string       { return "<user>" }
-func (placeholderEnv) varValue(int) string        { return "<var>" }
+func (placeholderEnv) userValue(int) string        { return "<user>" }
+func (placeholderEnv) varValue(int) string         { return "<var>" }
 func (placeholderEnv) cookieValue(n string) string { return "<cookie " + n + ">" }
-func (placeholderEnv) vuID() int                  { return 0 }
-func (placeholderEnv) iteration() int64           { return 0 }
+func (placeholderEnv) vuID() int                   { return 0 }
+func (placeholderEnv) iteration() int64            { return 0 }

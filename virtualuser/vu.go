@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptrace"
 	"slices"
 	"time"
 
@@ -59,8 +58,7 @@ type VU struct {
 	rng   *rand.Rand
 	iter  int64
 
-	tm      timing
-	trace   *httptrace.ClientTrace
+	tm      *timing
 	scratch []byte
 	timer   *time.Timer
 
@@ -77,7 +75,7 @@ func NewVU(id int, plan *Plan, rt http.RoundTripper, sess *Session, rec *metrics
 	}
 	v := &VU{ID: id, plan: plan, rt: rt, sess: sess, rec: rec, hooks: hooks,
 		rng: rand.New(rand.NewPCG(uint64(id), uint64(time.Now().UnixNano())))}
-	v.trace = v.tm.trace(hooks.Now)
+	v.tm = newTiming(hooks.Now)
 	return v
 }
 

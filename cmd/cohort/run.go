@@ -165,12 +165,14 @@ func (f *runFlags) override(p *profiles.Profile) error {
 			return usagef("--stages: %v", err)
 		}
 		l.Executor, l.Stages = profiles.RampingVUs, st
+		p.SetByFlag("load.stages")
 	}
 	if set("vus") {
 		if set("stages") {
 			return usagef("--vus and --stages: give one (stages set the VU counts)")
 		}
 		l.Executor, l.VUs = profiles.ConstantVUs, f.vus
+		p.SetByFlag("load.vus")
 	}
 	if set("duration") {
 		if f.duration <= 0 {
@@ -180,15 +182,18 @@ func (f *runFlags) override(p *profiles.Profile) error {
 	}
 	if set("iterations") {
 		l.Iterations = f.iterations
+		p.SetByFlag("load.iterations")
 		if !set("duration") && l.Executor == profiles.ConstantVUs {
 			l.Duration = 0
 		}
 	}
 	if set("max-rps") {
 		l.MaxRPS = f.maxRPS
+		p.SetByFlag("load.max_rps")
 	}
 	if set("login-rate") {
 		l.LoginRate = f.loginRate
+		p.SetByFlag("load.login_rate")
 	}
 	return nil
 }

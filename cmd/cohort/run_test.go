@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/profiles"
+)
+
+// runCohort runs "cohort run ARGS..." in-process and returns its exit code,
+// its output and, when --out was asked for, the result file.
+func runCohort(t *testing.T, args ...string) (int, string, *metrics.Result) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "result.json")
+	var stdout, stderr bytes.Buffer
+	code := dispatch(context.Background(), &env{stdout: &stdout, stderr: &stderr},
+		append(append([]string{"run"}, args...), "--out", out, "--no-progress"))
+	text := stdout.String() + stderr.String()
+	if code != exitOK && code != exitInterrupted {
+		return code, text, nil
+	}
+	res, err := metrics.ReadResult(out)
+	if err != nil {
+		t.Fatalf("reading the result: %v\noutput:\n%s", err, text)
+	}
+	return code, text, res
+}
+
+func request(t *testing.T, r *metrics.Result, name string) metrics.RequestResult {
+	t.Helper()
+	for _, q := range r.Requests {
+		if q.Name == name {
+			return q
+		}
+	}
+	t.Fatalf("no request %q in the result", name)
+	return metrics.RequestResult{}
+}
+
+func TestSpringFormFiftyVUs(t *testing.T) {
+	code, out, r := runCohort(t, "spring-form", "--vus", "50", "--duration", "2s")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	s := r.Sessions
+	if s.Logins != 50 || s.LoginFailures != 0 || s.IDRotations != 50 || s.Logouts != 50 {
+		t.Fatalf("sessions %+v: want 50 logins, 50 id rotations, 50 logouts, no failures", s)
+	}
+	if r.Totals.Failures != 0 {
+		t.Fatalf("%d failures\n%s", r.Totals.Failures, out)
+	}
+	// Every profile answer was checked to name the VU's own user
+	// (body_contains "username":"{{user.username}}"), so no failure means
+	// no cookie jar was shared.
+	if p := request(t, r, "profile"); p.Count < 50 || p.Status["200"] != p.Count {
+		t.Fatalf("profile: %d requests, statuses %v", p.Count, p.Status)
+	}
+	if request(t, r, "login-submit").Status["302"] != 50 {
+		t.Fatal("want 50 login POSTs answered 302")
+	}
+	if r.VUsMax != 50 || r.Schema != metrics.Schema || r.Tags["testid"] == "" {
+		t.Fatalf("result header: vus_max %d schema %q tags %v", r.VUsMax, r.Schema, r.Tags)
+	}
+	if r.Totals.Requests != sumCounts(r) || r.Latency.Count != r.Totals.Requests {
+		t.Fatalf("totals %+v do not add up to the requests", r.Totals)
+	}
+}
+
+func sumCounts(r *metrics.Result) int64 {
+	var n int64
+	for _, q := range r.Requests {
+		n += q.Count
+	}
+	return n
+}
+
+func TestBuiltinProfilesRunClean(t *testing.T) {
+	cases := []struct {
+		profile    string
+		logins     int64 // per VU
+		rotations  bool
+		refreshes  bool
+		extraFlags []string
+	}{
+		{"spring-form", 1, true, false, nil},
+		{"spring-spa", 1, false, false, nil},
+		{"jwt", 1, false, false, nil},
+		{"basic", 0, false, false, nil},
+		{"servlet-form", 1, true, false, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.profile, func(t *testing.T) {
+			code, out, r := runCohort(t, append([]string{c.profile, "--vus", "4", "--duration", "1s"}, c.extraFlags...)...)
+			if code != exitOK || r.Totals.Failures != 0 || r.Sessions.LoginFailures != 0 {
+				t.Fatalf("exit %d, failures %d, login failures %d\n%s", code, r.Totals.Failures, r.Sessions.LoginFailures, out)
+			}
+			if r.Sessions.Logins != 4*c.logins {
+				t.Fatalf("logins %d, want %d", r.Sessions.Logins, 4*c.logins)
+			}
+			if got := r.Sessions.IDRotations; (got == 4) != c.rotations {
+				t.Fatalf("id rotations %d (want rotations: %v)", got, c.rotations)
+			}
+			if r.Totals.Iterations == 0 {
+				t.Fatal("no iterations")
+			}
+		})
+	}
+}
+
+// writeProfile writes a variant of a built-in profile for a test.
+func writeProfile(t *testing.T, builtin string, edit func(string) string) string {
+	t.Helper()
+	src, ok := profiles.BuiltinSource(builtin)
+	if !ok {
+		t.Fatalf("no built-in %s", builtin)
+	}
+	path := filepath.Join(t.TempDir(), builtin+".yaml")
+	if err := os.WriteFile(path, []byte(edit(string(src))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestTokenRefreshOn401(t *testing.T) {
+	path := writeProfile(t, "jwt", func(s string) string {
+		return strings.Replace(s, `demo_target: ["--token-ttl", "5s"]`, `demo_target: ["--token-ttl", "1s"]`, 1)
+	})
+	_, out, r := runCohort(t, path, "--vus", "3", "--duration", "2500ms")
+	s := r.Sessions
+	if s.Refreshes < 3 || s.RefreshFails != 0 || s.SessionsLost != 0 || r.Totals.Failures != 0 {
+		t.Fatalf("sessions %+v, failures %d: want each VU to refresh at least once, and nothing lost\n%s", s, r.Totals.Failures, out)
+	}
+	if request(t, r, "profile").Status["401"] == 0 && request(t, r, "list-orders").Status["401"] == 0 {
+		t.Fatal("no 401 recorded: the refreshes were not caused by expiry")
+	}
+}
+
+func TestEvictedSessionsAreLostAndRenewed(t *testing.T) {
+	path := writeProfile(t, "spring-form", func(s string) string {
+		return strings.Replace(s, "demo_target: []", `demo_target: ["--max-sessions", "4"]`, 1)
+	})
+	code, out, r := runCohort(t, path, "--vus", "8", "--duration", "2s")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	s := r.Sessions
+	if s.SessionsLost == 0 || s.Relogins == 0 || s.Logins <= 8 {
+		t.Fatalf("sessions %+v: want lost sessions, re-logins, and more logins than VUs", s)
+	}
+	var lostRequests int64
+	for _, q := range r.Requests {
+		if q.Group != "mix" {
+			continue
+		}
+		for reason, n := range q.Reasons {
+			if reason != "session_lost" {
+				t.Fatalf("%s: %d failures for %s; a mix request only fails here because its session was evicted", q.Name, n, reason)
+			}
+			lostRequests += n
+		}
+	}
+	if lostRequests != s.SessionsLost {
+		t.Fatalf("%d requests failed as session_lost, %d sessions lost", lostRequests, s.SessionsLost)
+	}
+}
+
+func TestWrongPasswordIsMeasuredNotFatal(t *testing.T) {
+	csv := filepath.Join(t.TempDir(), "users.csv")
+	os.WriteFile(csv, []byte("username,password\nuser1,wrong\nuser2,pass2\n"), 0o644)
+	code, out, r := runCohort(t, "spring-form", "--users", csv, "--vus", "2", "--duration", "1s")
+	if code != exitOK {
+		t.Fatalf("exit %d, want 0\n%s", code, out)
+	}
+	s := r.Sessions
+	if s.Logins != 1 || s.LoginFailures == 0 {
+		t.Fatalf("sessions %+v: want user2's one login and user1's failures", s)
+	}
+	if got := request(t, r, "login-submit").Reasons["expectation"]; got != s.LoginFailures {
+		t.Fatalf("login-submit expectation failures %d, login failures %d", got, s.LoginFailures)
+	}
+	if !strings.Contains(out, "login-submit: ") {
+		t.Fatalf("the summary does not list the login failures:\n%s", out)
+	}
+}
+
+func TestIterationsAreExact(t *testing.T) {
+	code, out, r := runCohort(t, "basic", "--vus", "5", "--iterations", "123")
+	if code != exitOK || r.Totals.Iterations != 123 || r.Totals.Requests != 123 {
+		t.Fatalf("exit %d, iterations %d, requests %d; want 123\n%s", code, r.Totals.Iterations, r.Totals.Requests, out)
+	}
+}
+
+func TestQuickMode(t *testing.T) {
+	code, out, r := runCohort(t, "--url", "http://127.0.0.1:1/", "--vus", "2", "--iterations", "4")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	// Nothing listens on port 1: every request is a measured failure.
+	if q := request(t, r, "get"); q.Count != 4 || q.Reasons["connection_refused"] != 4 {
+		t.Fatalf("get: %+v", q)
+	}
+}

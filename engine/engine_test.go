@@ -1,0 +1,149 @@
+package engine
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/cohort-dev/cohort/bench/target"
+	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/profiles"
+	"github.com/cohort-dev/cohort/virtualuser"
+)
+
+func TestShapeVUsAt(t *testing.T) {
+	stages := func(s string) []profiles.Stage {
+		st, err := profiles.ParseStages(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	ramp := Shape{Start: 0, Stages: stages("10s:10,20s:10,10s:0")}
+	cases := []struct {
+		shape   Shape
+		elapsed time.Duration
+		want    int
+	}{
+		{ramp, 0, 0},                      // ramps start from start_vus
+		{ramp, 999 * time.Millisecond, 0}, // the first VU waits for its whole share
+		{ramp, time.Second, 1},
+		{ramp, 5 * time.Second, 5},
+		{ramp, 10 * time.Second, 10}, // top of the ramp
+		{ramp, 25 * time.Second, 10}, // holding
+		{ramp, 35 * time.Second, 5},  // half way down
+		{ramp, 40 * time.Second, 0},  // done
+		{ramp, time.Hour, 0},         // after the end: the last target
+		{Shape{Start: 4, Stages: stages("10s:4")}, 3 * time.Second, 4},         // constant
+		{Shape{Start: 4, Stages: []profiles.Stage{{Target: 4}}}, time.Hour, 4}, // constant, bounded by iterations
+		{Shape{Start: 2, Stages: stages("0s:8,10s:8")}, time.Millisecond, 8},   // a jump
+		{Shape{Start: 10, Stages: stages("10s:0")}, 5 * time.Second, 5},        // ramp down from start
+	}
+	for _, c := range cases {
+		if got := c.shape.VUsAt(c.elapsed); got != c.want {
+			t.Errorf("%+v at %v: %d VUs, want %d", c.shape, c.elapsed, got, c.want)
+		}
+	}
+	if ramp.Max() != 10 || ramp.Duration() != 40*time.Second {
+		t.Errorf("max %d duration %v", ramp.Max(), ramp.Duration())
+	}
+}
+
+// runAgainst runs a built-in profile against an in-process target.
+func runAgainst(t *testing.T, name string, tc target.Config, load profiles.Load) (*Outcome, *target.Target) {
+	t.Helper()
+	tg, err := target.New(tc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(tg)
+	defer srv.Close()
+	p, err := profiles.Builtin(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.BaseURL = srv.URL
+	load.GracefulStop = profiles.Duration(5 * time.Second)
+	users := virtualuser.NewGeneratedPool(*p.Users.Generate, false)
+	plan, err := virtualuser.Compile(p, virtualuser.Options{Columns: users.Columns()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, _ := NewTransport(TransportConfig{VUs: 20, KeepAlive: true})
+	defer tr.CloseIdleConnections()
+	out, err := Run(context.Background(), Config{Plan: plan, Users: users, Load: load, Transport: tr,
+		Collector: metrics.NewCollector(plan.Series, 2), Interval: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, tg
+}
+
+func TestRunMatchesWhatTheTargetSaw(t *testing.T) {
+	out, tg := runAgainst(t, "spring-form", target.Config{},
+		profiles.Load{Executor: profiles.ConstantVUs, VUs: 12, Iterations: 240})
+	st := tg.Stats()
+	reqs, fails := out.Total.Requests()
+	if out.Total.Iterations != 240 || fails != 0 || out.MaxVUs != 12 {
+		t.Fatalf("iterations %d failures %d max VUs %d", out.Total.Iterations, fails, out.MaxVUs)
+	}
+	// Every request cohort counted reached the target, and no more.
+	if reqs != st.Requests {
+		t.Fatalf("cohort counted %d requests, the target served %d", reqs, st.Requests)
+	}
+	s := out.Total.Sessions
+	if s.Logins != st.LoginsOK || s.Rotations != st.Rotated || s.Logouts != st.Invalidated || st.LiveSessions != 0 {
+		t.Fatalf("cohort %+v, target %+v", s, st)
+	}
+}
+
+func TestRampingStartsAndStopsVUs(t *testing.T) {
+	st, _ := profiles.ParseStages("300ms:6,300ms:6,300ms:0")
+	out, tg := runAgainst(t, "spring-form", target.Config{},
+		profiles.Load{Executor: profiles.RampingVUs, Stages: st})
+	if out.MaxVUs != 6 {
+		t.Fatalf("max VUs %d, want 6", out.MaxVUs)
+	}
+	s := out.Total.Sessions
+	if s.Logins != 6 || s.Logouts != 6 || tg.Stats().LiveSessions != 0 {
+		t.Fatalf("sessions %+v, live on the target %d: every VU ramped up must log in and, ramped down, log out", s, tg.Stats().LiveSessions)
+	}
+	if out.Interrupted {
+		t.Fatal("a run that ended on time reported an interruption")
+	}
+}
+
+func TestCancelInterrupts(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release // every request hangs until the test ends
+	}))
+	defer srv.Close()
+	defer close(release)
+	p, _ := profiles.Builtin("basic")
+	p.BaseURL = srv.URL
+	users := virtualuser.NewGeneratedPool(*p.Users.Generate, false)
+	plan, _ := virtualuser.Compile(p, virtualuser.Options{Columns: users.Columns()})
+	tr, _ := NewTransport(TransportConfig{VUs: 3, KeepAlive: true})
+	ctx, cancel := context.WithCancel(context.Background())
+	ticks := 0
+	out, err := Run(ctx, Config{Plan: plan, Users: users, Transport: tr,
+		Load:      profiles.Load{Executor: profiles.ConstantVUs, VUs: 3, Duration: profiles.Duration(time.Hour), GracefulStop: profiles.Duration(time.Hour)},
+		Collector: metrics.NewCollector(plan.Series, 1), Interval: 10 * time.Millisecond,
+		Tick: func(tk Tick) {
+			if ticks++; ticks == 3 {
+				cancel()
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.Interrupted || out.Total.Interrupted != 3 {
+		t.Fatalf("interrupted %v, interrupted iterations %d; want the 3 hung iterations abandoned", out.Interrupted, out.Total.Interrupted)
+	}
+	if reqs, _ := out.Total.Requests(); reqs != 0 {
+		t.Fatalf("%d abandoned requests were recorded as requests", reqs)
+	}
+}

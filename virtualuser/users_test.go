@@ -1,0 +1,86 @@
+package virtualuser
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/cohort-dev/cohort/profiles"
+)
+
+func TestReadUsersCSV(t *testing.T) {
+	cases := []struct {
+		name, csv, err string
+		columns        string
+		first          []string
+	}{
+		{name: "plain", csv: "username,password\nu1,p1\n", columns: "username,password", first: []string{"u1", "p1"}},
+		{name: "extra columns, BOM, quoted comma", csv: "\ufeffemail,username,password\n\"a,b@x\",u1,p1\n",
+			columns: "username,password,email", first: []string{"u1", "p1", "a,b@x"}},
+		{name: "empty", csv: "", err: "1: empty file"},
+		{name: "no password column", csv: "username,pass\nu,p\n", err: "1: header \"username,pass\": want columns named username and password"},
+		{name: "wrong field count", csv: "username,password\nu1\n", err: "2: want as many fields as the header has"},
+		{name: "bad quoting", csv: "username,password\n\"u1,p1\n", err: "2:"},
+		{name: "header only", csv: "username,password\n", err: "no users after the header"},
+		{name: "empty user name", csv: "username,password\n,p\n", err: "2: field username: empty"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := ReadUsersCSV(strings.NewReader(c.csv), false)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("error %v, want %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(p.Columns(), ",") != c.columns {
+				t.Fatalf("columns %v", p.Columns())
+			}
+			u, _ := p.Acquire()
+			if strings.Join(u.Values, "|") != strings.Join(c.first, "|") {
+				t.Fatalf("first user %v", u.Values)
+			}
+		})
+	}
+}
+
+func TestPoolHandsOutEachUserOnce(t *testing.T) {
+	p := NewGeneratedPool(profiles.Generate{Username: "user{{n}}", Password: "pass{{n}}", Start: 1, Count: 3}, false)
+	var names []string
+	held := map[string]*User{}
+	for range 3 {
+		u, err := p.Acquire()
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, u.Name()+"/"+u.Values[1])
+		held[u.Name()] = u
+	}
+	if strings.Join(names, ",") != "user1/pass1,user2/pass2,user3/pass3" {
+		t.Fatalf("handed out %v", names)
+	}
+	if _, err := p.Acquire(); err == nil || !strings.Contains(err.Error(), "all 3 users are in use") {
+		t.Fatalf("a fourth acquire: %v", err)
+	}
+	p.Release(held["user2"])
+	if u, _ := p.Acquire(); u.Name() != "user2" {
+		t.Fatalf("after releasing user2, got %s", u.Name())
+	}
+}
+
+func TestSharedPoolCycles(t *testing.T) {
+	p, _ := ReadUsersCSV(strings.NewReader("username,password\na,1\nb,2\n"), true)
+	var got []string
+	for range 5 {
+		u, err := p.Acquire()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, u.Name())
+	}
+	if strings.Join(got, "") != "ababa" {
+		t.Fatalf("shared pool handed out %v", got)
+	}
+}

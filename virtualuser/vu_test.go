@@ -1,0 +1,260 @@
+package virtualuser
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cohort-dev/cohort/bench/target"
+	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/profiles"
+)
+
+// compile builds a plan from profile YAML aimed at base.
+func compile(t *testing.T, yaml, base string, columns ...string) *Plan {
+	t.Helper()
+	p, err := profiles.Parse("test.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.BaseURL = base
+	if len(columns) == 0 {
+		columns = []string{"username", "password"}
+	}
+	plan, err := Compile(p, Options{UserAgent: "cohort/test", Columns: columns})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plan
+}
+
+// harness is VUs over one plan with a collector to read back.
+type harness struct {
+	plan *Plan
+	col  *metrics.Collector
+}
+
+func (h *harness) vu(id int, user ...string) *VU {
+	u := &User{Values: append([]string(nil), user...)}
+	return NewVU(id, h.plan, http.DefaultTransport, NewSession(h.plan, u), h.col.NewRecorder(), Hooks{})
+}
+
+func (h *harness) drain() *metrics.Aggregate {
+	a := metrics.NewAggregate(len(h.plan.Series))
+	h.col.Drain(a)
+	return a
+}
+
+func newHarness(t *testing.T, yaml, base string) *harness {
+	plan := compile(t, yaml, base)
+	return &harness{plan: plan, col: metrics.NewCollector(plan.Series, 1)}
+}
+
+func startTarget(t *testing.T, c target.Config) (*target.Target, string) {
+	t.Helper()
+	tg, err := target.New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(tg)
+	t.Cleanup(srv.Close)
+	return tg, srv.URL
+}
+
+func TestVUsHaveTheirOwnSessions(t *testing.T) {
+	tg, base := startTarget(t, target.Config{})
+	src, _ := profiles.BuiltinSource("spring-form")
+	h := newHarness(t, string(src), base)
+	ctx := context.Background()
+	vus := []*VU{h.vu(1, "user1", "pass1"), h.vu(2, "user2", "pass2"), h.vu(3, "user3", "pass3")}
+	for _, v := range vus {
+		if !v.Login(ctx) {
+			t.Fatalf("VU %d could not log in", v.ID)
+		}
+	}
+	for round := range 3 {
+		for _, v := range vus {
+			if !v.Iterate(ctx, zeroTime) {
+				t.Fatalf("round %d: VU %d iteration failed", round, v.ID)
+			}
+		}
+	}
+	for _, v := range vus {
+		v.Close()
+		ids := map[string]bool{}
+		for _, c := range v.Session().Jar.Cookies(h.plan.Base) {
+			if c.Name == "JSESSIONID" {
+				ids[c.Value] = true
+			}
+		}
+		if len(ids) != 1 || !ids[v.Session().SessionID] {
+			t.Fatalf("VU %d jar holds %v, tracked id %q", v.ID, ids, v.Session().SessionID)
+		}
+	}
+	if vus[0].Session().SessionID == vus[1].Session().SessionID {
+		t.Fatal("two VUs share a session id")
+	}
+	a := h.drain()
+	req, fail := a.Requests()
+	if fail != 0 || a.Sessions.Logins != 3 || a.Sessions.Rotations != 3 || a.Iterations != 9 {
+		t.Fatalf("requests %d failures %d sessions %+v iterations %d", req, fail, a.Sessions, a.Iterations)
+	}
+	if st := tg.Stats(); st.LoginsOK != 3 || st.Rotated != 3 || st.LiveSessions != 3 {
+		t.Fatalf("target saw %+v", st)
+	}
+}
+
+// zeroTime asks Iterate to start now.
+var zeroTime time.Time
+
+func TestExtractors(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "XSRF-TOKEN", Value: "cookie-val", Path: "/"})
+		w.Header().Set("X-Auth-Token", "header-val")
+		fmt.Fprint(w, `<html><head><meta name="_csrf" content="meta-val"></head><body><h1> Title </h1>
+<script>var token = "regex-val";</script></body></html>`)
+	}))
+	defer srv.Close()
+	json := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"data":{"items":[{"id":"json-val"}]}}`)
+	}))
+	defer json.Close()
+	h := newHarness(t, `
+login:
+  - path: /
+    extract:
+      - {name: meta, css: 'meta[name="_csrf"]', attr: content}
+      - {name: title, css: h1}
+      - {name: re, regex: 'token = "([^"]+)"'}
+      - {name: ck, cookie: XSRF-TOKEN}
+      - {name: hd, header: x-auth-token}
+      - {name: none, css: 'input[name=missing]', optional: true}
+  - path: `+json.URL+`/x
+    extract:
+      - {name: js, json: data.items.0.id}
+mix: [{name: m, path: /}]
+`, srv.URL)
+	v := h.vu(1, "u", "p")
+	if !v.Login(context.Background()) {
+		t.Fatal("login failed")
+	}
+	got := map[string]string{}
+	for i, name := range h.plan.Vars {
+		got[name] = v.Session().Vars[i]
+	}
+	want := map[string]string{"meta": "meta-val", "title": "Title", "re": "regex-val", "ck": "cookie-val", "hd": "header-val", "none": "", "js": "json-val"}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s = %q, want %q", k, got[k], w)
+		}
+	}
+}
+
+func TestMissingExtractionFailsTheStep(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<form><input name="username"></form>`)
+	}))
+	defer srv.Close()
+	h := newHarness(t, `
+login:
+  - name: page
+    path: /login
+    extract: [{name: csrf, css: 'input[name="_csrf"]', attr: value}]
+mix: [{name: m, path: /}]
+`, srv.URL)
+	v := h.vu(1, "u", "p")
+	ok, results := v.login(context.Background())
+	if ok || len(results) != 1 || results[0].Reason != metrics.ReasonExtract ||
+		!strings.Contains(results[0].Problem, `extractor csrf found nothing (attribute value of CSS input[name="_csrf"])`) {
+		t.Fatalf("ok %v results %+v", ok, results)
+	}
+	v.Close()
+	a := h.drain()
+	if a.Sessions.LoginFailures != 1 || a.Series[0].Reasons[metrics.ReasonExtract] != 1 {
+		t.Fatalf("sessions %+v reasons %v", a.Sessions, a.Series[0].Reasons)
+	}
+}
+
+func TestRedirectsAreFollowedAndRecorded(t *testing.T) {
+	var other *httptest.Server
+	var sawAuth, sawCookie string
+	other = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sawAuth, sawCookie = r.Header.Get("Authorization"), r.Header.Get("Cookie")
+		fmt.Fprint(w, "elsewhere")
+	}))
+	defer other.Close()
+	var paths []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		paths = append(paths, r.URL.Path)
+		switch r.URL.Path {
+		case "/start":
+			http.SetCookie(w, &http.Cookie{Name: "JSESSIONID", Value: "A1", Path: "/"})
+			http.Redirect(w, r, "/next;jsessionid=A1?x=1", http.StatusFound)
+		case "/next":
+			// Cross host: localhost is another host to a cookie jar.
+			http.Redirect(w, r, strings.Replace(other.URL, "127.0.0.1", "localhost", 1)+"/away", http.StatusSeeOther)
+		}
+	}))
+	defer srv.Close()
+	h := newHarness(t, `
+session: {cookie: JSESSIONID}
+mix:
+  - name: chain
+    method: POST
+    path: /start
+    body: data
+    headers: {Authorization: "Bearer secret"}
+    expect: {status: [200], body_contains: elsewhere}
+`, srv.URL)
+	v := h.vu(1, "u", "p")
+	v.sess.LoggedIn = true
+	v.Iterate(context.Background(), zeroTime)
+	v.Close()
+	a := h.drain()
+	s := a.Series[0]
+	if s.Count != 3 || s.Failures != 0 {
+		t.Fatalf("chain: %d requests (want every hop: 3), %d failures, statuses %v", s.Count, s.Failures, s.Status())
+	}
+	if fmt.Sprint(paths) != "[/start /next]" {
+		t.Fatalf("paths %v: ;jsessionid= should be stripped", paths)
+	}
+	if sawAuth != "" || strings.Contains(sawCookie, "A1") {
+		t.Fatalf("credentials crossed hosts: Authorization %q, Cookie %q", sawAuth, sawCookie)
+	}
+	if a.Sessions.Issued != 1 {
+		t.Fatalf("ids issued %d", a.Sessions.Issued)
+	}
+}
+
+func TestPhasesAndConnectionReuse(t *testing.T) {
+	_, base := startTarget(t, target.Config{Basic: true})
+	src, _ := profiles.BuiltinSource("basic")
+	plan := compile(t, string(src), base)
+	col := metrics.NewCollector(plan.Series, 1)
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	v := NewVU(1, plan, tr, NewSession(plan, &User{Values: []string{"user1", "pass1"}}), col.NewRecorder(), Hooks{})
+	ctx := context.Background()
+	v.Login(ctx)
+	for range 10 {
+		v.Iterate(ctx, zeroTime)
+	}
+	v.Close()
+	a := metrics.NewAggregate(len(plan.Series))
+	col.Drain(a)
+	var reused, fresh, connects int64
+	for _, s := range a.Series {
+		reused += s.Reused
+		fresh += s.New
+		if h := s.Hists[metrics.HistConnect]; h != nil {
+			connects += h.TotalCount()
+		}
+	}
+	if fresh != 1 || reused != 9 || connects != 1 {
+		t.Fatalf("new %d, reused %d, connects %d: want one new connection reused 9 times", fresh, reused, connects)
+	}
+}
