@@ -258,3 +258,33 @@ func TestPhasesAndConnectionReuse(t *testing.T) {
 		t.Fatalf("new %d, reused %d, connects %d: want one new connection reused 9 times", fresh, reused, connects)
 	}
 }
+
+// TestHeaderSession follows a session carried in a header (Spring Session's
+// HeaderHttpSessionIdResolver), not a cookie.
+func TestHeaderSession(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/login":
+			w.Header().Set("X-Auth-Token", "tok-"+r.FormValue("u"))
+		case r.Header.Get("X-Auth-Token") == "":
+			w.WriteHeader(http.StatusUnauthorized)
+		default:
+			fmt.Fprint(w, r.Header.Get("X-Auth-Token"))
+		}
+	}))
+	defer srv.Close()
+	h := newHarness(t, `
+session: {header: X-Auth-Token}
+login: [{path: /login, form: {u: "{{user.username}}"}}]
+mix: [{name: me, path: /me, expect: {body_contains: "tok-{{user.username}}"}}]
+`, srv.URL)
+	v := h.vu(1, "ann", "x")
+	for range 3 {
+		v.Iterate(context.Background(), zeroTime)
+	}
+	v.Close()
+	a := h.drain()
+	if _, fails := a.Requests(); fails != 0 || a.Sessions.Logins != 1 || a.Sessions.Issued != 1 || a.Iterations != 3 {
+		t.Fatalf("failures %d sessions %+v iterations %d", fails, a.Sessions, a.Iterations)
+	}
+}

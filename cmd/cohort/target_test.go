@@ -92,3 +92,22 @@ func TestUnknownCommand(t *testing.T) {
 		t.Fatalf("exit %d, want 2", code)
 	}
 }
+
+func TestProfilesCommand(t *testing.T) {
+	var out bytes.Buffer
+	if code := dispatch(context.Background(), &env{stdout: &out, stderr: io.Discard}, []string{"profiles"}); code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, name := range []string{"spring-form", "spring-spa", "jwt", "basic", "servlet-form"} {
+		if !strings.Contains(out.String(), name+" ") {
+			t.Errorf("the list lacks %s:\n%s", name, out.String())
+		}
+	}
+	out.Reset()
+	if code := dispatch(context.Background(), &env{stdout: &out, stderr: io.Discard}, []string{"profiles", "jwt"}); code != exitOK || !strings.Contains(out.String(), "name: jwt") {
+		t.Fatalf("exit %d, output %q", code, out.String())
+	}
+	if code := dispatch(context.Background(), &env{stdout: io.Discard, stderr: io.Discard}, []string{"profiles", "nope"}); code != exitUsage {
+		t.Fatalf("unknown profile: exit %d, want 2", code)
+	}
+}
