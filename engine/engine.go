@@ -7,7 +7,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,10 +20,11 @@ import (
 
 // Config is one run.
 type Config struct {
-	Plan      *virtualuser.Plan
-	Users     *virtualuser.UserPool
-	Load      profiles.Load
-	Transport http.RoundTripper
+	Plan  *virtualuser.Plan
+	Users *virtualuser.UserPool
+	Load  profiles.Load
+	// Pool hands each VU its transport and counts connections.
+	Pool      *Pool
 	Collector *metrics.Collector
 	// Interval is how often measurements are drained and Tick is called.
 	Interval time.Duration
@@ -68,14 +68,15 @@ type run struct {
 	nextID   int
 	idle     chan struct{} // closed when iterations are used up and VUs gone
 	idleOnce sync.Once
+	interval *metrics.Aggregate // reused for every drain
 }
 
 // Run carries out the load shape of cfg until its duration or iterations
 // are done, or ctx is cancelled (an interruption: in-flight requests are
 // abandoned, and what was measured is still returned).
 func Run(ctx context.Context, cfg Config) (*Outcome, error) {
-	if cfg.Plan == nil || cfg.Users == nil || cfg.Transport == nil || cfg.Collector == nil {
-		return nil, errors.New("engine: Plan, Users, Transport and Collector are required")
+	if cfg.Plan == nil || cfg.Users == nil || cfg.Pool == nil || cfg.Collector == nil {
+		return nil, errors.New("engine: Plan, Users, Pool and Collector are required")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -93,7 +94,12 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	r.hooks = virtualuser.Hooks{Now: cfg.Now,
 		WaitRequest: limiter(cfg.Load.MaxRPS), WaitLogin: limiter(cfg.Load.LoginRate)}
 	out := &Outcome{Total: metrics.NewAggregate(len(cfg.Plan.Series)), Started: cfg.Now()}
-	out.Interrupted = r.drive(ctx, out, abandon)
+	r.interval = metrics.NewAggregate(len(cfg.Plan.Series))
+	if cfg.Load.Open() {
+		out.Interrupted = r.driveOpen(ctx, out, abandon)
+	} else {
+		out.Interrupted = r.drive(ctx, out, abandon)
+	}
 	out.Duration = cfg.Now().Sub(out.Started)
 	out.MaxVUs = r.maxVUs
 	return out, nil
@@ -114,7 +120,7 @@ func (r *run) drive(ctx context.Context, out *Outcome, abandon func()) bool {
 	defer control.Stop()
 	drainEvery := time.NewTicker(r.cfg.Interval)
 	defer drainEvery.Stop()
-	interval := metrics.NewAggregate(len(r.cfg.Plan.Series))
+	interval := r.interval
 	total := r.shape.Duration()
 	interrupted := false
 	r.scale(0)
@@ -156,6 +162,7 @@ func (r *run) exited() {
 func (r *run) drain(interval *metrics.Aggregate, out *Outcome) {
 	r.cfg.Collector.Drain(interval)
 	out.Total.Merge(interval)
+	out.Total.Opened = r.cfg.Pool.Opened()
 	if r.cfg.Tick != nil {
 		r.cfg.Tick(Tick{Elapsed: r.cfg.Now().Sub(out.Started), VUs: int(r.active.Load()),
 			LoggedIn: int(r.loggedIn.Load()), Interval: interval, Total: out.Total})
@@ -193,6 +200,12 @@ func (r *run) stopAll(ctx context.Context, abandon func()) {
 		close(stop)
 	}
 	r.vus = nil
+	r.awaitVUs(ctx, abandon)
+}
+
+// awaitVUs waits for every VU to end, up to the graceful stop; then it
+// abandons what is in flight and waits for the VUs to notice.
+func (r *run) awaitVUs(ctx context.Context, abandon func()) {
 	done := make(chan struct{})
 	go func() { r.wg.Wait(); close(done) }()
 	grace := time.NewTimer(r.cfg.Load.GracefulStop.D())
@@ -233,24 +246,15 @@ func (r *run) vu(id int, stop chan struct{}) {
 	}
 	defer r.cfg.Users.Release(user)
 	sess := virtualuser.NewSession(r.cfg.Plan, user)
-	v := virtualuser.NewVU(id, r.cfg.Plan, r.cfg.Transport, sess, r.cfg.Collector.NewRecorder(), r.hooks)
+	rt := r.cfg.Pool.ForVU()
+	defer r.cfg.Pool.Release(rt)
+	v := virtualuser.NewVU(id, r.cfg.Plan, rt, sess, r.cfg.Collector.NewRecorder(), r.hooks)
 	defer v.Close()
-	wasIn := false
-	defer func() {
-		if wasIn {
-			r.loggedIn.Add(-1)
-		}
-	}()
+	g := r.trackLogin(sess)
+	defer g.done()
 	for !stopped(stop) && r.hard.Err() == nil && r.take() {
 		ok := v.Iterate(r.hard, time.Time{})
-		if in := sess.LoggedIn; in != wasIn {
-			if in {
-				r.loggedIn.Add(1)
-			} else {
-				r.loggedIn.Add(-1)
-			}
-			wasIn = in
-		}
+		g.update()
 		var backoff time.Duration
 		if !ok {
 			backoff = loginBackoff // a failing login is retried, not hammered
@@ -273,5 +277,32 @@ func stopped(stop chan struct{}) bool {
 		return true
 	default:
 		return false
+	}
+}
+
+// loginGauge keeps the run's count of logged-in sessions in step with one
+// session.
+type loginGauge struct {
+	r    *run
+	sess *virtualuser.Session
+	in   bool
+}
+
+func (r *run) trackLogin(sess *virtualuser.Session) *loginGauge { return &loginGauge{r: r, sess: sess} }
+
+func (g *loginGauge) update() {
+	if in := g.sess.LoggedIn; in != g.in {
+		if in {
+			g.r.loggedIn.Add(1)
+		} else {
+			g.r.loggedIn.Add(-1)
+		}
+		g.in = in
+	}
+}
+
+func (g *loginGauge) done() {
+	if g.in {
+		g.r.loggedIn.Add(-1)
 	}
 }

@@ -71,9 +71,14 @@ func runAgainst(t *testing.T, name string, tc target.Config, load profiles.Load)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, _ := NewTransport(TransportConfig{VUs: 20, KeepAlive: true})
-	defer tr.CloseIdleConnections()
-	out, err := Run(context.Background(), Config{Plan: plan, Users: users, Load: load, Transport: tr,
+	p.Load = load
+	if err := p.CheckLoad(); err != nil {
+		t.Fatal(err)
+	}
+	load = p.Load
+	pool, _ := NewPool(TransportConfig{VUs: load.PeakVUs()})
+	defer pool.Close()
+	out, err := Run(context.Background(), Config{Plan: plan, Users: users, Load: load, Pool: pool,
 		Collector: metrics.NewCollector(plan.Series, 2), Interval: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -126,10 +131,10 @@ func TestCancelInterrupts(t *testing.T) {
 	p.BaseURL = srv.URL
 	users := virtualuser.NewGeneratedPool(*p.Users.Generate, false)
 	plan, _ := virtualuser.Compile(p, virtualuser.Options{Columns: users.Columns()})
-	tr, _ := NewTransport(TransportConfig{VUs: 3, KeepAlive: true})
+	pool, _ := NewPool(TransportConfig{VUs: 3})
 	ctx, cancel := context.WithCancel(context.Background())
 	ticks := 0
-	out, err := Run(ctx, Config{Plan: plan, Users: users, Transport: tr,
+	out, err := Run(ctx, Config{Plan: plan, Users: users, Pool: pool,
 		Load:      profiles.Load{Executor: profiles.ConstantVUs, VUs: 3, Duration: profiles.Duration(time.Hour), GracefulStop: profiles.Duration(time.Hour)},
 		Collector: metrics.NewCollector(plan.Series, 1), Interval: 10 * time.Millisecond,
 		Tick: func(tk Tick) {
@@ -145,5 +150,70 @@ func TestCancelInterrupts(t *testing.T) {
 	}
 	if reqs, _ := out.Total.Requests(); reqs != 0 {
 		t.Fatalf("%d abandoned requests were recorded as requests", reqs)
+	}
+}
+
+func TestArrivalsAt(t *testing.T) {
+	ms := func(n float64) time.Duration { return time.Duration(n * float64(time.Millisecond)) }
+	constant := Arrivals{Start: 100, Stages: []RateStage{{Duration: time.Second, Target: 100}}}
+	ramp := Arrivals{Start: 0, Stages: []RateStage{{Duration: 10 * time.Second, Target: 10}, {Duration: time.Second, Target: 10}}}
+	cases := []struct {
+		name string
+		a    Arrivals
+		n    int64
+		want time.Duration
+		ok   bool
+	}{
+		{"first arrival at the start", constant, 0, 0, true},
+		{"every 10 ms at 100/s", constant, 1, ms(10), true},
+		{"the 100th", constant, 99, ms(990), true},
+		{"past the end", constant, 100, 0, false},
+		// Rate t/s over 10 s: the integral t^2/2 reaches n at sqrt(2n).
+		{"ramp from 0: n=2 at 2 s", ramp, 2, 2 * time.Second, true},
+		{"ramp from 0: n=32 at 8 s", ramp, 32, 8 * time.Second, true},
+		{"ramp done: 50 by 10 s, then 10/s", ramp, 55, 10*time.Second + ms(500), true},
+		{"after the last stage", ramp, 61, 0, false},
+	}
+	for _, c := range cases {
+		got, ok := c.a.At(c.n)
+		if ok != c.ok || (ok && (got-c.want).Abs() > time.Microsecond) {
+			t.Errorf("%s: At(%d) = %v, %v; want %v, %v", c.name, c.n, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+// TestOpenModelShowsStalls runs an arrival rate into a target that stalls:
+// the stall shows in the percentiles (latency counts from when each
+// request was due), and with too few VUs the arrivals that find none free
+// are dropped, not delayed.
+func TestOpenModelShowsStalls(t *testing.T) {
+	cases := []struct {
+		name    string
+		maxVUs  int
+		dropped bool
+	}{
+		{"enough VUs", 200, false},
+		{"too few VUs", 10, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			load := profiles.Load{Executor: profiles.ConstantArrivalRate, Rate: 200, TimeUnit: profiles.Duration(time.Second),
+				Duration: profiles.Duration(2 * time.Second), PreAllocatedVUs: 10, MaxVUs: c.maxVUs}
+			out, _ := runAgainst(t, "basic", target.Config{Basic: true, StallEvery: time.Second, StallFor: 300 * time.Millisecond}, load)
+			lat := out.Total.AllLatency(nil)
+			if p99 := time.Duration(lat.ValueAtQuantile(99)) * time.Microsecond; p99 < 200*time.Millisecond {
+				t.Fatalf("p99 %v: a 300 ms stall must show", p99)
+			}
+			arrivals := out.Total.Iterations + out.Total.Dropped + out.Total.Interrupted
+			if arrivals != 400 {
+				t.Fatalf("%d iterations + %d dropped + %d interrupted, want 400 arrivals", out.Total.Iterations, out.Total.Dropped, out.Total.Interrupted)
+			}
+			if (out.Total.Dropped > 0) != c.dropped {
+				t.Fatalf("dropped %d", out.Total.Dropped)
+			}
+			if out.Total.Lag.TotalCount() != 400 {
+				t.Fatalf("scheduler lag recorded for %d arrivals", out.Total.Lag.TotalCount())
+			}
+		})
 	}
 }

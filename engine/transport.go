@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -8,26 +9,66 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
-// TransportConfig tunes the connection pool shared by a run's VUs.
+// Connection modes (--conn).
+const (
+	// ConnShared is one tuned pool for all VUs: a connection any VU left
+	// idle serves the next VU's request.
+	ConnShared = "shared"
+	// ConnPerUser gives each VU a pool of its own, as separate browsers
+	// have: its own connections (and TLS sessions), reused across its
+	// requests.
+	ConnPerUser = "per-user"
+	// ConnPerRequest turns keep-alive off: every request opens a new TCP
+	// connection and, over TLS, makes a new handshake.
+	ConnPerRequest = "per-request"
+)
+
+// TransportConfig tunes the connections of a run.
 type TransportConfig struct {
-	// VUs is the most VUs that run at once: the idle pool keeps a
+	// Mode is ConnShared (default), ConnPerUser or ConnPerRequest.
+	Mode string
+	// VUs is the most VUs that run at once: the shared pool keeps an idle
 	// connection for each, so no VU waits on another's connection.
 	VUs int
 	// Insecure skips TLS verification.
 	Insecure bool
-	// CAFile adds the certificates of a PEM file to the trusted roots.
+	// CAFile adds the certificates of a PEM file to the trusted roots;
+	// CAPEM adds certificates given in memory (the demo target's).
 	CAFile string
+	CAPEM  []byte
 	// Proxy is a proxy URL; empty means the environment's (HTTP_PROXY...).
 	Proxy string
-	// KeepAlive false opens a new connection for every request.
-	KeepAlive bool
+	// NoTLSResumption turns off TLS session resumption, so every new
+	// connection pays for a full handshake.
+	NoTLSResumption bool
 }
 
-// NewTransport returns the tuned transport of a run.
-func NewTransport(c TransportConfig) (*http.Transport, error) {
+// Pool hands out the transports of a run and counts the connections they
+// open.
+type Pool struct {
+	mode   string
+	base   *http.Transport
+	opened atomic.Int64
+
+	mu  sync.Mutex
+	all []*http.Transport
+}
+
+// NewPool builds the transport of a run; errors are the user's (a bad
+// proxy URL, an unreadable CA file).
+func NewPool(c TransportConfig) (*Pool, error) {
+	switch c.Mode {
+	case "":
+		c.Mode = ConnShared
+	case ConnShared, ConnPerUser, ConnPerRequest:
+	default:
+		return nil, fmt.Errorf("--conn: want %s, %s or %s, got %q", ConnShared, ConnPerUser, ConnPerRequest, c.Mode)
+	}
 	proxy := http.ProxyFromEnvironment
 	if c.Proxy != "" {
 		u, err := url.Parse(c.Proxy)
@@ -36,32 +77,106 @@ func NewTransport(c TransportConfig) (*http.Transport, error) {
 		}
 		proxy = http.ProxyURL(u)
 	}
-	tlsConf := &tls.Config{InsecureSkipVerify: c.Insecure, ClientSessionCache: tls.NewLRUClientSessionCache(max(c.VUs, 64))}
+	tlsConf, err := tlsConfig(c)
+	if err != nil {
+		return nil, err
+	}
+	p := &Pool{mode: c.Mode}
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	p.base = &http.Transport{
+		Proxy: proxy,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conn, err := dialer.DialContext(ctx, network, addr)
+			if err == nil {
+				p.opened.Add(1)
+			}
+			return conn, err
+		},
+		TLSClientConfig:       tlsConf,
+		TLSHandshakeTimeout:   10 * time.Second,
+		MaxIdleConns:          0, // no global cap: the per-host cap rules
+		MaxIdleConnsPerHost:   max(c.VUs, 2),
+		IdleConnTimeout:       90 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		DisableKeepAlives:     c.Mode == ConnPerRequest,
+		ForceAttemptHTTP2:     true,
+	}
+	p.all = []*http.Transport{p.base}
+	return p, nil
+}
+
+func tlsConfig(c TransportConfig) (*tls.Config, error) {
+	conf := &tls.Config{InsecureSkipVerify: c.Insecure}
+	if !c.NoTLSResumption {
+		conf.ClientSessionCache = tls.NewLRUClientSessionCache(max(c.VUs, 64))
+	}
+	if c.CAFile == "" && c.CAPEM == nil {
+		return conf, nil
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if c.CAPEM != nil {
+		pool.AppendCertsFromPEM(c.CAPEM)
+	}
 	if c.CAFile != "" {
 		pem, err := os.ReadFile(c.CAFile)
 		if err != nil {
 			return nil, fmt.Errorf("--ca: %v", err)
 		}
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
 		if !pool.AppendCertsFromPEM(pem) {
 			return nil, fmt.Errorf("--ca: %s holds no PEM certificate", c.CAFile)
 		}
-		tlsConf.RootCAs = pool
 	}
-	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
-	return &http.Transport{
-		Proxy:                 proxy,
-		DialContext:           dialer.DialContext,
-		TLSClientConfig:       tlsConf,
-		TLSHandshakeTimeout:   10 * time.Second,
-		MaxIdleConns:          0, // no global cap: the per-host cap below rules
-		MaxIdleConnsPerHost:   max(c.VUs, 2),
-		IdleConnTimeout:       90 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		DisableKeepAlives:     !c.KeepAlive,
-		ForceAttemptHTTP2:     true,
-	}, nil
+	conf.RootCAs = pool
+	return conf, nil
+}
+
+// ForVU returns the transport a new VU uses: the shared one, or in
+// per-user mode one of its own (with its own TLS session cache).
+func (p *Pool) ForVU() http.RoundTripper {
+	if p.mode != ConnPerUser {
+		return p.base
+	}
+	t := p.base.Clone()
+	t.MaxIdleConnsPerHost = 2
+	if p.base.TLSClientConfig.ClientSessionCache != nil {
+		t.TLSClientConfig.ClientSessionCache = tls.NewLRUClientSessionCache(4)
+	}
+	p.mu.Lock()
+	p.all = append(p.all, t)
+	p.mu.Unlock()
+	return t
+}
+
+// Release is called when a VU ends, with what ForVU gave it: a per-user
+// transport closes its connections, as a closed browser would.
+func (p *Pool) Release(rt http.RoundTripper) {
+	if t, ok := rt.(*http.Transport); ok && t != p.base {
+		t.CloseIdleConnections()
+		p.mu.Lock()
+		for i, x := range p.all {
+			if x == t {
+				p.all = append(p.all[:i], p.all[i+1:]...)
+				break
+			}
+		}
+		p.mu.Unlock()
+	}
+}
+
+// Opened returns how many TCP connections the run has opened.
+func (p *Pool) Opened() int64 { return p.opened.Load() }
+
+// Mode returns the connection mode.
+func (p *Pool) Mode() string { return p.mode }
+
+// Close closes every idle connection.
+func (p *Pool) Close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, t := range p.all {
+		t.CloseIdleConnections()
+	}
 }

@@ -34,12 +34,13 @@ const (
 	HistConnect
 	HistTLS
 	HistTTFB
+	HistReceiving
 	HistFirst
 	HistSteady
 	numHists
 )
 
-var histNames = [numHists]string{"latency", "reused", "new", "blocked", "connect", "tls", "ttfb", "first", "steady"}
+var histNames = [numHists]string{"latency", "reused", "new", "blocked", "connect", "tls", "ttfb", "receiving", "first", "steady"}
 
 func (h Hist) String() string { return histNames[h] }
 
@@ -152,14 +153,18 @@ type Aggregate struct {
 	Sessions    Sessions
 	Login       *hdr.Histogram
 	First       *hdr.Histogram
+	Lag         *hdr.Histogram
 	Iterations  int64
 	Dropped     int64
 	Interrupted int64
+	// Opened counts TCP connections the run opened; the engine sets it
+	// from its dialer, since no sample sees a connection being made.
+	Opened int64
 }
 
 // NewAggregate returns an empty aggregate for n request series.
 func NewAggregate(n int) *Aggregate {
-	return &Aggregate{Series: make([]SeriesAgg, n), Login: newHist(), First: newHist()}
+	return &Aggregate{Series: make([]SeriesAgg, n), Login: newHist(), First: newHist(), Lag: newHist()}
 }
 
 // Add records one sample.
@@ -176,6 +181,8 @@ func (a *Aggregate) Add(s *Sample) {
 		}
 	case KindFirstRequest:
 		a.First.RecordValue(micros(s.Duration))
+	case KindLag:
+		a.Lag.RecordValue(micros(s.Duration))
 	case KindIteration:
 		a.Iterations++
 	case KindDropped:
@@ -244,6 +251,9 @@ func (a *Aggregate) addRequest(s *Sample) {
 	if s.TTFB > 0 {
 		sa.record(HistTTFB, s.TTFB)
 	}
+	if s.Receiving > 0 {
+		sa.record(HistReceiving, s.Receiving)
+	}
 }
 
 // Merge adds o into a. Both must describe the same series.
@@ -257,9 +267,11 @@ func (a *Aggregate) Merge(o *Aggregate) {
 	a.Sessions.merge(&o.Sessions)
 	a.Login.Merge(o.Login)
 	a.First.Merge(o.First)
+	a.Lag.Merge(o.Lag)
 	a.Iterations += o.Iterations
 	a.Dropped += o.Dropped
 	a.Interrupted += o.Interrupted
+	a.Opened += o.Opened
 }
 
 // Reset empties a, keeping its memory for reuse.
@@ -270,7 +282,8 @@ func (a *Aggregate) Reset() {
 	a.Sessions = Sessions{}
 	a.Login.Reset()
 	a.First.Reset()
-	a.Iterations, a.Dropped, a.Interrupted = 0, 0, 0
+	a.Lag.Reset()
+	a.Iterations, a.Dropped, a.Interrupted, a.Opened = 0, 0, 0, 0
 }
 
 // Requests returns the request and failure totals over every series.

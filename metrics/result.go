@@ -101,8 +101,11 @@ type SessionResult struct {
 
 // Connections counts connections.
 type Connections struct {
+	// Opened counts TCP connections made (including any a request did not
+	// end up using).
 	Opened         int64 `json:"opened"`
 	ReusedRequests int64 `json:"reused_requests"`
+	NewRequests    int64 `json:"new_requests"`
 }
 
 // ThresholdResult is one evaluated threshold.
@@ -133,8 +136,11 @@ type Result struct {
 	Requests    []RequestResult   `json:"requests"`
 	Sessions    SessionResult     `json:"sessions"`
 	Connections Connections       `json:"connections"`
-	Thresholds  []ThresholdResult `json:"thresholds"`
-	Capacity    Capacity          `json:"capacity"`
+	// SchedulerLag is how late the open-model scheduler started
+	// iterations; empty in a closed model.
+	SchedulerLag Latency           `json:"scheduler_lag_ms"`
+	Thresholds   []ThresholdResult `json:"thresholds"`
+	Capacity     Capacity          `json:"capacity"`
 	// Histograms holds every histogram, HdrHistogram V2 compressed and
 	// base64-encoded, so that results merge exactly.
 	Histograms map[string]string `json:"histograms"`
@@ -175,8 +181,9 @@ func NewResult(m Meta, series []SeriesInfo, a *Aggregate) *Result {
 	for i := range a.Series {
 		r.Requests = append(r.Requests, r.requestResult(series[i], &a.Series[i], rate))
 		r.Connections.ReusedRequests += a.Series[i].Reused
-		r.Connections.Opened += a.Series[i].New
+		r.Connections.NewRequests += a.Series[i].New
 	}
+	r.Connections.Opened = a.Opened
 	s := a.Sessions
 	r.Sessions = SessionResult{
 		Logins: s.Logins, LoginFailures: s.LoginFailures, Login: LatencyOf(a.Login),
@@ -186,6 +193,8 @@ func NewResult(m Meta, series []SeriesInfo, a *Aggregate) *Result {
 	}
 	r.encode("login", a.Login)
 	r.encode("first_request", a.First)
+	r.SchedulerLag = LatencyOf(a.Lag)
+	r.encode("scheduler_lag", a.Lag)
 	return r
 }
 
@@ -206,13 +215,15 @@ func (r *Result) requestResult(info SeriesInfo, s *SeriesAgg, rate func(int64) f
 			rr.Reasons[Reason(i).String()] = n
 		}
 	}
-	for _, h := range []Hist{HistBlocked, HistConnect, HistTLS, HistTTFB} {
+	for _, h := range []Hist{HistBlocked, HistConnect, HistTLS, HistTTFB, HistReceiving} {
 		rr.Phases[h.String()] = LatencyOf(s.Hists[h])
 	}
 	rr.ByConnection["reused"] = ConnBlock{Count: s.Reused, Latency: LatencyOf(s.Hists[HistReused])}
 	rr.ByConnection["new"] = ConnBlock{Count: s.New, Latency: LatencyOf(s.Hists[HistNew])}
-	rr.BySession["first"] = LatencyOf(s.Hists[HistFirst])
-	rr.BySession["steady"] = LatencyOf(s.Hists[HistSteady])
+	if info.Group == "mix" { // only the mix has a first request after login
+		rr.BySession["first"] = LatencyOf(s.Hists[HistFirst])
+		rr.BySession["steady"] = LatencyOf(s.Hists[HistSteady])
+	}
 	for h, hist := range s.Hists {
 		r.encode(info.Group+"/"+info.Name+"/"+Hist(h).String(), hist)
 	}

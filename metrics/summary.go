@@ -34,19 +34,25 @@ func WriteSummary(w io.Writer, r *Result) error {
 	fmt.Fprintf(tw, "all\t\t%d\t%d\t%.1f\t%s\t%s\t%s\t%s\t%s\t\n", r.Totals.Requests, r.Totals.Failures,
 		r.Totals.RPS, ms(l.P50), ms(l.P90), ms(l.P95), ms(l.P99), ms(l.Max))
 	tw.Flush()
+	writePhases(&b, r)
 	writeFailures(&b, r)
 	if s := r.Sessions; s.Logins+s.LoginFailures+s.Issued+s.Refreshes > 0 {
 		writeSessions(&b, s)
 	}
-	fmt.Fprintf(&b, "connections: %d opened, %d requests on reused connections\n", r.Connections.Opened, r.Connections.ReusedRequests)
+	fmt.Fprintf(&b, "connections: %d opened; %d requests on new connections, %d on reused ones\n",
+		r.Connections.Opened, r.Connections.NewRequests, r.Connections.ReusedRequests)
 	fmt.Fprintf(&b, "iterations: %d", r.Totals.Iterations)
 	if r.Totals.Interrupted > 0 {
 		fmt.Fprintf(&b, " (%d interrupted)", r.Totals.Interrupted)
 	}
 	if r.Totals.Dropped > 0 {
-		fmt.Fprintf(&b, ", %d dropped", r.Totals.Dropped)
+		fmt.Fprintf(&b, ", %d dropped (no VU free when due)", r.Totals.Dropped)
 	}
 	b.WriteString("\n")
+	if lag := r.SchedulerLag; lag.P99 > LagWarning {
+		fmt.Fprintf(&b, "scheduler lag: p99 %s ms, max %s ms: the load generator started iterations late; "+
+			"latencies are still measured from when each was due\n", ms(lag.P99), ms(lag.Max))
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -56,6 +62,38 @@ func writeSessions(b *strings.Builder, s SessionResult) {
 		s.Logins, s.LoginFailures, ms(s.Login.P50), ms(s.Login.P95), ms(s.Login.P99), ms(s.FirstRequest.P50), ms(s.FirstRequest.P95))
 	fmt.Fprintf(b, "          %d lost, %d re-logins, %d id rotations, %d ids issued, %d token refreshes (%d failed), %d logouts (%d failed)\n",
 		s.SessionsLost, s.Relogins, s.IDRotations, s.Issued, s.Refreshes, s.RefreshFails, s.Logouts, s.LogoutFailures)
+}
+
+// writePhases shows where the time of each request went: the phases of
+// its exchanges, new against reused connections, and the first request
+// after a login against the steady state.
+func writePhases(b *strings.Builder, r *Result) {
+	b.WriteString("\ntiming (ms, p50/p95)\n")
+	tw := tabwriter.NewWriter(b, 2, 8, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "request\tblocked\tconnect\ttls\tttfb\treceiving\tnew conn\treused conn\tfirst after login\tsteady\t")
+	pair := func(l Latency) string {
+		if l.Count == 0 {
+			return "-"
+		}
+		return ms(l.P50) + "/" + ms(l.P95)
+	}
+	counted := func(c ConnBlock) string {
+		if c.Count == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%s (%d)", pair(c.Latency), c.Count)
+	}
+	for _, q := range r.Requests {
+		if q.Count == 0 {
+			continue
+		}
+		ph := q.Phases
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", q.Name,
+			pair(ph["blocked"]), pair(ph["connect"]), pair(ph["tls"]), pair(ph["ttfb"]), pair(ph["receiving"]),
+			counted(q.ByConnection["new"]), counted(q.ByConnection["reused"]),
+			pair(q.BySession["first"]), pair(q.BySession["steady"]))
+	}
+	tw.Flush()
 }
 
 func writeFailures(b *strings.Builder, r *Result) {
@@ -83,6 +121,10 @@ func ms(v float64) string {
 	}
 	return fmt.Sprintf("%.0f", v)
 }
+
+// LagWarning is the scheduler lag p99 (ms) above which the summary
+// reports it.
+const LagWarning = 1.0
 
 // Progress is the live state of a run, for the progress line.
 type Progress struct {

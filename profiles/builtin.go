@@ -43,7 +43,8 @@ func Builtin(name string) (*Profile, error) {
 }
 
 // ParseStages reads the --stages flag: "30s:50,1m:50,30s:0" ramps to 50 VUs
-// over 30 s, holds for a minute, and ramps down over 30 s.
+// (or 50 iterations/s in an open model) over 30 s, holds for a minute, and
+// ramps down over 30 s.
 func ParseStages(s string) ([]Stage, error) {
 	var out []Stage
 	for i, part := range strings.Split(s, ",") {
@@ -55,9 +56,9 @@ func ParseStages(s string) ([]Stage, error) {
 		if err != nil || dur < 0 {
 			return nil, fmt.Errorf("stage %d %q: %q is not a duration", i+1, part, d)
 		}
-		target, err := strconv.Atoi(n)
+		target, err := strconv.ParseFloat(n, 64)
 		if err != nil || target < 0 {
-			return nil, fmt.Errorf("stage %d %q: %q is not a VU count", i+1, part, n)
+			return nil, fmt.Errorf("stage %d %q: %q is not a VU count or rate", i+1, part, n)
 		}
 		out = append(out, Stage{Duration: Duration(dur), Target: target})
 	}

@@ -156,13 +156,26 @@ type Think struct {
 
 // Load is the load shape.
 type Load struct {
-	// Executor is constant-vus or ramping-vus.
+	// Executor is constant-vus, ramping-vus (closed model),
+	// constant-arrival-rate or ramping-arrival-rate (open model).
 	Executor   string   `yaml:"executor"`
 	VUs        int      `yaml:"vus"`
 	Duration   Duration `yaml:"duration"`
 	Iterations int      `yaml:"iterations"`
 	StartVUs   int      `yaml:"start_vus"`
-	Stages     []Stage  `yaml:"stages"`
+	// Stages ramp VUs (ramping-vus) or the arrival rate
+	// (ramping-arrival-rate, targets per TimeUnit).
+	Stages []Stage `yaml:"stages"`
+	// Rate is the arrival rate of constant-arrival-rate: iterations per
+	// TimeUnit (default 1s). StartRate is where ramping-arrival-rate starts.
+	Rate      float64  `yaml:"rate"`
+	StartRate float64  `yaml:"start_rate"`
+	TimeUnit  Duration `yaml:"time_unit"`
+	// PreAllocatedVUs are started and logged in before the arrivals begin;
+	// up to MaxVUs are added when every VU is busy. An arrival that finds
+	// no VU free is dropped (dropped_iterations).
+	PreAllocatedVUs int `yaml:"pre_allocated_vus"`
+	MaxVUs          int `yaml:"max_vus"`
 	// MaxRPS caps requests per second over all VUs.
 	MaxRPS float64 `yaml:"max_rps"`
 	// LoginRate caps logins per second over all VUs.
@@ -172,17 +185,25 @@ type Load struct {
 	GracefulStop Duration `yaml:"graceful_stop"`
 }
 
-// Stage ramps the VU count linearly to Target over Duration.
+// Stage moves the VU count (or the arrival rate) linearly to Target over
+// Duration.
 type Stage struct {
 	Duration Duration `yaml:"duration"`
-	Target   int      `yaml:"target"`
+	Target   float64  `yaml:"target"`
 }
 
 // Executors known to the engine.
 const (
-	ConstantVUs = "constant-vus"
-	RampingVUs  = "ramping-vus"
+	ConstantVUs         = "constant-vus"
+	RampingVUs          = "ramping-vus"
+	ConstantArrivalRate = "constant-arrival-rate"
+	RampingArrivalRate  = "ramping-arrival-rate"
 )
+
+// Open reports whether the executor is an open model (arrival rate).
+func (l *Load) Open() bool {
+	return l.Executor == ConstantArrivalRate || l.Executor == RampingArrivalRate
+}
 
 // Duration is a time.Duration written as "250ms", "10s", "1m30s".
 type Duration time.Duration

@@ -334,9 +334,10 @@ func (p *Profile) validateLoadShape() error {
 		if len(l.Stages) > 0 {
 			l.Executor = RampingVUs
 		}
-	case ConstantVUs, RampingVUs:
+	case ConstantVUs, RampingVUs, ConstantArrivalRate, RampingArrivalRate:
 	default:
-		return p.Errorf("load.executor", "unknown executor %q (want %s or %s)", l.Executor, ConstantVUs, RampingVUs)
+		return p.Errorf("load.executor", "unknown executor %q (want %s, %s, %s or %s)", l.Executor,
+			ConstantVUs, RampingVUs, ConstantArrivalRate, RampingArrivalRate)
 	}
 	if l.GracefulStop == 0 {
 		l.GracefulStop = Duration(DefaultGracefulStop)
@@ -353,8 +354,9 @@ func (p *Profile) SetByFlag(field string) {
 	p.byFlag[field] = true
 }
 
-// CheckLoad checks the load figures once flags have been applied; an
-// error names the field, or the flag when the profile did not set it.
+// CheckLoad checks the load figures once flags have been applied, and
+// fills in the open model's defaults; an error names the field, or the
+// flag when the profile did not set it.
 func (p *Profile) CheckLoad() error {
 	l := &p.Load
 	at := func(field, flag string) string {
@@ -363,20 +365,33 @@ func (p *Profile) CheckLoad() error {
 		}
 		return flag
 	}
-	if l.VUs < 0 || (l.Executor == ConstantVUs && l.VUs == 0) {
-		return p.Errorf(at("load.vus", "--vus"), "want at least 1 VU, got %d", l.VUs)
+	for _, f := range []struct {
+		field, flag string
+		v           float64
+	}{
+		{"load.vus", "--vus", float64(l.VUs)}, {"load.iterations", "--iterations", float64(l.Iterations)},
+		{"load.max_rps", "--max-rps", l.MaxRPS}, {"load.login_rate", "--login-rate", l.LoginRate},
+		{"load.rate", "--rate", l.Rate}, {"load.start_rate", "load.start_rate", l.StartRate},
+		{"load.pre_allocated_vus", "load.pre_allocated_vus", float64(l.PreAllocatedVUs)},
+		{"load.max_vus", "load.max_vus", float64(l.MaxVUs)}, {"load.start_vus", "load.start_vus", float64(l.StartVUs)},
+	} {
+		if f.v < 0 {
+			return p.Errorf(at(f.field, f.flag), "must not be negative, got %v", f.v)
+		}
 	}
-	if l.Iterations < 0 {
-		return p.Errorf(at("load.iterations", "--iterations"), "must not be negative")
-	}
-	if l.MaxRPS < 0 {
-		return p.Errorf(at("load.max_rps", "--max-rps"), "must not be negative")
-	}
-	if l.LoginRate < 0 {
-		return p.Errorf(at("load.login_rate", "--login-rate"), "must not be negative")
+	for i, s := range l.Stages {
+		if s.Target < 0 {
+			return p.Errorf(at(fmt.Sprintf("load.stages[%d].target", i), "--stages"), "must not be negative")
+		}
+		if !l.Open() && s.Target != float64(int(s.Target)) {
+			return p.Errorf(at(fmt.Sprintf("load.stages[%d].target", i), "--stages"), "a VU count must be a whole number, got %v", s.Target)
+		}
 	}
 	switch l.Executor {
 	case ConstantVUs:
+		if l.VUs == 0 {
+			return p.Errorf(at("load.vus", "--vus"), "want at least 1 VU, got 0")
+		}
 		if l.Duration == 0 && l.Iterations == 0 {
 			return p.Errorf(at("load.duration", "--duration"), "give a duration or a number of iterations")
 		}
@@ -384,35 +399,50 @@ func (p *Profile) CheckLoad() error {
 		if len(l.Stages) == 0 {
 			return p.Errorf(at("load.stages", "--stages"), "ramping-vus needs stages")
 		}
-		for i, s := range l.Stages {
-			if s.Target < 0 {
-				return p.Errorf(at(fmt.Sprintf("load.stages[%d].target", i), "--stages"), "must not be negative")
-			}
-		}
+	case ConstantArrivalRate, RampingArrivalRate:
+		return p.checkOpen(at)
 	}
 	return nil
 }
 
-// MaxVUs is the most VUs the load shape runs at once.
-func (l *Load) MaxVUs() int {
-	if l.Executor != RampingVUs {
-		return l.VUs
+func (p *Profile) checkOpen(at func(field, flag string) string) error {
+	l := &p.Load
+	if l.TimeUnit == 0 {
+		l.TimeUnit = Duration(time.Second)
 	}
-	m := l.StartVUs
-	for _, s := range l.Stages {
-		m = max(m, s.Target)
+	if l.Executor == ConstantArrivalRate {
+		if l.Rate <= 0 {
+			return p.Errorf(at("load.rate", "--rate"), "constant-arrival-rate needs a rate above 0")
+		}
+		if l.Duration == 0 {
+			return p.Errorf(at("load.duration", "--duration"), "constant-arrival-rate needs a duration")
+		}
+	} else if len(l.Stages) == 0 {
+		return p.Errorf(at("load.stages", "--stages"), "ramping-arrival-rate needs stages")
 	}
-	return m
+	if l.PreAllocatedVUs == 0 {
+		l.PreAllocatedVUs = max(l.VUs, 1)
+	}
+	if l.MaxVUs == 0 {
+		l.MaxVUs = l.PreAllocatedVUs
+	}
+	if l.MaxVUs < l.PreAllocatedVUs {
+		return p.Errorf(at("load.max_vus", "load.max_vus"), "max_vus %d is below pre_allocated_vus %d", l.MaxVUs, l.PreAllocatedVUs)
+	}
+	return nil
 }
 
-// TotalDuration is how long the load shape lasts (0: bounded by iterations).
-func (l *Load) TotalDuration() time.Duration {
-	if l.Executor != RampingVUs {
-		return l.Duration.D()
+// PeakVUs is the most VUs the load shape runs at once.
+func (l *Load) PeakVUs() int {
+	switch l.Executor {
+	case RampingVUs:
+		m := float64(l.StartVUs)
+		for _, s := range l.Stages {
+			m = max(m, s.Target)
+		}
+		return int(m)
+	case ConstantArrivalRate, RampingArrivalRate:
+		return max(l.MaxVUs, l.PreAllocatedVUs)
 	}
-	var d time.Duration
-	for _, s := range l.Stages {
-		d += s.Duration.D()
-	}
-	return d
+	return l.VUs
 }

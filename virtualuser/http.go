@@ -271,6 +271,9 @@ func (v *VU) exchange(ctx context.Context, req *http.Request, st *Step, due time
 	end := v.now()
 	s.Duration = end.Sub(due)
 	v.tm.phases(&s)
+	if fb := v.tm.firstByte.Load(); fb != 0 && end.UnixNano() > fb {
+		s.Receiving = time.Duration(end.UnixNano() - fb)
+	}
 	r.url = req.URL
 	if err != nil {
 		r.status, r.header, r.err, r.reason = 0, nil, err, classify(err)

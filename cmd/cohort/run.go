@@ -23,13 +23,13 @@ import (
 
 // runFlags are the flags of "cohort run".
 type runFlags struct {
-	url, baseURL, stages, users, out, proxy, ca string
-	vus, iterations                             int
-	duration                                    time.Duration
-	maxRPS, loginRate                           float64
-	tags                                        []string
-	insecure, quiet, noProgress                 bool
-	fs                                          *pflag.FlagSet
+	url, baseURL, stages, users, out, proxy, ca, conn string
+	vus, iterations                                   int
+	duration                                          time.Duration
+	maxRPS, loginRate, rate                           float64
+	tags                                              []string
+	insecure, quiet, noProgress, tlsResume            bool
+	fs                                                *pflag.FlagSet
 }
 
 func newRunFlags() *runFlags {
@@ -40,7 +40,8 @@ func newRunFlags() *runFlags {
 	fs.IntVar(&f.vus, "vus", 0, "number of VUs (constant-vus)")
 	fs.DurationVar(&f.duration, "duration", 0, "how long to run")
 	fs.IntVar(&f.iterations, "iterations", 0, "total iterations shared by the VUs (without --duration: run until done)")
-	fs.StringVar(&f.stages, "stages", "", "ramping-vus stages, e.g. 30s:50,1m:50,30s:0")
+	fs.StringVar(&f.stages, "stages", "", "ramping stages DURATION:TARGET,... (VUs, or iterations/s with an arrival-rate executor), e.g. 30s:50,1m:50,30s:0")
+	fs.Float64Var(&f.rate, "rate", 0, "open model: start this many iterations (requests) per second, whatever the server does")
 	fs.StringVar(&f.users, "users", "", "CSV file of users (header username,password,...), replacing the profile's")
 	fs.StringVar(&f.out, "out", "", "write the result JSON here")
 	fs.Float64Var(&f.maxRPS, "max-rps", 0, "cap requests per second over all VUs (0: no cap)")
@@ -49,6 +50,8 @@ func newRunFlags() *runFlags {
 	fs.StringVar(&f.proxy, "proxy", "", "send requests through this proxy (default: HTTP_PROXY/HTTPS_PROXY)")
 	fs.StringVar(&f.ca, "ca", "", "PEM file of extra certificate authorities to trust")
 	fs.BoolVar(&f.insecure, "insecure", false, "do not verify TLS certificates")
+	fs.StringVar(&f.conn, "conn", engine.ConnShared, "connections: shared (one pool for all VUs), per-user (each VU its own, like separate browsers) or per-request (no keep-alive)")
+	fs.BoolVar(&f.tlsResume, "tls-resumption", true, "resume TLS sessions on new connections (false: a full handshake every time)")
 	fs.BoolVar(&f.quiet, "quiet", false, "print nothing but errors")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "no live progress line")
 	return f
@@ -69,12 +72,17 @@ type prepared struct {
 	users   *virtualuser.UserPool
 	tags    map[string]string
 	demo    *target.Target
+	demoCA  []byte // the demo target's certificate, trusted when it serves TLS
 }
 
 func runRun(ctx context.Context, e *env, args []string) int {
 	f := newRunFlags()
 	if code, ok := parseFlags(e, f.fs, args); !ok {
 		return code
+	}
+	if f.conn != engine.ConnShared && f.conn != engine.ConnPerUser && f.conn != engine.ConnPerRequest {
+		fmt.Fprintf(e.stderr, "cohort run: --conn: want shared, per-user or per-request, got %q\n", f.conn)
+		return exitUsage
 	}
 	p, err := f.prepare()
 	if p != nil && p.demo != nil {
@@ -118,6 +126,7 @@ func (f *runFlags) prepare() (*prepared, error) {
 		if p.demo, prof.BaseURL, err = startDemo(prof); err != nil {
 			return p, err
 		}
+		p.demoCA = p.demo.CertificatePEM()
 	}
 	p.plan, err = virtualuser.Compile(prof, virtualuser.Options{
 		UserAgent: "cohort/" + versionString(), Columns: users.Columns()})
@@ -159,19 +168,39 @@ func (f *runFlags) override(p *profiles.Profile) error {
 		p.BaseURL = f.baseURL
 	}
 	l := &p.Load
+	if set("rate") && set("stages") {
+		return usagef("--rate and --stages: give one (stages set the rates)")
+	}
 	if set("stages") {
 		st, err := profiles.ParseStages(f.stages)
 		if err != nil {
 			return usagef("--stages: %v", err)
 		}
-		l.Executor, l.Stages = profiles.RampingVUs, st
+		l.Stages = st
+		if !l.Open() {
+			l.Executor = profiles.RampingVUs
+		} else {
+			l.Executor = profiles.RampingArrivalRate
+		}
 		p.SetByFlag("load.stages")
 	}
-	if set("vus") {
-		if set("stages") {
-			return usagef("--vus and --stages: give one (stages set the VU counts)")
+	if set("rate") {
+		// The VUs the profile had become the open model's pool.
+		if !l.Open() && l.PreAllocatedVUs == 0 {
+			l.PreAllocatedVUs = max(l.VUs, 1)
 		}
-		l.Executor, l.VUs = profiles.ConstantVUs, f.vus
+		l.Executor, l.Rate = profiles.ConstantArrivalRate, f.rate
+		p.SetByFlag("load.rate")
+	}
+	if set("vus") {
+		switch {
+		case set("stages") && !l.Open():
+			return usagef("--vus and --stages: give one (stages set the VU counts)")
+		case l.Open():
+			l.PreAllocatedVUs, l.MaxVUs = f.vus, f.vus
+		default:
+			l.Executor, l.VUs = profiles.ConstantVUs, f.vus
+		}
 		p.SetByFlag("load.vus")
 	}
 	if set("duration") {
@@ -233,7 +262,7 @@ func (f *runFlags) userPool(p *profiles.Profile) (*virtualuser.UserPool, error) 
 	default:
 		pool = virtualuser.NewAnonymousPool()
 	}
-	if n, need := pool.Size(), p.Load.MaxVUs(); !share && n >= 0 && n < need {
+	if n, need := pool.Size(), p.Load.PeakVUs(); !share && n >= 0 && n < need {
 		return nil, usagef("%d VUs need %d distinct users, the users have %d (add users, or set users.share: true)", need, need, n)
 	}
 	return pool, nil
@@ -262,20 +291,20 @@ func startDemo(p *profiles.Profile) (*target.Target, string, error) {
 func (f *runFlags) execute(ctx context.Context, e *env, p *prepared) int {
 	load := p.profile.Load
 	shape := engine.ShapeOf(load)
-	tr, err := engine.NewTransport(engine.TransportConfig{VUs: shape.Max(), Insecure: f.insecure,
-		CAFile: f.ca, Proxy: f.proxy, KeepAlive: true})
+	pool, err := engine.NewPool(engine.TransportConfig{Mode: f.conn, VUs: load.PeakVUs(), Insecure: f.insecure,
+		CAFile: f.ca, CAPEM: p.demoCA, Proxy: f.proxy, NoTLSResumption: !f.tlsResume})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
 		return exitUsage
 	}
-	defer tr.CloseIdleConnections()
+	defer pool.Close()
 	if !f.quiet {
 		fmt.Fprintf(e.stdout, "cohort %s: profile %s against %s, %s\n", versionString(), p.profile.Name,
 			p.plan.Base, describeLoad(load, shape))
 	}
 	col := metrics.NewCollector(p.plan.Series, runtime.GOMAXPROCS(0))
 	prog := newProgress(e, f.quiet || f.noProgress, shape.Duration())
-	out, err := engine.Run(ctx, engine.Config{Plan: p.plan, Users: p.users, Load: load, Transport: tr,
+	out, err := engine.Run(ctx, engine.Config{Plan: p.plan, Users: p.users, Load: load, Pool: pool,
 		Collector: col, Interval: time.Second, Tick: prog.tick})
 	prog.done()
 	if err != nil {
@@ -301,9 +330,14 @@ func (f *runFlags) execute(ctx context.Context, e *env, p *prepared) int {
 
 func describeLoad(l profiles.Load, s engine.Shape) string {
 	var b strings.Builder
-	if l.Executor == profiles.RampingVUs {
+	switch {
+	case l.Executor == profiles.ConstantArrivalRate:
+		fmt.Fprintf(&b, "%g iterations per %v for %v (open model, %d..%d VUs)", l.Rate, l.TimeUnit.D(), l.Duration.D(), l.PreAllocatedVUs, l.MaxVUs)
+	case l.Executor == profiles.RampingArrivalRate:
+		fmt.Fprintf(&b, "arrival rate ramping over %v (open model, %d..%d VUs)", s.Duration(), l.PreAllocatedVUs, l.MaxVUs)
+	case l.Executor == profiles.RampingVUs:
 		fmt.Fprintf(&b, "ramping up to %d VUs over %v", s.Max(), s.Duration())
-	} else {
+	default:
 		fmt.Fprintf(&b, "%d VUs", l.VUs)
 		if l.Duration > 0 {
 			fmt.Fprintf(&b, " for %v", l.Duration.D())

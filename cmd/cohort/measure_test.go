@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cohort-dev/cohort/bench/target"
+)
+
+func TestConnectionModes(t *testing.T) {
+	cases := []struct {
+		mode string
+		want func(opened, requests int64) bool
+		why  string
+	}{
+		{"shared", func(o, _ int64) bool { return o >= 1 && o <= 4 }, "at most one connection per VU"},
+		{"per-user", func(o, _ int64) bool { return o == 4 }, "one connection per VU, kept"},
+		{"per-request", func(o, n int64) bool { return o == n }, "a connection per request"},
+	}
+	for _, c := range cases {
+		t.Run(c.mode, func(t *testing.T) {
+			code, out, r := runCohort(t, "basic", "--vus", "4", "--iterations", "200", "--conn", c.mode)
+			if code != exitOK || r.Totals.Failures != 0 {
+				t.Fatalf("exit %d, failures %d\n%s", code, r.Totals.Failures, out)
+			}
+			if !c.want(r.Connections.Opened, r.Totals.Requests) {
+				t.Fatalf("%d connections for %d requests: want %s", r.Connections.Opened, r.Totals.Requests, c.why)
+			}
+			if c.mode == "per-request" && r.Connections.ReusedRequests != 0 {
+				t.Fatalf("%d requests on reused connections without keep-alive", r.Connections.ReusedRequests)
+			}
+		})
+	}
+	if code, _, _ := runCohort(t, "basic", "--conn", "pooled"); code != exitUsage {
+		t.Fatalf("--conn pooled: exit %d, want 2", code)
+	}
+}
+
+// TestTLSPhases runs over HTTPS: the demo target's self-signed
+// certificate is trusted because cohort started it; every new connection
+// has a handshake, and without keep-alive every request does.
+func TestTLSPhases(t *testing.T) {
+	path := writeProfile(t, "basic", func(s string) string {
+		return strings.Replace(s, `demo_target: ["--basic"]`, `demo_target: ["--basic", "--tls"]`, 1)
+	})
+	for _, mode := range []string{"shared", "per-request"} {
+		t.Run(mode, func(t *testing.T) {
+			code, out, r := runCohort(t, path, "--vus", "3", "--iterations", "60", "--conn", mode)
+			if code != exitOK || r.Totals.Failures != 0 {
+				t.Fatalf("exit %d failures %d\n%s", code, r.Totals.Failures, out)
+			}
+			var handshakes int64
+			for _, q := range r.Requests {
+				handshakes += q.Phases["tls"].Count
+			}
+			if handshakes == 0 || handshakes != r.Connections.NewRequests {
+				t.Fatalf("%d TLS handshakes, %d requests on new connections", handshakes, r.Connections.NewRequests)
+			}
+			if mode == "per-request" && handshakes != r.Totals.Requests {
+				t.Fatalf("%d handshakes for %d requests without keep-alive", handshakes, r.Totals.Requests)
+			}
+		})
+	}
+}
+
+func TestTLSVerification(t *testing.T) {
+	tg, err := target.New(target.Config{TLS: true, Basic: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := tg.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tg.Close(context.Background())
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	os.WriteFile(ca, tg.CertificatePEM(), 0o644)
+	cases := []struct {
+		name  string
+		flags []string
+		fails bool
+	}{
+		{"verified and untrusted", nil, true},
+		{"--insecure", []string{"--insecure"}, false},
+		{"--ca", []string{"--ca", ca}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{"basic", "--base-url", base, "--vus", "2", "--iterations", "10"}, c.flags...)
+			code, out, r := runCohort(t, args...)
+			if code != exitOK {
+				t.Fatalf("exit %d\n%s", code, out)
+			}
+			tlsFailures := int64(0)
+			for _, q := range r.Requests {
+				tlsFailures += q.Reasons["tls"]
+			}
+			if c.fails && (tlsFailures != 10 || r.Totals.Failures != 10) {
+				t.Fatalf("%d TLS failures of %d failures, want all 10 requests refused for the certificate", tlsFailures, r.Totals.Failures)
+			}
+			if !c.fails && r.Totals.Failures != 0 {
+				t.Fatalf("%d failures\n%s", r.Totals.Failures, out)
+			}
+		})
+	}
+}
+
+func TestOpenModelFromFlags(t *testing.T) {
+	code, out, r := runCohort(t, "basic", "--rate", "200", "--duration", "1s", "--vus", "10")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	if got := r.Totals.Iterations + r.Totals.Dropped; got != 200 {
+		t.Fatalf("%d iterations + %d dropped, want the 200 arrivals of 1 s at 200/s", r.Totals.Iterations, r.Totals.Dropped)
+	}
+	if r.SchedulerLag.Count != 200 {
+		t.Fatalf("scheduler lag counted %d arrivals", r.SchedulerLag.Count)
+	}
+	if !strings.Contains(out, "200 iterations per 1s for 1s (open model, 10..10 VUs)") {
+		t.Fatalf("banner:\n%s", out)
+	}
+}
+
+func TestCompareCommand(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
+	for _, p := range []string{a, b} {
+		var sink bytes.Buffer
+		if code := dispatch(context.Background(), &env{stdout: &sink, stderr: &sink},
+			[]string{"run", "basic", "--vus", "2", "--iterations", "50", "--out", p, "--quiet"}); code != exitOK {
+			t.Fatalf("run: exit %d\n%s", code, sink.String())
+		}
+	}
+	var out, errOut bytes.Buffer
+	if code := dispatch(context.Background(), &env{stdout: &out, stderr: &errOut}, []string{"compare", a, b}); code != exitOK {
+		t.Fatalf("compare: exit %d: %s", code, errOut.String())
+	}
+	for _, want := range []string{"mix/profile", "latency p95 ms", "connections opened"} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("compare output lacks %q:\n%s", want, out.String())
+		}
+	}
+	corrupt := filepath.Join(dir, "corrupt.json")
+	os.WriteFile(corrupt, []byte(`{"schema":"cohort.result/v1","histograms":{"all":"nope"}}`), 0o644)
+	errOut.Reset()
+	if code := dispatch(context.Background(), &env{stdout: &out, stderr: &errOut}, []string{"compare", a, corrupt}); code != exitUsage ||
+		!strings.Contains(errOut.String(), "corrupt.json: field histograms") {
+		t.Fatalf("corrupt file: exit %d, %s", code, errOut.String())
+	}
+}

@@ -1,0 +1,162 @@
+package engine
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/virtualuser"
+)
+
+// slot is an open-model VU as the dispatcher sees it: where to send the
+// due time of its next iteration.
+type slot struct {
+	work chan time.Time
+}
+
+// driveOpen runs an arrival-rate schedule: iterations start when they are
+// due, whatever the server does, on whichever VU is free. Latency counts
+// from the due time, so a stalled server shows in the percentiles instead
+// of slowing the load down (no coordinated omission).
+func (r *run) driveOpen(ctx context.Context, out *Outcome, abandon func()) bool {
+	l := r.cfg.Load
+	arrivals := ArrivalsOf(l)
+	idle := make(chan *slot, l.MaxVUs)
+	var slots []*slot
+	start := func(first time.Time, ready *sync.WaitGroup) {
+		s := &slot{work: make(chan time.Time, 1)}
+		if !first.IsZero() {
+			s.work <- first
+		}
+		slots = append(slots, s)
+		r.nextID++
+		r.active.Add(1)
+		r.wg.Add(1)
+		go r.openVU(r.nextID, s, idle, ready)
+	}
+	if !r.preallocate(ctx, l.PreAllocatedVUs, start) {
+		abandon()
+		r.closeSlots(slots, ctx, abandon)
+		return true
+	}
+	out.Started = r.cfg.Now()
+	interrupted := r.dispatch(ctx, out, arrivals, idle, start, &slots)
+	if interrupted {
+		abandon()
+	}
+	r.closeSlots(slots, ctx, abandon)
+	r.drain(r.interval, out)
+	return interrupted || ctx.Err() != nil
+}
+
+// preallocate starts n VUs and waits until each has logged in (or failed
+// to), so that the schedule starts with a warm pool.
+func (r *run) preallocate(ctx context.Context, n int, start func(time.Time, *sync.WaitGroup)) bool {
+	var ready sync.WaitGroup
+	ready.Add(n)
+	for range n {
+		start(time.Time{}, &ready)
+	}
+	done := make(chan struct{})
+	go func() { ready.Wait(); close(done) }()
+	select {
+	case <-done:
+		r.maxVUs = n
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// dispatch hands each arrival to a free VU, adds VUs up to max_vus, and
+// drops the arrivals no VU can take.
+func (r *run) dispatch(ctx context.Context, out *Outcome, arrivals Arrivals, idle chan *slot,
+	start func(time.Time, *sync.WaitGroup), slots *[]*slot) bool {
+	rec := r.cfg.Collector.NewRecorder() // this goroutine's own
+	defer rec.Flush()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	drainEvery := time.NewTicker(r.cfg.Interval)
+	defer drainEvery.Stop()
+	limit := int64(r.cfg.Load.Iterations)
+	for n := int64(0); limit == 0 || n < limit; n++ {
+		offset, ok := arrivals.At(n)
+		if !ok {
+			return false
+		}
+		due := out.Started.Add(offset)
+		for wait := due.Sub(r.cfg.Now()); wait > 0; wait = due.Sub(r.cfg.Now()) {
+			timer.Reset(wait)
+			select {
+			case <-timer.C:
+			case <-drainEvery.C:
+				rec.Flush()
+				r.drain(r.interval, out)
+			case <-ctx.Done():
+				return true
+			}
+		}
+		rec.Add(metrics.Sample{Kind: metrics.KindLag, Duration: r.cfg.Now().Sub(due)})
+		select {
+		case s := <-idle:
+			s.work <- due
+		default:
+			if len(*slots) < r.cfg.Load.MaxVUs {
+				start(due, nil)
+				r.maxVUs = max(r.maxVUs, len(*slots))
+			} else {
+				rec.Add(metrics.Sample{Kind: metrics.KindDropped})
+			}
+		}
+	}
+	return false
+}
+
+// closeSlots ends every VU after its iteration, waiting up to the
+// graceful stop before abandoning what is in flight.
+func (r *run) closeSlots(slots []*slot, ctx context.Context, abandon func()) {
+	for _, s := range slots {
+		close(s.work)
+	}
+	r.awaitVUs(ctx, abandon)
+}
+
+// openVU is an open-model VU: it runs the iterations it is handed, each
+// measured from its due time, and waits in the idle pool in between.
+func (r *run) openVU(id int, s *slot, idle chan *slot, ready *sync.WaitGroup) {
+	defer r.wg.Done()
+	defer r.active.Add(-1)
+	user, err := r.cfg.Users.Acquire()
+	if err != nil {
+		if ready != nil {
+			ready.Done()
+		}
+		return
+	}
+	defer r.cfg.Users.Release(user)
+	sess := virtualuser.NewSession(r.cfg.Plan, user)
+	rt := r.cfg.Pool.ForVU()
+	defer r.cfg.Pool.Release(rt)
+	v := virtualuser.NewVU(id, r.cfg.Plan, rt, sess, r.cfg.Collector.NewRecorder(), r.hooks)
+	defer v.Close()
+	g := r.trackLogin(sess)
+	defer g.done()
+	if ready != nil {
+		v.Login(r.hard)
+		g.update()
+		v.Close() // flush the login
+		ready.Done()
+		idle <- s
+	}
+	for due := range s.work {
+		v.Iterate(r.hard, due)
+		g.update()
+		v.Close() // flush: an idle VU holds nothing back
+		if r.hard.Err() != nil {
+			return
+		}
+		idle <- s
+	}
+	v.Logout(r.hard)
+}
