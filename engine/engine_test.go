@@ -182,36 +182,43 @@ func TestArrivalsAt(t *testing.T) {
 	}
 }
 
-// TestOpenModelShowsStalls runs an arrival rate into a target that stalls:
-// the stall shows in the percentiles (latency counts from when each
-// request was due), and with too few VUs the arrivals that find none free
-// are dropped, not delayed.
+// TestOpenModelShowsStalls runs an arrival rate into a target that stalls
+// for 400 ms every 2 s: the stall shows in the p99 (latency counts from
+// when each request was due) while the p50 stays at the base latency; and
+// with too few VUs the arrivals that find none free are dropped, not
+// delayed.
 func TestOpenModelShowsStalls(t *testing.T) {
 	cases := []struct {
-		name    string
-		maxVUs  int
-		dropped bool
+		name           string
+		every, stall   time.Duration
+		run            time.Duration
+		maxVUs         int
+		p99min, p99max time.Duration
+		dropped        bool
 	}{
-		{"enough VUs", 200, false},
-		{"too few VUs", 10, true},
+		{"enough VUs", 2 * time.Second, 400 * time.Millisecond, 4 * time.Second, 200, 300 * time.Millisecond, 450 * time.Millisecond, false},
+		{"too few VUs", time.Second, 300 * time.Millisecond, 2 * time.Second, 10, 200 * time.Millisecond, 350 * time.Millisecond, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			load := profiles.Load{Executor: profiles.ConstantArrivalRate, Rate: 200, TimeUnit: profiles.Duration(time.Second),
-				Duration: profiles.Duration(2 * time.Second), PreAllocatedVUs: 10, MaxVUs: c.maxVUs}
-			out, _ := runAgainst(t, "basic", target.Config{Basic: true, StallEvery: time.Second, StallFor: 300 * time.Millisecond}, load)
+			const rate = 100
+			load := profiles.Load{Executor: profiles.ConstantArrivalRate, Rate: rate, TimeUnit: profiles.Duration(time.Second),
+				Duration: profiles.Duration(c.run), PreAllocatedVUs: 10, MaxVUs: c.maxVUs}
+			out, _ := runAgainst(t, "basic", target.Config{Basic: true, StallEvery: c.every, StallFor: c.stall}, load)
 			lat := out.Total.AllLatency(nil)
-			if p99 := time.Duration(lat.ValueAtQuantile(99)) * time.Microsecond; p99 < 200*time.Millisecond {
-				t.Fatalf("p99 %v: a 300 ms stall must show", p99)
+			p99 := time.Duration(lat.ValueAtQuantile(99)) * time.Microsecond
+			p50 := time.Duration(lat.ValueAtQuantile(50)) * time.Microsecond
+			if p99 < c.p99min || p99 > c.p99max || p50 > 20*time.Millisecond {
+				t.Fatalf("p50 %v, p99 %v: want the %v stall in the p99 only", p50, p99, c.stall)
 			}
-			arrivals := out.Total.Iterations + out.Total.Dropped + out.Total.Interrupted
-			if arrivals != 400 {
-				t.Fatalf("%d iterations + %d dropped + %d interrupted, want 400 arrivals", out.Total.Iterations, out.Total.Dropped, out.Total.Interrupted)
+			want := int64(c.run.Seconds() * rate)
+			if got := out.Total.Iterations + out.Total.Dropped + out.Total.Interrupted; got != want {
+				t.Fatalf("%d iterations + %d dropped + %d interrupted, want %d arrivals", out.Total.Iterations, out.Total.Dropped, out.Total.Interrupted, want)
 			}
 			if (out.Total.Dropped > 0) != c.dropped {
 				t.Fatalf("dropped %d", out.Total.Dropped)
 			}
-			if out.Total.Lag.TotalCount() != 400 {
+			if out.Total.Lag.TotalCount() != want {
 				t.Fatalf("scheduler lag recorded for %d arrivals", out.Total.Lag.TotalCount())
 			}
 		})

@@ -33,6 +33,7 @@ const (
 	HistBlocked
 	HistConnect
 	HistTLS
+	HistSending
 	HistTTFB
 	HistReceiving
 	HistFirst
@@ -40,7 +41,7 @@ const (
 	numHists
 )
 
-var histNames = [numHists]string{"latency", "reused", "new", "blocked", "connect", "tls", "ttfb", "receiving", "first", "steady"}
+var histNames = [numHists]string{"latency", "reused", "new", "blocked", "connect", "tls", "sending", "ttfb", "receiving", "first", "steady"}
 
 func (h Hist) String() string { return histNames[h] }
 
@@ -247,6 +248,9 @@ func (a *Aggregate) addRequest(s *Sample) {
 	}
 	if s.TLS > 0 {
 		sa.record(HistTLS, s.TLS)
+	}
+	if s.Sending > 0 {
+		sa.record(HistSending, s.Sending)
 	}
 	if s.TTFB > 0 {
 		sa.record(HistTTFB, s.TTFB)

@@ -215,7 +215,7 @@ func (r *Result) requestResult(info SeriesInfo, s *SeriesAgg, rate func(int64) f
 			rr.Reasons[Reason(i).String()] = n
 		}
 	}
-	for _, h := range []Hist{HistBlocked, HistConnect, HistTLS, HistTTFB, HistReceiving} {
+	for _, h := range []Hist{HistBlocked, HistConnect, HistTLS, HistSending, HistTTFB, HistReceiving} {
 		rr.Phases[h.String()] = LatencyOf(s.Hists[h])
 	}
 	rr.ByConnection["reused"] = ConnBlock{Count: s.Reused, Latency: LatencyOf(s.Hists[HistReused])}

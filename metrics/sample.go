@@ -101,7 +101,7 @@ type Sample struct {
 	Duration time.Duration
 	// Phases of a request, as net/http/httptrace sees them; zero when the
 	// phase did not happen (a reused connection has no connect).
-	Blocked, Connect, TLS, TTFB, Receiving time.Duration
+	Blocked, Connect, TLS, Sending, TTFB, Receiving time.Duration
 	// Series indexes the request (login step, mix entry, ...) it belongs to.
 	Series uint16
 	Status uint16

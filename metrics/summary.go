@@ -70,7 +70,7 @@ func writeSessions(b *strings.Builder, s SessionResult) {
 func writePhases(b *strings.Builder, r *Result) {
 	b.WriteString("\ntiming (ms, p50/p95)\n")
 	tw := tabwriter.NewWriter(b, 2, 8, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "request\tblocked\tconnect\ttls\tttfb\treceiving\tnew conn\treused conn\tfirst after login\tsteady\t")
+	fmt.Fprintln(tw, "request\tblocked\tconnect\ttls\tsending\tttfb\treceiving\tnew conn\treused conn\tfirst after login\tsteady\t")
 	pair := func(l Latency) string {
 		if l.Count == 0 {
 			return "-"
@@ -88,8 +88,8 @@ func writePhases(b *strings.Builder, r *Result) {
 			continue
 		}
 		ph := q.Phases
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", q.Name,
-			pair(ph["blocked"]), pair(ph["connect"]), pair(ph["tls"]), pair(ph["ttfb"]), pair(ph["receiving"]),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", q.Name,
+			pair(ph["blocked"]), pair(ph["connect"]), pair(ph["tls"]), pair(ph["sending"]), pair(ph["ttfb"]), pair(ph["receiving"]),
 			counted(q.ByConnection["new"]), counted(q.ByConnection["reused"]),
 			pair(q.BySession["first"]), pair(q.BySession["steady"]))
 	}

@@ -108,12 +108,15 @@ func span(a, b *atomic.Int64) time.Duration {
 }
 
 // phases fills the sample's phases the way k6 names them: blocked is the
-// wait for a connection less the time spent making one.
+// wait for a connection less the time spent making one; sending runs from
+// having the connection to the request written; ttfb (k6's waiting) from
+// there to the first byte of the answer.
 func (t *timing) phases(s *metrics.Sample) {
 	dns := span(&t.dnsStart, &t.dnsDone)
 	s.Connect = span(&t.connStart, &t.connDone) + dns
 	s.TLS = span(&t.tlsStart, &t.tlsDone)
 	s.Blocked = max(span(&t.getConn, &t.gotConn)-s.Connect-s.TLS, 0)
+	s.Sending = span(&t.gotConn, &t.wrote)
 	from := &t.wrote
 	if from.Load() == 0 {
 		from = &t.gotConn

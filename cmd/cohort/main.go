@@ -42,6 +42,7 @@ func commands() []command {
 		{"run", "cohort run [PROFILE] [flags]", "run a load profile (a file or a built-in name)", runRun},
 		{"target", "cohort target [flags]", "serve the built-in Spring-like demo target", runTarget},
 		{"profiles", "cohort profiles [NAME]", "list the built-in profiles, or print one", runProfiles},
+		{"report", "cohort report RESULT.json", "print a result again (--format text|json|hgrm)", runReport},
 		{"compare", "cohort compare A.json B.json", "two results side by side, with the changes beyond noise marked", runCompare},
 		{"version", "cohort version", "print the version", runVersion},
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/cohort-dev/cohort/metrics"
 	"os"
 	"path/filepath"
 	"strings"
@@ -150,5 +151,92 @@ func TestCompareCommand(t *testing.T) {
 	if code := dispatch(context.Background(), &env{stdout: &out, stderr: &errOut}, []string{"compare", a, corrupt}); code != exitUsage ||
 		!strings.Contains(errOut.String(), "corrupt.json: field histograms") {
 		t.Fatalf("corrupt file: exit %d, %s", code, errOut.String())
+	}
+}
+
+// TestPhasesAddUp checks where time is counted: against a target that
+// answers after 20 ms, the phases of each request (blocked, connect, tls,
+// sending, ttfb, receiving) add up to its duration, and ttfb holds the 20 ms.
+func TestPhasesAddUp(t *testing.T) {
+	path := writeProfile(t, "basic", func(s string) string {
+		return strings.Replace(s, `demo_target: ["--basic"]`, `demo_target: ["--basic", "--latency", "20ms"]`, 1)
+	})
+	for _, mode := range []string{"shared", "per-request"} {
+		t.Run(mode, func(t *testing.T) {
+			_, out, r := runCohort(t, path, "--vus", "2", "--iterations", "40", "--conn", mode)
+			for _, q := range r.Requests {
+				if q.Count == 0 {
+					continue
+				}
+				var phases float64
+				for _, name := range []string{"blocked", "connect", "tls", "sending", "ttfb", "receiving"} {
+					ph := q.Phases[name]
+					phases += ph.Mean * float64(ph.Count)
+				}
+				total := q.Latency.Mean * float64(q.Count)
+				if gap := (total - phases) / float64(q.Count); gap < 0 || gap > 1 {
+					t.Fatalf("%s: phases sum to %.2f ms per request less than the %.2f ms duration, want 0..1 ms apart\n%s",
+						q.Name, gap, q.Latency.Mean, out)
+				}
+				if ttfb := q.Phases["ttfb"]; ttfb.P50 < 20 || ttfb.P50 > 25 {
+					t.Fatalf("%s: ttfb p50 %.2f ms, want the target's 20 ms", q.Name, ttfb.P50)
+				}
+			}
+		})
+	}
+}
+
+func TestCompareConnTable(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "c.json")
+	var stdout, stderr bytes.Buffer
+	code := dispatch(context.Background(), &env{stdout: &stdout, stderr: &stderr},
+		[]string{"run", "basic", "--vus", "2", "--iterations", "30", "--compare-conn", "--out", out, "--no-progress"})
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	lines := strings.Split(stdout.String(), "\n")
+	var table []string
+	for i, l := range lines {
+		if strings.Contains(l, "conn mode") {
+			table = lines[i : i+4]
+		}
+	}
+	if len(table) != 4 || !strings.Contains(table[1], "shared") || !strings.Contains(table[3], "per-request") {
+		t.Fatalf("no comparison table:\n%s", stdout.String())
+	}
+	if !strings.Contains(table[3], " 30 ") { // 30 connections: one per request
+		t.Fatalf("per-request row %q does not show 30 connections", table[3])
+	}
+	for _, mode := range []string{"shared", "per-user", "per-request"} {
+		r, err := metrics.ReadResult(strings.TrimSuffix(out, ".json") + "." + mode + ".json")
+		if err != nil || r.Tags["conn"] != mode || r.Totals.Iterations != 30 {
+			t.Fatalf("%s: %v %+v", mode, err, r)
+		}
+	}
+}
+
+func TestReportHgrm(t *testing.T) {
+	_, _, r := runCohort(t, "basic", "--vus", "2", "--iterations", "20")
+	dir := t.TempDir()
+	res := filepath.Join(dir, "r.json")
+	r.WriteFile(res)
+	var stdout, stderr bytes.Buffer
+	if code := dispatch(context.Background(), &env{stdout: &stdout, stderr: &stderr}, []string{"report", res, "--format", "hgrm"}); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "r-hgrm", "all.hgrm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	if !strings.HasPrefix(text, " Value\tPercentile\tTotalCount\t1/(1-Percentile)") || !strings.Contains(text, "Total count    =           20]") {
+		t.Fatalf("all.hgrm:\n%s", text)
+	}
+	if !strings.Contains(stdout.String(), "mix.profile.latency.hgrm") {
+		t.Fatalf("listed files:\n%s", stdout.String())
+	}
+	stdout.Reset()
+	if code := dispatch(context.Background(), &env{stdout: &stdout, stderr: &stderr}, []string{"report", res}); code != exitOK || !strings.Contains(stdout.String(), "timing (ms, p50/p95)") {
+		t.Fatalf("text report: exit %d\n%s", code, stdout.String())
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"runtime"
 	"strings"
@@ -23,13 +24,13 @@ import (
 
 // runFlags are the flags of "cohort run".
 type runFlags struct {
-	url, baseURL, stages, users, out, proxy, ca, conn string
-	vus, iterations                                   int
-	duration                                          time.Duration
-	maxRPS, loginRate, rate                           float64
-	tags                                              []string
-	insecure, quiet, noProgress, tlsResume            bool
-	fs                                                *pflag.FlagSet
+	url, baseURL, stages, users, out, proxy, ca, conn   string
+	vus, iterations                                     int
+	duration                                            time.Duration
+	maxRPS, loginRate, rate                             float64
+	tags                                                []string
+	insecure, quiet, noProgress, tlsResume, compareConn bool
+	fs                                                  *pflag.FlagSet
 }
 
 func newRunFlags() *runFlags {
@@ -51,6 +52,7 @@ func newRunFlags() *runFlags {
 	fs.StringVar(&f.ca, "ca", "", "PEM file of extra certificate authorities to trust")
 	fs.BoolVar(&f.insecure, "insecure", false, "do not verify TLS certificates")
 	fs.StringVar(&f.conn, "conn", engine.ConnShared, "connections: shared (one pool for all VUs), per-user (each VU its own, like separate browsers) or per-request (no keep-alive)")
+	fs.BoolVar(&f.compareConn, "compare-conn", false, "run the profile once per connection mode (shared, per-user, per-request) and print one table; --out X.json writes X.MODE.json")
 	fs.BoolVar(&f.tlsResume, "tls-resumption", true, "resume TLS sessions on new connections (false: a full handshake every time)")
 	fs.BoolVar(&f.quiet, "quiet", false, "print nothing but errors")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "no live progress line")
@@ -289,30 +291,17 @@ func startDemo(p *profiles.Profile) (*target.Target, string, error) {
 
 // execute runs the prepared plan and reports it.
 func (f *runFlags) execute(ctx context.Context, e *env, p *prepared) int {
-	load := p.profile.Load
-	shape := engine.ShapeOf(load)
-	pool, err := engine.NewPool(engine.TransportConfig{Mode: f.conn, VUs: load.PeakVUs(), Insecure: f.insecure,
-		CAFile: f.ca, CAPEM: p.demoCA, Proxy: f.proxy, NoTLSResumption: !f.tlsResume})
-	if err != nil {
-		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
-		return exitUsage
+	if f.compareConn {
+		return f.executeEachConn(ctx, e, p)
 	}
-	defer pool.Close()
 	if !f.quiet {
 		fmt.Fprintf(e.stdout, "cohort %s: profile %s against %s, %s\n", versionString(), p.profile.Name,
-			p.plan.Base, describeLoad(load, shape))
+			p.plan.Base, describeLoad(p.profile.Load, engine.ShapeOf(p.profile.Load)))
 	}
-	col := metrics.NewCollector(p.plan.Series, runtime.GOMAXPROCS(0))
-	prog := newProgress(e, f.quiet || f.noProgress, shape.Duration())
-	out, err := engine.Run(ctx, engine.Config{Plan: p.plan, Users: p.users, Load: load, Pool: pool,
-		Collector: col, Interval: time.Second, Tick: prog.tick})
-	prog.done()
-	if err != nil {
-		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
-		return exitFailed
+	res, code := f.runOnce(ctx, e, p, f.conn)
+	if res == nil {
+		return code
 	}
-	res := metrics.NewResult(metrics.Meta{Profile: p.profile.Name, Segment: "1/1", StartedAt: out.Started,
-		Duration: out.Duration, Tags: p.tags, VUsMax: out.MaxVUs, Interrupted: out.Interrupted}, p.plan.Series, out.Total)
 	if !f.quiet {
 		metrics.WriteSummary(e.stdout, res)
 	}
@@ -322,8 +311,74 @@ func (f *runFlags) execute(ctx context.Context, e *env, p *prepared) int {
 			return exitFailed
 		}
 	}
+	return code
+}
+
+// runOnce runs the plan with one connection mode; a nil result comes with
+// the exit code of what went wrong.
+func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode string) (*metrics.Result, int) {
+	load := p.profile.Load
+	pool, err := engine.NewPool(engine.TransportConfig{Mode: mode, VUs: load.PeakVUs(), Insecure: f.insecure,
+		CAFile: f.ca, CAPEM: p.demoCA, Proxy: f.proxy, NoTLSResumption: !f.tlsResume})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
+		return nil, exitUsage
+	}
+	defer pool.Close()
+	col := metrics.NewCollector(p.plan.Series, runtime.GOMAXPROCS(0))
+	prog := newProgress(e, f.quiet || f.noProgress, engine.ShapeOf(load).Duration())
+	out, err := engine.Run(ctx, engine.Config{Plan: p.plan, Users: p.users, Load: load, Pool: pool,
+		Collector: col, Interval: time.Second, Tick: prog.tick})
+	prog.done()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
+		return nil, exitFailed
+	}
+	tags := p.tags
+	if f.compareConn {
+		tags = maps.Clone(p.tags)
+		tags["conn"] = mode
+	}
+	res := metrics.NewResult(metrics.Meta{Profile: p.profile.Name, Segment: "1/1", StartedAt: out.Started,
+		Duration: out.Duration, Tags: tags, VUsMax: out.MaxVUs, Interrupted: out.Interrupted}, p.plan.Series, out.Total)
 	if out.Interrupted {
-		return exitInterrupted
+		return res, exitInterrupted
+	}
+	return res, exitOK
+}
+
+// executeEachConn runs the profile once per connection mode, one after
+// another against the same target, and prints them side by side.
+func (f *runFlags) executeEachConn(ctx context.Context, e *env, p *prepared) int {
+	modes := []string{engine.ConnShared, engine.ConnPerUser, engine.ConnPerRequest}
+	var results []*metrics.Result
+	for _, mode := range modes {
+		if !f.quiet {
+			fmt.Fprintf(e.stdout, "cohort %s: profile %s against %s, %s, --conn %s\n", versionString(), p.profile.Name,
+				p.plan.Base, describeLoad(p.profile.Load, engine.ShapeOf(p.profile.Load)), mode)
+		}
+		res, code := f.runOnce(ctx, e, p, mode)
+		if res == nil {
+			return code
+		}
+		if f.out != "" {
+			path := strings.TrimSuffix(f.out, ".json") + "." + mode + ".json"
+			if err := res.WriteFile(path); err != nil {
+				fmt.Fprintf(e.stderr, "cohort run: --out: %v\n", err)
+				return exitFailed
+			}
+		}
+		results = append(results, res)
+		if code != exitOK {
+			return code
+		}
+	}
+	if !f.quiet {
+		fmt.Fprintln(e.stdout)
+		if err := metrics.WriteConnComparison(e.stdout, modes, results); err != nil {
+			fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
+			return exitFailed
+		}
 	}
 	return exitOK
 }

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/cohort-dev/cohort/metrics"
+)
+
+// runReport turns a result file into a report.
+func runReport(_ context.Context, e *env, args []string) int {
+	fs := pflag.NewFlagSet("report", pflag.ContinueOnError)
+	format := fs.String("format", "text", "text (the run's summary), json, or hgrm (HdrHistogram percentile files, one per series)")
+	out := fs.String("out", "", "hgrm: the directory to write (default RESULT-hgrm next to the result)")
+	if code, ok := parseFlags(e, fs, args); !ok {
+		return code
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(e.stderr, "cohort report: want one RESULT.json")
+		return exitUsage
+	}
+	path := fs.Arg(0)
+	r, err := metrics.ReadResult(path)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cohort report: %v\n", err)
+		return exitUsage
+	}
+	switch *format {
+	case "text":
+		err = metrics.WriteSummary(e.stdout, r)
+	case "json":
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(r)
+	case "hgrm":
+		dir := *out
+		if dir == "" {
+			dir = strings.TrimSuffix(path, ".json") + "-hgrm"
+		}
+		var paths []string
+		paths, err = r.WriteHgrmDir(dir)
+		for _, p := range paths {
+			fmt.Fprintln(e.stdout, p)
+		}
+	default:
+		fmt.Fprintf(e.stderr, "cohort report: --format: want text, json or hgrm, got %q\n", *format)
+		return exitUsage
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cohort report: %v\n", err)
+		return exitFailed
+	}
+	return exitOK
+}
