@@ -54,8 +54,17 @@ type SeriesInfo struct {
 }
 
 type statusCount struct {
-	code uint16
-	n    int64
+	code   uint16
+	reused bool
+	n      int64
+}
+
+// StatusCount is the number of requests that got one status code on one
+// kind of connection (code 0: no response).
+type StatusCount struct {
+	Code   int
+	Reused bool
+	N      int64
 }
 
 // SeriesAgg holds the figures of one request series.
@@ -74,21 +83,30 @@ func (s *SeriesAgg) record(h Hist, d time.Duration) {
 	s.Hists[h].RecordValue(micros(d))
 }
 
-func (s *SeriesAgg) addStatus(code uint16, n int64) {
+func (s *SeriesAgg) addStatus(code uint16, reused bool, n int64) {
 	for i := range s.status {
-		if s.status[i].code == code {
+		if s.status[i].code == code && s.status[i].reused == reused {
 			s.status[i].n += n
 			return
 		}
 	}
-	s.status = append(s.status, statusCount{code, n})
+	s.status = append(s.status, statusCount{code, reused, n})
 }
 
 // Status returns the count of each status code (0: no response).
 func (s *SeriesAgg) Status() map[int]int64 {
 	out := make(map[int]int64, len(s.status))
 	for _, c := range s.status {
-		out[int(c.code)] = c.n
+		out[int(c.code)] += c.n
+	}
+	return out
+}
+
+// StatusCounts returns the counts by status code and connection reuse.
+func (s *SeriesAgg) StatusCounts() []StatusCount {
+	out := make([]StatusCount, len(s.status))
+	for i, c := range s.status {
+		out[i] = StatusCount{Code: int(c.code), Reused: c.reused, N: c.n}
 	}
 	return out
 }
@@ -99,7 +117,7 @@ func (s *SeriesAgg) merge(o *SeriesAgg) {
 	s.Reused += o.Reused
 	s.New += o.New
 	for _, c := range o.status {
-		s.addStatus(c.code, c.n)
+		s.addStatus(c.code, c.reused, c.n)
 	}
 	for i := range s.Reasons {
 		s.Reasons[i] += o.Reasons[i]
@@ -219,15 +237,14 @@ func (a *Aggregate) addRequest(s *Sample) {
 	}
 	sa := &a.Series[s.Series]
 	sa.Count++
-	sa.addStatus(s.Status, 1)
+	sa.addStatus(s.Status, s.Flags&Reused != 0, 1)
 	if s.Flags&Failed != 0 {
 		sa.Failures++
 		sa.Reasons[s.Reason]++
 	}
 	sa.record(HistLatency, s.Duration)
-	if s.Status == 0 {
-		return // no response: no connection figures to speak of
-	}
+	// A request without a response still went out on a connection, new
+	// or reused, so every request is in exactly one of the two.
 	if s.Flags&Reused != 0 {
 		sa.Reused++
 		sa.record(HistReused, s.Duration)

@@ -30,6 +30,8 @@ type runFlags struct {
 	maxRPS, loginRate, rate                             float64
 	tags                                                []string
 	insecure, quiet, noProgress, tlsResume, compareConn bool
+	promListen, promPush                                string
+	promLinger, promPushEvery                           time.Duration
 	fs                                                  *pflag.FlagSet
 }
 
@@ -52,6 +54,10 @@ func newRunFlags() *runFlags {
 	fs.StringVar(&f.ca, "ca", "", "PEM file of extra certificate authorities to trust")
 	fs.BoolVar(&f.insecure, "insecure", false, "do not verify TLS certificates")
 	fs.StringVar(&f.conn, "conn", engine.ConnShared, "connections: shared (one pool for all VUs), per-user (each VU its own, like separate browsers) or per-request (no keep-alive)")
+	fs.StringVar(&f.promListen, "prometheus-listen", "", "serve live metrics on /metrics at this address (a bare port binds 127.0.0.1)")
+	fs.DurationVar(&f.promLinger, "prometheus-linger", 15*time.Second, "keep serving /metrics this long after the run, for a last scrape")
+	fs.StringVar(&f.promPush, "prometheus-push", "", "push metrics to this Pushgateway URL during the run and at its end")
+	fs.DurationVar(&f.promPushEvery, "prometheus-push-interval", 5*time.Second, "how often to push to the Pushgateway")
 	fs.BoolVar(&f.compareConn, "compare-conn", false, "run the profile once per connection mode (shared, per-user, per-request) and print one table; --out X.json writes X.MODE.json")
 	fs.BoolVar(&f.tlsResume, "tls-resumption", true, "resume TLS sessions on new connections (false: a full handshake every time)")
 	fs.BoolVar(&f.quiet, "quiet", false, "print nothing but errors")
@@ -81,6 +87,10 @@ func runRun(ctx context.Context, e *env, args []string) int {
 	f := newRunFlags()
 	if code, ok := parseFlags(e, f.fs, args); !ok {
 		return code
+	}
+	if err := f.checkPrometheus(); err != nil {
+		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
+		return exitUsage
 	}
 	if f.conn != engine.ConnShared && f.conn != engine.ConnPerUser && f.conn != engine.ConnPerRequest {
 		fmt.Fprintf(e.stderr, "cohort run: --conn: want shared, per-user or per-request, got %q\n", f.conn)
@@ -325,19 +335,25 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode string
 		return nil, exitUsage
 	}
 	defer pool.Close()
-	col := metrics.NewCollector(p.plan.Series, runtime.GOMAXPROCS(0))
-	prog := newProgress(e, f.quiet || f.noProgress, engine.ShapeOf(load).Duration())
-	out, err := engine.Run(ctx, engine.Config{Plan: p.plan, Users: p.users, Load: load, Pool: pool,
-		Collector: col, Interval: time.Second, Tick: prog.tick})
-	prog.done()
-	if err != nil {
-		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
-		return nil, exitFailed
-	}
 	tags := p.tags
 	if f.compareConn {
 		tags = maps.Clone(p.tags)
 		tags["conn"] = mode
+	}
+	live, err := f.startLive(ctx, e, p.plan.Series, tags["testid"])
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
+		return nil, exitFailed
+	}
+	col := metrics.NewCollector(p.plan.Series, runtime.GOMAXPROCS(0))
+	prog := newProgress(e, f.quiet || f.noProgress, engine.ShapeOf(load).Duration())
+	out, err := engine.Run(ctx, engine.Config{Plan: p.plan, Users: p.users, Load: load, Pool: pool,
+		Collector: col, Interval: time.Second, Tick: func(t engine.Tick) { prog.tick(t); live.tick(t) }})
+	prog.done()
+	live.finish(ctx, out != nil && out.Interrupted)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
+		return nil, exitFailed
 	}
 	res := metrics.NewResult(metrics.Meta{Profile: p.profile.Name, Segment: "1/1", StartedAt: out.Started,
 		Duration: out.Duration, Tags: tags, VUsMax: out.MaxVUs, Interrupted: out.Interrupted}, p.plan.Series, out.Total)

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cohort-dev/cohort/metrics"
+)
+
+// component finds a program the integration tests need. scripts/test
+// installs them; under CI a missing one fails the test instead of skipping.
+func component(t *testing.T, names ...string) string {
+	t.Helper()
+	for _, n := range names {
+		if p, err := exec.LookPath(n); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s is not installed (scripts/test installs it)", names[0])
+	}
+	t.Skipf("%s is not installed; scripts/test installs it", names[0])
+	return ""
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+}
+
+// startProcess runs a server for the test and waits until url answers.
+func startProcess(t *testing.T, ready string, name string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-exited
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			t.Fatalf("%s exited: %v\n%s", name, err, logs.String())
+		default:
+		}
+		if resp, err := http.Get(ready); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond) // polling a process we do not control
+	}
+	t.Fatalf("%s not ready at %s\n%s", name, ready, logs.String())
+}
+
+type promResult struct {
+	Status string `json:"status"`
+	Data   struct {
+		Result []struct {
+			Metric map[string]string `json:"metric"`
+			Value  [2]any            `json:"value"`
+		} `json:"result"`
+	} `json:"data"`
+	Error string `json:"error"`
+}
+
+func promQuery(t *testing.T, base, expr string, at time.Time) promResult {
+	t.Helper()
+	q := url.Values{"query": {expr}, "time": {strconv.FormatFloat(float64(at.UnixMilli())/1000, 'f', 3, 64)}}
+	resp, err := http.Get(base + "/api/v1/query?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r promResult
+	body, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(body, &r); err != nil || r.Status != "success" {
+		t.Fatalf("query %s: %v %s", expr, err, body)
+	}
+	return r
+}
+
+func (r promResult) scalar(t *testing.T) float64 {
+	t.Helper()
+	if len(r.Data.Result) != 1 {
+		t.Fatalf("want one sample, got %d", len(r.Data.Result))
+	}
+	v, _ := strconv.ParseFloat(r.Data.Result[0].Value[1].(string), 64)
+	return v
+}
+
+// contractFamilies are the metric families design.md promises.
+var contractFamilies = []string{
+	"cohort_http_requests_total", "cohort_http_request_duration_seconds_bucket", "cohort_http_request_phase_seconds_bucket",
+	"cohort_vus", "cohort_sessions_active", "cohort_logins_total", "cohort_login_duration_seconds_bucket",
+	"cohort_sessions_lost_total", "cohort_relogins_total", "cohort_iterations_total", "cohort_dropped_iterations_total",
+}
+
+// TestPrometheusScrapesARun runs a real Prometheus against a live run:
+// every contract family arrives, the request count Prometheus ends with is
+// the result file's, and every query of the Grafana dashboard has data.
+func TestPrometheusScrapesARun(t *testing.T) {
+	bin := component(t, "prometheus")
+	dir := t.TempDir()
+	metricsPort, promPort := freePort(t), freePort(t)
+	conf := filepath.Join(dir, "prometheus.yml")
+	os.WriteFile(conf, []byte(fmt.Sprintf(`global: {scrape_interval: 1s, evaluation_interval: 1s}
+scrape_configs:
+  - job_name: cohort
+    honor_labels: true
+    static_configs: [{targets: ["127.0.0.1:%s"]}]
+`, metricsPort)), 0o644)
+	promURL := "http://127.0.0.1:" + promPort
+	startProcess(t, promURL+"/-/ready", bin, "--config.file="+conf, "--storage.tsdb.path="+filepath.Join(dir, "data"),
+		"--web.listen-address=127.0.0.1:"+promPort, "--log.level=warn")
+
+	// An open-model run with faults, so that failures, lost sessions,
+	// re-logins and scheduler lag all have data.
+	profile := writeProfile(t, "spring-form", func(s string) string {
+		return strings.Replace(s, "demo_target: []", `demo_target: ["--error-rate", "0.02", "--max-sessions", "30"]`, 1)
+	})
+	res := filepath.Join(dir, "r.json")
+	var out bytes.Buffer
+	code := dispatch(context.Background(), &env{stdout: &out, stderr: &out}, []string{"run", profile,
+		"--rate", "120", "--vus", "40", "--duration", "15s", "--tag", "testid=promtest",
+		"--prometheus-listen", "127.0.0.1:" + metricsPort, "--prometheus-linger", "4s", "--out", res, "--no-progress"})
+	if code != exitOK {
+		t.Fatalf("run: exit %d\n%s", code, out.String())
+	}
+	r, err := metrics.ReadResult(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 1.5 s before the end of the 4 s linger: Prometheus has scraped the
+	// final values at least twice, and not yet seen the endpoint go.
+	at := time.Now().Add(-1500 * time.Millisecond)
+	sel := `{testid="promtest",segment="1/1"}`
+	for _, fam := range contractFamilies {
+		if got := promQuery(t, promURL, fam+sel, at); len(got.Data.Result) == 0 {
+			t.Errorf("family %s: no series in Prometheus", fam)
+		}
+	}
+	total := promQuery(t, promURL, `sum(max_over_time(cohort_http_requests_total`+sel+`[5m]))`, at).scalar(t)
+	if int64(total) != r.Totals.Requests {
+		t.Fatalf("Prometheus counted %v requests, the result file %d", total, r.Totals.Requests)
+	}
+	if r.Sessions.SessionsLost == 0 || r.Totals.Failures == 0 {
+		t.Fatalf("the run had no lost sessions (%d) or failures (%d): the dashboard check below would not be exercised", r.Sessions.SessionsLost, r.Totals.Failures)
+	}
+	checkDashboard(t, promURL, at)
+}
+
+// checkDashboard evaluates every query of the Grafana dashboard.
+func checkDashboard(t *testing.T, promURL string, at time.Time) {
+	t.Helper()
+	data, err := os.ReadFile("../../deploy/grafana/cohort.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(data, &dash); err != nil {
+		t.Fatalf("dashboard: %v", err)
+	}
+	n := 0
+	for _, p := range dash.Panels {
+		for _, tg := range p.Targets {
+			expr := strings.NewReplacer(`$testid`, "promtest", `$__rate_interval`, "1m").Replace(tg.Expr)
+			if got := promQuery(t, promURL, expr, at); len(got.Data.Result) == 0 {
+				t.Errorf("panel %q: %s returned nothing", p.Title, expr)
+			}
+			n++
+		}
+	}
+	if n < 10 {
+		t.Fatalf("only %d queries in the dashboard", n)
+	}
+}
+
+func TestPushgateway(t *testing.T) {
+	bin := component(t, "prometheus-pushgateway", "pushgateway")
+	port := freePort(t)
+	gw := "http://127.0.0.1:" + port
+	startProcess(t, gw+"/-/ready", bin, "--web.listen-address=127.0.0.1:"+port)
+	res := filepath.Join(t.TempDir(), "r.json")
+	var out bytes.Buffer
+	if code := dispatch(context.Background(), &env{stdout: &out, stderr: &out}, []string{"run", "basic",
+		"--vus", "3", "--duration", "2s", "--tag", "testid=pushtest", "--prometheus-push", gw, "--out", res, "--no-progress"}); code != exitOK {
+		t.Fatalf("run: exit %d\n%s", code, out.String())
+	}
+	r, _ := metrics.ReadResult(res)
+	resp, err := http.Get(gw + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var sum int64
+	for _, line := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(line, "cohort_http_requests_total{") && strings.Contains(line, `testid="pushtest"`) && strings.Contains(line, `job="cohort"`) {
+			f := strings.Fields(line)
+			v, _ := strconv.ParseFloat(f[len(f)-1], 64)
+			sum += int64(v)
+		}
+	}
+	if sum != r.Totals.Requests || sum == 0 {
+		t.Fatalf("the Pushgateway holds %d requests, the result %d", sum, r.Totals.Requests)
+	}
+}

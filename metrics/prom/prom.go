@@ -1,0 +1,218 @@
+// Package prom exposes a run's live figures to Prometheus: a private
+// registry of cohort_* series, fed from the interval aggregates the engine
+// drains every second, served on /metrics and optionally pushed to a
+// Pushgateway. It is the only package that imports client_golang.
+//
+// Labels are bounded: request names and methods come from the profile,
+// statuses are HTTP codes, reasons and phases are fixed lists; no URL and
+// no error text is ever a label. Every series carries testid and segment.
+package prom
+
+import (
+	"strconv"
+	"sync"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/cohort-dev/cohort/metrics"
+)
+
+// latencyBuckets are the classic buckets, in seconds, of every latency
+// histogram: fine below 10 ms for loopback work, out to 60 s.
+var latencyBuckets = []float64{
+	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+}
+
+func histOpts(name, help string) prometheus.HistogramOpts {
+	return prometheus.HistogramOpts{
+		Name: name, Help: help, Buckets: latencyBuckets,
+		// Native histograms too, for servers that scrape them: about 10%
+		// wide buckets, a bounded number of them.
+		NativeHistogramBucketFactor:     1.1,
+		NativeHistogramMaxBucketNumber:  160,
+		NativeHistogramMinResetDuration: time.Hour,
+	}
+}
+
+// Exporter holds a run's Prometheus series.
+type Exporter struct {
+	reg    *prometheus.Registry
+	series []metrics.SeriesInfo
+
+	mu sync.Mutex
+
+	requests     *prometheus.CounterVec
+	failures     *prometheus.CounterVec
+	duration     *prometheus.HistogramVec
+	phase        *prometheus.HistogramVec
+	vus          prometheus.Gauge
+	active       prometheus.Gauge
+	logins       *prometheus.CounterVec
+	loginTime    prometheus.Histogram
+	firstTime    prometheus.Histogram
+	lost         prometheus.Counter
+	relogins     prometheus.Counter
+	refreshes    *prometheus.CounterVec
+	rotations    prometheus.Counter
+	issued       prometheus.Counter
+	iterations   prometheus.Counter
+	dropped      prometheus.Counter
+	connections  prometheus.Counter
+	schedulerLag prometheus.Histogram
+	lastOpened   int64
+}
+
+// New returns an exporter for a run's request series; testid and segment
+// label every series.
+func New(series []metrics.SeriesInfo, testid, segment string) *Exporter {
+	e := &Exporter{reg: prometheus.NewRegistry(), series: series}
+	r := prometheus.WrapRegistererWith(prometheus.Labels{"testid": testid, "segment": segment}, e.reg)
+	f := factory{r}
+	e.requests = f.counterVec("cohort_http_requests_total", "HTTP requests sent, by request name, method, status (0: no response) and connection reuse.", "name", "method", "status", "reused")
+	e.failures = f.counterVec("cohort_http_request_failures_total", "Failed requests, by request name, method and reason.", "name", "method", "reason")
+	e.duration = f.histogramVec(histOpts("cohort_http_request_duration_seconds", "Request latency from when the request was due to the end of its body, by request name and connection reuse."), "name", "reused")
+	e.phase = f.histogramVec(histOpts("cohort_http_request_phase_seconds", "Request phases: blocked, connect, tls, sending, ttfb (waiting), receiving."), "phase")
+	e.vus = f.gauge("cohort_vus", "Virtual users running.")
+	e.active = f.gauge("cohort_sessions_active", "Sessions logged in.")
+	e.logins = f.counterVec("cohort_logins_total", "Login flows, by result (ok, failed).", "result")
+	e.loginTime = f.histogram(histOpts("cohort_login_duration_seconds", "Duration of successful login flows."))
+	e.firstTime = f.histogram(histOpts("cohort_first_request_duration_seconds", "From the start of a login to the end of the first authenticated request after it."))
+	e.lost = f.counter("cohort_sessions_lost_total", "Sessions found gone mid-run (401, redirect to login, login form served).")
+	e.relogins = f.counter("cohort_relogins_total", "Logins that replaced a lost session.")
+	e.refreshes = f.counterVec("cohort_token_refreshes_total", "Token refreshes after a 401, by result.", "result")
+	e.rotations = f.counter("cohort_session_id_rotations_total", "Session ids changed by a login.")
+	e.issued = f.counter("cohort_sessions_issued_total", "Session ids the server issued.")
+	e.iterations = f.counter("cohort_iterations_total", "Iterations completed.")
+	e.dropped = f.counter("cohort_dropped_iterations_total", "Open-model iterations that found no VU free when due.")
+	e.connections = f.counter("cohort_connections_opened_total", "TCP connections opened.")
+	e.schedulerLag = f.histogram(histOpts("cohort_scheduler_lag_seconds", "How late the open-model scheduler started iterations."))
+	r.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return e
+}
+
+// Registry returns the exporter's private registry.
+func (e *Exporter) Registry() *prometheus.Registry { return e.reg }
+
+type factory struct{ r prometheus.Registerer }
+
+func (f factory) counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+	f.r.MustRegister(c)
+	return c
+}
+
+func (f factory) counter(name, help string) prometheus.Counter {
+	c := prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
+	f.r.MustRegister(c)
+	return c
+}
+
+func (f factory) gauge(name, help string) prometheus.Gauge {
+	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
+	f.r.MustRegister(g)
+	return g
+}
+
+func (f factory) histogramVec(o prometheus.HistogramOpts, labels ...string) *prometheus.HistogramVec {
+	h := prometheus.NewHistogramVec(o, labels)
+	f.r.MustRegister(h)
+	return h
+}
+
+func (f factory) histogram(o prometheus.HistogramOpts) prometheus.Histogram {
+	h := prometheus.NewHistogram(o)
+	f.r.MustRegister(h)
+	return h
+}
+
+// Update is the state of a run at the end of an interval.
+type Update struct {
+	VUs, LoggedIn int
+	// Interval holds the interval's measurements; it is not kept.
+	Interval *metrics.Aggregate
+	// Opened is the run's connection count so far.
+	Opened int64
+}
+
+// Observe adds an interval's measurements to the series. It is called
+// once per interval, off the VUs' path; its cost is in the number of
+// distinct histogram buckets the interval filled, not its request count.
+func (e *Exporter) Observe(u Update) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	a := u.Interval
+	e.vus.Set(float64(u.VUs))
+	e.active.Set(float64(u.LoggedIn))
+	for i := range a.Series {
+		if i < len(e.series) {
+			e.observeSeries(e.series[i], &a.Series[i])
+		}
+	}
+	s := a.Sessions
+	e.logins.WithLabelValues("ok").Add(float64(s.Logins))
+	e.logins.WithLabelValues("failed").Add(float64(s.LoginFailures))
+	e.refreshes.WithLabelValues("ok").Add(float64(s.Refreshes))
+	e.refreshes.WithLabelValues("failed").Add(float64(s.RefreshFails))
+	e.lost.Add(float64(s.SessionsLost))
+	e.relogins.Add(float64(s.Relogins))
+	e.rotations.Add(float64(s.Rotations))
+	e.issued.Add(float64(s.Issued))
+	e.iterations.Add(float64(a.Iterations))
+	e.dropped.Add(float64(a.Dropped))
+	if u.Opened > e.lastOpened {
+		e.connections.Add(float64(u.Opened - e.lastOpened))
+		e.lastOpened = u.Opened
+	}
+	replay(a.Login, e.loginTime)
+	replay(a.First, e.firstTime)
+	replay(a.Lag, e.schedulerLag)
+}
+
+var phaseHists = []struct {
+	name string
+	h    metrics.Hist
+}{
+	{"blocked", metrics.HistBlocked}, {"connect", metrics.HistConnect}, {"tls", metrics.HistTLS},
+	{"sending", metrics.HistSending}, {"ttfb", metrics.HistTTFB}, {"receiving", metrics.HistReceiving},
+}
+
+func (e *Exporter) observeSeries(info metrics.SeriesInfo, s *metrics.SeriesAgg) {
+	for _, c := range s.StatusCounts() {
+		e.requests.WithLabelValues(info.Name, info.Method, strconv.Itoa(c.Code), strconv.FormatBool(c.Reused)).Add(float64(c.N))
+	}
+	for r, n := range s.Reasons {
+		if n > 0 {
+			e.failures.WithLabelValues(info.Name, info.Method, metrics.Reason(r).String()).Add(float64(n))
+		}
+	}
+	for reused, h := range map[string]metrics.Hist{"true": metrics.HistReused, "false": metrics.HistNew} {
+		if hist := s.Hists[h]; hist != nil && hist.TotalCount() > 0 {
+			replay(hist, e.duration.WithLabelValues(info.Name, reused))
+		}
+	}
+	for _, p := range phaseHists {
+		if hist := s.Hists[p.h]; hist != nil && hist.TotalCount() > 0 {
+			replay(hist, e.phase.WithLabelValues(p.name))
+		}
+	}
+}
+
+// replay observes every value an HDR histogram holds, at its bucket's
+// middle (within the histogram's 0.1%), converting microseconds to seconds.
+func replay(h *hdr.Histogram, o prometheus.Observer) {
+	if h == nil || h.TotalCount() == 0 {
+		return
+	}
+	for _, b := range h.Distribution() {
+		if b.Count == 0 {
+			continue
+		}
+		v := float64(b.From+b.To) / 2 / 1e6
+		for range b.Count {
+			o.Observe(v)
+		}
+	}
+}
