@@ -112,9 +112,15 @@ func span(a, b *atomic.Int64) time.Duration {
 // having the connection to the request written; ttfb (k6's waiting) from
 // there to the first byte of the answer.
 func (t *timing) phases(s *metrics.Sample) {
-	dns := span(&t.dnsStart, &t.dnsDone)
-	s.Connect = span(&t.connStart, &t.connDone) + dns
-	s.TLS = span(&t.tlsStart, &t.tlsDone)
+	reused := t.reused.Load()
+	if !reused {
+		// A request that got a kept-alive connection may still have
+		// started a dial (the transport races one against the idle pool);
+		// that dial's time is not this request's.
+		dns := span(&t.dnsStart, &t.dnsDone)
+		s.Connect = span(&t.connStart, &t.connDone) + dns
+		s.TLS = span(&t.tlsStart, &t.tlsDone)
+	}
 	s.Blocked = max(span(&t.getConn, &t.gotConn)-s.Connect-s.TLS, 0)
 	s.Sending = span(&t.gotConn, &t.wrote)
 	from := &t.wrote
@@ -122,7 +128,7 @@ func (t *timing) phases(s *metrics.Sample) {
 		from = &t.gotConn
 	}
 	s.TTFB = span(from, &t.firstByte)
-	if t.reused.Load() {
+	if reused {
 		s.Flags |= metrics.Reused
 	}
 }

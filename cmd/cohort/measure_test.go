@@ -58,7 +58,11 @@ func TestTLSPhases(t *testing.T) {
 			for _, q := range r.Requests {
 				handshakes += q.Phases["tls"].Count
 			}
-			if handshakes == 0 || handshakes != r.Connections.NewRequests {
+			// Only requests on new connections have a handshake. (A new
+			// connection is occasionally dialed for one request and handed
+			// to another, so there may be fewer handshakes than new-connection
+			// requests, never more.)
+			if handshakes == 0 || handshakes > r.Connections.NewRequests {
 				t.Fatalf("%d TLS handshakes, %d requests on new connections", handshakes, r.Connections.NewRequests)
 			}
 			if mode == "per-request" && handshakes != r.Totals.Requests {
