@@ -179,6 +179,13 @@ type Aggregate struct {
 	// Opened counts TCP connections the run opened; the engine sets it
 	// from its dialer, since no sample sees a connection being made.
 	Opened int64
+	// Checks counts passes and failures of each check, by check index.
+	Checks []CheckAgg
+}
+
+// CheckAgg counts the outcomes of one check.
+type CheckAgg struct {
+	Pass, Fail int64
 }
 
 // NewAggregate returns an empty aggregate for n request series.
@@ -202,6 +209,15 @@ func (a *Aggregate) Add(s *Sample) {
 		a.First.RecordValue(micros(s.Duration))
 	case KindLag:
 		a.Lag.RecordValue(micros(s.Duration))
+	case KindCheck:
+		for int(s.Series) >= len(a.Checks) {
+			a.Checks = append(a.Checks, CheckAgg{})
+		}
+		if s.Flags&Failed != 0 {
+			a.Checks[s.Series].Fail++
+		} else {
+			a.Checks[s.Series].Pass++
+		}
 	case KindIteration:
 		a.Iterations++
 	case KindDropped:
@@ -293,6 +309,13 @@ func (a *Aggregate) Merge(o *Aggregate) {
 	a.Dropped += o.Dropped
 	a.Interrupted += o.Interrupted
 	a.Opened += o.Opened
+	for len(a.Checks) < len(o.Checks) {
+		a.Checks = append(a.Checks, CheckAgg{})
+	}
+	for i, c := range o.Checks {
+		a.Checks[i].Pass += c.Pass
+		a.Checks[i].Fail += c.Fail
+	}
 }
 
 // Reset empties a, keeping its memory for reuse.
@@ -305,6 +328,7 @@ func (a *Aggregate) Reset() {
 	a.First.Reset()
 	a.Lag.Reset()
 	a.Iterations, a.Dropped, a.Interrupted, a.Opened = 0, 0, 0, 0
+	clear(a.Checks)
 }
 
 // Requests returns the request and failure totals over every series.

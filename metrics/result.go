@@ -115,6 +115,14 @@ type ThresholdResult struct {
 	Value float64 `json:"value"`
 }
 
+// CheckResult counts the outcomes of one check.
+type CheckResult struct {
+	Name   string  `json:"name"`
+	Passes int64   `json:"passes"`
+	Fails  int64   `json:"fails"`
+	Rate   float64 `json:"rate"`
+}
+
 // Capacity is the outcome of a capacity search.
 type Capacity struct {
 	LastPassing int64 `json:"last_passing"`
@@ -131,15 +139,18 @@ type Result struct {
 	Tags        map[string]string `json:"tags,omitempty"`
 	VUsMax      int               `json:"vus_max"`
 	Interrupted bool              `json:"interrupted,omitempty"`
-	Totals      Totals            `json:"totals"`
-	Latency     Latency           `json:"latency_ms"`
-	Requests    []RequestResult   `json:"requests"`
-	Sessions    SessionResult     `json:"sessions"`
-	Connections Connections       `json:"connections"`
+	// Aborted says which threshold stopped the run early, if one did.
+	Aborted     string          `json:"aborted,omitempty"`
+	Totals      Totals          `json:"totals"`
+	Latency     Latency         `json:"latency_ms"`
+	Requests    []RequestResult `json:"requests"`
+	Sessions    SessionResult   `json:"sessions"`
+	Connections Connections     `json:"connections"`
 	// SchedulerLag is how late the open-model scheduler started
 	// iterations; empty in a closed model.
 	SchedulerLag Latency           `json:"scheduler_lag_ms"`
 	Thresholds   []ThresholdResult `json:"thresholds"`
+	Checks       []CheckResult     `json:"checks"`
 	Capacity     Capacity          `json:"capacity"`
 	// Histograms holds every histogram, HdrHistogram V2 compressed and
 	// base64-encoded, so that results merge exactly.
@@ -155,6 +166,8 @@ type Meta struct {
 	Tags        map[string]string
 	VUsMax      int
 	Interrupted bool
+	// Checks names the checks, by index.
+	Checks []string
 }
 
 // NewResult builds the result document of a run from its aggregate.
@@ -169,7 +182,7 @@ func NewResult(m Meta, series []SeriesInfo, a *Aggregate) *Result {
 	r := &Result{
 		Schema: Schema, Profile: m.Profile, Segment: m.Segment, StartedAt: m.StartedAt.UTC(),
 		DurationS: round3(secs), Tags: m.Tags, VUsMax: m.VUsMax, Interrupted: m.Interrupted,
-		Thresholds: []ThresholdResult{}, Capacity: Capacity{Steps: []any{}},
+		Thresholds: []ThresholdResult{}, Checks: []CheckResult{}, Capacity: Capacity{Steps: []any{}},
 		Histograms: map[string]string{},
 	}
 	reqs, fails := a.Requests()
@@ -193,6 +206,13 @@ func NewResult(m Meta, series []SeriesInfo, a *Aggregate) *Result {
 	}
 	r.encode("login", a.Login)
 	r.encode("first_request", a.First)
+	for i, name := range m.Checks {
+		var c CheckAgg
+		if i < len(a.Checks) {
+			c = a.Checks[i]
+		}
+		r.Checks = append(r.Checks, CheckResult{Name: name, Passes: c.Pass, Fails: c.Fail, Rate: round3(ratio(c.Pass, c.Pass+c.Fail))})
+	}
 	r.SchedulerLag = LatencyOf(a.Lag)
 	r.encode("scheduler_lag", a.Lag)
 	return r

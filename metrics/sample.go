@@ -43,6 +43,9 @@ const (
 	KindInterrupted
 	// KindLag is how late the open-model scheduler started an iteration.
 	KindLag
+	// KindCheck is one evaluation of a check; Series indexes the check,
+	// Failed marks a failed one.
+	KindCheck
 )
 
 // Flags qualify a Sample.

@@ -49,6 +49,8 @@ func WriteSummary(w io.Writer, r *Result) error {
 		fmt.Fprintf(&b, ", %d dropped (no VU free when due)", r.Totals.Dropped)
 	}
 	b.WriteString("\n")
+	writeChecks(&b, r)
+	writeThresholds(&b, r)
 	if lag := r.SchedulerLag; lag.P99 > LagWarning {
 		fmt.Fprintf(&b, "scheduler lag: p99 %s ms, max %s ms: the load generator started iterations late; "+
 			"latencies are still measured from when each was due\n", ms(lag.P99), ms(lag.Max))
@@ -94,6 +96,37 @@ func writePhases(b *strings.Builder, r *Result) {
 			pair(q.BySession["first"]), pair(q.BySession["steady"]))
 	}
 	tw.Flush()
+}
+
+func writeChecks(b *strings.Builder, r *Result) {
+	if len(r.Checks) == 0 {
+		return
+	}
+	b.WriteString("\nchecks:\n")
+	for _, c := range r.Checks {
+		mark := "ok  "
+		if c.Fails > 0 {
+			mark = "FAIL"
+		}
+		fmt.Fprintf(b, "  %s %s: %d passed, %d failed (%.2f%%)\n", mark, c.Name, c.Passes, c.Fails, 100*c.Rate)
+	}
+}
+
+func writeThresholds(b *strings.Builder, r *Result) {
+	if len(r.Thresholds) == 0 {
+		return
+	}
+	b.WriteString("\nthresholds:\n")
+	for _, t := range r.Thresholds {
+		mark := "ok  "
+		if !t.OK {
+			mark = "FAIL"
+		}
+		fmt.Fprintf(b, "  %s %s (value %g)\n", mark, t.Expr, t.Value)
+	}
+	if r.Aborted != "" {
+		fmt.Fprintf(b, "  the run was stopped early: %s\n", r.Aborted)
+	}
 }
 
 func writeFailures(b *strings.Builder, r *Result) {

@@ -29,13 +29,18 @@ type Profile struct {
 	Think       Think             `yaml:"think"`
 	Logout      []Step            `yaml:"logout"`
 	Load        Load              `yaml:"load"`
+	// Thresholds are pass/fail criteria, in k6's syntax
+	// ("http_req_duration{name:login}: p(99)<500"); a failed one makes the
+	// run exit 99.
+	Thresholds []ThresholdSpec `yaml:"thresholds"`
 
 	// File is where the profile was read from ("builtin:NAME" for built-ins);
 	// relative paths in it (users.csv) are relative to its directory.
 	File   string `yaml:"-"`
 	pos    map[string]Pos
-	values map[string]string
-	byFlag map[string]bool
+	values     map[string]string
+	byFlag     map[string]bool
+	checkNames map[string]string
 }
 
 // HTTP holds the client settings of every request.
@@ -113,6 +118,49 @@ type Step struct {
 	Redirects *int        `yaml:"redirects"`
 	Extract   []Extractor `yaml:"extract"`
 	Expect    Expect      `yaml:"expect"`
+	// Checks are named assertions counted pass or fail; unlike Expect they
+	// never fail the request.
+	Checks []Check `yaml:"checks"`
+}
+
+// Check is a named assertion on a response. Every condition given must
+// hold for the check to pass.
+type Check struct {
+	Name         string       `yaml:"name"`
+	Status       int          `yaml:"status"`
+	BodyContains string       `yaml:"body_contains"`
+	BodyRegex    string       `yaml:"body_regex"`
+	Header       *HeaderCheck `yaml:"header"`
+	JSON         *JSONCheck   `yaml:"json"`
+}
+
+// HeaderCheck asserts a response header matches a regular expression.
+type HeaderCheck struct {
+	Name    string `yaml:"name"`
+	Matches string `yaml:"matches"`
+}
+
+// JSONCheck asserts a JSON path exists, or equals a value (template).
+type JSONCheck struct {
+	Path   string `yaml:"path"`
+	Equals string `yaml:"equals"`
+}
+
+// ThresholdSpec is one threshold: a string, or a mapping with options.
+type ThresholdSpec struct {
+	Expr        string   `yaml:"threshold"`
+	AbortOnFail bool     `yaml:"abort_on_fail"`
+	Delay       Duration `yaml:"delay"`
+}
+
+// UnmarshalYAML takes "METRIC: EXPR" or {threshold, abort_on_fail, delay}.
+func (t *ThresholdSpec) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		t.Expr = n.Value
+		return nil
+	}
+	type plain ThresholdSpec
+	return n.Decode((*plain)(t))
 }
 
 // Request is a named, weighted entry of the mix.

@@ -60,6 +60,11 @@ func (p *Profile) validate() error {
 	if err := p.validateThink(); err != nil {
 		return err
 	}
+	for i, t := range p.Thresholds {
+		if strings.TrimSpace(t.Expr) == "" {
+			return p.Errorf(fmt.Sprintf("thresholds[%d]", i), "empty threshold")
+		}
+	}
 	return p.validateLoadShape()
 }
 
@@ -214,7 +219,46 @@ func (p *Profile) validateStep(field string, s *Step, kind string) error {
 			return err
 		}
 	}
+	for i := range s.Checks {
+		if err := p.validateCheck(fmt.Sprintf("%s.checks[%d]", field, i), &s.Checks[i]); err != nil {
+			return err
+		}
+	}
 	return p.validateExpect(field+".expect", &s.Expect)
+}
+
+func (p *Profile) validateCheck(field string, c *Check) error {
+	if c.Name == "" {
+		return p.Errorf(field+".name", "required: a check is counted under its name")
+	}
+	if p.checkNames == nil {
+		p.checkNames = map[string]string{}
+	}
+	if other, dup := p.checkNames[c.Name]; dup {
+		return p.Errorf(field+".name", "%q is also the name of %s", c.Name, other)
+	}
+	p.checkNames[c.Name] = field
+	if c.Status == 0 && c.BodyContains == "" && c.BodyRegex == "" && c.Header == nil && c.JSON == nil {
+		return p.Errorf(field, "give at least one of status, body_contains, body_regex, header, json")
+	}
+	if c.Status != 0 && (c.Status < 100 || c.Status > 599) {
+		return p.Errorf(field+".status", "%d is not an HTTP status", c.Status)
+	}
+	if err := p.checkRegex(field+".body_regex", c.BodyRegex); err != nil {
+		return err
+	}
+	if h := c.Header; h != nil {
+		if !validHeaderName(h.Name) {
+			return p.Errorf(field+".header.name", "%q is not a header name", h.Name)
+		}
+		if err := p.checkRegex(field+".header.matches", h.Matches); err != nil {
+			return err
+		}
+	}
+	if j := c.JSON; j != nil && j.Path == "" {
+		return p.Errorf(field+".json.path", "required")
+	}
+	return nil
 }
 
 func stepIndex(field string) int {

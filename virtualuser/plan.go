@@ -29,6 +29,8 @@ type Plan struct {
 	Vars    []string
 	Secret  []bool
 	Columns []string
+	// Checks names the profile's checks, by index.
+	Checks []string
 
 	cumWeight     []int
 	totalWeight   int
@@ -59,6 +61,7 @@ type Step struct {
 	redirects   int
 	extract     []extractor
 	expect      expect
+	checks      []check
 	needBody    bool
 }
 
@@ -264,6 +267,14 @@ func (c *compiler) compileStep(field, group string, s *profiles.Step, redirects 
 	}
 	if err := c.compileExpect(field+".expect", &s.Expect, st); err != nil {
 		return nil, err
+	}
+	for i := range s.Checks {
+		ch, err := c.compileCheck(fmt.Sprintf("%s.checks[%d]", field, i), &s.Checks[i])
+		if err != nil {
+			return nil, err
+		}
+		st.checks = append(st.checks, ch)
+		st.needBody = st.needBody || ch.needsBody()
 	}
 	return st, nil
 }

@@ -110,6 +110,7 @@ type StepResult struct {
 	Reason metrics.Reason
 	// Problem says in words why the step failed; empty when it passed.
 	Problem string
+	Checks  []CheckResult
 }
 
 // runStep sends a step, judges the answer and extracts its variables.
@@ -118,17 +119,19 @@ func (v *VU) runStep(ctx context.Context, st *Step, due time.Time, flags metrics
 	r := v.send(ctx, st, due, keep)
 	r.sample.Flags |= flags
 	res := StepResult{Step: st, Status: r.status, Reason: r.reason}
-	if r.err != nil {
+	switch {
+	case r.err != nil:
 		res.Problem = fmt.Sprintf("%s %s: no response: %v", st.Method, st.Name, r.err)
-		return r, res
-	}
-	if r.reason != metrics.ReasonNone {
+	case r.reason != metrics.ReasonNone:
 		res.Problem = fmt.Sprintf("more than %d redirects", st.redirects)
-		return r, res
+	default:
+		res.Reason, res.Problem = v.judge(st, r)
+		if res.Reason == metrics.ReasonNone {
+			res.Reason, res.Problem = v.extract(st, r)
+		}
 	}
-	res.Reason, res.Problem = v.judge(st, r)
-	if res.Reason == metrics.ReasonNone {
-		res.Reason, res.Problem = v.extract(st, r)
+	if len(st.checks) > 0 && ctx.Err() == nil {
+		res.Checks = v.runChecks(st, r)
 	}
 	return r, res
 }

@@ -28,7 +28,7 @@ type runFlags struct {
 	vus, iterations                                     int
 	duration                                            time.Duration
 	maxRPS, loginRate, rate                             float64
-	tags                                                []string
+	tags, thresholdFlags                                []string
 	insecure, quiet, noProgress, tlsResume, compareConn bool
 	promListen, promPush                                string
 	promLinger, promPushEvery                           time.Duration
@@ -49,6 +49,7 @@ func newRunFlags() *runFlags {
 	fs.StringVar(&f.out, "out", "", "write the result JSON here")
 	fs.Float64Var(&f.maxRPS, "max-rps", 0, "cap requests per second over all VUs (0: no cap)")
 	fs.Float64Var(&f.loginRate, "login-rate", 0, "cap logins per second over all VUs (0: no cap)")
+	fs.StringArrayVar(&f.thresholdFlags, "threshold", nil, `pass/fail criterion, e.g. "http_req_duration{name:login}: p(99)<500" (repeatable); a failure exits 99`)
 	fs.StringArrayVar(&f.tags, "tag", nil, "k=v tag recorded in the result (repeatable); testid names the run")
 	fs.StringVar(&f.proxy, "proxy", "", "send requests through this proxy (default: HTTP_PROXY/HTTPS_PROXY)")
 	fs.StringVar(&f.ca, "ca", "", "PEM file of extra certificate authorities to trust")
@@ -75,12 +76,13 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 
 // prepared is a run ready to start: everything checked.
 type prepared struct {
-	profile *profiles.Profile
-	plan    *virtualuser.Plan
-	users   *virtualuser.UserPool
-	tags    map[string]string
-	demo    *target.Target
-	demoCA  []byte // the demo target's certificate, trusted when it serves TLS
+	profile    *profiles.Profile
+	plan       *virtualuser.Plan
+	users      *virtualuser.UserPool
+	tags       map[string]string
+	thresholds []metrics.Threshold
+	demo       *target.Target
+	demoCA     []byte // the demo target's certificate, trusted when it serves TLS
 }
 
 func runRun(ctx context.Context, e *env, args []string) int {
@@ -129,11 +131,15 @@ func (f *runFlags) prepare() (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
+	ths, err := f.thresholds(prof)
+	if err != nil {
+		return nil, err
+	}
 	users, err := f.userPool(prof)
 	if err != nil {
 		return nil, err
 	}
-	p := &prepared{profile: prof, users: users, tags: tags}
+	p := &prepared{profile: prof, users: users, tags: tags, thresholds: ths}
 	if prof.BaseURL == "" && prof.DemoTarget != nil {
 		if p.demo, prof.BaseURL, err = startDemo(prof); err != nil {
 			return p, err
@@ -347,8 +353,19 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode string
 	}
 	col := metrics.NewCollector(p.plan.Series, runtime.GOMAXPROCS(0))
 	prog := newProgress(e, f.quiet || f.noProgress, engine.ShapeOf(load).Duration())
-	out, err := engine.Run(ctx, engine.Config{Plan: p.plan, Users: p.users, Load: load, Pool: pool,
-		Collector: col, Interval: time.Second, Tick: func(t engine.Tick) { prog.tick(t); live.tick(t) }})
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	var aborted string
+	watch := abortWatch(p.thresholds, p.plan.Series, p.plan.Checks, func(t metrics.Threshold, v float64) {
+		aborted = fmt.Sprintf("threshold %q failed with %g (abort_on_fail)", t.Source, v)
+		stopRun()
+	})
+	out, err := engine.Run(runCtx, engine.Config{Plan: p.plan, Users: p.users, Load: load, Pool: pool,
+		Collector: col, Interval: time.Second, Tick: func(t engine.Tick) {
+			prog.tick(t)
+			live.tick(t)
+			watch(t.Elapsed, t.Total)
+		}})
 	prog.done()
 	live.finish(ctx, out != nil && out.Interrupted)
 	if err != nil {
@@ -356,9 +373,18 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode string
 		return nil, exitFailed
 	}
 	res := metrics.NewResult(metrics.Meta{Profile: p.profile.Name, Segment: "1/1", StartedAt: out.Started,
-		Duration: out.Duration, Tags: tags, VUsMax: out.MaxVUs, Interrupted: out.Interrupted}, p.plan.Series, out.Total)
-	if out.Interrupted {
+		Duration: out.Duration, Tags: tags, VUsMax: out.MaxVUs, Interrupted: out.Interrupted && aborted == "",
+		Checks: p.plan.Checks}, p.plan.Series, out.Total)
+	var passed bool
+	res.Thresholds, passed = judge(p.thresholds, out.Total, p.plan.Series, p.plan.Checks, out.Duration)
+	switch {
+	case aborted != "":
+		res.Aborted = aborted
+		return res, exitThreshold
+	case out.Interrupted:
 		return res, exitInterrupted
+	case !passed:
+		return res, exitThreshold
 	}
 	return res, exitOK
 }

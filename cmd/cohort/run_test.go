@@ -21,7 +21,7 @@ func runCohort(t *testing.T, args ...string) (int, string, *metrics.Result) {
 	code := dispatch(context.Background(), &env{stdout: &stdout, stderr: &stderr},
 		append(append([]string{"run"}, args...), "--out", out, "--no-progress"))
 	text := stdout.String() + stderr.String()
-	if code != exitOK && code != exitInterrupted {
+	if code != exitOK && code != exitInterrupted && code != exitThreshold {
 		return code, text, nil
 	}
 	res, err := metrics.ReadResult(out)

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/profiles"
+)
+
+// thresholds gathers the profile's thresholds and the --threshold flags.
+func (f *runFlags) thresholds(p *profiles.Profile) ([]metrics.Threshold, error) {
+	var out []metrics.Threshold
+	for i, spec := range p.Thresholds {
+		t, err := metrics.ParseThreshold(spec.Expr)
+		if err != nil {
+			return nil, p.Errorf(fmt.Sprintf("thresholds[%d]", i), "%v", err)
+		}
+		t.AbortOnFail, t.Delay = spec.AbortOnFail, spec.Delay.D()
+		out = append(out, t)
+	}
+	for _, s := range f.thresholdFlags {
+		t, err := metrics.ParseThreshold(s)
+		if err != nil {
+			return nil, usagef("--threshold: %v", err)
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// judge evaluates every threshold on the run's figures.
+func judge(ts []metrics.Threshold, out *metrics.Aggregate, series []metrics.SeriesInfo, checks []string, d time.Duration) ([]metrics.ThresholdResult, bool) {
+	results := []metrics.ThresholdResult{}
+	all := true
+	for _, t := range ts {
+		v, ok := t.Eval(out, series, checks, d)
+		results = append(results, metrics.ThresholdResult{Expr: t.Source, OK: ok, Value: v})
+		all = all && ok
+	}
+	return results, all
+}
+
+// abortWatch returns a tick function that evaluates the abort-on-fail
+// thresholds on the run so far and calls abort when one fails.
+func abortWatch(ts []metrics.Threshold, series []metrics.SeriesInfo, checks []string, abort func(metrics.Threshold, float64)) func(elapsed time.Duration, total *metrics.Aggregate) {
+	var watched []metrics.Threshold
+	for _, t := range ts {
+		if t.AbortOnFail {
+			watched = append(watched, t)
+		}
+	}
+	fired := false
+	return func(elapsed time.Duration, total *metrics.Aggregate) {
+		if fired {
+			return
+		}
+		for _, t := range watched {
+			if elapsed < t.Delay {
+				continue
+			}
+			if v, ok := t.Eval(total, series, checks, elapsed); !ok {
+				fired = true
+				abort(t, v)
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,253 @@
+package metrics
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Threshold is a pass/fail criterion on a run's figures, in the syntax k6
+// users know: METRIC{tag:value,...}: AGGREGATION OP NUMBER, e.g.
+// "http_req_duration{name:list-orders}: p(99)<500".
+type Threshold struct {
+	Source string
+	Metric string
+	Tags   map[string]string
+	Agg    string  // p, avg, min, max, med, count, rate
+	P      float64 // the percentile, for Agg "p"
+	Op     string
+	Bound  float64
+	// AbortOnFail stops the run as soon as the threshold fails, once Delay
+	// has passed since the start.
+	AbortOnFail bool
+	Delay       time.Duration
+}
+
+// metricKind says what a threshold metric measures.
+type metricKind int
+
+const (
+	trendKind   metricKind = iota // durations in ms: p(N), avg, min, max, med, count
+	ratioKind                     // a share of failures or passes: rate
+	counterKind                   // events: count, rate (per second)
+)
+
+// thresholdMetrics are the metrics a threshold may name.
+var thresholdMetrics = map[string]metricKind{
+	"http_req_duration": trendKind, "http_req_blocked": trendKind, "http_req_connecting": trendKind,
+	"http_req_tls_handshaking": trendKind, "http_req_sending": trendKind, "http_req_waiting": trendKind,
+	"http_req_receiving": trendKind, "login_duration": trendKind, "first_request_duration": trendKind,
+	"scheduler_lag":   trendKind,
+	"http_req_failed": ratioKind, "login_failed": ratioKind, "checks": ratioKind,
+	"http_reqs": counterKind, "iterations": counterKind, "dropped_iterations": counterKind,
+	"sessions_lost": counterKind, "relogins": counterKind, "logins": counterKind,
+}
+
+var phaseOfMetric = map[string]Hist{
+	"http_req_duration": HistLatency, "http_req_blocked": HistBlocked, "http_req_connecting": HistConnect,
+	"http_req_tls_handshaking": HistTLS, "http_req_sending": HistSending, "http_req_waiting": HistTTFB,
+	"http_req_receiving": HistReceiving,
+}
+
+var (
+	thresholdRE = regexp.MustCompile(`^\s*([a-z_]+)\s*(?:\{([^}]*)\})?\s*:\s*(p\(\s*[0-9.]+\s*\)|avg|min|max|med|count|rate)\s*(<=|>=|==|!=|<|>)\s*(-?[0-9.]+(?:e-?[0-9]+)?)\s*$`)
+	tagNames    = []string{"name", "group", "method", "reused"}
+)
+
+// ParseThreshold reads one threshold; the error says what is wrong in
+// words a user can act on.
+func ParseThreshold(s string) (Threshold, error) {
+	m := thresholdRE.FindStringSubmatch(s)
+	if m == nil {
+		return Threshold{}, fmt.Errorf("%q: want METRIC{tag:value}: AGGREGATION OP NUMBER, e.g. \"http_req_duration{name:login}: p(99)<500\"", s)
+	}
+	t := Threshold{Source: strings.TrimSpace(s), Metric: m[1], Tags: map[string]string{}, Op: m[4]}
+	kind, ok := thresholdMetrics[t.Metric]
+	if !ok {
+		names := make([]string, 0, len(thresholdMetrics))
+		for n := range thresholdMetrics {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		return t, fmt.Errorf("%q: unknown metric %q (known: %s)", s, t.Metric, strings.Join(names, ", "))
+	}
+	if m[2] != "" {
+		for _, kv := range strings.Split(m[2], ",") {
+			k, v, ok := strings.Cut(kv, ":")
+			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+			if !ok || v == "" || !slices.Contains(tagNames, k) {
+				return t, fmt.Errorf("%q: tag %q: want name:VALUE, group:VALUE, method:VALUE or reused:true|false", s, kv)
+			}
+			t.Tags[k] = v
+		}
+	}
+	agg := m[3]
+	if strings.HasPrefix(agg, "p(") {
+		p, err := strconv.ParseFloat(strings.TrimSpace(agg[2:len(agg)-1]), 64)
+		if err != nil || p < 0 || p > 100 {
+			return t, fmt.Errorf("%q: %s: a percentile is between 0 and 100", s, agg)
+		}
+		agg, t.P = "p", p
+	}
+	t.Agg = agg
+	allowed := map[metricKind][]string{
+		trendKind:   {"p", "avg", "min", "max", "med", "count"},
+		ratioKind:   {"rate"},
+		counterKind: {"count", "rate"},
+	}[kind]
+	if !slices.Contains(allowed, agg) {
+		return t, fmt.Errorf("%q: %s takes %s, not %s", s, t.Metric, strings.Join(allowed, ", "), m[3])
+	}
+	bound, err := strconv.ParseFloat(m[5], 64)
+	if err != nil {
+		return t, fmt.Errorf("%q: %q is not a number", s, m[5])
+	}
+	t.Bound = bound
+	return t, nil
+}
+
+// Eval computes the threshold's value over a run's aggregate and says
+// whether it holds. A threshold over nothing (no requests of that name)
+// has value 0 and is judged on it, as k6 does.
+func (t Threshold) Eval(a *Aggregate, series []SeriesInfo, checks []string, d time.Duration) (float64, bool) {
+	v := t.value(a, series, checks, d)
+	return v, compare(v, t.Op, t.Bound)
+}
+
+func compare(v float64, op string, bound float64) bool {
+	switch op {
+	case "<":
+		return v < bound
+	case "<=":
+		return v <= bound
+	case ">":
+		return v > bound
+	case ">=":
+		return v >= bound
+	case "==":
+		return v == bound
+	}
+	return v != bound
+}
+
+func (t Threshold) value(a *Aggregate, series []SeriesInfo, checks []string, d time.Duration) float64 {
+	perSecond := func(n int64) float64 {
+		if t.Agg == "rate" {
+			if d <= 0 {
+				return 0
+			}
+			return float64(n) / d.Seconds()
+		}
+		return float64(n)
+	}
+	switch t.Metric {
+	case "login_duration":
+		return t.fromHist(a.Login)
+	case "first_request_duration":
+		return t.fromHist(a.First)
+	case "scheduler_lag":
+		return t.fromHist(a.Lag)
+	case "login_failed":
+		return ratio(a.Sessions.LoginFailures, a.Sessions.Logins+a.Sessions.LoginFailures)
+	case "checks":
+		var pass, fail int64
+		for i := range a.Checks {
+			if name, ok := t.Tags["name"]; ok && (i >= len(checks) || checks[i] != name) {
+				continue
+			}
+			pass += a.Checks[i].Pass
+			fail += a.Checks[i].Fail
+		}
+		return ratio(pass, pass+fail)
+	case "iterations":
+		return perSecond(a.Iterations)
+	case "dropped_iterations":
+		return perSecond(a.Dropped)
+	case "sessions_lost":
+		return perSecond(a.Sessions.SessionsLost)
+	case "relogins":
+		return perSecond(a.Sessions.Relogins)
+	case "logins":
+		return perSecond(a.Sessions.Logins)
+	}
+	var count, failures int64
+	h := newHist()
+	kind := phaseOfMetric[t.Metric]
+	if r, ok := t.Tags["reused"]; ok && t.Metric == "http_req_duration" {
+		kind = map[string]Hist{"true": HistReused, "false": HistNew}[r]
+	}
+	for i := range a.Series {
+		if i >= len(series) || !t.matches(series[i]) {
+			continue
+		}
+		s := &a.Series[i]
+		count += s.Count
+		failures += s.Failures
+		if x := s.Hists[kind]; x != nil {
+			h.Merge(x)
+		}
+	}
+	switch t.Metric {
+	case "http_req_failed":
+		return ratio(failures, count)
+	case "http_reqs":
+		return perSecond(count)
+	}
+	return t.fromHist(h)
+}
+
+func (t Threshold) matches(s SeriesInfo) bool {
+	for k, v := range t.Tags {
+		switch k {
+		case "name":
+			if s.Name != v {
+				return false
+			}
+		case "group":
+			if s.Group != v {
+				return false
+			}
+		case "method":
+			if !strings.EqualFold(s.Method, v) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func ratio(k, n int64) float64 {
+	if n == 0 {
+		return 0
+	}
+	return float64(k) / float64(n)
+}
+
+// fromHist reads an aggregation of a histogram of microseconds, in ms.
+func (t Threshold) fromHist(h *hdr.Histogram) float64 {
+	if h == nil || h.TotalCount() == 0 {
+		return 0
+	}
+	ms := func(us int64) float64 { return round3(float64(us) / 1000) }
+	switch t.Agg {
+	case "p":
+		return ms(h.ValueAtQuantile(t.P))
+	case "med":
+		return ms(h.ValueAtQuantile(50))
+	case "avg":
+		return round3(h.Mean() / 1000)
+	case "min":
+		return ms(h.Min())
+	case "max":
+		return ms(h.Max())
+	case "count":
+		return float64(h.TotalCount())
+	}
+	return math.NaN()
+}

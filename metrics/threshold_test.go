@@ -1,0 +1,99 @@
+package metrics
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseThreshold(t *testing.T) {
+	good := []struct {
+		src             string
+		metric, agg, op string
+		p, bound        float64
+		tags            string
+	}{
+		{"http_req_duration: p(99)<500", "http_req_duration", "p", "<", 99, 500, ""},
+		{"http_req_duration{name:list-orders}: p(99.9) <= 1e3", "http_req_duration", "p", "<=", 99.9, 1000, "name=list-orders"},
+		{" http_req_failed : rate<0.01", "http_req_failed", "rate", "<", 0, 0.01, ""},
+		{"sessions_lost: count==0", "sessions_lost", "count", "==", 0, 0, ""},
+		{"http_req_duration{name:a, reused:false}: avg>1", "http_req_duration", "avg", ">", 0, 1, "name=a reused=false"},
+		{"checks{name:has user}: rate>=0.99", "checks", "rate", ">=", 0, 0.99, "name=has user"},
+	}
+	for _, c := range good {
+		th, err := ParseThreshold(c.src)
+		if err != nil {
+			t.Errorf("%q: %v", c.src, err)
+			continue
+		}
+		var tags []string
+		for _, k := range tagNames {
+			if v, ok := th.Tags[k]; ok {
+				tags = append(tags, k+"="+v)
+			}
+		}
+		if th.Metric != c.metric || th.Agg != c.agg || th.Op != c.op || th.P != c.p || th.Bound != c.bound || strings.Join(tags, " ") != c.tags {
+			t.Errorf("%q parsed as %+v", c.src, th)
+		}
+	}
+	bad := []struct{ src, why string }{
+		{"http_req_duration p(99)<500", "want METRIC{tag:value}"},
+		{"http_req_latency: p(99)<500", `unknown metric "http_req_latency"`},
+		{"http_req_duration{url:/x}: p(99)<500", `tag "url:/x"`},
+		{"http_req_duration: p(101)<500", "between 0 and 100"},
+		{"http_req_failed: p(99)<0.1", "http_req_failed takes rate, not p(99)"},
+		{"http_req_duration: rate<1", "takes p, avg, min, max, med, count"},
+		{"http_req_duration: p(99)<fast", "want METRIC"},
+	}
+	for _, c := range bad {
+		if _, err := ParseThreshold(c.src); err == nil || !strings.Contains(err.Error(), c.why) {
+			t.Errorf("%q: error %v, want %q", c.src, err, c.why)
+		}
+	}
+}
+
+func TestThresholdEval(t *testing.T) {
+	a := NewAggregate(len(testSeries))
+	for i := range 100 {
+		s := Sample{Kind: KindRequest, Series: 1, Status: 200, Duration: time.Duration(i+1) * time.Millisecond, Flags: Reused}
+		if i < 5 {
+			s.Flags, s.Status, s.Reason = Failed, 500, ReasonStatus
+		}
+		a.Add(&s)
+	}
+	a.Add(&Sample{Kind: KindRequest, Series: 0, Status: 302, Duration: 300 * time.Millisecond})
+	a.Add(&Sample{Kind: KindLogin, Duration: 40 * time.Millisecond})
+	a.Add(&Sample{Kind: KindLogin, Flags: Failed})
+	a.Add(&Sample{Kind: KindSessionLost})
+	a.Add(&Sample{Kind: KindCheck, Series: 0})
+	a.Add(&Sample{Kind: KindCheck, Series: 0, Flags: Failed})
+	cases := []struct {
+		src  string
+		want float64
+		ok   bool
+	}{
+		{"http_req_duration{name:list}: p(50)<60", 50, true},
+		{"http_req_duration{name:list}: max<100", 100, false},
+		{"http_req_duration: max<=301", 300, true},            // every series
+		{"http_req_duration{group:login}: count==1", 1, true}, // by group
+		{"http_req_duration{reused:false}: count==6", 6, true},
+		{"http_req_failed: rate<0.05", 5.0 / 101, true},
+		{"http_req_failed{name:list}: rate<0.05", 0.05, false},
+		{"http_reqs: rate>10", 10.1, true}, // 101 requests in 10 s
+		{"login_duration: p(95)<50", 40, true},
+		{"login_failed: rate==0.5", 0.5, true},
+		{"sessions_lost: count==0", 1, false},
+		{"checks{name:c}: rate>=0.5", 0.5, true},
+		{"dropped_iterations: count==0", 0, true},
+	}
+	for _, c := range cases {
+		th, err := ParseThreshold(c.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, ok := th.Eval(a, testSeries, []string{"c"}, 10*time.Second)
+		if !near(v, c.want) && v != c.want || ok != c.ok {
+			t.Errorf("%s: value %v ok %v, want %v %v", c.src, v, ok, c.want, c.ok)
+		}
+	}
+}
