@@ -36,8 +36,8 @@ type Profile struct {
 
 	// File is where the profile was read from ("builtin:NAME" for built-ins);
 	// relative paths in it (users.csv) are relative to its directory.
-	File   string `yaml:"-"`
-	pos    map[string]Pos
+	File       string `yaml:"-"`
+	pos        map[string]Pos
 	values     map[string]string
 	byFlag     map[string]bool
 	checkNames map[string]string
