@@ -7,6 +7,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,6 +33,8 @@ type Config struct {
 	Tick func(Tick)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Debug, if set, sees every exchange of the first VU (--http-debug).
+	Debug func(*virtualuser.VU, virtualuser.Exchange)
 }
 
 // Tick is the state of a run at the end of an interval.
@@ -248,7 +251,7 @@ func (r *run) vu(id int, stop chan struct{}) {
 	sess := virtualuser.NewSession(r.cfg.Plan, user)
 	rt := r.cfg.Pool.ForVU()
 	defer r.cfg.Pool.Release(rt)
-	v := virtualuser.NewVU(id, r.cfg.Plan, rt, sess, r.cfg.Collector.NewRecorder(), r.hooks)
+	v := r.newVU(id, rt, sess)
 	defer v.Close()
 	g := r.trackLogin(sess)
 	defer g.done()
@@ -305,4 +308,15 @@ func (g *loginGauge) done() {
 	if g.in {
 		g.r.loggedIn.Add(-1)
 	}
+}
+
+// newVU makes a VU; the first one is watched by the debug hook, if any.
+func (r *run) newVU(id int, rt http.RoundTripper, sess *virtualuser.Session) *virtualuser.VU {
+	hooks := r.hooks
+	var v *virtualuser.VU
+	if id == 1 && r.cfg.Debug != nil {
+		hooks.Debug = func(x virtualuser.Exchange) { r.cfg.Debug(v, x) }
+	}
+	v = virtualuser.NewVU(id, r.cfg.Plan, rt, sess, r.cfg.Collector.NewRecorder(), hooks)
+	return v
 }

@@ -138,7 +138,7 @@ func (r *run) openVU(id int, s *slot, idle chan *slot, ready *sync.WaitGroup) {
 	sess := virtualuser.NewSession(r.cfg.Plan, user)
 	rt := r.cfg.Pool.ForVU()
 	defer r.cfg.Pool.Release(rt)
-	v := virtualuser.NewVU(id, r.cfg.Plan, rt, sess, r.cfg.Collector.NewRecorder(), r.hooks)
+	v := r.newVU(id, rt, sess)
 	defer v.Close()
 	g := r.trackLogin(sess)
 	defer g.done()

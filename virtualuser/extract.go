@@ -162,3 +162,31 @@ func (e *extractor) describe() string {
 	}
 	return "header " + e.src
 }
+
+var inputName = regexp.MustCompile(`^input\[name=["']?([^"'\]]+)["']?\]`)
+
+// hint adds what the page does have, for an extractor that found nothing
+// on an HTML form: the names of its inputs.
+func (e *extractor) hint(page *pageDoc) string {
+	if e.kind != extractCSS {
+		return ""
+	}
+	m := inputName.FindStringSubmatch(e.src)
+	if m == nil {
+		return ""
+	}
+	doc, err := page.get()
+	if err != nil {
+		return ""
+	}
+	var names []string
+	doc.Find("input[name]").Each(func(_ int, s *goquery.Selection) {
+		if n, _ := s.Attr("name"); n != "" {
+			names = append(names, n)
+		}
+	})
+	if len(names) == 0 {
+		return fmt.Sprintf("; the page has no input named %s, and no named input at all", m[1])
+	}
+	return fmt.Sprintf("; the page has no input named %s (its inputs: %s)", m[1], strings.Join(names, ", "))
+}

@@ -217,7 +217,10 @@ func (v *VU) send(ctx context.Context, st *Step, due time.Time, keepBody bool) *
 			req.Header.Set("Content-Type", st.contentType)
 		}
 		r.release()
-		v.exchange(ctx, req, st, due, keepBody, r)
+		v.exchange(ctx, req, st, due, keepBody || v.hooks.Debug != nil, r)
+		if v.hooks.Debug != nil {
+			v.debugExchange(st, hop, req, r, r.sample.Duration)
+		}
 		if hop == 0 {
 			r.firstStatus = r.status
 		}

@@ -44,6 +44,8 @@ type Hooks struct {
 	WaitLogin func(context.Context) error
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Debug, if set, sees every exchange (cohort check, --http-debug).
+	Debug func(Exchange)
 }
 
 // VU drives one session through the plan. It is not safe for concurrent
@@ -109,8 +111,9 @@ type StepResult struct {
 	Status int
 	Reason metrics.Reason
 	// Problem says in words why the step failed; empty when it passed.
-	Problem string
-	Checks  []CheckResult
+	Problem   string
+	Checks    []CheckResult
+	Extracted []Extracted
 }
 
 // runStep sends a step, judges the answer and extracts its variables.
@@ -127,7 +130,7 @@ func (v *VU) runStep(ctx context.Context, st *Step, due time.Time, flags metrics
 	default:
 		res.Reason, res.Problem = v.judge(st, r)
 		if res.Reason == metrics.ReasonNone {
-			res.Reason, res.Problem = v.extract(st, r)
+			res.Reason, res.Problem, res.Extracted = v.extract(st, r)
 		}
 	}
 	if len(st.checks) > 0 && ctx.Err() == nil {
@@ -167,20 +170,24 @@ func (v *VU) judge(st *Step, r *response) (metrics.Reason, string) {
 	return metrics.ReasonNone, ""
 }
 
-func (v *VU) extract(st *Step, r *response) (metrics.Reason, string) {
+func (v *VU) extract(st *Step, r *response) (metrics.Reason, string, []Extracted) {
 	page := pageDoc{body: r.body}
+	var got []Extracted
 	for i := range st.extract {
 		ex := &st.extract[i]
 		val, found := ex.run(r, &page, v.cookieValue)
+		if v.hooks.Debug != nil {
+			got = append(got, Extracted{Name: ex.name, Value: val, Found: found, Secret: v.plan.Secret[ex.slot], What: ex.describe()})
+		}
 		if !found {
 			if ex.optional {
 				continue
 			}
-			return metrics.ReasonExtract, fmt.Sprintf("extractor %s found nothing (%s)", ex.name, ex.describe())
+			return metrics.ReasonExtract, fmt.Sprintf("extractor %s found nothing (%s)%s", ex.name, ex.describe(), ex.hint(&page)), got
 		}
 		v.sess.Vars[ex.slot] = val
 	}
-	return metrics.ReasonNone, ""
+	return metrics.ReasonNone, "", got
 }
 
 // record records a step's final hop as judged.
@@ -211,6 +218,24 @@ func (v *VU) runFlow(ctx context.Context, steps []*Step) (bool, []StepResult) {
 		}
 	}
 	return true, results
+}
+
+// LoginSteps runs the login flow and says how each step went.
+func (v *VU) LoginSteps(ctx context.Context) (bool, []StepResult) { return v.login(ctx) }
+
+// RunStep sends one step of the plan, records it, and says how it went.
+func (v *VU) RunStep(ctx context.Context, st *Step) StepResult {
+	r, res := v.runStep(ctx, st, time.Time{}, 0)
+	defer r.release()
+	v.record(r, res)
+	return res
+}
+
+// LogoutSteps runs the logout flow and says how each step went.
+func (v *VU) LogoutSteps(ctx context.Context) (bool, []StepResult) {
+	ok, res := v.runFlow(ctx, v.plan.Logout)
+	v.sess.LoggedIn = false
+	return ok, res
 }
 
 // Login runs the login flow. It reports whether the session is logged in.

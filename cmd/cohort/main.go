@@ -41,6 +41,7 @@ func commands() []command {
 	return []command{
 		{"run", "cohort run [PROFILE] [flags]", "run a load profile (a file or a built-in name)", runRun},
 		{"target", "cohort target [flags]", "serve the built-in Spring-like demo target", runTarget},
+		{"check", "cohort check PROFILE", "one user through the login and each mix entry, every step explained", runCheck},
 		{"profiles", "cohort profiles [NAME]", "list the built-in profiles, or print one", runProfiles},
 		{"report", "cohort report RESULT.json", "print a result again (--format text|json|hgrm)", runReport},
 		{"compare", "cohort compare A.json B.json", "two results side by side, with the changes beyond noise marked", runCompare},

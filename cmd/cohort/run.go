@@ -30,6 +30,7 @@ type runFlags struct {
 	maxRPS, loginRate, rate                             float64
 	tags, thresholdFlags                                []string
 	insecure, quiet, noProgress, tlsResume, compareConn bool
+	httpDebug                                           bool
 	promListen, promPush                                string
 	promLinger, promPushEvery                           time.Duration
 	fs                                                  *pflag.FlagSet
@@ -62,6 +63,7 @@ func newRunFlags() *runFlags {
 	fs.BoolVar(&f.compareConn, "compare-conn", false, "run the profile once per connection mode (shared, per-user, per-request) and print one table; --out X.json writes X.MODE.json")
 	fs.BoolVar(&f.tlsResume, "tls-resumption", true, "resume TLS sessions on new connections (false: a full handshake every time)")
 	fs.BoolVar(&f.quiet, "quiet", false, "print nothing but errors")
+	fs.BoolVar(&f.httpDebug, "http-debug", false, "log every exchange of the first VU to stderr, secrets masked")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "no live progress line")
 	return f
 }
@@ -98,31 +100,40 @@ func runRun(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "cohort run: --conn: want shared, per-user or per-request, got %q\n", f.conn)
 		return exitUsage
 	}
-	p, err := f.prepare()
+	p, err := f.prepareWith(nil)
 	if p != nil && p.demo != nil {
 		defer p.demo.Close(context.Background())
 	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
-		var u usageError
-		var pe *profiles.Error
-		if errors.As(err, &u) || errors.As(err, &pe) {
-			return exitUsage
-		}
-		return exitFailed
+		return exitCode(err)
 	}
 	return f.execute(ctx, e, p)
 }
 
-// prepare resolves the profile, applies the flags, loads the users,
-// starts the demo target if the profile wants it, and compiles the plan.
-func (f *runFlags) prepare() (*prepared, error) {
+// exitCode is 2 for the user's mistakes, 1 for the rest.
+func exitCode(err error) int {
+	var u usageError
+	var pe *profiles.Error
+	if errors.As(err, &u) || errors.As(err, &pe) {
+		return exitUsage
+	}
+	return exitFailed
+}
+
+// prepareWith resolves the profile, applies the flags (and adjust, if
+// given), loads the users, starts the demo target if the profile wants
+// it, and compiles the plan.
+func (f *runFlags) prepareWith(adjust func(*profiles.Profile)) (*prepared, error) {
 	prof, err := f.profile()
 	if err != nil {
 		return nil, err
 	}
 	if err := f.override(prof); err != nil {
 		return nil, err
+	}
+	if adjust != nil {
+		adjust(prof)
 	}
 	if err := prof.CheckLoad(); err != nil {
 		return nil, err
@@ -360,7 +371,13 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode string
 		aborted = fmt.Sprintf("threshold %q failed with %g (abort_on_fail)", t.Source, v)
 		stopRun()
 	})
-	out, err := engine.Run(runCtx, engine.Config{Plan: p.plan, Users: p.users, Load: load, Pool: pool,
+	var debug func(*virtualuser.VU, virtualuser.Exchange)
+	if f.httpDebug {
+		debug = func(v *virtualuser.VU, x virtualuser.Exchange) {
+			(&debugPrinter{w: e.stderr, vu: func() *virtualuser.VU { return v }}).exchange(x)
+		}
+	}
+	out, err := engine.Run(runCtx, engine.Config{Plan: p.plan, Users: p.users, Load: load, Pool: pool, Debug: debug,
 		Collector: col, Interval: time.Second, Tick: func(t engine.Tick) {
 			prog.tick(t)
 			live.tick(t)

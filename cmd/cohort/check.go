@@ -1,0 +1,288 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/cohort-dev/cohort/engine"
+	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/profiles"
+	"github.com/cohort-dev/cohort/virtualuser"
+)
+
+// runCheck takes one VU through the login and one request of each mix
+// entry, explaining every step: the first thing to run against a new
+// application.
+func runCheck(ctx context.Context, e *env, args []string) int {
+	f := newRunFlags()
+	if code, ok := parseFlags(e, f.fs, args); !ok {
+		return code
+	}
+	p, err := f.prepareWith(func(prof *profiles.Profile) {
+		prof.Load = profiles.Load{Executor: profiles.ConstantVUs, VUs: 1, Iterations: 1, GracefulStop: prof.Load.GracefulStop}
+	})
+	if p != nil && p.demo != nil {
+		defer p.demo.Close(context.Background())
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cohort check: %v\n", err)
+		return exitCode(err)
+	}
+	pool, err := engine.NewPool(engine.TransportConfig{Mode: engine.ConnPerUser, VUs: 1, Insecure: f.insecure,
+		CAFile: f.ca, CAPEM: p.demoCA, Proxy: f.proxy})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cohort check: %v\n", err)
+		return exitUsage
+	}
+	defer pool.Close()
+	user, err := p.users.Acquire()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cohort check: %v\n", err)
+		return exitUsage
+	}
+	c := &checker{w: e.stdout}
+	sess := virtualuser.NewSession(p.plan, user)
+	col := metrics.NewCollector(p.plan.Series, 1)
+	v := virtualuser.NewVU(1, p.plan, pool.ForVU(), sess, col.NewRecorder(), virtualuser.Hooks{Debug: c.exchange})
+	c.vu = v
+	fmt.Fprintf(e.stdout, "cohort check: profile %s against %s, as user %s\n", p.profile.Name, p.plan.Base, user.Name())
+	return c.walk(ctx, p.plan)
+}
+
+// checker prints each step of one VU as it goes.
+type checker struct {
+	w         io.Writer
+	vu        *virtualuser.VU
+	exchanges []virtualuser.Exchange
+	passed    int
+	failed    int
+}
+
+func (c *checker) exchange(x virtualuser.Exchange) { c.exchanges = append(c.exchanges, x) }
+
+func (c *checker) walk(ctx context.Context, plan *virtualuser.Plan) int {
+	if len(plan.Login) > 0 {
+		fmt.Fprintln(c.w, "\nlogin")
+		ok, results := c.vu.LoginSteps(ctx)
+		c.report(results)
+		if !ok {
+			fmt.Fprintln(c.w, "\nthe login failed: the mix was not tried (it needs a session)")
+			return c.verdict()
+		}
+	}
+	fmt.Fprintln(c.w, "\nmix (one request of each entry)")
+	for _, st := range plan.Mix {
+		c.report([]virtualuser.StepResult{c.vu.RunStep(ctx, st)})
+	}
+	if len(plan.Logout) > 0 {
+		fmt.Fprintln(c.w, "\nlogout")
+		_, results := c.vu.LogoutSteps(ctx)
+		c.report(results)
+	}
+	return c.verdict()
+}
+
+func (c *checker) verdict() int {
+	if c.failed == 0 {
+		fmt.Fprintf(c.w, "\nall %d steps passed\n", c.passed)
+		return exitOK
+	}
+	fmt.Fprintf(c.w, "\n%d of %d steps failed\n", c.failed, c.passed+c.failed)
+	return exitFailed
+}
+
+// report prints the steps, with the exchanges each made.
+func (c *checker) report(results []virtualuser.StepResult) {
+	m := c.vu.NewMasker()
+	for _, res := range results {
+		var mine []virtualuser.Exchange
+		rest := c.exchanges[:0]
+		for _, x := range c.exchanges {
+			if x.Step == res.Step {
+				mine = append(mine, x)
+			} else {
+				rest = append(rest, x)
+			}
+		}
+		c.exchanges = rest
+		mark := "✔"
+		if res.Problem != "" {
+			mark = "✘"
+			c.failed++
+		} else {
+			c.passed++
+		}
+		fmt.Fprintf(c.w, "  %s %s\n", mark, res.Step.Name)
+		for _, x := range mine {
+			writeExchange(c.w, m, x, "      ")
+		}
+		for _, ex := range res.Extracted {
+			switch {
+			case !ex.Found:
+				fmt.Fprintf(c.w, "      extracted %s: nothing (%s)\n", ex.Name, ex.What)
+			case ex.Secret:
+				fmt.Fprintf(c.w, "      extracted %s = %s (secret; %s)\n", ex.Name, virtualuser.MaskValue(ex.Value), ex.What)
+			default:
+				fmt.Fprintf(c.w, "      extracted %s = %q (%s)\n", ex.Name, shorten(m.Mask(ex.Value)), ex.What)
+			}
+		}
+		for _, ch := range res.Checks {
+			if ch.Problem == "" {
+				fmt.Fprintf(c.w, "      check %q passed\n", ch.Name)
+			} else {
+				fmt.Fprintf(c.w, "      check %q failed: %s\n", ch.Name, m.Mask(ch.Problem))
+			}
+		}
+		if res.Problem != "" {
+			fmt.Fprintf(c.w, "      problem: %s\n", m.Mask(explain(res, mine)))
+		}
+	}
+}
+
+// writeExchange prints one request and its answer, secrets masked.
+func writeExchange(w io.Writer, m *virtualuser.Masker, x virtualuser.Exchange, indent string) {
+	line := x.Method + " " + m.Mask(x.URL)
+	if len(x.FormFields) > 0 {
+		line += " [form: " + strings.Join(x.FormFields, ", ") + "]"
+	}
+	switch {
+	case x.Err != nil:
+		fmt.Fprintf(w, "%s%s → no response: %v\n", indent, line, x.Err)
+	default:
+		fmt.Fprintf(w, "%s%s → %d in %.1f ms", indent, line, x.Status, float64(x.Duration.Microseconds())/1000)
+		if loc := x.Received.Get("Location"); loc != "" {
+			fmt.Fprintf(w, ", Location %s", m.Mask(loc))
+		}
+		fmt.Fprintln(w)
+	}
+	if names := cookieNames(x.Sent.Values("Cookie")); len(names) > 0 {
+		fmt.Fprintf(w, "%s  sent cookies: %s\n", indent, strings.Join(names, ", "))
+	}
+	for _, h := range []string{"Authorization", "X-Csrf-Token", "X-Xsrf-Token"} {
+		if v := x.Sent.Get(h); v != "" {
+			fmt.Fprintf(w, "%s  sent %s: %s\n", indent, h, maskHeader(v))
+		}
+	}
+	for _, sc := range x.Received.Values("Set-Cookie") {
+		if ck, err := http.ParseSetCookie(sc); err == nil {
+			attrs := strings.TrimPrefix(sc[strings.IndexByte(sc+";", ';'):], ";")
+			fmt.Fprintf(w, "%s  set cookie %s=%s%s\n", indent, ck.Name, virtualuser.MaskValue(ck.Value), attrSuffix(attrs))
+		}
+	}
+	if len(x.EmptyVars) > 0 {
+		fmt.Fprintf(w, "%s  sent with empty variables: %s\n", indent, strings.Join(x.EmptyVars, ", "))
+	}
+}
+
+func attrSuffix(attrs string) string {
+	attrs = strings.TrimSpace(attrs)
+	if attrs == "" {
+		return ""
+	}
+	return " (" + attrs + ")"
+}
+
+func cookieNames(lines []string) []string {
+	var names []string
+	for _, l := range lines {
+		for _, part := range strings.Split(l, ";") {
+			if name, _, ok := strings.Cut(strings.TrimSpace(part), "="); ok && !slices.Contains(names, name) {
+				names = append(names, name)
+			}
+		}
+	}
+	return names
+}
+
+func maskHeader(v string) string {
+	if scheme, cred, ok := strings.Cut(v, " "); ok && (scheme == "Bearer" || scheme == "Basic") {
+		return scheme + " " + virtualuser.MaskValue(cred)
+	}
+	return virtualuser.MaskValue(v)
+}
+
+func shorten(s string) string {
+	if len(s) > 60 {
+		return s[:40] + "…(" + fmt.Sprint(len(s)) + " chars)"
+	}
+	return s
+}
+
+// explain turns a failed step into plain words: what happened, and the
+// likely cause.
+func explain(res virtualuser.StepResult, xs []virtualuser.Exchange) string {
+	if len(xs) == 0 {
+		return res.Problem
+	}
+	last := xs[len(xs)-1]
+	first := xs[0]
+	what := fmt.Sprintf("%d after %s %s", last.Status, first.Method, pathOf(first.URL))
+	if last.Err != nil {
+		return fmt.Sprintf("no response to %s %s: %v", first.Method, pathOf(first.URL), last.Err)
+	}
+	var cause []string
+	switch {
+	case last.Status == http.StatusForbidden && strings.Contains(strings.ToLower(last.Body), "csrf"):
+		cause = append(cause, "the server rejected the CSRF token")
+		if msg := csrfReason(last.Body); msg != "" {
+			cause = append(cause, msg)
+		}
+	case last.Status == http.StatusUnauthorized:
+		cause = append(cause, "the request was not authenticated: no session cookie or token the server accepts")
+	case last.Status == http.StatusNotFound:
+		cause = append(cause, "the path does not exist on this server")
+	case strings.Contains(last.Received.Get("Location"), "error"):
+		cause = append(cause, "the login was refused: the server sent the client back to "+last.Received.Get("Location")+" (bad credentials?)")
+	}
+	for _, v := range first.EmptyVars {
+		cause = append(cause, fmt.Sprintf("{{vars.%s}} was empty when the request was sent", v))
+	}
+	if len(cause) == 0 {
+		return what + ": " + res.Problem
+	}
+	return what + ": " + strings.Join(cause, "; ") + " (" + res.Problem + ")"
+}
+
+func csrfReason(body string) string {
+	i := strings.Index(body, "Invalid CSRF token")
+	if i < 0 {
+		return ""
+	}
+	msg := body[i:]
+	if j := strings.IndexAny(msg, "\"<\n"); j > 0 {
+		msg = msg[:j]
+	}
+	return msg
+}
+
+func pathOf(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		if j := strings.IndexByte(u[i+3:], '/'); j >= 0 {
+			return u[i+3+j:]
+		}
+	}
+	return u
+}
+
+// debugPrinter logs every exchange of one VU for --http-debug, secrets
+// masked.
+type debugPrinter struct {
+	mu sync.Mutex
+	w  io.Writer
+	vu func() *virtualuser.VU
+}
+
+func (d *debugPrinter) exchange(x virtualuser.Exchange) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	fmt.Fprintf(d.w, "[http-debug] %s:\n", x.Step.Name)
+	writeExchange(d.w, d.vu().NewMasker(), x, "  ")
+	if x.Body != "" {
+		fmt.Fprintf(d.w, "  body: %s\n", d.vu().NewMasker().Mask(shorten(x.Body)))
+	}
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func runCheckCmd(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	var out bytes.Buffer
+	code := dispatch(context.Background(), &env{stdout: &out, stderr: &out}, append([]string{"check"}, args...))
+	return code, out.String()
+}
+
+// secretShapes are values that must never be printed: the demo users'
+// passwords, servlet/Spring session ids, and CSRF tokens in full.
+var secretShapes = regexp.MustCompile(`pass\d+|[0-9A-F]{32}|[A-Za-z0-9_-]{90,}`)
+
+func TestCheckExplainsEveryStep(t *testing.T) {
+	for _, profile := range []string{"spring-form", "spring-spa", "jwt", "basic", "servlet-form"} {
+		t.Run(profile, func(t *testing.T) {
+			code, out := runCheckCmd(t, profile)
+			if code != exitOK || !strings.Contains(out, "steps passed") || strings.Contains(out, "✘") {
+				t.Fatalf("exit %d\n%s", code, out)
+			}
+			if s := secretShapes.FindString(out); s != "" {
+				t.Fatalf("a secret was printed: %q\n%s", s, out)
+			}
+		})
+	}
+}
+
+func TestCheckNamesTheCause(t *testing.T) {
+	cases := []struct {
+		name, old, new string
+		want           []string
+	}{
+		{"extractor finds nothing",
+			`{name: csrf, css: 'input[name="_csrf"]', attr: value}`, `{name: csrf, css: 'input[name="csrf"]', attr: value}`,
+			[]string{"✘ login-page", `extractor csrf found nothing (attribute value of CSS input[name="csrf"]); the page has no input named csrf (its inputs: username, password, _csrf)`}},
+		{"CSRF token missing",
+			`{name: csrf, css: 'input[name="_csrf"]', attr: value}`, `{name: csrf, css: 'input[name="csrf"]', attr: value, optional: true}`,
+			[]string{"✘ login-submit", "403 after POST /login: the server rejected the CSRF token; Invalid CSRF token: no token was sent", "{{vars.csrf}} was empty when the request was sent"}},
+		{"bad password",
+			`password: "{{user.password}}"`, `password: "{{user.password}}x"`,
+			[]string{"302 after POST /login: the login was refused: the server sent the client back to /login?error"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := writeProfile(t, "spring-form", func(s string) string { return strings.Replace(s, c.old, c.new, 1) })
+			code, out := runCheckCmd(t, path)
+			if code != exitFailed {
+				t.Fatalf("exit %d, want 1\n%s", code, out)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(out, w) {
+					t.Fatalf("output lacks %q:\n%s", w, out)
+				}
+			}
+			if s := secretShapes.FindString(out); s != "" {
+				t.Fatalf("a secret was printed: %q", s)
+			}
+		})
+	}
+}
+
+func TestHTTPDebugLogsTheFirstVU(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := dispatch(context.Background(), &env{stdout: &stdout, stderr: &stderr},
+		[]string{"run", "spring-form", "--vus", "3", "--iterations", "6", "--http-debug", "--no-progress"})
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	log := stderr.String()
+	if !strings.Contains(log, "[http-debug] login-submit:") || !strings.Contains(log, "POST http") {
+		t.Fatalf("no exchanges logged:\n%s", log)
+	}
+	// One VU is logged: one login, not three.
+	if n := strings.Count(log, "[http-debug] login-submit:"); n != 1 {
+		t.Fatalf("%d logins logged, want the first VU's only", n)
+	}
+	if s := secretShapes.FindString(log); s != "" {
+		t.Fatalf("a secret was logged: %q", s)
+	}
+}

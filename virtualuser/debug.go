@@ -1,0 +1,148 @@
+package virtualuser
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Exchange describes one request and its answer, for "cohort check" and
+// --http-debug. Values that could be secret are not in it: cookies and
+// headers are given by name, with the values a Masker hides.
+type Exchange struct {
+	Step   *Step
+	Hop    int
+	Method string
+	URL    string
+	// Sent and Received are the request's and the response's headers.
+	Sent, Received http.Header
+	FormFields     []string // names of the form body's fields
+	Status         int
+	Duration       time.Duration
+	Err            error
+	// EmptyVars are the variables the request used that had no value.
+	EmptyVars []string
+	// Body is the start of an error response's body (status 400 and up).
+	Body string
+}
+
+// Extracted is what one extractor found.
+type Extracted struct {
+	Name   string
+	Value  string
+	Found  bool
+	Secret bool
+	What   string // what it looked for, in words
+}
+
+// debugExchange reports an exchange to the debug hook.
+func (v *VU) debugExchange(st *Step, hop int, req *http.Request, r *response, d time.Duration) {
+	x := Exchange{Step: st, Hop: hop, Method: req.Method, URL: req.URL.String(), Sent: req.Header.Clone(),
+		Status: r.status, Duration: d, Err: r.err}
+	if r.header != nil {
+		x.Received = r.header.Clone()
+	}
+	if st.form != nil && hop == 0 {
+		for _, f := range st.form {
+			x.FormFields = append(x.FormFields, f.key)
+		}
+	}
+	if hop == 0 {
+		x.EmptyVars = v.emptyVars(st)
+	}
+	if r.status >= 400 {
+		b := r.body
+		if len(b) > 400 {
+			b = b[:400]
+		}
+		x.Body = strings.TrimSpace(string(b))
+	}
+	v.hooks.Debug(x)
+}
+
+// emptyVars lists the variables a step's request uses that are empty now.
+func (v *VU) emptyVars(st *Step) []string {
+	var out []string
+	add := func(t *Template) {
+		if t == nil {
+			return
+		}
+		for _, p := range t.parts {
+			if p.kind == refVar && v.sess.Vars[p.idx] == "" && !slices.Contains(out, p.lit) {
+				out = append(out, p.lit)
+			}
+		}
+	}
+	add(st.url)
+	for _, h := range st.headers {
+		add(h.val)
+	}
+	for _, f := range st.form {
+		add(f.val)
+	}
+	add(st.body)
+	return out
+}
+
+// Masker hides a session's secrets in text: the password, session and
+// cookie values, and every variable marked secret.
+type Masker struct {
+	secrets []string
+}
+
+// NewMasker collects the secrets the VU knows now.
+func (v *VU) NewMasker() *Masker {
+	m := &Masker{}
+	if u := v.sess.User; u != nil && len(u.Values) > 1 {
+		m.add(u.Values[1])
+	}
+	for i, val := range v.sess.Vars {
+		if v.plan.Secret[i] {
+			m.add(val)
+		}
+	}
+	m.add(v.sess.SessionID)
+	m.add(v.sess.header)
+	for _, c := range v.sess.Jar.Cookies(v.plan.Base) {
+		m.add(c.Value)
+	}
+	return m
+}
+
+func (m *Masker) add(s string) {
+	if len(s) >= 4 && !slices.Contains(m.secrets, s) {
+		m.secrets = append(m.secrets, s)
+	}
+}
+
+// Mask replaces every known secret in s.
+func (m *Masker) Mask(s string) string {
+	for _, sec := range m.secrets {
+		s = strings.ReplaceAll(s, sec, MaskValue(sec))
+	}
+	return s
+}
+
+// MaskValue shows a value's shape, not its content: its first two
+// characters and its length.
+func MaskValue(s string) string {
+	if len(s) <= 4 {
+		return "••••"
+	}
+	return s[:2] + "…(" + itoa(len(s)) + " chars)"
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}
