@@ -152,6 +152,8 @@ type Result struct {
 	Thresholds   []ThresholdResult `json:"thresholds"`
 	Checks       []CheckResult     `json:"checks"`
 	Capacity     Capacity          `json:"capacity"`
+	// Timeline holds the run's figures over time, for reports.
+	Timeline *Timeline `json:"timeline,omitempty"`
 	// Histograms holds every histogram, HdrHistogram V2 compressed and
 	// base64-encoded, so that results merge exactly.
 	Histograms map[string]string `json:"histograms"`

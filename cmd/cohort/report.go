@@ -14,8 +14,8 @@ import (
 // runReport turns a result file into a report.
 func runReport(_ context.Context, e *env, args []string) int {
 	fs := pflag.NewFlagSet("report", pflag.ContinueOnError)
-	format := fs.String("format", "text", "text (the run's summary), json, or hgrm (HdrHistogram percentile files, one per series)")
-	out := fs.String("out", "", "hgrm: the directory to write (default RESULT-hgrm next to the result)")
+	format := fs.String("format", "text", "text (the run's summary), json, html (one self-contained page), or hgrm (HdrHistogram percentile files, one per series)")
+	out := fs.String("out", "", "html: the file to write (default RESULT.html); hgrm: the directory (default RESULT-hgrm)")
 	if code, ok := parseFlags(e, fs, args); !ok {
 		return code
 	}
@@ -36,6 +36,14 @@ func runReport(_ context.Context, e *env, args []string) int {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		err = enc.Encode(r)
+	case "html":
+		dest := *out
+		if dest == "" {
+			dest = strings.TrimSuffix(path, ".json") + ".html"
+		}
+		if err = writeHTML(dest, r); err == nil {
+			fmt.Fprintln(e.stdout, dest)
+		}
 	case "hgrm":
 		dir := *out
 		if dir == "" {
@@ -47,7 +55,7 @@ func runReport(_ context.Context, e *env, args []string) int {
 			fmt.Fprintln(e.stdout, p)
 		}
 	default:
-		fmt.Fprintf(e.stderr, "cohort report: --format: want text, json or hgrm, got %q\n", *format)
+		fmt.Fprintf(e.stderr, "cohort report: --format: want text, json, html or hgrm, got %q\n", *format)
 		return exitUsage
 	}
 	if err != nil {

@@ -25,6 +25,7 @@ import (
 // runFlags are the flags of "cohort run".
 type runFlags struct {
 	url, baseURL, stages, users, out, proxy, ca, conn   string
+	html                                                string
 	vus, iterations                                     int
 	duration                                            time.Duration
 	maxRPS, loginRate, rate                             float64
@@ -48,6 +49,7 @@ func newRunFlags() *runFlags {
 	fs.Float64Var(&f.rate, "rate", 0, "open model: start this many iterations (requests) per second, whatever the server does")
 	fs.StringVar(&f.users, "users", "", "CSV file of users (header username,password,...), replacing the profile's")
 	fs.StringVar(&f.out, "out", "", "write the result JSON here")
+	fs.StringVar(&f.html, "html", "", "write the HTML report here (one self-contained file)")
 	fs.Float64Var(&f.maxRPS, "max-rps", 0, "cap requests per second over all VUs (0: no cap)")
 	fs.Float64Var(&f.loginRate, "login-rate", 0, "cap logins per second over all VUs (0: no cap)")
 	fs.StringArrayVar(&f.thresholdFlags, "threshold", nil, `pass/fail criterion, e.g. "http_req_duration{name:login}: p(99)<500" (repeatable); a failure exits 99`)
@@ -338,6 +340,12 @@ func (f *runFlags) execute(ctx context.Context, e *env, p *prepared) int {
 			return exitFailed
 		}
 	}
+	if f.html != "" {
+		if err := writeHTML(f.html, res); err != nil {
+			fmt.Fprintf(e.stderr, "cohort run: --html: %v\n", err)
+			return exitFailed
+		}
+	}
 	return code
 }
 
@@ -377,8 +385,10 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode string
 			(&debugPrinter{w: e.stderr, vu: func() *virtualuser.VU { return v }}).exchange(x)
 		}
 	}
+	timeline := metrics.NewTimelineRecorder(p.plan.Series, engine.ShapeOf(load).Duration())
 	out, err := engine.Run(runCtx, engine.Config{Plan: p.plan, Users: p.users, Load: load, Pool: pool, Debug: debug,
 		Collector: col, Interval: time.Second, Tick: func(t engine.Tick) {
+			timeline.Add(t.Elapsed, t.VUs, t.LoggedIn, t.Interval)
 			prog.tick(t)
 			live.tick(t)
 			watch(t.Elapsed, t.Total)
@@ -392,6 +402,8 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode string
 	res := metrics.NewResult(metrics.Meta{Profile: p.profile.Name, Segment: "1/1", StartedAt: out.Started,
 		Duration: out.Duration, Tags: tags, VUsMax: out.MaxVUs, Interrupted: out.Interrupted && aborted == "",
 		Checks: p.plan.Checks}, p.plan.Series, out.Total)
+	tl := timeline.Finish(out.Duration, 0, 0)
+	res.Timeline = &tl
 	var passed bool
 	res.Thresholds, passed = judge(p.thresholds, out.Total, p.plan.Series, p.plan.Checks, out.Duration)
 	switch {

@@ -1,0 +1,68 @@
+package htmlreport
+
+// reportHTML is the page. It carries its own style and no script: it
+// opens anywhere, offline, and prints.
+const reportHTML = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>cohort report: {{.R.Profile}}</title>
+<style>
+body { font: 14px/1.4 system-ui, sans-serif; margin: 2em auto; max-width: 1000px; color: #222; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; }
+h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; margin: 0.5em 0; }
+th, td { padding: 0.2em 0.7em; text-align: right; border-bottom: 1px solid #eee; }
+th:first-child, td:first-child { text-align: left; }
+.meta { color: #555; }
+.fail { color: #b00; font-weight: bold; }
+.ok { color: #070; }
+figure.chart { margin: 1.5em 0; }
+figure.chart svg { width: 100%; height: auto; }
+figcaption { color: #555; font-size: 0.9em; }
+</style>
+</head>
+<body>
+<h1>cohort report: {{.R.Profile}}</h1>
+<p class="meta">Started {{.R.StartedAt.Format "2006-01-02 15:04:05 MST"}}, {{printf "%.1f" .R.DurationS}} s, up to {{.R.VUsMax}} VUs, segment {{.R.Segment}}{{range $k, $v := .R.Tags}}, {{$k}}={{$v}}{{end}}{{if .R.Interrupted}}, <span class="fail">interrupted</span>{{end}}{{if .R.Aborted}}, <span class="fail">stopped: {{.R.Aborted}}</span>{{end}}.</p>
+
+<h2 id="summary">Summary</h2>
+<table>
+<tr><th>request</th><th>group</th><th>count</th><th>failed</th><th>rps</th><th>p50 ms</th><th>p90 ms</th><th>p95 ms</th><th>p99 ms</th><th>max ms</th></tr>
+{{range .R.Requests}}{{if .Count}}<tr><td>{{.Name}}</td><td>{{.Group}}</td><td>{{.Count}}</td><td>{{.Failures}}</td><td>{{printf "%.1f" .RPS}}</td><td>{{ms .Latency.P50}}</td><td>{{ms .Latency.P90}}</td><td>{{ms .Latency.P95}}</td><td>{{ms .Latency.P99}}</td><td>{{ms .Latency.Max}}</td></tr>
+{{end}}{{end}}<tr><th>all</th><th></th><th>{{.R.Totals.Requests}}</th><th>{{.R.Totals.Failures}}</th><th>{{printf "%.1f" .R.Totals.RPS}}</th><th>{{ms .R.Latency.P50}}</th><th>{{ms .R.Latency.P90}}</th><th>{{ms .R.Latency.P95}}</th><th>{{ms .R.Latency.P99}}</th><th>{{ms .R.Latency.Max}}</th></tr>
+</table>
+<p>Sessions: {{.R.Sessions.Logins}} logins ({{.R.Sessions.LoginFailures}} failed), login p95 {{ms .R.Sessions.Login.P95}} ms, first request p95 {{ms .R.Sessions.FirstRequest.P95}} ms;
+{{.R.Sessions.SessionsLost}} lost, {{.R.Sessions.Relogins}} re-logins, {{.R.Sessions.IDRotations}} id rotations, {{.R.Sessions.Refreshes}} token refreshes, {{.R.Sessions.Logouts}} logouts.
+Connections: {{.R.Connections.Opened}} opened; {{.R.Connections.NewRequests}} requests on new connections, {{.R.Connections.ReusedRequests}} on reused ones.
+Iterations: {{.R.Totals.Iterations}}{{if .R.Totals.Dropped}}, {{.R.Totals.Dropped}} dropped{{end}}{{if .R.Totals.Interrupted}}, {{.R.Totals.Interrupted}} interrupted{{end}}.</p>
+
+{{if .R.Thresholds}}<h2 id="thresholds">Thresholds</h2>
+<table>
+<tr><th>threshold</th><th>value</th><th>result</th></tr>
+{{range .R.Thresholds}}<tr><td>{{.Expr}}</td><td>{{printf "%g" .Value}}</td><td>{{if .OK}}<span class="ok">passed</span>{{else}}<span class="fail">failed</span>{{end}}</td></tr>
+{{end}}</table>{{end}}
+
+{{if .R.Checks}}<h2 id="checks">Checks</h2>
+<table>
+<tr><th>check</th><th>passed</th><th>failed</th><th>rate</th></tr>
+{{range .R.Checks}}<tr><td>{{.Name}}</td><td>{{.Passes}}</td><td>{{.Fails}}</td><td>{{if .Fails}}<span class="fail">{{pct .Rate}}</span>{{else}}<span class="ok">{{pct .Rate}}</span>{{end}}</td></tr>
+{{end}}</table>{{end}}
+
+<h2 id="charts">Charts</h2>
+{{range .Charts}}<figure class="chart" id="{{.ID}}">
+{{.SVG}}
+<figcaption>{{.Title}}{{if .Caption}}: {{.Caption}}{{end}}</figcaption>
+</figure>
+{{end}}
+
+<h2 id="timing">Where the time went (p50 / p95 ms)</h2>
+<table>
+<tr><th>request</th><th>blocked</th><th>connect</th><th>tls</th><th>sending</th><th>ttfb</th><th>receiving</th><th>new conn</th><th>reused conn</th></tr>
+{{range .Timing}}<tr><td>{{.Name}}</td>{{range .Cells}}<td>{{.}}</td>{{end}}</tr>
+{{end}}
+</table>
+</body>
+</html>
+`

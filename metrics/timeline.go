@@ -1,0 +1,146 @@
+package metrics
+
+import (
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// MaxPoints bounds a timeline: a long run gets wider points instead of
+// more of them.
+const MaxPoints = 600
+
+// Timeline is a run's figures over time, one point per interval, kept in
+// the result so that a report can be drawn later from the file alone, and
+// so that the timelines of several segments merge by interval.
+type Timeline struct {
+	IntervalS float64 `json:"interval_s"`
+	Points    []Point `json:"points"`
+}
+
+// Point is one interval of a run. Histograms are HdrHistogram V2
+// compressed, at 2 significant digits (1%): enough for a chart, and cheap
+// to make every second.
+type Point struct {
+	T           float64                `json:"t"` // seconds from the start, at the interval's end
+	VUs         int                    `json:"vus"`
+	LoggedIn    int                    `json:"logged_in"`
+	Requests    int64                  `json:"requests"`
+	Failures    int64                  `json:"failures"`
+	Iterations  int64                  `json:"iterations"`
+	Dropped     int64                  `json:"dropped"`
+	Logins      int64                  `json:"logins"`
+	SessionLost int64                  `json:"sessions_lost"`
+	Latency     string                 `json:"latency,omitempty"`
+	Reused      string                 `json:"reused,omitempty"`
+	New         string                 `json:"new,omitempty"`
+	Login       string                 `json:"login,omitempty"`
+	ByName      map[string]PointSeries `json:"by_name,omitempty"`
+}
+
+// PointSeries is one request series in one interval.
+type PointSeries struct {
+	Requests int64  `json:"requests"`
+	Failures int64  `json:"failures"`
+	Latency  string `json:"latency,omitempty"`
+}
+
+// TimelineRecorder folds the engine's drains into timeline points.
+type TimelineRecorder struct {
+	series  []SeriesInfo
+	every   time.Duration
+	pending *Aggregate
+	since   time.Duration
+	tl      Timeline
+}
+
+// NewTimelineRecorder makes points of at least every (rounded up so that
+// a run of the planned length has at most MaxPoints).
+func NewTimelineRecorder(series []SeriesInfo, planned time.Duration) *TimelineRecorder {
+	every := time.Second
+	if planned > MaxPoints*time.Second {
+		every = (planned/MaxPoints + time.Second - 1).Truncate(time.Second)
+	}
+	return &TimelineRecorder{series: series, every: every, pending: NewAggregate(len(series)),
+		tl: Timeline{IntervalS: every.Seconds()}}
+}
+
+// Add folds an interval drained at elapsed into the timeline.
+func (t *TimelineRecorder) Add(elapsed time.Duration, vus, loggedIn int, interval *Aggregate) {
+	t.pending.Merge(interval)
+	// Drains come about every second; a tenth of slack keeps a drain that
+	// is a hair early from waiting for the next.
+	if elapsed-t.since < t.every-t.every/10 {
+		return
+	}
+	t.flush(elapsed, vus, loggedIn)
+}
+
+// Finish closes the last, partial point and returns the timeline.
+func (t *TimelineRecorder) Finish(elapsed time.Duration, vus, loggedIn int) Timeline {
+	if n, _ := t.pending.Requests(); n > 0 || t.pending.Iterations > 0 || len(t.tl.Points) == 0 {
+		t.flush(elapsed, vus, loggedIn)
+	}
+	return t.tl
+}
+
+func (t *TimelineRecorder) flush(elapsed time.Duration, vus, loggedIn int) {
+	a := t.pending
+	p := Point{T: round3(elapsed.Seconds()), VUs: vus, LoggedIn: loggedIn, Iterations: a.Iterations,
+		Dropped: a.Dropped, Logins: a.Sessions.Logins, SessionLost: a.Sessions.SessionsLost,
+		ByName: map[string]PointSeries{}}
+	p.Requests, p.Failures = a.Requests()
+	all, reused, fresh := coarseHist(), coarseHist(), coarseHist()
+	for i := range a.Series {
+		s := &a.Series[i]
+		if s.Count == 0 {
+			continue
+		}
+		h := coarsen(s.Hists[HistLatency])
+		all.Merge(h)
+		reused.Merge(coarsen(s.Hists[HistReused]))
+		fresh.Merge(coarsen(s.Hists[HistNew]))
+		key := t.series[i].Group + "/" + t.series[i].Name
+		p.ByName[key] = PointSeries{Requests: s.Count, Failures: s.Failures, Latency: encodeHist(h)}
+	}
+	p.Latency, p.Reused, p.New = encodeHist(all), encodeHist(reused), encodeHist(fresh)
+	p.Login = encodeHist(coarsen(a.Login))
+	t.tl.Points = append(t.tl.Points, p)
+	t.since = elapsed
+	a.Reset()
+}
+
+func coarseHist() *hdr.Histogram { return hdr.New(histMin, histMax, 2) }
+
+// coarsen copies a histogram at 2 significant digits.
+func coarsen(h *hdr.Histogram) *hdr.Histogram {
+	c := coarseHist()
+	if h == nil || h.TotalCount() == 0 {
+		return c
+	}
+	for _, b := range h.Distribution() {
+		if b.Count > 0 {
+			c.RecordValues(b.From, b.Count)
+		}
+	}
+	return c
+}
+
+func encodeHist(h *hdr.Histogram) string {
+	if h == nil || h.TotalCount() == 0 {
+		return ""
+	}
+	b, err := h.Encode(hdr.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// DecodeHist reads a timeline histogram; "" gives nil.
+func DecodeHist(s string) (*hdr.Histogram, error) {
+	if s == "" {
+		return nil, nil
+	}
+	return hdr.Decode([]byte(s))
+}
