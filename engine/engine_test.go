@@ -208,7 +208,10 @@ func TestOpenModelShowsStalls(t *testing.T) {
 			lat := out.Total.AllLatency(nil)
 			p99 := time.Duration(lat.ValueAtQuantile(99)) * time.Microsecond
 			p50 := time.Duration(lat.ValueAtQuantile(50)) * time.Microsecond
-			if p99 < c.p99min || p99 > c.p99max || p50 > 20*time.Millisecond {
+			// The stall is at the tail: the p99 waits it out, the median
+			// does not (a loaded machine may slow the median, never to a
+			// quarter of the stall).
+			if p99 < c.p99min || p99 > c.p99max || p50 > c.stall/4 {
 				t.Fatalf("p50 %v, p99 %v: want the %v stall in the p99 only", p50, p99, c.stall)
 			}
 			want := int64(c.run.Seconds() * rate)
