@@ -1,0 +1,81 @@
+package htmlreport
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/cohort-dev/cohort/metrics"
+)
+
+func TestDistribution(t *testing.T) {
+	h := hdr.New(1, 60_000_000, 3)
+	for i := 1; i <= 1000; i++ {
+		h.RecordValue(int64(i) * 1000) // 1..1000 ms
+	}
+	xys := distribution(h)
+	if len(xys) < 10 {
+		t.Fatalf("%d points", len(xys))
+	}
+	first, last := xys[0], xys[len(xys)-1]
+	if first.X != 1 || first.Y > 2 {
+		t.Fatalf("first point %+v: want percentile 0 (x=1) near 1 ms", first)
+	}
+	if last.X < 1000 || last.Y < 999 || last.Y > 1001 {
+		t.Fatalf("last point %+v: want the tail (x >= 1000) at the max, 1000 ms", last)
+	}
+	for i := 1; i < len(xys); i++ {
+		if xys[i].X < xys[i-1].X || xys[i].Y < xys[i-1].Y {
+			t.Fatalf("not monotone at %d: %+v then %+v", i, xys[i-1], xys[i])
+		}
+	}
+}
+
+func TestPercentileTicks(t *testing.T) {
+	var labels []string
+	for _, tk := range (percentileTicks{}).Ticks(1, 1000) {
+		labels = append(labels, tk.Label)
+	}
+	if strings.Join(labels, " ") != "0% 90% 99% 99.9%" {
+		t.Fatalf("ticks %v", labels)
+	}
+}
+
+func TestWriteDrawsEveryChart(t *testing.T) {
+	series := []metrics.SeriesInfo{{Name: "login", Method: "POST", Group: "login"}, {Name: "list", Method: "GET", Group: "mix"}}
+	tr := metrics.NewTimelineRecorder(series, 5*time.Second)
+	total := metrics.NewAggregate(2)
+	for sec := 1; sec <= 5; sec++ {
+		a := metrics.NewAggregate(2)
+		for i := range 200 {
+			s := metrics.Sample{Kind: metrics.KindRequest, Series: 1, Status: 200, Duration: time.Duration(i+sec) * 100 * time.Microsecond}
+			if i%20 == 0 {
+				s.Flags = 0
+			} else {
+				s.Flags = metrics.Reused
+			}
+			a.Add(&s)
+		}
+		a.Add(&metrics.Sample{Kind: metrics.KindLogin, Duration: 3 * time.Millisecond})
+		a.Add(&metrics.Sample{Kind: metrics.KindFirstRequest, Duration: 4 * time.Millisecond})
+		total.Merge(a)
+		tr.Add(time.Duration(sec)*time.Second, 3, 3, a)
+	}
+	r := metrics.NewResult(metrics.Meta{Profile: "p", Segment: "1/1", Duration: 5 * time.Second}, series, total)
+	tl := tr.Finish(5*time.Second, 0, 0)
+	r.Timeline = &tl
+	var b strings.Builder
+	if err := Write(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"latency-over-time", "latency-by-name", "throughput", "vus", "distribution", "connections", "login"} {
+		if !strings.Contains(b.String(), `<figure class="chart" id="`+id+`">`+"\n<svg") {
+			t.Errorf("chart %s missing", id)
+		}
+	}
+	if strings.Contains(b.String(), "<script") {
+		t.Error("the report carries a script")
+	}
+}
