@@ -78,7 +78,7 @@ const (
 	ReasonTLS
 	ReasonDNS
 	ReasonRedirects
-	ReasonBodyTooLarge
+	ReasonMalformed
 	ReasonOther
 	numReasons
 )
@@ -86,7 +86,7 @@ const (
 var reasonNames = [numReasons]string{
 	"", "status", "expectation", "extract", "session_lost", "timeout",
 	"connection_refused", "connection_reset", "eof", "tls", "dns",
-	"too_many_redirects", "body_too_large", "other",
+	"too_many_redirects", "malformed_response", "other",
 }
 
 func (r Reason) String() string {

@@ -156,6 +156,9 @@ func classify(err error) metrics.Reason {
 	case errors.As(err, &certErr) || errors.As(err, &recErr) || errors.As(err, &unkAuth) ||
 		errors.As(err, &hostErr) || errors.As(err, &alert):
 		return metrics.ReasonTLS
+	case strings.Contains(err.Error(), "malformed HTTP"):
+		// net/http has no error type for an answer that is not HTTP.
+		return metrics.ReasonMalformed
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		return metrics.ReasonEOF
 	case errors.As(err, &netErr) && netErr.Timeout():

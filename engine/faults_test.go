@@ -1,0 +1,341 @@
+package engine
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/cohort-dev/cohort/bench/target"
+	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/profiles"
+	"github.com/cohort-dev/cohort/virtualuser"
+)
+
+// rawServer is a TCP listener that answers HTTP badly, in the ways a real
+// server or network can and the built-in target cannot.
+type rawServer struct {
+	ln    net.Listener
+	mode  string
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func startRaw(t *testing.T, mode string) *rawServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &rawServer{ln: ln, mode: mode}
+	s.wg.Add(1)
+	go s.accept()
+	return s
+}
+
+func (s *rawServer) url() string { return "http://" + s.ln.Addr().String() }
+
+func (s *rawServer) accept() {
+	defer s.wg.Done()
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		s.conns = append(s.conns, c)
+		s.mu.Unlock()
+		s.wg.Add(1)
+		go s.serve(c)
+	}
+}
+
+// close stops the server and ends every connection it holds.
+func (s *rawServer) close() {
+	s.ln.Close()
+	s.mu.Lock()
+	for _, c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+}
+
+func (s *rawServer) serve(c net.Conn) {
+	defer s.wg.Done()
+	defer c.Close()
+	r := bufio.NewReader(c)
+	for {
+		req, err := http.ReadRequest(r)
+		if err != nil {
+			return
+		}
+		req.Body.Close()
+		switch s.mode {
+		case "reset":
+			c.(*net.TCPConn).SetLinger(0)
+			return
+		case "stall":
+			r.ReadByte() // until the client gives up and closes
+			return
+		case "slow-body":
+			fmt.Fprint(c, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+			for range 1000 {
+				if _, err := c.Write([]byte("x")); err != nil {
+					return
+				}
+				time.Sleep(20 * time.Millisecond) // the fault itself: a server dripping its body
+			}
+			return
+		case "truncated":
+			fmt.Fprint(c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b")
+			return
+		case "malformed":
+			fmt.Fprint(c, "HTTP/1.1 OK maybe\r\nwhat: is this\r\n\r\n")
+			return
+		case "redirect-loop":
+			fmt.Fprintf(c, "HTTP/1.1 302 Found\r\nLocation: %s\r\nContent-Length: 0\r\n\r\n", req.URL.Path)
+		case "huge-body":
+			const size = 20 << 20
+			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n", size)
+			chunk := make([]byte, 64<<10)
+			for n := 0; n < size; n += len(chunk) {
+				if _, err := c.Write(chunk); err != nil {
+					return
+				}
+			}
+		}
+	}
+}
+
+// faultLoad is a short run: 2 VUs for 1.5 s, requests time out after
+// 300 ms, VUs get 300 ms to finish when the run ends.
+var faultLoad = profiles.Load{Executor: profiles.ConstantVUs, VUs: 2, Duration: profiles.Duration(1500 * time.Millisecond),
+	GracefulStop: profiles.Duration(300 * time.Millisecond)}
+
+// runFault runs a one-request mix against base and checks that the run
+// ended on time and left no goroutine behind.
+func runFault(t *testing.T, base, yaml string, load profiles.Load) *Outcome {
+	t.Helper()
+	p, err := profiles.Parse("fault.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.BaseURL = base
+	p.Load = load
+	if err := p.CheckLoad(); err != nil {
+		t.Fatal(err)
+	}
+	users := virtualuser.NewAnonymousPool()
+	if p.Users.Generate != nil {
+		users = virtualuser.NewGeneratedPool(*p.Users.Generate, false)
+	}
+	plan, err := virtualuser.Compile(p, virtualuser.Options{Columns: users.Columns()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, _ := NewPool(TransportConfig{VUs: p.Load.PeakVUs()})
+	start := time.Now()
+	out, err := Run(context.Background(), Config{Plan: plan, Users: users, Load: p.Load, Pool: pool,
+		Collector: metrics.NewCollector(plan.Series, 2), Interval: 100 * time.Millisecond})
+	pool.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took, limit := time.Since(start), p.Load.Duration.D()+p.Load.GracefulStop.D()+time.Second; took > limit {
+		t.Fatalf("the run took %v, more than its %v and graceful stop", took, p.Load.Duration.D())
+	}
+	return out
+}
+
+const oneRequest = `
+http: {timeout: 300ms, redirects: 3, max_body: 65536}
+mix: [{name: get, path: /x}]
+`
+
+func TestFaultsAreMeasured(t *testing.T) {
+	cases := []struct {
+		mode   string
+		reason string // "" when the requests must succeed
+	}{
+		{"reset", "connection_reset|eof"},
+		{"stall", "timeout"},
+		{"slow-body", "timeout"},
+		{"truncated", "eof"},
+		{"malformed", "malformed_response"},
+		{"redirect-loop", "too_many_redirects"},
+		{"huge-body", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.mode, func(t *testing.T) {
+			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+			srv := startRaw(t, c.mode)
+			out := runFault(t, srv.url(), oneRequest, faultLoad)
+			srv.close()
+			s := out.Total.Series[0]
+			if s.Count == 0 {
+				t.Fatal("no requests")
+			}
+			if c.reason == "" {
+				if s.Failures != 0 {
+					t.Fatalf("%d failures: %v", s.Failures, s.Reasons)
+				}
+				return
+			}
+			var counted int64
+			for _, r := range strings.Split(c.reason, "|") {
+				counted += reasonCount(s, r)
+			}
+			if counted == 0 || counted != s.Failures {
+				t.Fatalf("%d failures, %d of them %s; reasons %v", s.Failures, counted, c.reason, reasons(s))
+			}
+		})
+	}
+}
+
+func reasonCount(s metrics.SeriesAgg, name string) int64 {
+	for i, n := range s.Reasons {
+		if metrics.Reason(i).String() == name {
+			return n
+		}
+	}
+	return 0
+}
+
+func reasons(s metrics.SeriesAgg) map[string]int64 {
+	out := map[string]int64{}
+	for i, n := range s.Reasons {
+		if n > 0 {
+			out[metrics.Reason(i).String()] = n
+		}
+	}
+	return out
+}
+
+func TestRefusedAndServerErrors(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	// Nothing listens: every request is refused, the run goes on to its end.
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	out := runFault(t, "http://"+addr, oneRequest, faultLoad)
+	if s := out.Total.Series[0]; reasonCount(s, "connection_refused") != s.Count || s.Count == 0 {
+		t.Fatalf("refused: %v of %d", reasons(s), s.Count)
+	}
+	// A burst of 500s: status failures.
+	tg, _ := target.New(target.Config{ErrorRate: 1})
+	srv := httptest.NewServer(tg)
+	out = runFault(t, srv.URL, oneRequest, faultLoad)
+	srv.Close()
+	if s := out.Total.Series[0]; reasonCount(s, "status") != s.Count || s.Status()[500] != s.Count {
+		t.Fatalf("500s: %v, statuses %v", reasons(s), s.Status())
+	}
+}
+
+func TestHugeBodiesStayBounded(t *testing.T) {
+	srv := startRaw(t, "huge-body")
+	defer srv.close()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	out := runFault(t, srv.url(), `
+http: {timeout: 5s, max_body: 65536}
+mix: [{name: get, path: /x, expect: {body_contains: "never"}}]
+`, faultLoad)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	s := out.Total.Series[0]
+	if s.Count == 0 || reasonCount(s, "expectation") != s.Count {
+		t.Fatalf("%d requests, reasons %v", s.Count, reasons(s))
+	}
+	// 20 MiB bodies, kept up to 64 KiB each: the heap must not hold them.
+	if grown := int64(after.HeapInuse) - int64(before.HeapInuse); grown > 32<<20 {
+		t.Fatalf("the heap grew by %d MiB over %d requests of 20 MiB bodies", grown>>20, s.Count)
+	}
+}
+
+// TestTargetKilledAndRestarted takes the target away in the middle of a run
+// and brings it back: refusals are counted, the VUs log in again, and the
+// run carries on to its end.
+func TestTargetKilledAndRestarted(t *testing.T) {
+	tg, _ := target.New(target.Config{})
+	base, err := tg.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := strings.TrimPrefix(base, "http://")
+	src, _ := profiles.BuiltinSource("spring-form")
+	load := profiles.Load{Executor: profiles.ConstantVUs, VUs: 3, Duration: profiles.Duration(3 * time.Second),
+		GracefulStop: profiles.Duration(time.Second)}
+	var second *target.Target
+	done := make(chan *Outcome)
+	go func() { done <- runFault(t, base, string(src), load) }()
+	// Let the VUs log in and work, kill the target, bring up a new one
+	// (empty session store) on the same address.
+	waitForLogins(t, tg, 3)
+	tg.Close(context.Background())
+	second, _ = target.New(target.Config{})
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		_, err := second.Start(addr)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cannot listen on %s again: %v", addr, err)
+		}
+	}
+	out := <-done
+	defer second.Close(context.Background())
+	var refused int64
+	for _, s := range out.Total.Series {
+		refused += reasonCount(s, "connection_refused") + reasonCount(s, "connection_reset") + reasonCount(s, "eof")
+	}
+	s := out.Total.Sessions
+	if second.Stats().LoginsOK < 3 || s.Logins+s.LoginFailures <= 3 {
+		t.Fatalf("after the restart: %d logins on the new target; cohort counted %d logins, %d failed: every VU must log in again",
+			second.Stats().LoginsOK, s.Logins, s.LoginFailures)
+	}
+	if refused == 0 && out.Total.Sessions.SessionsLost == 0 {
+		t.Fatal("the outage left no trace: no refused connection, no lost session")
+	}
+}
+
+// waitForLogins waits until the target has seen n logins.
+func waitForLogins(t *testing.T, tg *target.Target, n int64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for tg.Stats().LoginsOK < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d logins", tg.Stats().LoginsOK)
+		}
+		runtime.Gosched()
+	}
+}
+
+// TestLoginPageWithoutTheField serves a login form without the CSRF field
+// the profile extracts: every login fails, counted as extract failures of
+// the login page, and the run still ends on time.
+func TestLoginPageWithoutTheField(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<form method="post" action="/login"><input name="username"><input name="password"></form>`)
+	}))
+	src, _ := profiles.BuiltinSource("spring-form")
+	out := runFault(t, srv.URL, string(src), faultLoad)
+	srv.Close()
+	page := out.Total.Series[0] // login-page
+	if out.Total.Sessions.Logins != 0 || out.Total.Sessions.LoginFailures == 0 ||
+		reasonCount(page, "extract") != out.Total.Sessions.LoginFailures {
+		t.Fatalf("sessions %+v, login-page reasons %v", out.Total.Sessions, reasons(page))
+	}
+}
