@@ -131,8 +131,9 @@ loop:
 	for {
 		select {
 		case <-ctx.Done():
+			// An interruption stops the run as its end would: VUs finish
+			// their iteration within the graceful stop.
 			interrupted = true
-			abandon()
 			break loop
 		case <-r.idle:
 			break loop
@@ -146,7 +147,7 @@ loop:
 			r.scale(elapsed)
 		}
 	}
-	r.stopAll(ctx, abandon)
+	r.stopAll(abandon)
 	if ctx.Err() != nil {
 		interrupted = true
 	}
@@ -198,17 +199,17 @@ func (r *run) scale(elapsed time.Duration) {
 
 // stopAll asks every VU to stop after its iteration, waits up to the
 // graceful stop, then abandons what is still in flight.
-func (r *run) stopAll(ctx context.Context, abandon func()) {
+func (r *run) stopAll(abandon func()) {
 	for _, stop := range r.vus {
 		close(stop)
 	}
 	r.vus = nil
-	r.awaitVUs(ctx, abandon)
+	r.awaitVUs(abandon)
 }
 
 // awaitVUs waits for every VU to end, up to the graceful stop; then it
 // abandons what is in flight and waits for the VUs to notice.
-func (r *run) awaitVUs(ctx context.Context, abandon func()) {
+func (r *run) awaitVUs(abandon func()) {
 	done := make(chan struct{})
 	go func() { r.wg.Wait(); close(done) }()
 	grace := time.NewTimer(r.cfg.Load.GracefulStop.D())
@@ -217,7 +218,6 @@ func (r *run) awaitVUs(ctx context.Context, abandon func()) {
 	case <-done:
 		return
 	case <-grace.C:
-	case <-ctx.Done():
 	}
 	abandon()
 	<-done

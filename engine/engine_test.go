@@ -135,7 +135,7 @@ func TestCancelInterrupts(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ticks := 0
 	out, err := Run(ctx, Config{Plan: plan, Users: users, Pool: pool,
-		Load:      profiles.Load{Executor: profiles.ConstantVUs, VUs: 3, Duration: profiles.Duration(time.Hour), GracefulStop: profiles.Duration(time.Hour)},
+		Load:      profiles.Load{Executor: profiles.ConstantVUs, VUs: 3, Duration: profiles.Duration(time.Hour), GracefulStop: profiles.Duration(100 * time.Millisecond)},
 		Collector: metrics.NewCollector(plan.Series, 1), Interval: 10 * time.Millisecond,
 		Tick: func(tk Tick) {
 			if ticks++; ticks == 3 {

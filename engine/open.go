@@ -36,16 +36,12 @@ func (r *run) driveOpen(ctx context.Context, out *Outcome, abandon func()) bool 
 		go r.openVU(r.nextID, s, idle, ready)
 	}
 	if !r.preallocate(ctx, l.PreAllocatedVUs, start) {
-		abandon()
-		r.closeSlots(slots, ctx, abandon)
+		r.closeSlots(slots, abandon)
 		return true
 	}
 	out.Started = r.cfg.Now()
 	interrupted := r.dispatch(ctx, out, arrivals, idle, start, &slots)
-	if interrupted {
-		abandon()
-	}
-	r.closeSlots(slots, ctx, abandon)
+	r.closeSlots(slots, abandon)
 	r.drain(r.interval, out)
 	return interrupted || ctx.Err() != nil
 }
@@ -115,11 +111,11 @@ func (r *run) dispatch(ctx context.Context, out *Outcome, arrivals Arrivals, idl
 
 // closeSlots ends every VU after its iteration, waiting up to the
 // graceful stop before abandoning what is in flight.
-func (r *run) closeSlots(slots []*slot, ctx context.Context, abandon func()) {
+func (r *run) closeSlots(slots []*slot, abandon func()) {
 	for _, s := range slots {
 		close(s.work)
 	}
-	r.awaitVUs(ctx, abandon)
+	r.awaitVUs(abandon)
 }
 
 // openVU is an open-model VU: it runs the iterations it is handed, each

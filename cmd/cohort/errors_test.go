@@ -5,16 +5,27 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
 
-// TestProfileErrorsExit2 gives cohort run broken profiles: each must be
-// refused before anything starts, with exit code 2 and a message naming
-// the file, the line and the field.
-func TestProfileErrorsExit2(t *testing.T) {
-	dir := t.TempDir()
-	good, _ := os.ReadFile("../../profiles/builtin/spring-form.yaml")
+// badInput is one case of docs/errors.md: a command refused before
+// anything starts, exit 2, with a message naming the file, line and field.
+type badInput struct {
+	id      string
+	command string // run (default), report, compare
+	profile string // the profile written to p.yaml, "" for none
+	args    []string
+	want    []string // substrings of stderr
+}
+
+func badInputs(t *testing.T, dir string) []badInput {
+	good, err := os.ReadFile("../../profiles/builtin/spring-form.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
 	write := func(name, content string) string {
 		p := filepath.Join(dir, name)
 		os.WriteFile(p, []byte(content), 0o644)
@@ -26,46 +37,77 @@ func TestProfileErrorsExit2(t *testing.T) {
 		}
 		return strings.Replace(string(good), old, new, 1)
 	}
-	noEmail := write("users.csv", "username,password\nuser1,pass1\n")
-	cases := []struct {
-		name    string
-		profile string
-		args    []string
-		want    []string // substrings of stderr
-	}{
-		{"unknown field", edit("think:", "thinking: 1\nthink:"), nil,
-			[]string{"p.yaml:", `unknown field "thinking"`}},
-		{"bad template variable", edit(`_csrf: "{{vars.csrf}}"`, `_csrf: "{{vars.csfr}}"`), nil,
-			[]string{"p.yaml:31:14:", "login[1].form._csrf", `no step extracts a variable named "csfr"`}},
-		{"unknown template namespace", edit(`username: "{{user.username}}"`, `username: "{{usr.username}}"`), nil,
-			[]string{"p.yaml:29:17:", "login[1].form.username", "unknown template reference {{usr.username}}"}},
-		{"bad regex", edit(`location_not: "error"`, `location_not: "error("`), nil,
-			[]string{"p.yaml:32:43:", "login[1].expect.location_not", "bad regular expression"}},
-		{"bad CSS selector", edit(`css: 'input[name="_csrf"]'`, `css: 'input[name="_csrf"'`), nil,
-			[]string{"p.yaml:24:", "login[0].extract[0].css", "bad CSS selector"}},
-		{"missing CSV", edit("generate: {username: \"user{{n}}\", password: \"pass{{n}}\", start: 1}", "csv: nowhere.csv"), nil,
-			[]string{"nowhere.csv", "no such file"}},
-		{"CSV without the columns used", edit(`X-CSRF-TOKEN: "{{vars.csrf}}"`, `X-CSRF-TOKEN: "{{vars.csrf}}", X-Email: "{{user.email}}"`),
-			[]string{"--users", noEmail, "--vus", "1"}, []string{"p.yaml:", "mix[2].headers.X-Email", `the users have no column "email"`}},
-		{"empty mix", "name: x\nbase_url: http://127.0.0.1:1\nmix: []\nload: {vus: 1, duration: 1s}\n", nil,
-			[]string{"p.yaml:3:6: mix: the mix is empty"}},
-		{"zero weights", "name: x\nbase_url: http://127.0.0.1:1\nmix:\n  - {name: a, path: /, weight: 0}\nload: {vus: 1, duration: 1s}\n", nil,
-			[]string{"p.yaml:4:3: mix: every weight is 0"}},
-		{"zero VUs", string(good), []string{"--vus", "0"}, []string{"--vus: want at least 1 VU"}},
-		{"more VUs than CSV users", string(good), []string{"--users", noEmail, "--vus", "2"}, []string{"2 VUs need 2 distinct users, the users have 1"}},
-		{"malformed CSV", string(good), []string{"--users", write("bad.csv", "username,password\n\"user1,pass1\n")}, []string{"bad.csv:2"}},
-		{"bad stages", string(good), []string{"--stages", "10s"}, []string{"--stages: stage 1"}},
-		{"not a profile", "", []string{"no-such-profile"}, []string{"no-such-profile: no such file, and no built-in profile"}},
+	minimal := "name: x\nbase_url: http://127.0.0.1:1\nmix:\n  - {name: a, path: /}\nload: {vus: 1, duration: 1s}\n"
+	oneUser := write("one.csv", "username,password\nuser1,pass1\n")
+	result := write("good.json", `{"schema":"cohort.result/v1","histograms":{}}`)
+	return []badInput{
+		{id: "yaml-syntax", profile: "name: [\n", want: []string{"p.yaml:1: did not find expected node content"}},
+		{id: "not-a-mapping", profile: "- a\n", want: []string{"p.yaml:1:1: a profile is a mapping"}},
+		{id: "unknown-field", profile: edit("think:", "thinking: 1\nthink:"), want: []string{"p.yaml:", `unknown field "thinking"`}},
+		{id: "wrong-type", profile: strings.Replace(minimal, "vus: 1", "vus: many", 1), want: []string{"p.yaml:5:13: load.vus: cannot read !!str `many` into int"}},
+		{id: "bad-duration", profile: strings.Replace(minimal, "duration: 1s", "duration: 1 sec", 1), want: []string{"p.yaml:5:26: load.duration: `1 sec`: not a duration"}},
+		{id: "negative-duration", profile: strings.Replace(minimal, "duration: 1s", "duration: -1s", 1), want: []string{"load.duration: `-1s`: a duration must not be negative"}},
+		{id: "zero-vus", profile: string(good), args: []string{"--vus", "0"}, want: []string{"--vus: want at least 1 VU"}},
+		{id: "negative-vus", profile: strings.Replace(minimal, "vus: 1", "vus: -3", 1), want: []string{"p.yaml:5:13: load.vus: must not be negative"}},
+		{id: "negative-rate", profile: string(good), args: []string{"--max-rps", "-5"}, want: []string{"--max-rps: must not be negative"}},
+		{id: "zero-rate", profile: string(good), args: []string{"--rate", "0"}, want: []string{"--rate: constant-arrival-rate needs a rate above 0"}},
+		{id: "unknown-executor", profile: strings.Replace(minimal, "{vus: 1", "{executor: per-vu, vus: 1", 1), want: []string{`p.yaml:5:18: load.executor: unknown executor "per-vu"`}},
+		{id: "invalid-url", profile: strings.Replace(minimal, "http://127.0.0.1:1", "127.0.0.1:1", 1), want: []string{"p.yaml:2:11: base_url:", "is not a URL"}},
+		{id: "invalid-url-flag", profile: string(good), args: []string{"--base-url", "ftp://x"}, want: []string{"--base-url:", "want an absolute http:// or https:// URL"}},
+		{id: "csv-unreadable", profile: edit("generate: {username: \"user{{n}}\", password: \"pass{{n}}\", start: 1}", "csv: nowhere.csv"), want: []string{"nowhere.csv: no such file"}},
+		{id: "csv-missing-columns", profile: string(good), args: []string{"--users", write("cols.csv", "name,secret\na,b\n")}, want: []string{"cols.csv:1: header \"name,secret\": want columns named username and password"}},
+		{id: "csv-empty", profile: string(good), args: []string{"--users", write("empty.csv", "")}, want: []string{"empty.csv:1: empty file"}},
+		{id: "csv-field-count", profile: string(good), args: []string{"--users", write("short.csv", "username,password\nuser1\n")}, want: []string{"short.csv:2: want as many fields as the header has"}},
+		{id: "csv-bad-quoting", profile: string(good), args: []string{"--users", write("quote.csv", "username,password\n\"user1,pass1\n")}, want: []string{"quote.csv:2:"}},
+		{id: "csv-column-used", profile: edit(`X-CSRF-TOKEN: "{{vars.csrf}}"`, `X-CSRF-TOKEN: "{{vars.csrf}}", X-Email: "{{user.email}}"`),
+			args: []string{"--users", oneUser, "--vus", "1"}, want: []string{"p.yaml:", "mix[2].headers.X-Email", `the users have no column "email"`}},
+		{id: "csv-too-few-users", profile: string(good), args: []string{"--users", oneUser, "--vus", "2"}, want: []string{"2 VUs need 2 distinct users, the users have 1"}},
+		{id: "duplicate-request-names", profile: strings.Replace(minimal, "load:", "  - {name: a, path: /b}\nload:", 1), want: []string{`p.yaml:5:12: mix[1].name: "a" is also the name of mix[0]`}},
+		{id: "empty-mix", profile: "name: x\nbase_url: http://127.0.0.1:1\nmix: []\nload: {vus: 1, duration: 1s}\n", want: []string{"p.yaml:3:6: mix: the mix is empty"}},
+		{id: "zero-weights", profile: strings.Replace(minimal, "{name: a, path: /}", "{name: a, path: /, weight: 0}", 1), want: []string{"p.yaml:4:3: mix: every weight is 0"}},
+		{id: "bad-template", profile: edit(`_csrf: "{{vars.csrf}}"`, `_csrf: "{{vars.csfr}}"`), want: []string{"p.yaml:31:14:", "login[1].form._csrf", `no step extracts a variable named "csfr"`}},
+		{id: "bad-template-namespace", profile: edit(`username: "{{user.username}}"`, `username: "{{usr.username}}"`), want: []string{"p.yaml:29:17:", "unknown template reference {{usr.username}}"}},
+		{id: "bad-regex", profile: edit(`location_not: "error"`, `location_not: "error("`), want: []string{"p.yaml:32:43:", "login[1].expect.location_not", "bad regular expression"}},
+		{id: "bad-selector", profile: edit(`css: 'input[name="_csrf"]'`, `css: 'input[name="_csrf"'`), want: []string{"p.yaml:24:", "login[0].extract[0].css", "bad CSS selector"}},
+		{id: "bad-json-path", profile: strings.Replace(minimal, "{name: a, path: /}", "{name: a, path: /, extract: [{name: t, json: 'a..b'}]}", 1), want: []string{"p.yaml:4:", "mix[0].extract[0].json", `bad JSON path "a..b"`}},
+		{id: "bad-threshold", profile: minimal + "thresholds: [\"http_req_duration: p(99)<fast\"]\n", want: []string{"p.yaml:6:", "thresholds[0]", "want METRIC"}},
+		{id: "bad-threshold-flag", profile: string(good), args: []string{"--threshold", "latency: p(99)<1"}, want: []string{`--threshold: "latency: p(99)<1": unknown metric "latency"`}},
+		{id: "bad-stages", profile: string(good), args: []string{"--stages", "10s"}, want: []string{"--stages: stage 1 \"10s\": want DURATION:VUS"}},
+		{id: "bad-conn", profile: string(good), args: []string{"--conn", "pooled"}, want: []string{"--conn: want shared, per-user or per-request"}},
+		{id: "bad-prometheus-listen", profile: string(good), args: []string{"--prometheus-listen", "here"}, want: []string{"--prometheus-listen:", "want PORT or HOST:PORT"}},
+		{id: "bad-tag", profile: string(good), args: []string{"--tag", "novalue"}, want: []string{`--tag "novalue": want key=value`}},
+		{id: "unknown-profile", args: []string{"no-such-profile"}, want: []string{"no-such-profile: no such file, and no built-in profile"}},
+		{id: "result-corrupt", command: "report", args: []string{write("corrupt.json", `{"schema":"cohort.result/v1","histograms":{"all":"HISTFAAAbad"}}`)}, want: []string{"corrupt.json: field histograms"}},
+		{id: "result-foreign", command: "compare", args: []string{result, write("k6.json", `{"metrics":{}}`)}, want: []string{`k6.json: field schema: "" is not "cohort.result/v1"`}},
+		{id: "result-not-json", command: "report", args: []string{write("text.json", "hello")}, want: []string{"text.json: not a cohort result file"}},
 	}
+}
+
+// TestBadInput runs every case of docs/errors.md, and checks the document
+// lists exactly these cases.
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	cases := badInputs(t, dir)
+	var ids []string
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			args := []string{"run"}
+		ids = append(ids, c.id)
+		t.Run(c.id, func(t *testing.T) {
+			command := c.command
+			if command == "" {
+				command = "run"
+			}
+			args := []string{command}
 			if c.profile != "" {
-				args = append(args, write("p.yaml", c.profile))
+				p := filepath.Join(t.TempDir(), "p.yaml")
+				os.WriteFile(p, []byte(c.profile), 0o644)
+				args = append(args, p)
 			}
 			args = append(args, c.args...)
+			if command == "run" {
+				args = append(args, "--duration", "1s", "--no-progress")
+			}
 			var stdout, stderr bytes.Buffer
-			code := dispatch(context.Background(), &env{stdout: &stdout, stderr: &stderr}, append(args, "--duration", "1s", "--no-progress"))
+			code := dispatch(context.Background(), &env{stdout: &stdout, stderr: &stderr}, args)
 			if code != exitUsage {
 				t.Fatalf("exit %d, want 2\nstderr: %s\nstdout: %s", code, stderr.String(), stdout.String())
 			}
@@ -78,5 +120,19 @@ func TestProfileErrorsExit2(t *testing.T) {
 				t.Fatalf("something started: %s", stdout.String())
 			}
 		})
+	}
+	doc, err := os.ReadFile("../../docs/errors.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(doc), "## Bad input")
+	var documented []string
+	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z0-9-]+)` \\|").FindAllStringSubmatch(section, -1) {
+		documented = append(documented, m[1])
+	}
+	slices.Sort(ids)
+	slices.Sort(documented)
+	if strings.Join(ids, " ") != strings.Join(documented, " ") {
+		t.Fatalf("docs/errors.md lists %v\nthe test covers %v", documented, ids)
 	}
 }

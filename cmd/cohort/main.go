@@ -56,6 +56,7 @@ func main() {
 		// Ctrl-C kills the process at once.
 		<-ctx.Done()
 		stop()
+		fmt.Fprintln(os.Stderr, "\ncohort: stopping, outputs will be written (a second Ctrl-C aborts at once)")
 	}()
 	code := dispatch(ctx, &env{stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:])
 	stop()

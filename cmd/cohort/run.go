@@ -25,7 +25,7 @@ import (
 // runFlags are the flags of "cohort run".
 type runFlags struct {
 	url, baseURL, stages, users, out, proxy, ca, conn   string
-	html                                                string
+	html, hgrm                                          string
 	vus, iterations                                     int
 	duration                                            time.Duration
 	maxRPS, loginRate, rate                             float64
@@ -50,6 +50,7 @@ func newRunFlags() *runFlags {
 	fs.StringVar(&f.users, "users", "", "CSV file of users (header username,password,...), replacing the profile's")
 	fs.StringVar(&f.out, "out", "", "write the result JSON here")
 	fs.StringVar(&f.html, "html", "", "write the HTML report here (one self-contained file)")
+	fs.StringVar(&f.hgrm, "hgrm", "", "write HdrHistogram percentile files (.hgrm), one per series, into this directory")
 	fs.Float64Var(&f.maxRPS, "max-rps", 0, "cap requests per second over all VUs (0: no cap)")
 	fs.Float64Var(&f.loginRate, "login-rate", 0, "cap logins per second over all VUs (0: no cap)")
 	fs.StringArrayVar(&f.thresholdFlags, "threshold", nil, `pass/fail criterion, e.g. "http_req_duration{name:login}: p(99)<500" (repeatable); a failure exits 99`)
@@ -343,6 +344,12 @@ func (f *runFlags) execute(ctx context.Context, e *env, p *prepared) int {
 	if f.html != "" {
 		if err := writeHTML(f.html, res); err != nil {
 			fmt.Fprintf(e.stderr, "cohort run: --html: %v\n", err)
+			return exitFailed
+		}
+	}
+	if f.hgrm != "" {
+		if _, err := res.WriteHgrmDir(f.hgrm); err != nil {
+			fmt.Fprintf(e.stderr, "cohort run: --hgrm: %v\n", err)
 			return exitFailed
 		}
 	}
