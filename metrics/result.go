@@ -325,6 +325,11 @@ func ReadResult(path string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	return DecodeResult(path, data)
+}
+
+// DecodeResult decodes a result document; name is used in errors.
+func DecodeResult(path string, data []byte) (*Result, error) {
 	var r Result
 	if err := json.Unmarshal(data, &r); err != nil {
 		return nil, fmt.Errorf("%s: not a cohort result file: %v", path, err)

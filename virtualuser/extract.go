@@ -59,6 +59,8 @@ func (c *compiler) compileExtractor(field string, e *profiles.Extractor) (extrac
 		ex.kind, ex.src = extractCookie, e.Cookie
 	case e.Header != "":
 		ex.kind, ex.src = extractHeader, http.CanonicalHeaderKey(e.Header)
+	default:
+		return ex, c.p.Errorf(field, "give exactly one of css, regex, json, cookie and header")
 	}
 	return ex, nil
 }

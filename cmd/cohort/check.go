@@ -125,10 +125,11 @@ func (c *checker) report(results []virtualuser.StepResult) {
 			switch {
 			case !ex.Found:
 				fmt.Fprintf(c.w, "      extracted %s: nothing (%s)\n", ex.Name, ex.What)
-			case ex.Secret:
-				fmt.Fprintf(c.w, "      extracted %s = %s (secret; %s)\n", ex.Name, virtualuser.MaskValue(ex.Value), ex.What)
+			case ex.Secret || len(ex.Value) > 16:
+				// Long values are tokens more often than not: show their shape.
+				fmt.Fprintf(c.w, "      extracted %s = %s (%s)\n", ex.Name, virtualuser.MaskValue(ex.Value), ex.What)
 			default:
-				fmt.Fprintf(c.w, "      extracted %s = %q (%s)\n", ex.Name, shorten(m.Mask(ex.Value)), ex.What)
+				fmt.Fprintf(c.w, "      extracted %s = %q (%s)\n", ex.Name, m.Mask(ex.Value), ex.What)
 			}
 		}
 		for _, ch := range res.Checks {

@@ -328,37 +328,44 @@ func (f *runFlags) execute(ctx context.Context, e *env, p *prepared) int {
 		fmt.Fprintf(e.stdout, "cohort %s: profile %s against %s, %s\n", versionString(), p.profile.Name,
 			p.plan.Base, describeLoad(p.profile.Load, engine.ShapeOf(p.profile.Load)))
 	}
-	res, code := f.runOnce(ctx, e, p, f.conn)
-	if res == nil {
-		return code
-	}
-	if !f.quiet {
-		metrics.WriteSummary(e.stdout, res)
-	}
-	if f.out != "" {
-		if err := res.WriteFile(f.out); err != nil {
-			fmt.Fprintf(e.stderr, "cohort run: --out: %v\n", err)
-			return exitFailed
-		}
-	}
-	if f.html != "" {
-		if err := writeHTML(f.html, res); err != nil {
-			fmt.Fprintf(e.stderr, "cohort run: --html: %v\n", err)
-			return exitFailed
-		}
-	}
-	if f.hgrm != "" {
-		if _, err := res.WriteHgrmDir(f.hgrm); err != nil {
-			fmt.Fprintf(e.stderr, "cohort run: --hgrm: %v\n", err)
-			return exitFailed
-		}
-	}
+	_, code := f.runOnce(ctx, e, p, f.conn, "")
 	return code
 }
 
-// runOnce runs the plan with one connection mode; a nil result comes with
-// the exit code of what went wrong.
-func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode string) (*metrics.Result, int) {
+// report prints the summary and writes every requested output; suffix
+// goes before the extension of each output's name.
+func (f *runFlags) report(e *env, res *metrics.Result, suffix string, summary bool) error {
+	if summary && !f.quiet {
+		metrics.WriteSummary(e.stdout, res)
+	}
+	named := func(path, ext string) string {
+		if suffix == "" {
+			return path
+		}
+		return strings.TrimSuffix(path, ext) + "." + suffix + ext
+	}
+	if f.out != "" {
+		if err := res.WriteFile(named(f.out, ".json")); err != nil {
+			return fmt.Errorf("--out: %v", err)
+		}
+	}
+	if f.html != "" {
+		if err := writeHTML(named(f.html, ".html"), res); err != nil {
+			return fmt.Errorf("--html: %v", err)
+		}
+	}
+	if f.hgrm != "" {
+		if _, err := res.WriteHgrmDir(named(f.hgrm, "")); err != nil {
+			return fmt.Errorf("--hgrm: %v", err)
+		}
+	}
+	return nil
+}
+
+// runOnce runs the plan with one connection mode, reports it (outputs
+// named with suffix), and keeps the metrics endpoint up for its linger; a
+// nil result comes with the exit code of what went wrong.
+func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffix string) (*metrics.Result, int) {
 	load := p.profile.Load
 	pool, err := engine.NewPool(engine.TransportConfig{Mode: mode, VUs: load.PeakVUs(), Insecure: f.insecure,
 		CAFile: f.ca, CAPEM: p.demoCA, Proxy: f.proxy, NoTLSResumption: !f.tlsResume})
@@ -401,8 +408,8 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode string
 			watch(t.Elapsed, t.Total)
 		}})
 	prog.done()
-	live.finish(ctx, out != nil && out.Interrupted)
 	if err != nil {
+		live.finish(ctx, true)
 		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
 		return nil, exitFailed
 	}
@@ -413,16 +420,22 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode string
 	res.Timeline = &tl
 	var passed bool
 	res.Thresholds, passed = judge(p.thresholds, out.Total, p.plan.Series, p.plan.Checks, out.Duration)
+	res.Aborted = aborted
+	code := exitOK
 	switch {
 	case aborted != "":
-		res.Aborted = aborted
-		return res, exitThreshold
+		code = exitThreshold
 	case out.Interrupted:
-		return res, exitInterrupted
+		code = exitInterrupted
 	case !passed:
-		return res, exitThreshold
+		code = exitThreshold
 	}
-	return res, exitOK
+	if err := f.report(e, res, suffix, !f.compareConn); err != nil {
+		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
+		code = exitFailed
+	}
+	live.finish(ctx, out.Interrupted)
+	return res, code
 }
 
 // executeEachConn runs the profile once per connection mode, one after
@@ -435,16 +448,9 @@ func (f *runFlags) executeEachConn(ctx context.Context, e *env, p *prepared) int
 			fmt.Fprintf(e.stdout, "cohort %s: profile %s against %s, %s, --conn %s\n", versionString(), p.profile.Name,
 				p.plan.Base, describeLoad(p.profile.Load, engine.ShapeOf(p.profile.Load)), mode)
 		}
-		res, code := f.runOnce(ctx, e, p, mode)
+		res, code := f.runOnce(ctx, e, p, mode, mode)
 		if res == nil {
 			return code
-		}
-		if f.out != "" {
-			path := strings.TrimSuffix(f.out, ".json") + "." + mode + ".json"
-			if err := res.WriteFile(path); err != nil {
-				fmt.Fprintf(e.stderr, "cohort run: --out: %v\n", err)
-				return exitFailed
-			}
 		}
 		results = append(results, res)
 		if code != exitOK {
