@@ -35,6 +35,10 @@ type Config struct {
 	Now func() time.Time
 	// Debug, if set, sees every exchange of the first VU (--http-debug).
 	Debug func(*virtualuser.VU, virtualuser.Exchange)
+	// Segment is this instance's part of a distributed run; Load must
+	// already be scaled to it (Segment.Scale). The zero value is the
+	// whole run.
+	Segment Segment
 }
 
 // Tick is the state of a run at the end of an interval.

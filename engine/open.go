@@ -77,6 +77,9 @@ func (r *run) dispatch(ctx context.Context, out *Outcome, arrivals Arrivals, idl
 	defer drainEvery.Stop()
 	limit := int64(r.cfg.Load.Iterations)
 	for n := int64(0); limit == 0 || n < limit; n++ {
+		if !r.cfg.Segment.Owns(n) {
+			continue // another instance's arrival
+		}
 		offset, ok := arrivals.At(n)
 		if !ok {
 			return false

@@ -140,12 +140,14 @@ type Result struct {
 	VUsMax      int               `json:"vus_max"`
 	Interrupted bool              `json:"interrupted,omitempty"`
 	// Aborted says which threshold stopped the run early, if one did.
-	Aborted     string          `json:"aborted,omitempty"`
-	Totals      Totals          `json:"totals"`
-	Latency     Latency         `json:"latency_ms"`
-	Requests    []RequestResult `json:"requests"`
-	Sessions    SessionResult   `json:"sessions"`
-	Connections Connections     `json:"connections"`
+	Aborted string `json:"aborted,omitempty"`
+	// MergedSegments lists the segments a merged result holds.
+	MergedSegments []string        `json:"merged_segments,omitempty"`
+	Totals         Totals          `json:"totals"`
+	Latency        Latency         `json:"latency_ms"`
+	Requests       []RequestResult `json:"requests"`
+	Sessions       SessionResult   `json:"sessions"`
+	Connections    Connections     `json:"connections"`
 	// SchedulerLag is how late the open-model scheduler started
 	// iterations; empty in a closed model.
 	SchedulerLag Latency           `json:"scheduler_lag_ms"`

@@ -34,9 +34,20 @@ type UserPool struct {
 	rows []User
 	gen  *profiles.Generate
 
+	// offset and stride pick this instance's users when a run is split
+	// into segments: user offset, offset+stride, ... (stride 0 means 1).
+	offset, stride int
+
 	mu   sync.Mutex
 	free []int // indexes released, reused first (lowest first)
 	next int   // next never-used index
+}
+
+// Segment returns the pool of instance i (from 1) of n: every n-th user,
+// starting with the i-th, so that the instances of a distributed run never
+// share a user and together use all of them.
+func (p *UserPool) Segment(i, n int) *UserPool {
+	return &UserPool{columns: p.columns, share: p.share, rows: p.rows, gen: p.gen, offset: i - 1, stride: n}
 }
 
 // Columns returns the column names; username and password come first.
@@ -44,13 +55,18 @@ func (p *UserPool) Columns() []string { return p.columns }
 
 // Size returns how many distinct users the pool has (-1: unbounded).
 func (p *UserPool) Size() int {
+	total := len(p.rows)
 	if p.gen != nil {
-		if p.gen.Count > 0 {
-			return p.gen.Count
+		total = p.gen.Count
+		if total <= 0 {
+			return -1
 		}
-		return -1
 	}
-	return len(p.rows)
+	stride := max(p.stride, 1)
+	if total <= p.offset {
+		return 0
+	}
+	return (total - p.offset + stride - 1) / stride
 }
 
 // NewGeneratedPool makes users from the patterns of g.
@@ -151,6 +167,9 @@ func csvError(err error) error {
 func (p *UserPool) Acquire() (*User, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.Size() == 0 {
+		return nil, fmt.Errorf("no users for this segment (%d segments, fewer users)", p.stride)
+	}
 	var i int
 	switch {
 	case len(p.free) > 0:
@@ -171,10 +190,13 @@ func (p *UserPool) Acquire() (*User, error) {
 }
 
 func (p *UserPool) user(i int) *User {
+	phys := p.offset + i*max(p.stride, 1)
 	if p.gen == nil {
-		return &p.rows[i]
+		u := p.rows[phys]
+		u.index = i
+		return &u
 	}
-	n := strconv.Itoa(p.gen.Start + i)
+	n := strconv.Itoa(p.gen.Start + phys)
 	return &User{index: i, Values: []string{
 		strings.ReplaceAll(p.gen.Username, "{{n}}", n),
 		strings.ReplaceAll(p.gen.Password, "{{n}}", n),

@@ -34,7 +34,7 @@ func (x *exchange) loginPost() {
 		x.redirect(http.StatusFound, "/login?error")
 		return
 	}
-	x.t.loginsOK.Add(1)
+	x.t.loggedIn(user)
 	var saved string
 	authenticate := func(s *session) {
 		saved, s.saved = s.saved, ""
@@ -154,7 +154,7 @@ func (x *exchange) issueToken() {
 		x.jsonError(http.StatusUnauthorized, "invalid_grant", "Bad credentials")
 		return
 	}
-	x.t.loginsOK.Add(1)
+	x.t.loggedIn(creds.Username)
 	x.writeToken(x.t.tokens.issue(creds.Username, x.now))
 }
 

@@ -31,6 +31,9 @@ type Target struct {
 	cookieAttrs string // "; Path=/; HttpOnly..." after the session id
 
 	requests, loginsOK, loginsFailed atomic.Int64
+	// seen holds the user names that logged in, to tell distinct users.
+	seen      sync.Map
+	users     atomic.Int64
 
 	srv         *http.Server
 	ln          net.Listener
@@ -101,6 +104,8 @@ type Stats struct {
 	TokensIssued  int64 `json:"tokens_issued"`
 	TokensRefresh int64 `json:"tokens_refreshed"`
 	Requests      int64 `json:"requests"`
+	// Users counts the distinct users that logged in.
+	Users int64 `json:"users"`
 }
 
 // Stats returns the target's counters now.
@@ -112,7 +117,7 @@ func (t *Target) Stats() Stats {
 		Invalidated: st.invalidated.Load(), Rotated: st.rotated.Load(),
 		LoginsOK: t.loginsOK.Load(), LoginsFailed: t.loginsFailed.Load(),
 		TokensIssued: t.tokens.issued.Load(), TokensRefresh: t.tokens.refreshed.Load(),
-		Requests: t.requests.Load(),
+		Requests: t.requests.Load(), Users: t.users.Load(),
 	}
 }
 
@@ -266,4 +271,12 @@ func cookieValue(r *http.Request, name string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// loggedIn counts a successful login of user.
+func (t *Target) loggedIn(user string) {
+	t.loginsOK.Add(1)
+	if _, dup := t.seen.LoadOrStore(user, true); !dup {
+		t.users.Add(1)
+	}
 }

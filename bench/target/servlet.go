@@ -107,7 +107,7 @@ func (x *exchange) servletLogin() {
 			`<p class="error">Invalid username and/or password, please try again.</p>`))
 		return
 	}
-	x.t.loginsOK.Add(1)
+	x.t.loggedIn(user)
 	var saved string
 	authenticate := func(s *session) { saved, s.saved, s.user = s.saved, "", user }
 	v, ok := x.hasSessionToRotate(authenticate)

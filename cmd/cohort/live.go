@@ -43,12 +43,12 @@ type live struct {
 	pushedDone chan struct{}
 }
 
-func (f *runFlags) startLive(ctx context.Context, e *env, series []metrics.SeriesInfo, testid string) (*live, error) {
+func (f *runFlags) startLive(ctx context.Context, e *env, series []metrics.SeriesInfo, testid, segment string) (*live, error) {
 	l := &live{f: f, e: e}
 	if f.promListen == "" && f.promPush == "" {
 		return l, nil
 	}
-	l.exp = prom.New(series, testid, "1/1")
+	l.exp = prom.New(series, testid, segment)
 	if f.promListen != "" {
 		srv, err := prom.Listen(f.promListen, l.exp)
 		if err != nil {
@@ -60,7 +60,7 @@ func (f *runFlags) startLive(ctx context.Context, e *env, series []metrics.Serie
 		}
 	}
 	if f.promPush != "" {
-		p, err := prom.NewPusher(f.promPush, l.exp, testid, "1/1")
+		p, err := prom.NewPusher(f.promPush, l.exp, testid, segment)
 		if err != nil {
 			return nil, err
 		}

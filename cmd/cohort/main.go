@@ -44,6 +44,7 @@ func commands() []command {
 		{"check", "cohort check PROFILE", "one user through the login and each mix entry, every step explained", runCheck},
 		{"profiles", "cohort profiles [NAME]", "list the built-in profiles, or print one", runProfiles},
 		{"report", "cohort report RESULT.json", "print a result again (--format text|json|hgrm)", runReport},
+		{"merge", "cohort merge PART.json... -o OUT.json", "combine the results of a distributed run's segments, exactly", runMerge},
 		{"compare", "cohort compare A.json B.json", "two results side by side, with the changes beyond noise marked", runCompare},
 		{"version", "cohort version", "print the version", runVersion},
 	}

@@ -25,7 +25,7 @@ import (
 // runFlags are the flags of "cohort run".
 type runFlags struct {
 	url, baseURL, stages, users, out, proxy, ca, conn   string
-	html, hgrm                                          string
+	html, hgrm, segment, startAt                        string
 	vus, iterations                                     int
 	duration                                            time.Duration
 	maxRPS, loginRate, rate                             float64
@@ -50,6 +50,8 @@ func newRunFlags() *runFlags {
 	fs.StringVar(&f.users, "users", "", "CSV file of users (header username,password,...), replacing the profile's")
 	fs.StringVar(&f.out, "out", "", "write the result JSON here")
 	fs.StringVar(&f.html, "html", "", "write the HTML report here (one self-contained file)")
+	fs.StringVar(&f.segment, "segment", "1/1", "run instance i of n of a distributed run (i/n): a disjoint share of the VUs, arrivals, iterations and users")
+	fs.StringVar(&f.startAt, "start-at", "", "wait until this time (RFC 3339) to start, so that the instances of a distributed run begin together")
 	fs.StringVar(&f.hgrm, "hgrm", "", "write HdrHistogram percentile files (.hgrm), one per series, into this directory")
 	fs.Float64Var(&f.maxRPS, "max-rps", 0, "cap requests per second over all VUs (0: no cap)")
 	fs.Float64Var(&f.loginRate, "login-rate", 0, "cap logins per second over all VUs (0: no cap)")
@@ -86,6 +88,7 @@ type prepared struct {
 	users      *virtualuser.UserPool
 	tags       map[string]string
 	thresholds []metrics.Threshold
+	segment    engine.Segment
 	demo       *target.Target
 	demoCA     []byte // the demo target's certificate, trusted when it serves TLS
 }
@@ -141,6 +144,11 @@ func (f *runFlags) prepareWith(adjust func(*profiles.Profile)) (*prepared, error
 	if err := prof.CheckLoad(); err != nil {
 		return nil, err
 	}
+	seg, err := f.parseSegment()
+	if err != nil {
+		return nil, err
+	}
+	prof.Load = seg.Scale(prof.Load)
 	tags, err := parseTags(f.tags)
 	if err != nil {
 		return nil, err
@@ -149,11 +157,11 @@ func (f *runFlags) prepareWith(adjust func(*profiles.Profile)) (*prepared, error
 	if err != nil {
 		return nil, err
 	}
-	users, err := f.userPool(prof)
+	users, err := f.userPool(prof, seg)
 	if err != nil {
 		return nil, err
 	}
-	p := &prepared{profile: prof, users: users, tags: tags, thresholds: ths}
+	p := &prepared{profile: prof, users: users, tags: tags, thresholds: ths, segment: seg}
 	if prof.BaseURL == "" && prof.DemoTarget != nil {
 		if p.demo, prof.BaseURL, err = startDemo(prof); err != nil {
 			return p, err
@@ -277,7 +285,7 @@ func parseTags(list []string) (map[string]string, error) {
 }
 
 // userPool builds the users and checks there are enough for the VUs.
-func (f *runFlags) userPool(p *profiles.Profile) (*virtualuser.UserPool, error) {
+func (f *runFlags) userPool(p *profiles.Profile, seg engine.Segment) (*virtualuser.UserPool, error) {
 	share := p.Users.Share
 	var pool *virtualuser.UserPool
 	switch csvPath := p.CSVPath(); {
@@ -293,6 +301,9 @@ func (f *runFlags) userPool(p *profiles.Profile) (*virtualuser.UserPool, error) 
 		pool = virtualuser.NewGeneratedPool(*p.Users.Generate, share)
 	default:
 		pool = virtualuser.NewAnonymousPool()
+	}
+	if seg.N > 1 {
+		pool = pool.Segment(seg.I, seg.N)
 	}
 	if n, need := pool.Size(), p.Load.PeakVUs(); !share && n >= 0 && n < need {
 		return nil, usagef("%d VUs need %d distinct users, the users have %d (add users, or set users.share: true)", need, need, n)
@@ -379,7 +390,7 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 		tags = maps.Clone(p.tags)
 		tags["conn"] = mode
 	}
-	live, err := f.startLive(ctx, e, p.plan.Series, tags["testid"])
+	live, err := f.startLive(ctx, e, p.plan.Series, tags["testid"], p.segment.String())
 	if err != nil {
 		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
 		return nil, exitFailed
@@ -400,7 +411,11 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 		}
 	}
 	timeline := metrics.NewTimelineRecorder(p.plan.Series, engine.ShapeOf(load).Duration())
-	out, err := engine.Run(runCtx, engine.Config{Plan: p.plan, Users: p.users, Load: load, Pool: pool, Debug: debug,
+	if err := f.waitForStart(ctx, e); err != nil {
+		live.finish(ctx, true)
+		return nil, exitInterrupted
+	}
+	out, err := engine.Run(runCtx, engine.Config{Plan: p.plan, Users: p.users, Load: load, Pool: pool, Debug: debug, Segment: p.segment,
 		Collector: col, Interval: time.Second, Tick: func(t engine.Tick) {
 			timeline.Add(t.Elapsed, t.VUs, t.LoggedIn, t.Interval)
 			prog.tick(t)
@@ -413,7 +428,7 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
 		return nil, exitFailed
 	}
-	res := metrics.NewResult(metrics.Meta{Profile: p.profile.Name, Segment: "1/1", StartedAt: out.Started,
+	res := metrics.NewResult(metrics.Meta{Profile: p.profile.Name, Segment: p.segment.String(), StartedAt: out.Started,
 		Duration: out.Duration, Tags: tags, VUsMax: out.MaxVUs, Interrupted: out.Interrupted && aborted == "",
 		Checks: p.plan.Checks}, p.plan.Series, out.Total)
 	tl := timeline.Finish(out.Duration, 0, 0)
@@ -486,4 +501,40 @@ func describeLoad(l profiles.Load, s engine.Shape) string {
 		fmt.Fprintf(&b, ", %d iterations", l.Iterations)
 	}
 	return b.String()
+}
+
+func (f *runFlags) parseSegment() (engine.Segment, error) {
+	seg, err := engine.ParseSegment(f.segment)
+	if err != nil {
+		return seg, usagef("--segment: %v", err)
+	}
+	if f.startAt != "" {
+		if _, err := time.Parse(time.RFC3339, f.startAt); err != nil {
+			return seg, usagef("--start-at: %q is not an RFC 3339 time (e.g. 2026-11-26T15:00:00Z)", f.startAt)
+		}
+	}
+	return seg, nil
+}
+
+// waitForStart waits for --start-at, if it is in the future.
+func (f *runFlags) waitForStart(ctx context.Context, e *env) error {
+	if f.startAt == "" {
+		return nil
+	}
+	at, _ := time.Parse(time.RFC3339, f.startAt)
+	wait := time.Until(at)
+	if wait <= 0 {
+		return nil
+	}
+	if !f.quiet {
+		fmt.Fprintf(e.stdout, "waiting %v to start at %s\n", wait.Round(time.Second), f.startAt)
+	}
+	tm := time.NewTimer(wait)
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

@@ -1,0 +1,296 @@
+package metrics
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// AggregateOf rebuilds the aggregate a result was made from: its counts
+// and its histograms. (Statuses lose their split by connection reuse.)
+func AggregateOf(r *Result) (*Aggregate, []SeriesInfo, error) {
+	a := NewAggregate(len(r.Requests))
+	series := make([]SeriesInfo, len(r.Requests))
+	for i, q := range r.Requests {
+		series[i] = SeriesInfo{Name: q.Name, Method: q.Method, Group: q.Group}
+		s := &a.Series[i]
+		s.Count, s.Failures = q.Count, q.Failures
+		s.Reused, s.New = q.ByConnection["reused"].Count, q.ByConnection["new"].Count
+		for code, n := range q.Status {
+			c, err := strconv.Atoi(code)
+			if err != nil {
+				return nil, nil, fmt.Errorf("requests %s: status %q is not a code", q.Name, code)
+			}
+			s.addStatus(uint16(c), false, n)
+		}
+		for name, n := range q.Reasons {
+			s.Reasons[reasonByName(name)] += n
+		}
+		for h := range numHists {
+			hist, err := r.Histogram(q.Group + "/" + q.Name + "/" + Hist(h).String())
+			if err != nil {
+				return nil, nil, err
+			}
+			s.Hists[h] = hist
+		}
+	}
+	for _, k := range []struct {
+		key  string
+		into **hdr.Histogram
+	}{{"login", &a.Login}, {"first_request", &a.First}, {"scheduler_lag", &a.Lag}} {
+		h, err := r.Histogram(k.key)
+		if err != nil {
+			return nil, nil, err
+		}
+		if h != nil {
+			(*k.into).Merge(h)
+		}
+	}
+	s := r.Sessions
+	a.Sessions = Sessions{Logins: s.Logins, LoginFailures: s.LoginFailures, Relogins: s.Relogins,
+		SessionsLost: s.SessionsLost, Refreshes: s.Refreshes, RefreshFails: s.RefreshFails,
+		Rotations: s.IDRotations, Issued: s.Issued, Logouts: s.Logouts, LogoutFailures: s.LogoutFailures}
+	a.Iterations, a.Dropped, a.Interrupted = r.Totals.Iterations, r.Totals.Dropped, r.Totals.Interrupted
+	a.Opened = r.Connections.Opened
+	for _, c := range r.Checks {
+		a.Checks = append(a.Checks, CheckAgg{Pass: c.Passes, Fail: c.Fails})
+	}
+	return a, series, nil
+}
+
+func reasonByName(name string) Reason {
+	for i, n := range reasonNames {
+		if n == name && i > 0 {
+			return Reason(i)
+		}
+	}
+	return ReasonOther
+}
+
+// MergeError is a refusal to merge: the parts are not segments of one run.
+type MergeError struct{ Msg string }
+
+func (e *MergeError) Error() string { return e.Msg }
+
+// Merge combines the results of the segments of one run into one result,
+// exactly: counts add up, percentiles come from the merged histograms,
+// timelines merge interval by interval. It refuses parts of different
+// profiles, or whose segments overlap or leave a gap, unless force is set.
+func Merge(names []string, parts []*Result, force bool) (*Result, error) {
+	if len(parts) == 0 {
+		return nil, errors.New("nothing to merge")
+	}
+	segs, err := checkParts(names, parts, force)
+	if err != nil {
+		return nil, err
+	}
+	var series []SeriesInfo
+	index := map[string]int{}
+	var checks []string
+	total := NewAggregate(0)
+	meta := Meta{Profile: parts[0].Profile, StartedAt: parts[0].StartedAt, Tags: parts[0].Tags}
+	var thresholds []string
+	for _, p := range parts {
+		a, ser, err := AggregateOf(p)
+		if err != nil {
+			return nil, err
+		}
+		for i, info := range ser {
+			key := info.Group + "/" + info.Name
+			j, ok := index[key]
+			if !ok {
+				j = len(series)
+				index[key] = j
+				series = append(series, info)
+				total.Series = append(total.Series, SeriesAgg{})
+			}
+			total.Series[j].merge(&a.Series[i])
+		}
+		mergeChecks(total, &checks, p, a)
+		a.Series, a.Checks = nil, nil
+		total.Merge(a)
+		meta.Duration = max(meta.Duration, time.Duration(p.DurationS*float64(time.Second)))
+		if p.StartedAt.Before(meta.StartedAt) {
+			meta.StartedAt = p.StartedAt
+		}
+		meta.VUsMax += p.VUsMax
+		meta.Interrupted = meta.Interrupted || p.Interrupted
+		for _, t := range p.Thresholds {
+			if !slices.Contains(thresholds, t.Expr) {
+				thresholds = append(thresholds, t.Expr)
+			}
+		}
+	}
+	meta.Checks = checks
+	meta.Segment = segmentLabel(segs)
+	r := NewResult(meta, series, total)
+	r.MergedSegments = segs
+	for _, expr := range thresholds {
+		t, err := ParseThreshold(expr)
+		if err != nil {
+			continue
+		}
+		v, ok := t.Eval(total, series, checks, meta.Duration)
+		r.Thresholds = append(r.Thresholds, ThresholdResult{Expr: expr, OK: ok, Value: v})
+	}
+	if tl, err := mergeTimelines(parts); err != nil {
+		return nil, err
+	} else if tl != nil {
+		r.Timeline = tl
+	}
+	return r, nil
+}
+
+func mergeChecks(total *Aggregate, names *[]string, p *Result, a *Aggregate) {
+	for i, c := range p.Checks {
+		j := slices.Index(*names, c.Name)
+		if j < 0 {
+			j = len(*names)
+			*names = append(*names, c.Name)
+			total.Checks = append(total.Checks, CheckAgg{})
+		}
+		total.Checks[j].Pass += a.Checks[i].Pass
+		total.Checks[j].Fail += a.Checks[i].Fail
+	}
+}
+
+// checkParts returns the segments the parts hold, sorted, after checking
+// they belong to one run.
+func checkParts(names []string, parts []*Result, force bool) ([]string, error) {
+	type seg struct{ i, n int }
+	var all []seg
+	owner := map[seg]string{}
+	for k, p := range parts {
+		if p.Profile != parts[0].Profile && !force {
+			return nil, &MergeError{fmt.Sprintf("%s: profile %q, but %s has %q: not the same run (--force merges anyway)", names[k], p.Profile, names[0], parts[0].Profile)}
+		}
+		list := p.MergedSegments
+		if len(list) == 0 {
+			list = []string{p.Segment}
+		}
+		for _, s := range list {
+			a, b, _ := strings.Cut(s, "/")
+			i, err1 := strconv.Atoi(a)
+			n, err2 := strconv.Atoi(b)
+			if err1 != nil || err2 != nil || i < 1 || i > n {
+				return nil, &MergeError{fmt.Sprintf("%s: field segment: %q is not i/n", names[k], s)}
+			}
+			sg := seg{i, n}
+			if other, dup := owner[sg]; dup && !force {
+				return nil, &MergeError{fmt.Sprintf("%s and %s both hold segment %s", other, names[k], s)}
+			}
+			owner[sg] = names[k]
+			all = append(all, sg)
+		}
+	}
+	slices.SortFunc(all, func(x, y seg) int { return x.i - y.i })
+	n := all[0].n
+	var missing []string
+	for i := 1; i <= n; i++ {
+		if _, ok := owner[seg{i, n}]; !ok {
+			missing = append(missing, fmt.Sprintf("%d/%d", i, n))
+		}
+	}
+	for _, s := range all {
+		if s.n != n && !force {
+			return nil, &MergeError{fmt.Sprintf("segments of %d and %d parts cannot be one run", n, s.n)}
+		}
+	}
+	if len(missing) > 0 && !force {
+		return nil, &MergeError{fmt.Sprintf("segments %s are missing (--force merges what there is)", strings.Join(missing, ", "))}
+	}
+	out := make([]string, len(all))
+	for i, s := range all {
+		out[i] = fmt.Sprintf("%d/%d", s.i, s.n)
+	}
+	return out, nil
+}
+
+func segmentLabel(segs []string) string {
+	if len(segs) > 0 {
+		if _, n, _ := strings.Cut(segs[0], "/"); n == strconv.Itoa(len(segs)) {
+			return "1/1" // every segment: the whole run
+		}
+	}
+	return strings.Join(segs, ",")
+}
+
+// mergeTimelines adds the parts' timelines point by point. Parts started
+// together (--start-at) have their intervals aligned.
+func mergeTimelines(parts []*Result) (*Timeline, error) {
+	var out *Timeline
+	for _, p := range parts {
+		if p.Timeline == nil {
+			continue
+		}
+		if out == nil {
+			out = &Timeline{IntervalS: p.Timeline.IntervalS}
+		}
+		for i, pt := range p.Timeline.Points {
+			if i == len(out.Points) {
+				out.Points = append(out.Points, Point{T: pt.T, ByName: map[string]PointSeries{}})
+			}
+			if err := out.Points[i].add(pt); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+func (p *Point) add(o Point) error {
+	p.T = max(p.T, o.T)
+	p.VUs += o.VUs
+	p.LoggedIn += o.LoggedIn
+	p.Requests += o.Requests
+	p.Failures += o.Failures
+	p.Iterations += o.Iterations
+	p.Dropped += o.Dropped
+	p.Logins += o.Logins
+	p.SessionLost += o.SessionLost
+	var err error
+	for _, f := range []struct {
+		dst *string
+		src string
+	}{
+		{&p.Latency, o.Latency}, {&p.Reused, o.Reused}, {&p.New, o.New}, {&p.Login, o.Login},
+	} {
+		if *f.dst, err = mergeEncoded(*f.dst, f.src); err != nil {
+			return err
+		}
+	}
+	for k, s := range o.ByName {
+		cur := p.ByName[k]
+		cur.Requests += s.Requests
+		cur.Failures += s.Failures
+		if cur.Latency, err = mergeEncoded(cur.Latency, s.Latency); err != nil {
+			return err
+		}
+		p.ByName[k] = cur
+	}
+	return nil
+}
+
+func mergeEncoded(a, b string) (string, error) {
+	if b == "" {
+		return a, nil
+	}
+	if a == "" {
+		return b, nil
+	}
+	ha, err := DecodeHist(a)
+	if err != nil {
+		return "", err
+	}
+	hb, err := DecodeHist(b)
+	if err != nil {
+		return "", err
+	}
+	ha.Merge(hb)
+	return encodeHist(ha), nil
+}

@@ -1,0 +1,72 @@
+package metrics
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func partResult(seg string, seed uint64, n int) (*Result, *Aggregate) {
+	a := NewAggregate(len(testSeries))
+	for i := range n {
+		d := time.Duration((int(seed)*7919+i*104729)%50000+100) * time.Microsecond
+		a.Add(&Sample{Kind: KindRequest, Series: 1, Status: 200, Duration: d, Flags: Reused})
+	}
+	a.Add(&Sample{Kind: KindLogin, Duration: time.Duration(seed) * time.Millisecond})
+	a.Add(&Sample{Kind: KindCheck, Series: 0})
+	a.Iterations = int64(n)
+	r := NewResult(Meta{Profile: "p", Segment: seg, Duration: 10 * time.Second, VUsMax: 2, Checks: []string{"c"}}, testSeries, a)
+	r.Thresholds = []ThresholdResult{{Expr: "http_reqs: count>0"}}
+	return r, a
+}
+
+func TestMergeIsExactAndChecked(t *testing.T) {
+	var parts []*Result
+	whole := NewAggregate(len(testSeries))
+	for i, seg := range []string{"1/3", "2/3", "3/3"} {
+		r, a := partResult(seg, uint64(i+1), 500+i*37)
+		parts = append(parts, r)
+		whole.Merge(a)
+	}
+	m, err := Merge([]string{"a", "b", "c"}, parts, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := NewResult(Meta{Profile: "p", Duration: 10 * time.Second}, testSeries, whole)
+	if m.Totals.Requests != want.Totals.Requests || m.Totals.Iterations != want.Totals.Iterations {
+		t.Fatalf("totals %+v, want %+v", m.Totals, want.Totals)
+	}
+	if m.Latency != want.Latency {
+		t.Fatalf("merged latency %+v\nfrom all samples %+v", m.Latency, want.Latency)
+	}
+	if m.Sessions.Logins != 3 || m.Checks[0].Passes != 3 || m.VUsMax != 6 || len(m.Thresholds) != 1 || !m.Thresholds[0].OK {
+		t.Fatalf("sessions %+v checks %+v vus %d thresholds %+v", m.Sessions, m.Checks, m.VUsMax, m.Thresholds)
+	}
+	refusals := []struct {
+		name  string
+		parts []*Result
+		want  string
+	}{
+		{"missing", parts[:2], "segments 3/3 are missing"},
+		{"overlap", []*Result{parts[0], parts[0], parts[1], parts[2]}, "both hold segment 1/3"},
+	}
+	other, _ := partResult("3/3", 9, 10)
+	other.Profile = "q"
+	refusals = append(refusals, struct {
+		name  string
+		parts []*Result
+		want  string
+	}{"other profile", []*Result{parts[0], parts[1], other}, `profile "q"`})
+	for _, c := range refusals {
+		names := make([]string, len(c.parts))
+		for i := range names {
+			names[i] = "part" + string(rune('1'+i))
+		}
+		if _, err := Merge(names, c.parts, false); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+		if _, err := Merge(names, c.parts, true); err != nil {
+			t.Errorf("%s with force: %v", c.name, err)
+		}
+	}
+}
