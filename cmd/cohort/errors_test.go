@@ -40,6 +40,9 @@ func badInputs(t *testing.T, dir string) []badInput {
 	minimal := "name: x\nbase_url: http://127.0.0.1:1\nmix:\n  - {name: a, path: /}\nload: {vus: 1, duration: 1s}\n"
 	oneUser := write("one.csv", "username,password\nuser1,pass1\n")
 	result := write("good.json", `{"schema":"cohort.result/v1","histograms":{}}`)
+	part := func(name, profile, segment string) string {
+		return write(name, `{"schema":"cohort.result/v1","profile":"`+profile+`","segment":"`+segment+`","histograms":{}}`)
+	}
 	return []badInput{
 		{id: "yaml-syntax", profile: "name: [\n", want: []string{"p.yaml:1: did not find expected node content"}},
 		{id: "not-a-mapping", profile: "- a\n", want: []string{"p.yaml:1:1: a profile is a mapping"}},
@@ -76,6 +79,12 @@ func badInputs(t *testing.T, dir string) []badInput {
 		{id: "bad-conn", profile: string(good), args: []string{"--conn", "pooled"}, want: []string{"--conn: want shared, per-user or per-request"}},
 		{id: "bad-prometheus-listen", profile: string(good), args: []string{"--prometheus-listen", "here"}, want: []string{"--prometheus-listen:", "want PORT or HOST:PORT"}},
 		{id: "bad-tag", profile: string(good), args: []string{"--tag", "novalue"}, want: []string{`--tag "novalue": want key=value`}},
+		{id: "bad-segment", profile: string(good), args: []string{"--segment", "4/3"}, want: []string{`--segment: "4/3": want i/n with 1 <= i <= n`}},
+		{id: "bad-start-at", profile: string(good), args: []string{"--start-at", "tomorrow"}, want: []string{`--start-at: "tomorrow" is not an RFC 3339 time`}},
+		{id: "merge-missing-segment", command: "merge", args: []string{part("p1.json", "spring-form", "1/2"), "-o", filepath.Join(dir, "m.json")}, want: []string{"segments 2/2 are missing"}},
+		{id: "merge-overlap", command: "merge", args: []string{part("p1.json", "spring-form", "1/2"), part("p1b.json", "spring-form", "1/2"), part("p2.json", "spring-form", "2/2"), "-o", filepath.Join(dir, "m.json")}, want: []string{"both hold segment 1/2"}},
+		{id: "merge-other-profile", command: "merge", args: []string{part("p1.json", "spring-form", "1/2"), part("q2.json", "jwt", "2/2"), "-o", filepath.Join(dir, "m.json")}, want: []string{`profile "jwt"`, "not the same run"}},
+		{id: "merge-corrupt", command: "merge", args: []string{write("c.json", "{"), "-o", filepath.Join(dir, "m.json")}, want: []string{"c.json: not a cohort result file"}},
 		{id: "unknown-profile", args: []string{"no-such-profile"}, want: []string{"no-such-profile: no such file, and no built-in profile"}},
 		{id: "result-corrupt", command: "report", args: []string{write("corrupt.json", `{"schema":"cohort.result/v1","histograms":{"all":"HISTFAAAbad"}}`)}, want: []string{"corrupt.json: field histograms"}},
 		{id: "result-foreign", command: "compare", args: []string{result, write("k6.json", `{"metrics":{}}`)}, want: []string{`k6.json: field schema: "" is not "cohort.result/v1"`}},
