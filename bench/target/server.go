@@ -32,8 +32,8 @@ type Target struct {
 
 	requests, loginsOK, loginsFailed atomic.Int64
 	// seen holds the user names that logged in, to tell distinct users.
-	seen      sync.Map
-	users     atomic.Int64
+	seen  sync.Map
+	users atomic.Int64
 
 	srv         *http.Server
 	ln          net.Listener
