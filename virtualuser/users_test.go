@@ -84,3 +84,44 @@ func TestSharedPoolCycles(t *testing.T) {
 		t.Fatalf("shared pool handed out %v", got)
 	}
 }
+
+// TestSegmentPoolsAreDisjointAndComplete splits users between instances:
+// no user in two segments, every user in one.
+func TestSegmentPoolsAreDisjointAndComplete(t *testing.T) {
+	var rows strings.Builder
+	rows.WriteString("username,password\n")
+	for i := range 10 {
+		rows.WriteString("u" + string(rune('a'+i)) + ",p\n")
+	}
+	csvPool, _ := ReadUsersCSV(strings.NewReader(rows.String()), false)
+	pools := map[string]*UserPool{
+		"csv":       csvPool,
+		"generated": NewGeneratedPool(profiles.Generate{Username: "user{{n}}", Password: "pass{{n}}", Start: 1, Count: 10}, false),
+	}
+	for name, pool := range pools {
+		t.Run(name, func(t *testing.T) {
+			seen := map[string]int{}
+			for i := 1; i <= 3; i++ {
+				seg := pool.Segment(i, 3)
+				for range seg.Size() {
+					u, err := seg.Acquire()
+					if err != nil {
+						t.Fatal(err)
+					}
+					seen[u.Name()]++
+				}
+				if _, err := seg.Acquire(); err == nil {
+					t.Fatalf("segment %d/3 handed out more than its %d users", i, seg.Size())
+				}
+			}
+			if len(seen) != 10 {
+				t.Fatalf("%d distinct users over the segments, want all 10: %v", len(seen), seen)
+			}
+			for u, n := range seen {
+				if n != 1 {
+					t.Fatalf("%s in %d segments", u, n)
+				}
+			}
+		})
+	}
+}

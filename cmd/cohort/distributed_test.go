@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,7 +15,8 @@ import (
 	"github.com/cohort-dev/cohort/metrics"
 )
 
-// runAgainstTarget runs spring-form against a fresh target, with args.
+// runSegments runs spring-form against a fresh target as n processes
+// (segments 1/n..n/n, merged) and returns the result and the target's view.
 func runSegments(t *testing.T, n int, dir string) (*metrics.Result, target.Stats) {
 	t.Helper()
 	tg, err := target.New(target.Config{})
@@ -25,28 +28,29 @@ func runSegments(t *testing.T, n int, dir string) (*metrics.Result, target.Stats
 		t.Fatal(err)
 	}
 	defer tg.Close(context.Background())
-	start := time.Now().Add(time.Second).UTC().Format(time.RFC3339)
-	var wg sync.WaitGroup
+	// Separate processes (the test binary standing in for cohort), started
+	// together by --start-at.
+	start := time.Now().Add(2 * time.Second).UTC().Format(time.RFC3339)
 	parts := make([]string, n)
-	codes := make([]int, n)
+	cmds := make([]*exec.Cmd, n)
 	outs := make([]bytes.Buffer, n)
 	for i := range n {
-		parts[i] = filepath.Join(dir, "part"+string(rune('1'+i))+".json")
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			args := []string{"run", "spring-form", "--base-url", base, "--vus", "9", "--iterations", "270",
-				"--out", parts[i], "--no-progress", "--tag", "testid=dist"}
-			if n > 1 {
-				args = append(args, "--segment", strings.Join([]string{string(rune('1' + i)), string(rune('0' + n))}, "/"), "--start-at", start)
-			}
-			codes[i] = dispatch(context.Background(), &env{stdout: &outs[i], stderr: &outs[i]}, args)
-		}()
+		parts[i] = filepath.Join(dir, fmt.Sprintf("part%d.json", i+1))
+		args := []string{"run", "spring-form", "--base-url", base, "--vus", "9", "--iterations", "270",
+			"--out", parts[i], "--no-progress", "--tag", "testid=dist"}
+		if n > 1 {
+			args = append(args, "--segment", fmt.Sprintf("%d/%d", i+1, n), "--start-at", start)
+		}
+		cmds[i] = exec.Command(os.Args[0], args...)
+		cmds[i].Env = append(os.Environ(), "COHORT_TEST_AS_MAIN=1")
+		cmds[i].Stdout, cmds[i].Stderr = &outs[i], &outs[i]
+		if err := cmds[i].Start(); err != nil {
+			t.Fatal(err)
+		}
 	}
-	wg.Wait()
-	for i, c := range codes {
-		if c != exitOK {
-			t.Fatalf("part %d: exit %d\n%s", i+1, c, outs[i].String())
+	for i, c := range cmds {
+		if err := c.Wait(); err != nil {
+			t.Fatalf("part %d: %v\n%s", i+1, err, outs[i].String())
 		}
 	}
 	if n == 1 {
