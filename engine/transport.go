@@ -54,9 +54,12 @@ type Pool struct {
 	mode   string
 	base   *http.Transport
 	opened atomic.Int64
+	direct bool // per-user VUs own a direct HTTP/1.1 connection
+	dialer *net.Dialer
 
-	mu  sync.Mutex
-	all []*http.Transport
+	mu    sync.Mutex
+	all   []*http.Transport
+	conns map[*directConn]bool
 }
 
 // NewPool builds the transport of a run; errors are the user's (a bad
@@ -81,8 +84,11 @@ func NewPool(c TransportConfig) (*Pool, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pool{mode: c.Mode}
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	// Per-user VUs talk HTTP/1.1 on their own connection, unless a proxy
+	// is in the way (the Transport knows proxies).
+	p := &Pool{mode: c.Mode, dialer: dialer, conns: map[*directConn]bool{},
+		direct: c.Mode == ConnPerUser && c.Proxy == "" && !proxyInEnvironment()}
 	p.base = &http.Transport{
 		Proxy: proxy,
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -139,6 +145,13 @@ func (p *Pool) ForVU() http.RoundTripper {
 	if p.mode != ConnPerUser {
 		return p.base
 	}
+	if p.direct {
+		d := &directConn{dialer: p.dialer, tlsConf: p.vuTLS(), opened: func() { p.opened.Add(1) }}
+		p.mu.Lock()
+		p.conns[d] = true
+		p.mu.Unlock()
+		return d
+	}
 	t := p.base.Clone()
 	t.MaxIdleConnsPerHost = 2
 	if p.base.TLSClientConfig.ClientSessionCache != nil {
@@ -153,6 +166,13 @@ func (p *Pool) ForVU() http.RoundTripper {
 // Release is called when a VU ends, with what ForVU gave it: a per-user
 // transport closes its connections, as a closed browser would.
 func (p *Pool) Release(rt http.RoundTripper) {
+	if d, ok := rt.(*directConn); ok {
+		d.closeConn()
+		p.mu.Lock()
+		delete(p.conns, d)
+		p.mu.Unlock()
+		return
+	}
 	if t, ok := rt.(*http.Transport); ok && t != p.base {
 		t.CloseIdleConnections()
 		p.mu.Lock()
@@ -179,4 +199,26 @@ func (p *Pool) Close() {
 	for _, t := range p.all {
 		t.CloseIdleConnections()
 	}
+	for d := range p.conns {
+		d.closeConn()
+	}
+}
+
+// vuTLS is the TLS configuration of one VU's direct connection: the
+// pool's, with a session cache of its own (a browser's).
+func (p *Pool) vuTLS() *tls.Config {
+	c := p.base.TLSClientConfig.Clone()
+	if c.ClientSessionCache != nil {
+		c.ClientSessionCache = tls.NewLRUClientSessionCache(4)
+	}
+	return c
+}
+
+func proxyInEnvironment() bool {
+	for _, v := range []string{"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"} {
+		if os.Getenv(v) != "" {
+			return true
+		}
+	}
+	return false
 }

@@ -10,6 +10,7 @@ import (
 	"maps"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 type runFlags struct {
 	url, baseURL, stages, users, out, proxy, ca, conn   string
 	html, hgrm, segment, startAt                        string
+	cpuProfile, memProfile                              string
 	vus, iterations                                     int
 	duration                                            time.Duration
 	maxRPS, loginRate, rate                             float64
@@ -52,6 +54,10 @@ func newRunFlags() *runFlags {
 	fs.StringVar(&f.html, "html", "", "write the HTML report here (one self-contained file)")
 	fs.StringVar(&f.segment, "segment", "1/1", "run instance i of n of a distributed run (i/n): a disjoint share of the VUs, arrivals, iterations and users")
 	fs.StringVar(&f.startAt, "start-at", "", "wait until this time (RFC 3339) to start, so that the instances of a distributed run begin together")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a Go CPU profile of the run here (for cohort's own performance work)")
+	fs.StringVar(&f.memProfile, "memprofile", "", "write a Go heap profile at the end of the run here")
+	_ = fs.MarkHidden("cpuprofile")
+	_ = fs.MarkHidden("memprofile")
 	fs.StringVar(&f.hgrm, "hgrm", "", "write HdrHistogram percentile files (.hgrm), one per series, into this directory")
 	fs.Float64Var(&f.maxRPS, "max-rps", 0, "cap requests per second over all VUs (0: no cap)")
 	fs.Float64Var(&f.loginRate, "login-rate", 0, "cap logins per second over all VUs (0: no cap)")
@@ -60,7 +66,7 @@ func newRunFlags() *runFlags {
 	fs.StringVar(&f.proxy, "proxy", "", "send requests through this proxy (default: HTTP_PROXY/HTTPS_PROXY)")
 	fs.StringVar(&f.ca, "ca", "", "PEM file of extra certificate authorities to trust")
 	fs.BoolVar(&f.insecure, "insecure", false, "do not verify TLS certificates")
-	fs.StringVar(&f.conn, "conn", engine.ConnShared, "connections: shared (one pool for all VUs), per-user (each VU its own, like separate browsers) or per-request (no keep-alive)")
+	fs.StringVar(&f.conn, "conn", engine.ConnShared, "connections: shared (one pool for all VUs), per-user (each VU its own, like separate browsers) or per-request (no keep-alive); quick mode (--url) defaults to per-user")
 	fs.StringVar(&f.promListen, "prometheus-listen", "", "serve live metrics on /metrics at this address (a bare port binds 127.0.0.1)")
 	fs.DurationVar(&f.promLinger, "prometheus-linger", 15*time.Second, "keep serving /metrics this long after the run, for a last scrape")
 	fs.StringVar(&f.promPush, "prometheus-push", "", "push metrics to this Pushgateway URL during the run and at its end")
@@ -97,6 +103,11 @@ func runRun(ctx context.Context, e *env, args []string) int {
 	f := newRunFlags()
 	if code, ok := parseFlags(e, f.fs, args); !ok {
 		return code
+	}
+	if f.url != "" && !f.fs.Changed("conn") {
+		// Quick mode measures the server, not a pool: each VU keeps its own
+		// connection, as hey's and wrk's connections do.
+		f.conn = engine.ConnPerUser
 	}
 	if err := f.checkPrometheus(); err != nil {
 		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
@@ -339,8 +350,46 @@ func (f *runFlags) execute(ctx context.Context, e *env, p *prepared) int {
 		fmt.Fprintf(e.stdout, "cohort %s: profile %s against %s, %s\n", versionString(), p.profile.Name,
 			p.plan.Base, describeLoad(p.profile.Load, engine.ShapeOf(p.profile.Load)))
 	}
+	stop, err := f.startProfiles()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
+		return exitFailed
+	}
 	_, code := f.runOnce(ctx, e, p, f.conn, "")
+	if err := stop(); err != nil {
+		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
+	}
 	return code
+}
+
+// startProfiles starts the CPU profile asked for; the returned func stops
+// it and writes the heap profile.
+func (f *runFlags) startProfiles() (func() error, error) {
+	var cpu *os.File
+	if f.cpuProfile != "" {
+		var err error
+		if cpu, err = os.Create(f.cpuProfile); err != nil {
+			return nil, fmt.Errorf("--cpuprofile: %v", err)
+		}
+		if err := pprof.StartCPUProfile(cpu); err != nil {
+			return nil, fmt.Errorf("--cpuprofile: %v", err)
+		}
+	}
+	return func() error {
+		if cpu != nil {
+			pprof.StopCPUProfile()
+			cpu.Close()
+		}
+		if f.memProfile == "" {
+			return nil
+		}
+		m, err := os.Create(f.memProfile)
+		if err != nil {
+			return fmt.Errorf("--memprofile: %v", err)
+		}
+		defer m.Close()
+		return pprof.Lookup("allocs").WriteTo(m, 0)
+	}, nil
 }
 
 // report prints the summary and writes every requested output; suffix

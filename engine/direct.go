@@ -1,0 +1,250 @@
+package engine
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"sync"
+	"time"
+)
+
+// directConn is one VU's own HTTP/1.1 connection, used by the per-user
+// connection mode: the VU's goroutine writes each request and reads its
+// answer itself. net/http's Transport hands every request to two
+// goroutines of the connection and back through channels; a VU sends one
+// request at a time, so that machinery is pure cost here.
+//
+// It speaks HTTP/1.1 over TCP or TLS, without a proxy; the pool uses
+// net/http's Transport for anything else.
+type directConn struct {
+	dialer  *net.Dialer
+	tlsConf *tls.Config
+	opened  func()
+
+	conn net.Conn
+	br   *bufio.Reader
+	bw   *bufio.Writer
+	addr string // scheme://host:port the connection is to
+
+	mu   sync.Mutex // guards conn and gen against the abort callback
+	gen  uint64     // the request in flight; an abort for an older one is ignored
+	stop func() bool
+}
+
+// RoundTrip sends req on the VU's connection, opening one if needed. The
+// body of the response must be read to the end or closed before the next
+// request, as the VU always does. A request that fails on a kept-alive
+// connection before any answer came (the server had closed it) is sent
+// once more on a new one, as net/http does.
+func (d *directConn) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, reused, answered, err := d.roundTrip(req)
+	if err != nil && reused && !answered && idempotent(req.Method) && req.Context().Err() == nil && (req.Body == nil || req.GetBody != nil) {
+		if req.GetBody != nil {
+			body, gerr := req.GetBody()
+			if gerr != nil {
+				return nil, err
+			}
+			req.Body = body
+		}
+		resp, _, _, err = d.roundTrip(req)
+	}
+	return resp, err
+}
+
+func (d *directConn) roundTrip(req *http.Request) (resp *http.Response, reused, answered bool, err error) {
+	ctx := req.Context()
+	if err := ctx.Err(); err != nil {
+		return nil, false, false, err
+	}
+	trace := httptrace.ContextClientTrace(ctx)
+	if trace != nil && trace.GetConn != nil {
+		trace.GetConn(req.URL.Host)
+	}
+	reused, err = d.ensure(ctx, req.URL, trace)
+	if err != nil {
+		return nil, false, false, err
+	}
+	if trace != nil && trace.GotConn != nil {
+		trace.GotConn(httptrace.GotConnInfo{Conn: d.conn, Reused: reused})
+	}
+	d.watch(ctx)
+	deadline, _ := ctx.Deadline()
+	d.conn.SetDeadline(deadline)
+	if err := req.Write(d.bw); err != nil {
+		return nil, reused, false, d.fail(ctx, err)
+	}
+	if err := d.bw.Flush(); err != nil {
+		return nil, reused, false, d.fail(ctx, err)
+	}
+	if trace != nil && trace.WroteRequest != nil {
+		trace.WroteRequest(httptrace.WroteRequestInfo{})
+	}
+	if _, err := d.br.Peek(1); err != nil {
+		return nil, reused, false, d.fail(ctx, err)
+	}
+	if trace != nil && trace.GotFirstResponseByte != nil {
+		trace.GotFirstResponseByte()
+	}
+	resp, err = http.ReadResponse(d.br, req)
+	if err != nil {
+		return nil, reused, true, d.fail(ctx, err)
+	}
+	resp.Body = &directBody{ReadCloser: resp.Body, d: d, ctx: ctx, closeAfter: resp.Close || req.Close}
+	return resp, reused, true, nil
+}
+
+// idempotent says whether a request may be sent again after a failure
+// that may have come after the server acted on it.
+func idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete:
+		return true
+	}
+	return false
+}
+
+// ensure makes sure there is a live connection to the request's host; it
+// reports whether the connection was kept from an earlier request.
+func (d *directConn) ensure(ctx context.Context, u *url.URL, trace *httptrace.ClientTrace) (bool, error) {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	hostport := net.JoinHostPort(u.Hostname(), port)
+	addr := u.Scheme + "://" + hostport
+	if d.conn != nil && d.addr == addr {
+		return true, nil
+	}
+	d.closeConn()
+	if trace != nil && trace.ConnectStart != nil {
+		trace.ConnectStart("tcp", hostport)
+	}
+	conn, err := d.dialer.DialContext(ctx, "tcp", hostport)
+	if trace != nil && trace.ConnectDone != nil {
+		trace.ConnectDone("tcp", hostport, err)
+	}
+	if err != nil {
+		return false, err
+	}
+	d.opened()
+	if u.Scheme == "https" {
+		conf := d.tlsConf.Clone()
+		if conf.ServerName == "" {
+			conf.ServerName = u.Hostname()
+		}
+		conf.NextProtos = []string{"http/1.1"}
+		tc := tls.Client(conn, conf)
+		if trace != nil && trace.TLSHandshakeStart != nil {
+			trace.TLSHandshakeStart()
+		}
+		err := tc.HandshakeContext(ctx)
+		if trace != nil && trace.TLSHandshakeDone != nil {
+			trace.TLSHandshakeDone(tc.ConnectionState(), err)
+		}
+		if err != nil {
+			conn.Close()
+			return false, err
+		}
+		conn = tc
+	}
+	d.mu.Lock()
+	d.conn = conn
+	d.mu.Unlock()
+	if d.br == nil {
+		d.br, d.bw = bufio.NewReaderSize(conn, 16<<10), bufio.NewWriterSize(conn, 4<<10)
+	} else {
+		d.br.Reset(conn)
+		d.bw.Reset(conn)
+	}
+	d.addr = addr
+	return false, nil
+}
+
+// fail closes the connection after an error and reports the error, or the
+// context's when the run abandoned the request.
+func (d *directConn) fail(ctx context.Context, err error) error {
+	d.closeConn()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return context.DeadlineExceeded
+	}
+	return err
+}
+
+func (d *directConn) closeConn() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.conn != nil {
+		d.conn.Close()
+		d.conn = nil
+	}
+}
+
+// watch arranges for the end of the request's context to abort a blocked
+// read or write of this request, and of this request only: the callback
+// of an earlier request's context (cancelled when that request ended)
+// finds a newer generation and does nothing.
+func (d *directConn) watch(ctx context.Context) {
+	if d.stop != nil {
+		d.stop()
+	}
+	d.mu.Lock()
+	d.gen++
+	gen := d.gen
+	d.mu.Unlock()
+	if ctx.Done() == nil {
+		d.stop = nil
+		return
+	}
+	d.stop = context.AfterFunc(ctx, func() {
+		d.mu.Lock()
+		if d.conn != nil && d.gen == gen {
+			d.conn.SetDeadline(time.Unix(1, 0))
+		}
+		d.mu.Unlock()
+	})
+}
+
+// directBody returns the connection to service when the body is done.
+type directBody struct {
+	io.ReadCloser
+	d          *directConn
+	ctx        context.Context
+	closeAfter bool
+	done       bool
+}
+
+func (b *directBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		b.done = true
+		b.d.fail(b.ctx, err)
+		if b.ctx.Err() != nil {
+			return n, b.ctx.Err()
+		}
+	}
+	return n, err
+}
+
+func (b *directBody) Close() error {
+	if b.done {
+		return nil
+	}
+	b.done = true
+	// Drain what is left so the connection can carry the next request.
+	_, err := io.Copy(io.Discard, b.ReadCloser)
+	b.ReadCloser.Close()
+	if err != nil || b.closeAfter {
+		b.d.closeConn()
+	}
+	return nil
+}

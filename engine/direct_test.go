@@ -1,0 +1,163 @@
+package engine
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httptrace"
+	"strings"
+	"testing"
+	"time"
+)
+
+// get sends one request through rt and reads the body.
+func get(t *testing.T, rt http.RoundTripper, method, url string, reused *bool) (int, string, error) {
+	t.Helper()
+	ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
+		GotConn: func(i httptrace.GotConnInfo) {
+			if reused != nil {
+				*reused = i.Reused
+			}
+		},
+	})
+	req, _ := http.NewRequestWithContext(ctx, method, url, nil)
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), err
+}
+
+func directPool(t *testing.T) *Pool {
+	t.Helper()
+	p, err := NewPool(TransportConfig{Mode: ConnPerUser, VUs: 1, Insecure: true})
+	if err != nil || !p.direct {
+		t.Fatalf("no direct per-user pool: %v", err)
+	}
+	t.Cleanup(p.Close)
+	return p
+}
+
+func TestDirectConnKeepsAlive(t *testing.T) {
+	for _, tls := range []bool{false, true} {
+		t.Run(fmt.Sprint("tls=", tls), func(t *testing.T) {
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/chunked" {
+					w.(http.Flusher).Flush() // no Content-Length: chunked
+				}
+				fmt.Fprint(w, "body of "+r.URL.Path)
+			})
+			srv := httptest.NewServer(h)
+			if tls {
+				srv = httptest.NewTLSServer(h)
+			}
+			defer srv.Close()
+			p := directPool(t)
+			rt := p.ForVU()
+			for i, path := range []string{"/a", "/chunked", "/b", "/chunked", "/c"} {
+				var reused bool
+				code, body, err := get(t, rt, http.MethodGet, srv.URL+path, &reused)
+				if err != nil || code != 200 || body != "body of "+path {
+					t.Fatalf("%s: %d %q %v", path, code, body, err)
+				}
+				if reused != (i > 0) {
+					t.Fatalf("request %d reused=%v", i, reused)
+				}
+			}
+			if p.Opened() != 1 {
+				t.Fatalf("%d connections for 5 requests", p.Opened())
+			}
+		})
+	}
+}
+
+func TestDirectConnHonoursConnectionClose(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "x") }))
+	srv.Config.SetKeepAlivesEnabled(false)
+	srv.Start()
+	defer srv.Close()
+	p := directPool(t)
+	rt := p.ForVU()
+	for range 3 {
+		if code, _, err := get(t, rt, http.MethodGet, srv.URL, nil); err != nil || code != 200 {
+			t.Fatal(code, err)
+		}
+	}
+	if p.Opened() != 3 {
+		t.Fatalf("%d connections; Connection: close asks for one per request", p.Opened())
+	}
+}
+
+// oneShot answers one request per connection, then closes it without
+// saying so, as a server whose keep-alive timer ran out does.
+func oneShot(t *testing.T) (string, *int) {
+	t.Helper()
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	t.Cleanup(func() { ln.Close() })
+	served := new(int)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			if req, err := http.ReadRequest(bufio.NewReader(c)); err == nil {
+				*served++
+				io.Copy(io.Discard, req.Body)
+				fmt.Fprint(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+			}
+			c.Close()
+		}
+	}()
+	return "http://" + ln.Addr().String(), served
+}
+
+func TestDirectConnRetriesOnlyIdempotentRequests(t *testing.T) {
+	url, served := oneShot(t)
+	rt := directPool(t).ForVU()
+	if code, _, err := get(t, rt, http.MethodGet, url, nil); err != nil || code != 200 {
+		t.Fatal(code, err)
+	}
+	// The server closed the kept connection: a GET is sent again on a new one.
+	if code, _, err := get(t, rt, http.MethodGet, url, nil); err != nil || code != 200 {
+		t.Fatalf("GET after a silent close: %d %v", code, err)
+	}
+	// A POST may have been acted on: it is not sent twice.
+	before := *served
+	if _, _, err := get(t, rt, http.MethodPost, url, nil); err == nil {
+		t.Fatal("a POST on a closed connection was retried")
+	}
+	if *served != before {
+		t.Fatalf("the server saw the POST %d times", *served-before)
+	}
+}
+
+func TestDirectConnAbortsOnCancel(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	defer srv.Close()
+	defer close(release)
+	rt := directPool(t).ForVU()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+	done := make(chan error, 1)
+	go func() {
+		_, err := rt.RoundTrip(req)
+		done <- err
+	}()
+	cancel()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "canceled") {
+			t.Fatalf("err %v, want context canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a cancelled request kept waiting")
+	}
+}
