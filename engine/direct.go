@@ -23,8 +23,11 @@ import (
 // It speaks HTTP/1.1 over TCP or TLS, without a proxy; the pool uses
 // net/http's Transport for anything else.
 type directConn struct {
-	dialer  *net.Dialer
-	tlsConf *tls.Config
+	dialer *net.Dialer
+	// tlsConf makes the VU's TLS configuration on its first https
+	// connection (most VUs of a plain-HTTP run never need one).
+	tlsConf func() *tls.Config
+	tls     *tls.Config
 	opened  func()
 
 	conn net.Conn
@@ -134,7 +137,10 @@ func (d *directConn) ensure(ctx context.Context, u *url.URL, trace *httptrace.Cl
 	}
 	d.opened()
 	if u.Scheme == "https" {
-		conf := d.tlsConf.Clone()
+		if d.tls == nil {
+			d.tls = d.tlsConf()
+		}
+		conf := d.tls.Clone()
 		if conf.ServerName == "" {
 			conf.ServerName = u.Hostname()
 		}
@@ -156,12 +162,9 @@ func (d *directConn) ensure(ctx context.Context, u *url.URL, trace *httptrace.Cl
 	d.mu.Lock()
 	d.conn = conn
 	d.mu.Unlock()
-	if d.br == nil {
-		d.br, d.bw = bufio.NewReaderSize(conn, 16<<10), bufio.NewWriterSize(conn, 4<<10)
-	} else {
-		d.br.Reset(conn)
-		d.bw.Reset(conn)
-	}
+	d.br, d.bw = readers.Get().(*bufio.Reader), writers.Get().(*bufio.Writer)
+	d.br.Reset(conn)
+	d.bw.Reset(conn)
 	d.addr = addr
 	return false, nil
 }
@@ -186,8 +189,27 @@ func (d *directConn) closeConn() {
 	if d.conn != nil {
 		d.conn.Close()
 		d.conn = nil
+		d.addr = ""
+		// The buffers go back to the pool: an idle VU holds none.
+		d.br.Reset(nil)
+		d.bw.Reset(nil)
+		readers.Put(d.br)
+		writers.Put(d.bw)
+		d.br, d.bw = nil, nil
 	}
 }
+
+// CloseIdleConnections closes the VU's connection: a VU about to think
+// for long lets it go, as the server would close it anyway, and holds only
+// its session while it waits.
+func (d *directConn) CloseIdleConnections() { d.closeConn() }
+
+// Connection buffers are shared by all VUs through pools, so that only
+// VUs with a connection open hold them.
+var (
+	readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 8<<10) }}
+	writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4<<10) }}
+)
 
 // watch arranges for the end of the request's context to abort a blocked
 // read or write of this request, and of this request only: the callback

@@ -146,7 +146,7 @@ func (p *Pool) ForVU() http.RoundTripper {
 		return p.base
 	}
 	if p.direct {
-		d := &directConn{dialer: p.dialer, tlsConf: p.vuTLS(), opened: func() { p.opened.Add(1) }}
+		d := &directConn{dialer: p.dialer, tlsConf: p.vuTLS, opened: func() { p.opened.Add(1) }}
 		p.mu.Lock()
 		p.conns[d] = true
 		p.mu.Unlock()

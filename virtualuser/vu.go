@@ -379,6 +379,12 @@ func (v *VU) Logout(ctx context.Context) {
 	v.sess.LoggedIn = false
 }
 
+// IdleRelease is the think time from which a VU lets its own connection
+// go while it waits: servers close idle connections after about as long
+// (Tomcat's keep-alive timeout is 20 s by default), and an idle VU should
+// hold no more than its session.
+const IdleRelease = 15 * time.Second
+
 // Think flushes what the VU recorded and waits its think time, or until
 // ctx or stop ends. It reports false if it was cut short.
 func (v *VU) Think(ctx context.Context, stop <-chan struct{}, atLeast time.Duration) bool {
@@ -386,6 +392,11 @@ func (v *VU) Think(ctx context.Context, stop <-chan struct{}, atLeast time.Durat
 	d := max(v.plan.think.next(v.rng), atLeast)
 	if d <= 0 {
 		return true
+	}
+	if d >= IdleRelease {
+		if own, ok := v.rt.(interface{ CloseIdleConnections() }); ok && !shared(v.rt) {
+			own.CloseIdleConnections()
+		}
 	}
 	if v.timer == nil {
 		v.timer = time.NewTimer(d)
@@ -400,6 +411,13 @@ func (v *VU) Think(ctx context.Context, stop <-chan struct{}, atLeast time.Durat
 	}
 	v.timer.Stop()
 	return false
+}
+
+// shared reports whether rt is a pool other VUs use too (closing its idle
+// connections would close theirs).
+func shared(rt http.RoundTripper) bool {
+	_, pool := rt.(*http.Transport)
+	return pool
 }
 
 // Close flushes the VU's recorder; the VU is not used after.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/cohort-dev/cohort/engine"
@@ -49,6 +50,7 @@ func (f *runFlags) startLive(ctx context.Context, e *env, series []metrics.Serie
 		return l, nil
 	}
 	l.exp = prom.New(series, testid, segment)
+	l.exp.Profiling = os.Getenv("COHORT_PPROF") == "1"
 	if f.promListen != "" {
 		srv, err := prom.Listen(f.promListen, l.exp)
 		if err != nil {

@@ -39,6 +39,9 @@ func histOpts(name, help string) prometheus.HistogramOpts {
 
 // Exporter holds a run's Prometheus series.
 type Exporter struct {
+	// Profiling serves Go's pprof handlers beside /metrics.
+	Profiling bool
+
 	reg    *prometheus.Registry
 	series []metrics.SeriesInfo
 
