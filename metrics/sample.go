@@ -79,6 +79,7 @@ const (
 	ReasonDNS
 	ReasonRedirects
 	ReasonMalformed
+	ReasonLocalLimit
 	ReasonOther
 	numReasons
 )
@@ -86,7 +87,7 @@ const (
 var reasonNames = [numReasons]string{
 	"", "status", "expectation", "extract", "session_lost", "timeout",
 	"connection_refused", "connection_reset", "eof", "tls", "dns",
-	"too_many_redirects", "malformed_response", "other",
+	"too_many_redirects", "malformed_response", "local_limit", "other",
 }
 
 func (r Reason) String() string {

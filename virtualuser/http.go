@@ -149,6 +149,10 @@ func classify(err error) metrics.Reason {
 		return metrics.ReasonTimeout
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return metrics.ReasonRefused
+	case errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) || errors.Is(err, syscall.EADDRNOTAVAIL):
+		// The load generator's own limits (open files, local ports), not
+		// the target's fault.
+		return metrics.ReasonLocalLimit
 	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE):
 		return metrics.ReasonReset
 	case errors.As(err, &dnsErr):
