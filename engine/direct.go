@@ -162,9 +162,7 @@ func (d *directConn) ensure(ctx context.Context, u *url.URL, trace *httptrace.Cl
 	d.mu.Lock()
 	d.conn = conn
 	d.mu.Unlock()
-	d.br, d.bw = readers.Get().(*bufio.Reader), writers.Get().(*bufio.Writer)
-	d.br.Reset(conn)
-	d.bw.Reset(conn)
+	d.br, d.bw = bufio.NewReaderSize(conn, 8<<10), bufio.NewWriterSize(conn, 4<<10)
 	d.addr = addr
 	return false, nil
 }
@@ -190,11 +188,8 @@ func (d *directConn) closeConn() {
 		d.conn.Close()
 		d.conn = nil
 		d.addr = ""
-		// The buffers go back to the pool: an idle VU holds none.
-		d.br.Reset(nil)
-		d.bw.Reset(nil)
-		readers.Put(d.br)
-		writers.Put(d.bw)
+		// The buffers go with the connection: an idle VU holds none. (A
+		// pool would keep them alive for two more GC cycles.)
 		d.br, d.bw = nil, nil
 	}
 }
@@ -203,13 +198,6 @@ func (d *directConn) closeConn() {
 // for long lets it go, as the server would close it anyway, and holds only
 // its session while it waits.
 func (d *directConn) CloseIdleConnections() { d.closeConn() }
-
-// Connection buffers are shared by all VUs through pools, so that only
-// VUs with a connection open hold them.
-var (
-	readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 8<<10) }}
-	writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4<<10) }}
-)
 
 // watch arranges for the end of the request's context to abort a blocked
 // read or write of this request, and of this request only: the callback
