@@ -29,6 +29,7 @@ func ParseSegment(s string) (Segment, error) {
 	return Segment{i, n}, nil
 }
 
+// String writes the segment as i/n.
 func (s Segment) String() string { return fmt.Sprintf("%d/%d", s.I, s.N) }
 
 // Share is this segment's part of a count: the counts of the N segments

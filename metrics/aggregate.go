@@ -43,6 +43,7 @@ const (
 
 var histNames = [numHists]string{"latency", "reused", "new", "blocked", "connect", "tls", "sending", "ttfb", "receiving", "first", "steady"}
 
+// String names the histogram as results and keys do.
 func (h Hist) String() string { return histNames[h] }
 
 // SeriesInfo describes a request series: a login step, a mix entry, ...

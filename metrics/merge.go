@@ -75,6 +75,7 @@ func reasonByName(name string) Reason {
 // MergeError is a refusal to merge: the parts are not segments of one run.
 type MergeError struct{ Msg string }
 
+// Error says why the parts cannot be merged.
 func (e *MergeError) Error() string { return e.Msg }
 
 // Merge combines the results of the segments of one run into one result,

@@ -90,6 +90,7 @@ var reasonNames = [numReasons]string{
 	"too_many_redirects", "malformed_response", "local_limit", "other",
 }
 
+// String names the reason as results and metrics do.
 func (r Reason) String() string {
 	if r < numReasons {
 		return reasonNames[r]

@@ -25,6 +25,7 @@ type Error struct {
 	Msg       string
 }
 
+// Error writes FILE:LINE:COL: FIELD: MESSAGE, leaving out what is unknown.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
