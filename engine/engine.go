@@ -247,18 +247,11 @@ func (r *run) take() bool {
 func (r *run) vu(id int, stop chan struct{}) {
 	defer r.wg.Done()
 	defer r.exited()
-	user, err := r.cfg.Users.Acquire()
+	v, g, release, err := r.setUpVU(id)
 	if err != nil {
 		return // the caller checked the pool against the shape
 	}
-	defer r.cfg.Users.Release(user)
-	sess := virtualuser.NewSession(r.cfg.Plan, user)
-	rt := r.cfg.Pool.ForVU()
-	defer r.cfg.Pool.Release(rt)
-	v := r.newVU(id, rt, sess)
-	defer v.Close()
-	g := r.trackLogin(sess)
-	defer g.done()
+	defer release()
 	for !stopped(stop) && r.hard.Err() == nil && r.take() {
 		ok := v.Iterate(r.hard, time.Time{})
 		g.update()
@@ -312,6 +305,25 @@ func (g *loginGauge) done() {
 	if g.in {
 		g.r.loggedIn.Add(-1)
 	}
+}
+
+// setUpVU gives VU id a user, a session and a transport, and tracks its
+// login state; release undoes it all.
+func (r *run) setUpVU(id int) (*virtualuser.VU, *loginGauge, func(), error) {
+	user, err := r.cfg.Users.Acquire()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	sess := virtualuser.NewSession(r.cfg.Plan, user)
+	rt := r.cfg.Pool.ForVU()
+	v := r.newVU(id, rt, sess)
+	g := r.trackLogin(sess)
+	return v, g, func() {
+		g.done()
+		v.Close()
+		r.cfg.Pool.Release(rt)
+		r.cfg.Users.Release(user)
+	}, nil
 }
 
 // newVU makes a VU; the first one is watched by the debug hook, if any.

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/cohort-dev/cohort/metrics"
-	"github.com/cohort-dev/cohort/virtualuser"
 )
 
 // slot is an open-model VU as the dispatcher sees it: where to send the
@@ -126,21 +125,14 @@ func (r *run) closeSlots(slots []*slot, abandon func()) {
 func (r *run) openVU(id int, s *slot, idle chan *slot, ready *sync.WaitGroup) {
 	defer r.wg.Done()
 	defer r.active.Add(-1)
-	user, err := r.cfg.Users.Acquire()
+	v, g, release, err := r.setUpVU(id)
 	if err != nil {
 		if ready != nil {
 			ready.Done()
 		}
 		return
 	}
-	defer r.cfg.Users.Release(user)
-	sess := virtualuser.NewSession(r.cfg.Plan, user)
-	rt := r.cfg.Pool.ForVU()
-	defer r.cfg.Pool.Release(rt)
-	v := r.newVU(id, rt, sess)
-	defer v.Close()
-	g := r.trackLogin(sess)
-	defer g.done()
+	defer release()
 	if ready != nil {
 		v.Login(r.hard)
 		g.update()
