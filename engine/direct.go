@@ -192,6 +192,11 @@ func (d *directConn) closeConn() {
 		// pool would keep them alive for two more GC cycles.)
 		d.br, d.bw = nil, nil
 	}
+	if d.stop != nil {
+		// Let go of the last request's context (its timer and trace).
+		d.stop()
+		d.stop = nil
+	}
 }
 
 // CloseIdleConnections closes the VU's connection: a VU about to think

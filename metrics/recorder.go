@@ -7,7 +7,7 @@ import (
 
 // recorderBuffer is how many samples a VU holds before flushing: enough to
 // make the shard lock rare, small enough that 100k VUs stay cheap.
-const recorderBuffer = 16
+const recorderBuffer = 8
 
 // shard is one lock's worth of aggregation. cur fills; the collector swaps
 // it with spare when it drains, so draining never allocates.
