@@ -275,7 +275,7 @@ func (v *VU) exchange(ctx context.Context, req *http.Request, st *Step, due time
 	if due.IsZero() || due.After(start) {
 		due = start
 	}
-	if !v.tm.settled() {
+	if v.tm == nil || !v.tm.settled() {
 		v.tm = newTiming(v.hooks.Now)
 	}
 	v.tm.reset()

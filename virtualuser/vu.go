@@ -397,6 +397,10 @@ func (v *VU) Think(ctx context.Context, stop <-chan struct{}, atLeast time.Durat
 		if own, ok := v.rt.(interface{ CloseIdleConnections() }); ok && !shared(v.rt) {
 			own.CloseIdleConnections()
 		}
+		if v.tm != nil && v.tm.settled() {
+			v.tm = nil // made again for the next request
+		}
+		v.scratch = nil
 	}
 	if v.timer == nil {
 		v.timer = time.NewTimer(d)
