@@ -35,6 +35,9 @@ type Config struct {
 	Now func() time.Time
 	// Debug, if set, sees every exchange of the first VU (--http-debug).
 	Debug func(*virtualuser.VU, virtualuser.Exchange)
+	// Bare turns off per-VU cookie jars, tracing and recording, to measure
+	// what they cost (scripts/bench overhead); a bare run has no figures.
+	Bare bool
 	// Segment is this instance's part of a distributed run; Load must
 	// already be scaled to it (Segment.Scale). The zero value is the
 	// whole run.
@@ -315,6 +318,9 @@ func (r *run) setUpVU(id int) (*virtualuser.VU, *loginGauge, func(), error) {
 		return nil, nil, nil, err
 	}
 	sess := virtualuser.NewSession(r.cfg.Plan, user)
+	if r.cfg.Bare {
+		sess.Jar = virtualuser.NoJar{}
+	}
 	rt := r.cfg.Pool.ForVU()
 	v := r.newVU(id, rt, sess)
 	g := r.trackLogin(sess)
@@ -333,6 +339,10 @@ func (r *run) newVU(id int, rt http.RoundTripper, sess *virtualuser.Session) *vi
 	if id == 1 && r.cfg.Debug != nil {
 		hooks.Debug = func(x virtualuser.Exchange) { r.cfg.Debug(v, x) }
 	}
-	v = virtualuser.NewVU(id, r.cfg.Plan, rt, sess, r.cfg.Collector.NewRecorder(), hooks)
+	rec := r.cfg.Collector.NewRecorder()
+	if r.cfg.Bare {
+		hooks.NoTrace, rec = true, metrics.NewDiscard()
+	}
+	v = virtualuser.NewVU(id, r.cfg.Plan, rt, sess, rec, hooks)
 	return v
 }

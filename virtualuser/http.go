@@ -279,9 +279,9 @@ func (v *VU) exchange(ctx context.Context, req *http.Request, st *Step, due time
 		v.tm = newTiming(v.hooks.Now)
 	}
 	v.tm.reset()
-	tctx, cancel := context.WithTimeout(ctx, v.plan.timeout)
+	tctx, cancel := context.WithTimeout(v.traced(ctx), v.plan.timeout)
 	defer cancel()
-	req = req.WithContext(httptrace.WithClientTrace(tctx, v.tm.trace))
+	req = req.WithContext(tctx)
 	s := metrics.Sample{Kind: metrics.KindRequest, Series: st.Series}
 	resp, err := v.rt.RoundTrip(req)
 	if err == nil {
@@ -339,6 +339,7 @@ func (v *VU) readBody(resp *http.Response, keep bool, r *response) error {
 func (v *VU) takeCookies(u *url.URL, resp *http.Response) {
 	cookies := resp.Cookies()
 	v.sess.Jar.SetCookies(u, cookies)
+	v.sess.hasCookies = v.sess.hasCookies || len(cookies) > 0
 	name := v.plan.sessionCookie
 	if name == "" {
 		return
@@ -413,7 +414,23 @@ func (v *VU) setHeaders(req *http.Request, st *Step, sameHost bool) {
 			h.Set(v.plan.sessionHeader, v.sess.header)
 		}
 	}
+	if !v.sess.hasCookies {
+		return // nothing was ever set: skip the jar's lookup
+	}
 	for _, c := range v.sess.Jar.Cookies(req.URL) {
 		req.AddCookie(c)
 	}
+}
+
+// traced returns ctx carrying the VU's trace. The context is made once
+// per run context and timing, not once per request.
+func (v *VU) traced(ctx context.Context) context.Context {
+	if v.hooks.NoTrace {
+		return ctx
+	}
+	if v.traceParent != ctx || v.traceTiming != v.tm {
+		v.traceCtx = httptrace.WithClientTrace(ctx, v.tm.trace)
+		v.traceParent, v.traceTiming = ctx, v.tm
+	}
+	return v.traceCtx
 }

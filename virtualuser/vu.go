@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"slices"
 	"time"
 
@@ -26,6 +27,7 @@ type Session struct {
 	SessionID string // the last session cookie value the server set
 
 	header       string // a header-carried session (session.header)
+	hasCookies   bool   // the jar has been given cookies
 	loginStart   time.Time
 	firstPending bool // the next mix request is the first after a login
 }
@@ -46,7 +48,20 @@ type Hooks struct {
 	Now func() time.Time
 	// Debug, if set, sees every exchange (cohort check, --http-debug).
 	Debug func(Exchange)
+	// NoTrace sends requests without httptrace (no phases, no reuse
+	// figures): for measuring what tracing costs.
+	NoTrace bool
 }
+
+// NoJar is a cookie jar that keeps nothing: for measuring what per-VU
+// jars cost.
+type NoJar struct{}
+
+// SetCookies forgets the cookies.
+func (NoJar) SetCookies(*url.URL, []*http.Cookie) {}
+
+// Cookies returns none.
+func (NoJar) Cookies(*url.URL) []*http.Cookie { return nil }
 
 // VU drives one session through the plan. It is not safe for concurrent
 // use: it is one goroutine's.
@@ -63,6 +78,11 @@ type VU struct {
 	tm      *timing
 	scratch []byte
 	timer   *time.Timer
+
+	// traceCtx carries the trace of tm under traceParent, reused by every
+	// request while those stay the same.
+	traceCtx, traceParent context.Context
+	traceTiming           *timing
 
 	// inLogin and loginStep tell takeCookies that a new session id answers
 	// a later step of a login: the server rotated the id.
@@ -399,6 +419,7 @@ func (v *VU) Think(ctx context.Context, stop <-chan struct{}, atLeast time.Durat
 		}
 		if v.tm != nil && v.tm.settled() {
 			v.tm = nil // made again for the next request
+			v.traceCtx, v.traceParent, v.traceTiming = nil, nil, nil
 		}
 		v.scratch = nil
 	}

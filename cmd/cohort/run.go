@@ -34,6 +34,7 @@ type runFlags struct {
 	maxRPS, loginRate, rate                             float64
 	tags, thresholdFlags                                []string
 	insecure, quiet, noProgress, tlsResume, compareConn bool
+	bare                                                bool
 	httpDebug                                           bool
 	promListen, promPush                                string
 	promLinger, promPushEvery                           time.Duration
@@ -57,6 +58,8 @@ func newRunFlags() *runFlags {
 	fs.StringVar(&f.startAt, "start-at", "", "wait until this time (RFC 3339) to start, so that the instances of a distributed run begin together")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a Go CPU profile of the run here (for cohort's own performance work)")
 	fs.StringVar(&f.memProfile, "memprofile", "", "write a Go heap profile at the end of the run here")
+	fs.BoolVar(&f.bare, "bare", false, "no cookie jars, tracing or recording: for measuring their cost (the run has no figures)")
+	_ = fs.MarkHidden("bare")
 	_ = fs.MarkHidden("cpuprofile")
 	_ = fs.MarkHidden("memprofile")
 	fs.StringVar(&f.hgrm, "hgrm", "", "write HdrHistogram percentile files (.hgrm), one per series, into this directory")
@@ -466,7 +469,7 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 		live.finish(ctx, true)
 		return nil, exitInterrupted
 	}
-	out, err := engine.Run(runCtx, engine.Config{Plan: p.plan, Users: p.users, Load: load, Pool: pool, Debug: debug, Segment: p.segment,
+	out, err := engine.Run(runCtx, engine.Config{Plan: p.plan, Users: p.users, Load: load, Pool: pool, Debug: debug, Segment: p.segment, Bare: f.bare,
 		Collector: col, Interval: time.Second, Tick: func(t engine.Tick) {
 			timeline.Add(t.Elapsed, t.VUs, t.LoggedIn, t.Interval)
 			prog.tick(t)
