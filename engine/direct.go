@@ -199,10 +199,10 @@ func (d *directConn) closeConn() {
 	}
 }
 
-// CloseIdleConnections closes the VU's connection: a VU about to think
-// for long lets it go, as the server would close it anyway, and holds only
-// its session while it waits.
-func (d *directConn) CloseIdleConnections() { d.closeConn() }
+// ReleaseIdle closes the VU's connection: a VU about to think for long
+// lets it go, as the server would close it anyway, and holds only its
+// session while it waits.
+func (d *directConn) ReleaseIdle() { d.closeConn() }
 
 // watch arranges for the end of the request's context to abort a blocked
 // read or write of this request, and of this request only: the callback

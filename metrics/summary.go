@@ -144,9 +144,16 @@ func writeFailures(b *strings.Builder, r *Result) {
 }
 
 func ms(v float64) string {
-	switch {
-	case v == 0:
+	if v == 0 {
 		return "-"
+	}
+	return FormatMS(v)
+}
+
+// FormatMS writes milliseconds with three significant figures or so:
+// 0.42, 12.5, 480.
+func FormatMS(v float64) string {
+	switch {
 	case v < 10:
 		return fmt.Sprintf("%.2f", v)
 	case v < 100:

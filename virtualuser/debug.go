@@ -3,6 +3,7 @@ package virtualuser
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -130,19 +131,5 @@ func MaskValue(s string) string {
 	if len(s) <= 4 {
 		return "••••"
 	}
-	return s[:2] + "…(" + itoa(len(s)) + " chars)"
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
+	return s[:2] + "…(" + strconv.Itoa(len(s)) + " chars)"
 }

@@ -210,15 +210,7 @@ func (v *VU) send(ctx context.Context, st *Step, due time.Time, keepBody bool) *
 	first := u.Host
 	r := &response{}
 	for hop := 0; ; hop++ {
-		req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
-		if err != nil {
-			r.reason, r.err = metrics.ReasonOther, err
-			r.sample = metrics.Sample{Kind: metrics.KindRequest, Series: st.Series, Flags: metrics.Failed, Reason: metrics.ReasonOther}
-			return r
-		}
-		if len(body) == 0 {
-			req.Body, req.ContentLength = http.NoBody, 0
-		}
+		req := newRequest(method, u, body)
 		v.setHeaders(req, st, u.Host == first)
 		if body != nil && st.contentType != "" && method != http.MethodGet {
 			req.Header.Set("Content-Type", st.contentType)
@@ -356,6 +348,9 @@ func (v *VU) takeCookies(u *url.URL, resp *http.Response) {
 }
 
 func (v *VU) stepURL(st *Step) (*url.URL, error) {
+	if st.fixedURL != nil {
+		return st.fixedURL, nil // read-only: redirects parse new URLs
+	}
 	v.scratch = st.url.expand(v.scratch[:0], v)
 	u, err := v.plan.Base.Parse(string(v.scratch))
 	if err != nil {
@@ -365,6 +360,20 @@ func (v *VU) stepURL(st *Step) (*url.URL, error) {
 		stripSessionID(u)
 	}
 	return u, nil
+}
+
+// newRequest builds a request for a URL already parsed (http.NewRequest
+// would print it and parse it again). Its context is set by exchange,
+// which knows the request's deadline.
+func newRequest(method string, u *url.URL, body []byte) *http.Request {
+	req := &http.Request{Method: method, URL: u, Host: u.Host, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: make(http.Header), Body: http.NoBody}
+	if len(body) > 0 {
+		req.ContentLength = int64(len(body))
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	}
+	return req
 }
 
 // stepBody builds the request body; nil when the step has none.
@@ -393,13 +402,10 @@ func (v *VU) stepBody(st *Step) []byte {
 // not carry them.
 func (v *VU) setHeaders(req *http.Request, st *Step, sameHost bool) {
 	h := req.Header
-	for _, hd := range v.plan.headers {
-		v.scratch = hd.val.expand(v.scratch[:0], v)
-		h[hd.name] = []string{string(v.scratch)}
-	}
-	for _, hd := range st.headers {
-		v.scratch = hd.val.expand(v.scratch[:0], v)
-		h[hd.name] = []string{string(v.scratch)}
+	for _, hs := range [2][]header{v.plan.headers, st.headers} {
+		for i := range hs {
+			h[hs[i].name] = v.headerValue(&hs[i])
+		}
 	}
 	if !sameHost {
 		delete(h, "Authorization")
@@ -420,6 +426,16 @@ func (v *VU) setHeaders(req *http.Request, st *Step, sameHost bool) {
 	for _, c := range v.sess.Jar.Cookies(req.URL) {
 		req.AddCookie(c)
 	}
+}
+
+// headerValue expands a header; a constant one is shared, not rebuilt
+// (net/http replaces a header's slice, never writes into it).
+func (v *VU) headerValue(hd *header) []string {
+	if hd.fixed != nil {
+		return hd.fixed
+	}
+	v.scratch = hd.val.expand(v.scratch[:0], v)
+	return []string{string(v.scratch)}
 }
 
 // traced returns ctx carrying the VU's trace. The context is made once

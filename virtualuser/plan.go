@@ -54,6 +54,7 @@ type Step struct {
 	field  string // where the step is in the profile, for messages
 
 	url         *Template
+	fixedURL    *url.URL // the parsed URL, when the path is constant
 	headers     []header
 	form        []formField
 	body        *Template
@@ -66,8 +67,9 @@ type Step struct {
 }
 
 type header struct {
-	name string // canonical
-	val  *Template
+	name  string // canonical
+	val   *Template
+	fixed []string // the value, when the template is constant
 }
 
 type formField struct {
@@ -211,7 +213,7 @@ func (c *compiler) compileHeaders(userAgent string) error {
 		ua = userAgent
 	}
 	if ua != "" && !slices.ContainsFunc(hs, func(h header) bool { return h.name == "User-Agent" }) {
-		hs = append(hs, header{name: "User-Agent", val: &Template{src: ua, parts: []part{{lit: ua}}}})
+		hs = append(hs, header{name: "User-Agent", val: &Template{src: ua, parts: []part{{lit: ua}}}, fixed: []string{ua}})
 	}
 	c.pl.headers = hs
 	return nil
@@ -229,7 +231,11 @@ func (c *compiler) headerList(field string, m map[string]string) ([]header, erro
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, header{name: http.CanonicalHeaderKey(k), val: t})
+		hd := header{name: http.CanonicalHeaderKey(k), val: t}
+		if t.Constant() {
+			hd.fixed = []string{t.expandString(nil)}
+		}
+		out = append(out, hd)
 	}
 	return out, nil
 }
@@ -247,9 +253,14 @@ func (c *compiler) compileStep(field, group string, s *profiles.Step, redirects 
 		return nil, err
 	}
 	if st.url.Constant() {
-		if _, err := c.pl.Base.Parse(s.Path); err != nil {
+		u, err := c.pl.Base.Parse(s.Path)
+		if err != nil {
 			return nil, c.p.Errorf(field+".path", "%v", err)
 		}
+		if c.pl.stripURLIDs {
+			stripSessionID(u)
+		}
+		st.fixedURL = u
 	}
 	if st.headers, err = c.headerList(field+".headers", s.Headers); err != nil {
 		return nil, err

@@ -414,8 +414,8 @@ func (v *VU) Think(ctx context.Context, stop <-chan struct{}, atLeast time.Durat
 		return true
 	}
 	if d >= IdleRelease {
-		if own, ok := v.rt.(interface{ CloseIdleConnections() }); ok && !shared(v.rt) {
-			own.CloseIdleConnections()
+		if own, ok := v.rt.(IdleReleaser); ok {
+			own.ReleaseIdle()
 		}
 		if v.tm != nil && v.tm.settled() {
 			v.tm = nil // made again for the next request
@@ -438,11 +438,10 @@ func (v *VU) Think(ctx context.Context, stop <-chan struct{}, atLeast time.Durat
 	return false
 }
 
-// shared reports whether rt is a pool other VUs use too (closing its idle
-// connections would close theirs).
-func shared(rt http.RoundTripper) bool {
-	_, pool := rt.(*http.Transport)
-	return pool
+// IdleReleaser is a transport of the VU's own (not a pool shared with
+// other VUs) that can let its connection go while the VU thinks.
+type IdleReleaser interface {
+	ReleaseIdle()
 }
 
 // Close flushes the VU's recorder; the VU is not used after.

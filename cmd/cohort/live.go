@@ -19,7 +19,7 @@ func (f *runFlags) checkPrometheus() error {
 		}
 	}
 	if f.promPush != "" {
-		if _, err := prom.NewPusher(f.promPush, prom.New(nil, "", ""), "", ""); err != nil {
+		if err := prom.CheckGateway(f.promPush); err != nil {
 			return fmt.Errorf("--prometheus-push: %v", err)
 		}
 		if f.promPushEvery <= 0 {

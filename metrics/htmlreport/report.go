@@ -240,15 +240,10 @@ func loginLines(r *metrics.Result) ([]line, error) {
 }
 
 func ms(v float64) string {
-	switch {
-	case v == 0:
+	if v == 0 {
 		return "–"
-	case v < 10:
-		return fmt.Sprintf("%.2f", v)
-	case v < 100:
-		return fmt.Sprintf("%.1f", v)
 	}
-	return fmt.Sprintf("%.0f", v)
+	return metrics.FormatMS(v)
 }
 
 var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{

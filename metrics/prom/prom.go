@@ -174,6 +174,11 @@ func (e *Exporter) Observe(u Update) {
 	replay(a.Lag, e.schedulerLag)
 }
 
+var connHists = []struct {
+	reused string
+	h      metrics.Hist
+}{{"true", metrics.HistReused}, {"false", metrics.HistNew}}
+
 var phaseHists = []struct {
 	name string
 	h    metrics.Hist
@@ -191,9 +196,9 @@ func (e *Exporter) observeSeries(info metrics.SeriesInfo, s *metrics.SeriesAgg) 
 			e.failures.WithLabelValues(info.Name, info.Method, metrics.Reason(r).String()).Add(float64(n))
 		}
 	}
-	for reused, h := range map[string]metrics.Hist{"true": metrics.HistReused, "false": metrics.HistNew} {
-		if hist := s.Hists[h]; hist != nil && hist.TotalCount() > 0 {
-			replay(hist, e.duration.WithLabelValues(info.Name, reused))
+	for _, c := range connHists {
+		if hist := s.Hists[c.h]; hist != nil && hist.TotalCount() > 0 {
+			replay(hist, e.duration.WithLabelValues(info.Name, c.reused))
 		}
 	}
 	for _, p := range phaseHists {

@@ -91,11 +91,19 @@ type Pusher struct {
 	p *push.Pusher
 }
 
-// NewPusher checks the Pushgateway URL and prepares pushes of e.
-func NewPusher(gateway string, e *Exporter, testid, segment string) (*Pusher, error) {
+// CheckGateway reports whether gateway can be a Pushgateway URL.
+func CheckGateway(gateway string) error {
 	u, err := url.Parse(gateway)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%q: want the Pushgateway's http:// URL", gateway)
+		return fmt.Errorf("%q: want the Pushgateway's http:// URL", gateway)
+	}
+	return nil
+}
+
+// NewPusher checks the Pushgateway URL and prepares pushes of e.
+func NewPusher(gateway string, e *Exporter, testid, segment string) (*Pusher, error) {
+	if err := CheckGateway(gateway); err != nil {
+		return nil, err
 	}
 	instance := testid + "-" + strings.ReplaceAll(segment, "/", "of")
 	p := push.New(strings.TrimSuffix(gateway, "/"), "cohort").Gatherer(e.reg).Grouping("instance", instance)
