@@ -42,6 +42,9 @@ think: {type: constant, duration: 10m}
 // measured without the noise of RSS.
 func BenchmarkIdleVUMemory(b *testing.B) {
 	const small, large = 2000, 6000
+	if os.Getenv("COHORT_HEAP_PROFILE") != "" {
+		runtime.MemProfileRate = 1 // every allocation, for a per-VU breakdown
+	}
 	for b.Loop() {
 		h1, s1 := idleMemory(b, small)
 		h2, s2 := idleMemory(b, large)

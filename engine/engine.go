@@ -70,15 +70,17 @@ type run struct {
 	hard     context.Context // cancelled to abandon in-flight work
 	hooks    virtualuser.Hooks
 	tickets  atomic.Int64 // iterations left; <0 when unbounded
-	vus      []chan struct{}
+	vus      []*worker
 	wg       sync.WaitGroup
 	active   atomic.Int64
 	loggedIn atomic.Int64
 	maxVUs   int
 	nextID   int
+	spent    chan struct{} // closed when the last iteration is taken
 	idle     chan struct{} // closed when iterations are used up and VUs gone
 	idleOnce sync.Once
 	interval *metrics.Aggregate // reused for every drain
+	logins   *rate.Limiter      // the login rate cap; nil without one
 }
 
 // Run carries out the load shape of cfg until its duration or iterations
@@ -96,13 +98,17 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	}
 	hard, abandon := context.WithCancel(context.Background())
 	defer abandon()
-	r := &run{cfg: cfg, shape: ShapeOf(cfg.Load), hard: hard, idle: make(chan struct{})}
+	r := &run{cfg: cfg, shape: ShapeOf(cfg.Load), hard: hard,
+		spent: make(chan struct{}), idle: make(chan struct{})}
 	r.tickets.Store(-1)
 	if n := cfg.Load.Iterations; n > 0 {
 		r.tickets.Store(int64(n))
 	}
-	r.hooks = virtualuser.Hooks{Now: cfg.Now,
-		WaitRequest: limiter(cfg.Load.MaxRPS), WaitLogin: limiter(cfg.Load.LoginRate)}
+	r.hooks = virtualuser.Hooks{Now: cfg.Now, WaitRequest: limiter(cfg.Load.MaxRPS)}
+	if cfg.Load.LoginRate > 0 {
+		r.logins = rate.NewLimiter(rate.Limit(cfg.Load.LoginRate), 1)
+		r.hooks.WaitLogin = r.logins.Wait
+	}
 	out := &Outcome{Total: metrics.NewAggregate(len(cfg.Plan.Series)), Started: cfg.Now()}
 	r.interval = metrics.NewAggregate(len(cfg.Plan.Series))
 	if cfg.Load.Open() {
@@ -133,6 +139,7 @@ func (r *run) drive(ctx context.Context, out *Outcome, abandon func()) bool {
 	interval := r.interval
 	total := r.shape.Duration()
 	interrupted := false
+	spent := r.spent
 	r.scale(0)
 loop:
 	for {
@@ -144,6 +151,14 @@ loop:
 			break loop
 		case <-r.idle:
 			break loop
+		case <-spent:
+			// VUs thinking (or parked) have nothing left to do: they
+			// log out now; those in an iteration finish it.
+			spent = nil
+			for _, w := range r.vus {
+				w.halt()
+			}
+			r.vus = nil
 		case <-drainEvery.C:
 			r.drain(interval, out)
 		case <-control.C:
@@ -189,16 +204,16 @@ func (r *run) scale(elapsed time.Duration) {
 		return
 	}
 	for len(r.vus) < want {
-		stop := make(chan struct{})
-		r.vus = append(r.vus, stop)
 		r.nextID++
+		w := &worker{r: r, id: r.nextID, stop: make(chan struct{})}
+		r.vus = append(r.vus, w)
 		r.active.Add(1)
 		r.wg.Add(1)
-		go r.vu(r.nextID, stop)
+		w.launch()
 	}
 	for len(r.vus) > want {
 		last := len(r.vus) - 1
-		close(r.vus[last])
+		r.vus[last].halt()
 		r.vus = r.vus[:last]
 	}
 	r.maxVUs = max(r.maxVUs, len(r.vus))
@@ -207,8 +222,8 @@ func (r *run) scale(elapsed time.Duration) {
 // stopAll asks every VU to stop after its iteration, waits up to the
 // graceful stop, then abandons what is still in flight.
 func (r *run) stopAll(abandon func()) {
-	for _, stop := range r.vus {
-		close(stop)
+	for _, w := range r.vus {
+		w.halt()
 	}
 	r.vus = nil
 	r.awaitVUs(abandon)
@@ -241,34 +256,163 @@ func (r *run) take() bool {
 			return false
 		}
 		if r.tickets.CompareAndSwap(n, n-1) {
+			if n == 1 {
+				close(r.spent)
+			}
 			return true
 		}
 	}
 }
 
-// vu is one VU's goroutine.
-func (r *run) vu(id int, stop chan struct{}) {
-	defer r.wg.Done()
-	defer r.exited()
-	v, g, release, err := r.setUpVU(id)
-	if err != nil {
-		return // the caller checked the pool against the shape
+// worker is one VU of the closed model. A VU whose think time is long
+// parks as data on a timer instead of holding a goroutine and its stack
+// while it waits (design.md: sessions are data); the timer, or a stop,
+// starts a goroutine again.
+type worker struct {
+	r       *run
+	id      int
+	stop    chan struct{}
+	v       *virtualuser.VU
+	g       *loginGauge
+	release func()
+
+	loginPaid bool // launch reserved the first login's turn
+
+	mu     sync.Mutex
+	wake   *time.Timer // made on the first park, then reset
+	parked bool
+}
+
+// parkFrom is the think time from which a VU parks: below it, a timer and
+// a new goroutine per iteration would cost more than the stack saves.
+const parkFrom = time.Second
+
+// launch starts a new VU. Under a login rate cap, a VU waits for its turn
+// to log in parked, as the VUs that think do: a ramp to 100k VUs at 2,000
+// logins/s would otherwise hold 100k goroutines blocked on the limiter.
+func (w *worker) launch() {
+	if w.r.logins == nil {
+		go w.start()
+		return
 	}
-	defer release()
-	for !stopped(stop) && r.hard.Err() == nil && r.take() {
-		ok := v.Iterate(r.hard, time.Time{})
-		g.update()
+	w.loginPaid = true
+	d := w.r.logins.Reserve().Delay()
+	if d <= 0 {
+		go w.start()
+		return
+	}
+	w.mu.Lock()
+	w.wake = time.AfterFunc(d, w.resume)
+	w.parked = true
+	w.mu.Unlock()
+}
+
+// cont runs a VU that was parked: its first turn, or its next iteration.
+func (w *worker) cont() {
+	if w.v == nil {
+		w.start()
+	} else {
+		w.loop()
+	}
+}
+
+// start sets the VU up and runs it; it is the VU's first goroutine.
+func (w *worker) start() {
+	if stopped(w.stop) {
+		w.end(false) // halted before its turn came
+		return
+	}
+	var err error
+	w.v, w.g, w.release, err = w.r.setUpVU(w.id)
+	if err != nil {
+		w.end(false) // the caller checked the pool against the shape
+		return
+	}
+	if w.loginPaid {
+		w.v.SkipLoginWait() // launch took the first login's turn
+	}
+	w.loop()
+}
+
+// loop runs iterations until the VU stops, or returns early with the VU
+// parked.
+func (w *worker) loop() {
+	r := w.r
+	for !stopped(w.stop) && r.hard.Err() == nil && r.take() {
+		ok := w.v.Iterate(r.hard, time.Time{})
+		w.g.update()
+		if r.tickets.Load() == 0 {
+			break // the last iteration is done: no reason to think
+		}
 		var backoff time.Duration
 		if !ok {
 			backoff = loginBackoff // a failing login is retried, not hammered
 		}
-		if !v.Think(r.hard, stop, backoff) && r.hard.Err() != nil {
+		d := w.v.ThinkTime(backoff)
+		if d >= parkFrom && w.park(d) {
+			return
+		}
+		if !w.v.Wait(r.hard, w.stop, d) && r.hard.Err() != nil {
+			w.end(true)
 			return
 		}
 	}
-	if r.hard.Err() == nil {
-		v.Logout(r.hard)
+	w.end(r.hard.Err() == nil)
+}
+
+// park hands the VU to a timer for d; false if the VU was stopped first.
+func (w *worker) park(d time.Duration) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if stopped(w.stop) {
+		return false
 	}
+	if w.wake == nil {
+		w.wake = time.AfterFunc(d, w.resume)
+	} else {
+		w.wake.Reset(d)
+	}
+	w.parked = true
+	return true
+}
+
+// resume runs the VU again when its think time is over.
+func (w *worker) resume() {
+	w.mu.Lock()
+	parked := w.parked
+	w.parked = false
+	w.mu.Unlock()
+	if parked { // else halt took it first
+		w.cont()
+	}
+}
+
+// halt asks the VU to stop after its iteration; a parked VU is started at
+// once to log out.
+func (w *worker) halt() {
+	close(w.stop)
+	w.mu.Lock()
+	parked := w.parked && w.wake.Stop()
+	if parked {
+		w.parked = false
+	}
+	w.mu.Unlock()
+	if parked {
+		go w.cont()
+	}
+}
+
+// end logs the VU out if asked, and lets its user, session and transport
+// go.
+func (w *worker) end(logout bool) {
+	if w.v != nil {
+		if logout {
+			w.v.Logout(w.r.hard)
+		}
+		w.release()
+	}
+	w.r.exited()
+	w.r.wg.Done()
 }
 
 // loginBackoff is the least a VU waits after a failed login.

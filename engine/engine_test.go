@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"testing"
 	"time"
 
@@ -225,5 +227,105 @@ func TestOpenModelShowsStalls(t *testing.T) {
 				t.Fatalf("scheduler lag recorded for %d arrivals", out.Total.Lag.TotalCount())
 			}
 		})
+	}
+}
+
+// TestParkedVUsHoldNoGoroutine checks that VUs thinking for long wait as
+// data, not as goroutines, and that a ramp-down still wakes each of them
+// to log out.
+func TestParkedVUsHoldNoGoroutine(t *testing.T) {
+	tg, _ := target.New(target.Config{})
+	srv := httptest.NewServer(tg)
+	defer srv.Close()
+	p, err := profiles.Builtin("spring-form")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.BaseURL = srv.URL
+	p.Think = profiles.Think{Type: "constant", Duration: profiles.Duration(10 * time.Minute)}
+	st, _ := profiles.ParseStages("200ms:4,1s:4,200ms:0")
+	p.Load = profiles.Load{Executor: profiles.RampingVUs, Stages: st, GracefulStop: profiles.Duration(5 * time.Second)}
+	if err := p.CheckLoad(); err != nil {
+		t.Fatal(err)
+	}
+	users := virtualuser.NewGeneratedPool(*p.Users.Generate, false)
+	plan, err := virtualuser.Compile(p, virtualuser.Options{Columns: users.Columns()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, _ := NewPool(TransportConfig{Mode: ConnPerUser, VUs: 4})
+	defer pool.Close()
+	sawParked := false
+	out, err := Run(context.Background(), Config{Plan: plan, Users: users, Load: p.Load, Pool: pool,
+		Collector: metrics.NewCollector(plan.Series, 2), Interval: 20 * time.Millisecond,
+		Tick: func(tk Tick) {
+			if tk.Total.Iterations == 4 && tk.VUs == 4 && runningWorkers() == 0 {
+				sawParked = true
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sawParked {
+		t.Error("no interval saw all four thinking VUs parked without a goroutine")
+	}
+	s := out.Total.Sessions
+	if out.Total.Iterations != 4 || s.Logins != 4 || s.Logouts != 4 || tg.Stats().LiveSessions != 0 {
+		t.Fatalf("iterations %d, sessions %+v, live on the target %d: each VU thinks once and, ramped down, logs out",
+			out.Total.Iterations, s, tg.Stats().LiveSessions)
+	}
+}
+
+// runningWorkers counts the goroutines running a closed-model VU.
+func runningWorkers() int {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	return bytes.Count(buf, []byte("engine.(*worker).loop"))
+}
+
+// TestVUsAwaitTheirLoginTurnParked checks that, under a login rate cap,
+// VUs waiting for their turn to log in hold no goroutine, and that each
+// logs in once.
+func TestVUsAwaitTheirLoginTurnParked(t *testing.T) {
+	tg, _ := target.New(target.Config{})
+	srv := httptest.NewServer(tg)
+	defer srv.Close()
+	p, err := profiles.Builtin("spring-form")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.BaseURL = srv.URL
+	p.Think = profiles.Think{Type: "constant", Duration: profiles.Duration(10 * time.Minute)}
+	p.Load = profiles.Load{Executor: profiles.ConstantVUs, VUs: 10, Iterations: 10, LoginRate: 20,
+		GracefulStop: profiles.Duration(5 * time.Second)}
+	if err := p.CheckLoad(); err != nil {
+		t.Fatal(err)
+	}
+	users := virtualuser.NewGeneratedPool(*p.Users.Generate, false)
+	plan, err := virtualuser.Compile(p, virtualuser.Options{Columns: users.Columns()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, _ := NewPool(TransportConfig{Mode: ConnPerUser, VUs: 10})
+	defer pool.Close()
+	most, ticks := 0, 0
+	out, err := Run(context.Background(), Config{Plan: plan, Users: users, Load: p.Load, Pool: pool,
+		Collector: metrics.NewCollector(plan.Series, 2), Interval: 20 * time.Millisecond,
+		Tick: func(tk Tick) {
+			if tk.Total.Iterations < 10 {
+				most, ticks = max(most, runningWorkers()), ticks+1
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 20 logins/s: one VU's turn every 50 ms, a login takes far less.
+	if ticks == 0 || most > 2 {
+		t.Errorf("%d intervals during the logins, up to %d VU goroutines at once: VUs awaiting their turn must be parked", ticks, most)
+	}
+	st := tg.Stats()
+	if out.Total.Sessions.Logins != 10 || st.LoginsOK != 10 || st.Users != 10 {
+		t.Fatalf("cohort logged in %d times; the target saw %d logins by %d users: want 10 by 10",
+			out.Total.Sessions.Logins, st.LoginsOK, st.Users)
 	}
 }

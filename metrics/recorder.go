@@ -41,7 +41,7 @@ func (c *Collector) Series() []SeriesInfo { return c.series }
 // NewRecorder returns a recorder for one VU.
 func (c *Collector) NewRecorder() *Recorder {
 	i := c.next.Add(1) % uint32(len(c.shards))
-	return &Recorder{sink: c.shards[i]}
+	return &Recorder{sink: c.shards[i], buf: new([recorderBuffer]Sample)}
 }
 
 // Drain moves everything flushed since the last drain into into, and
@@ -61,7 +61,7 @@ func (c *Collector) Drain(into *Aggregate) {
 // Recorder is one VU's sample buffer. It is not safe for concurrent use:
 // each VU owns its own.
 type Recorder struct {
-	buf  [recorderBuffer]Sample
+	buf  *[recorderBuffer]Sample // nil while parked
 	n    int
 	sink *shard
 	off  bool
@@ -76,6 +76,9 @@ func NewDiscard() *Recorder { return &Recorder{off: true} }
 func (r *Recorder) Add(s Sample) {
 	if r.off {
 		return
+	}
+	if r.buf == nil {
+		r.buf = buffers.Get().(*[recorderBuffer]Sample)
 	}
 	r.buf[r.n] = s
 	r.n++
@@ -97,4 +100,19 @@ func (r *Recorder) Flush() {
 	}
 	r.sink.mu.Unlock()
 	r.n = 0
+}
+
+// buffers holds the sample buffers of parked recorders, for the next VU
+// that wakes.
+var buffers = sync.Pool{New: func() any { return new([recorderBuffer]Sample) }}
+
+// Park flushes the recorder and lets its buffer go: a VU that will be idle
+// for long should hold no more than its session. The next Add takes a
+// buffer again.
+func (r *Recorder) Park() {
+	r.Flush()
+	if r.buf != nil {
+		buffers.Put(r.buf)
+		r.buf = nil
+	}
 }

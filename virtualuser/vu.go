@@ -88,6 +88,9 @@ type VU struct {
 	// a later step of a login: the server rotated the id.
 	inLogin   bool
 	loginStep int
+	// loginPaid says the engine already waited the login rate cap for the
+	// next login.
+	loginPaid bool
 }
 
 // NewVU returns VU id over rt, driving sess and recording into rec.
@@ -264,8 +267,14 @@ func (v *VU) Login(ctx context.Context) bool {
 	return ok
 }
 
+// SkipLoginWait tells the VU that its next login's turn under the login
+// rate cap was already taken for it.
+func (v *VU) SkipLoginWait() { v.loginPaid = true }
+
 func (v *VU) login(ctx context.Context) (bool, []StepResult) {
-	if v.hooks.WaitLogin != nil {
+	if v.loginPaid {
+		v.loginPaid = false
+	} else if v.hooks.WaitLogin != nil {
 		if err := v.hooks.WaitLogin(ctx); err != nil {
 			return false, nil
 		}
@@ -405,23 +414,37 @@ func (v *VU) Logout(ctx context.Context) {
 // hold no more than its session.
 const IdleRelease = 15 * time.Second
 
-// Think flushes what the VU recorded and waits its think time, or until
-// ctx or stop ends. It reports false if it was cut short.
-func (v *VU) Think(ctx context.Context, stop <-chan struct{}, atLeast time.Duration) bool {
+// ThinkTime flushes what the VU recorded and draws its next think time,
+// at least atLeast. A VU about to think for IdleRelease or longer lets go
+// of its connection, buffers and trace, so that while it waits it holds
+// no more than its session.
+func (v *VU) ThinkTime(atLeast time.Duration) time.Duration {
 	v.rec.Flush()
 	d := max(v.plan.think.next(v.rng), atLeast)
+	if d >= IdleRelease {
+		v.releaseIdle()
+	}
+	return d
+}
+
+func (v *VU) releaseIdle() {
+	if own, ok := v.rt.(IdleReleaser); ok {
+		own.ReleaseIdle()
+	}
+	if v.tm != nil && v.tm.settled() {
+		v.tm = nil // made again for the next request
+		v.traceCtx, v.traceParent, v.traceTiming = nil, nil, nil
+	}
+	v.scratch = nil
+	v.timer = nil
+	v.rec.Park()
+}
+
+// Wait waits d, or until ctx or stop ends. It reports false if it was cut
+// short.
+func (v *VU) Wait(ctx context.Context, stop <-chan struct{}, d time.Duration) bool {
 	if d <= 0 {
 		return true
-	}
-	if d >= IdleRelease {
-		if own, ok := v.rt.(IdleReleaser); ok {
-			own.ReleaseIdle()
-		}
-		if v.tm != nil && v.tm.settled() {
-			v.tm = nil // made again for the next request
-			v.traceCtx, v.traceParent, v.traceTiming = nil, nil, nil
-		}
-		v.scratch = nil
 	}
 	if v.timer == nil {
 		v.timer = time.NewTimer(d)
@@ -436,6 +459,11 @@ func (v *VU) Think(ctx context.Context, stop <-chan struct{}, atLeast time.Durat
 	}
 	v.timer.Stop()
 	return false
+}
+
+// Think is ThinkTime followed by Wait.
+func (v *VU) Think(ctx context.Context, stop <-chan struct{}, atLeast time.Duration) bool {
+	return v.Wait(ctx, stop, v.ThinkTime(atLeast))
 }
 
 // IdleReleaser is a transport of the VU's own (not a pool shared with
