@@ -463,7 +463,7 @@ func (r *run) setUpVU(id int) (*virtualuser.VU, *loginGauge, func(), error) {
 	}
 	sess := virtualuser.NewSession(r.cfg.Plan, user)
 	if r.cfg.Bare {
-		sess.Jar = virtualuser.NoJar{}
+		sess.Jar = virtualuser.NewDiscardJar()
 	}
 	rt := r.cfg.Pool.ForVU()
 	v := r.newVU(id, rt, sess)

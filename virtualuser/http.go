@@ -423,9 +423,15 @@ func (v *VU) setHeaders(req *http.Request, st *Step, sameHost bool) {
 	if !v.sess.hasCookies {
 		return // nothing was ever set: skip the jar's lookup
 	}
-	for _, c := range v.sess.Jar.Cookies(req.URL) {
-		req.AddCookie(c)
+	hv := v.sess.Jar.Header(req.URL)
+	if hv == nil {
+		return
 	}
+	if own := h.Get("Cookie"); own != "" {
+		h.Set("Cookie", own+"; "+hv[0]) // the step's own cookies go first
+		return
+	}
+	h["Cookie"] = hv
 }
 
 // headerValue expands a header; a constant one is shared, not rebuilt

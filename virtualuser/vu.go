@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"slices"
 	"time"
 
@@ -21,7 +19,7 @@ import (
 // goroutine that drives it.
 type Session struct {
 	User      *User
-	Jar       http.CookieJar
+	Jar       *Jar
 	Vars      []string
 	LoggedIn  bool
 	SessionID string // the last session cookie value the server set
@@ -34,8 +32,7 @@ type Session struct {
 
 // NewSession returns a fresh session for user over plan.
 func NewSession(plan *Plan, user *User) *Session {
-	jar, _ := cookiejar.New(nil)
-	return &Session{User: user, Jar: jar, Vars: make([]string, len(plan.Vars))}
+	return &Session{User: user, Jar: NewJar(nil), Vars: make([]string, len(plan.Vars))}
 }
 
 // Hooks let the engine pace a VU without the VU knowing the load shape.
@@ -52,16 +49,6 @@ type Hooks struct {
 	// figures): for measuring what tracing costs.
 	NoTrace bool
 }
-
-// NoJar is a cookie jar that keeps nothing: for measuring what per-VU
-// jars cost.
-type NoJar struct{}
-
-// SetCookies forgets the cookies.
-func (NoJar) SetCookies(*url.URL, []*http.Cookie) {}
-
-// Cookies returns none.
-func (NoJar) Cookies(*url.URL) []*http.Cookie { return nil }
 
 // VU drives one session through the plan. It is not safe for concurrent
 // use: it is one goroutine's.
@@ -120,12 +107,7 @@ func (v *VU) varValue(slot int) string { return v.sess.Vars[slot] }
 func (v *VU) vuID() int                { return v.ID }
 func (v *VU) iteration() int64         { return v.iter }
 func (v *VU) cookieValue(name string) string {
-	for _, c := range v.sess.Jar.Cookies(v.plan.Base) {
-		if c.Name == name {
-			return c.Value
-		}
-	}
-	return ""
+	return v.sess.Jar.Value(v.plan.Base, name)
 }
 
 // StepResult is the outcome of one step, for callers that explain runs.

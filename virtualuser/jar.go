@@ -1,0 +1,307 @@
+package virtualuser
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Jar is one VU's cookie jar: RFC 6265 storage and matching (domain and
+// host-only cookies, paths, Secure, Max-Age and Expires), without a public
+// suffix list. A run holds one per VU, 100,000 and more, so it is compact
+// (about 100 bytes per cookie instead of net/http/cookiejar's nested maps),
+// and it writes the Cookie header once per change instead of once per
+// request. It is not safe for concurrent use: it is its VU's.
+type Jar struct {
+	now     func() time.Time
+	cookies []jarCookie // in sending order: longest path first, then oldest
+	seq     uint32      // creation order of the next new cookie
+	version uint32      // bumped by every change
+	expiry  int64       // the earliest expiry in the jar; 0: none
+	off     bool        // keeps nothing (scripts/bench overhead)
+
+	hdr    []string // the last Cookie header, shared with requests
+	hdrKey headerKey
+}
+
+type jarCookie struct {
+	name, value, domain, path string
+	expires                   int64 // Unix nanoseconds; 0: ends with the session
+	seq                       uint32
+	hostOnly, secure, quoted  bool
+}
+
+// headerKey is what the cached Cookie header was written for.
+type headerKey struct {
+	version      uint32
+	host, path   string
+	https, valid bool
+}
+
+// NewJar returns an empty jar on the clock now (nil: time.Now).
+func NewJar(now func() time.Time) *Jar {
+	if now == nil {
+		now = time.Now
+	}
+	return &Jar{now: now}
+}
+
+// NewDiscardJar returns a jar that keeps nothing: for measuring what
+// per-VU jars cost.
+func NewDiscardJar() *Jar { return &Jar{now: time.Now, off: true} }
+
+// SetCookies stores the cookies a response from u set, as a browser
+// would: cookies for another domain are ignored, Max-Age=0 or a past
+// Expires deletes.
+func (j *Jar) SetCookies(u *url.URL, cookies []*http.Cookie) {
+	if j.off || len(cookies) == 0 {
+		return
+	}
+	host := hostOf(u)
+	now := j.now().UnixNano()
+	for _, c := range cookies {
+		j.set(u, host, c, now)
+	}
+}
+
+func (j *Jar) set(u *url.URL, host string, c *http.Cookie, now int64) {
+	domain, hostOnly, ok := cookieDomain(host, c.Domain)
+	if !ok {
+		return
+	}
+	nc := jarCookie{name: c.Name, value: c.Value, domain: domain, path: c.Path,
+		hostOnly: hostOnly, secure: c.Secure, quoted: c.Quoted}
+	if nc.path == "" || nc.path[0] != '/' {
+		nc.path = defaultPath(u.Path)
+	}
+	remove := false
+	switch {
+	case c.MaxAge < 0:
+		remove = true
+	case c.MaxAge > 0:
+		nc.expires = now + int64(c.MaxAge)*int64(time.Second)
+	case !c.Expires.IsZero():
+		nc.expires = c.Expires.UnixNano()
+		remove = nc.expires <= now
+	}
+	i := j.find(nc.name, nc.domain, nc.path)
+	if remove {
+		if i >= 0 {
+			j.cookies = append(j.cookies[:i], j.cookies[i+1:]...)
+			j.changed()
+		}
+		return
+	}
+	if i >= 0 {
+		nc.seq = j.cookies[i].seq // a replaced cookie keeps its creation time
+		j.cookies[i] = nc
+	} else {
+		nc.seq = j.seq
+		j.seq++
+		j.insert(nc)
+	}
+	j.changed()
+}
+
+func (j *Jar) find(name, domain, path string) int {
+	for i := range j.cookies {
+		c := &j.cookies[i]
+		if c.name == name && c.domain == domain && c.path == path {
+			return i
+		}
+	}
+	return -1
+}
+
+// insert keeps the sending order (RFC 6265 5.4 step 2): longer paths
+// first, then earlier creation.
+func (j *Jar) insert(c jarCookie) {
+	i := len(j.cookies)
+	for i > 0 && len(j.cookies[i-1].path) < len(c.path) {
+		i--
+	}
+	j.cookies = append(j.cookies, jarCookie{})
+	copy(j.cookies[i+1:], j.cookies[i:])
+	j.cookies[i] = c
+}
+
+func (j *Jar) changed() {
+	j.version++
+	j.expiry = 0
+	for i := range j.cookies {
+		if e := j.cookies[i].expires; e != 0 && (j.expiry == 0 || e < j.expiry) {
+			j.expiry = e
+		}
+	}
+}
+
+// expire drops the cookies whose time is up.
+func (j *Jar) expire() {
+	if j.expiry == 0 {
+		return
+	}
+	now := j.now().UnixNano()
+	if now < j.expiry {
+		return
+	}
+	kept := j.cookies[:0]
+	for _, c := range j.cookies {
+		if c.expires == 0 || c.expires > now {
+			kept = append(kept, c)
+		}
+	}
+	clear(j.cookies[len(kept):])
+	j.cookies = kept
+	j.changed()
+}
+
+// Header returns the Cookie header for a request to u as a one-value
+// slice, or nil when no cookie goes there. The slice is shared by every
+// request until the jar or the URL's host and path change; net/http never
+// writes into a header's slice.
+func (j *Jar) Header(u *url.URL) []string {
+	if len(j.cookies) == 0 {
+		return nil
+	}
+	j.expire()
+	host, path, https := hostOf(u), u.Path, u.Scheme == "https"
+	if path == "" {
+		path = "/"
+	}
+	k := &j.hdrKey
+	if k.valid && k.version == j.version && k.https == https && k.host == host && k.path == path {
+		return j.hdr
+	}
+	var b strings.Builder
+	for i := range j.cookies {
+		c := &j.cookies[i]
+		if !c.matches(host, path, https) {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(c.name)
+		b.WriteByte('=')
+		if c.quoted || strings.ContainsAny(c.value, " ,") {
+			b.WriteByte('"')
+			b.WriteString(c.value)
+			b.WriteByte('"')
+		} else {
+			b.WriteString(c.value)
+		}
+	}
+	j.hdr = nil
+	if b.Len() > 0 {
+		j.hdr = []string{b.String()}
+	}
+	*k = headerKey{version: j.version, host: host, path: path, https: https, valid: true}
+	return j.hdr
+}
+
+// Cookies returns the cookies a request to u carries, in sending order.
+func (j *Jar) Cookies(u *url.URL) []*http.Cookie {
+	j.expire()
+	host, path, https := hostOf(u), u.Path, u.Scheme == "https"
+	if path == "" {
+		path = "/"
+	}
+	var out []*http.Cookie
+	for i := range j.cookies {
+		if c := &j.cookies[i]; c.matches(host, path, https) {
+			out = append(out, &http.Cookie{Name: c.name, Value: c.value, Quoted: c.quoted})
+		}
+	}
+	return out
+}
+
+// Value returns the value of cookie name sent to u, or "".
+func (j *Jar) Value(u *url.URL, name string) string {
+	j.expire()
+	host, path, https := hostOf(u), u.Path, u.Scheme == "https"
+	if path == "" {
+		path = "/"
+	}
+	for i := range j.cookies {
+		if c := &j.cookies[i]; c.name == name && c.matches(host, path, https) {
+			return c.value
+		}
+	}
+	return ""
+}
+
+// Len returns the number of cookies held.
+func (j *Jar) Len() int { return len(j.cookies) }
+
+func (c *jarCookie) matches(host, path string, https bool) bool {
+	if c.secure && !https {
+		return false
+	}
+	if c.hostOnly {
+		if host != c.domain {
+			return false
+		}
+	} else if host != c.domain && !hasDotSuffix(host, c.domain) {
+		return false
+	}
+	return pathMatch(path, c.path)
+}
+
+// hostOf returns u's host in lower case, without port or trailing dot.
+func hostOf(u *url.URL) string {
+	h := u.Hostname()
+	h = strings.TrimSuffix(h, ".")
+	for i := 0; i < len(h); i++ {
+		if 'A' <= h[i] && h[i] <= 'Z' {
+			return strings.ToLower(h)
+		}
+	}
+	return h
+}
+
+// cookieDomain applies a Domain attribute (RFC 6265 5.3 steps 4-6): no
+// attribute makes a host-only cookie; one the host is not within rejects
+// the cookie. Without a public suffix list, a single-label domain (such
+// as "com") is refused unless it is the host itself.
+func cookieDomain(host, attr string) (domain string, hostOnly, ok bool) {
+	if attr == "" {
+		return host, true, true
+	}
+	if net.ParseIP(host) != nil {
+		return host, true, attr == host
+	}
+	d := strings.ToLower(strings.TrimPrefix(attr, "."))
+	if d == "" || strings.HasSuffix(d, ".") || strings.HasPrefix(d, ".") {
+		return "", false, false
+	}
+	if d == host {
+		return d, false, true
+	}
+	if !strings.Contains(d, ".") || !hasDotSuffix(host, d) {
+		return "", false, false
+	}
+	return d, false, true
+}
+
+func hasDotSuffix(s, suffix string) bool {
+	return len(s) > len(suffix) && s[len(s)-len(suffix)-1] == '.' && s[len(s)-len(suffix):] == suffix
+}
+
+// defaultPath is RFC 6265 5.1.4's default-path of a request path.
+func defaultPath(p string) string {
+	i := strings.LastIndexByte(p, '/')
+	if p == "" || p[0] != '/' || i <= 0 {
+		return "/"
+	}
+	return p[:i]
+}
+
+// pathMatch is RFC 6265 5.1.4's path-match.
+func pathMatch(reqPath, cookiePath string) bool {
+	if !strings.HasPrefix(reqPath, cookiePath) {
+		return false
+	}
+	return len(reqPath) == len(cookiePath) || cookiePath[len(cookiePath)-1] == '/' || reqPath[len(cookiePath)] == '/'
+}

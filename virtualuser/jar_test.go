@@ -1,0 +1,178 @@
+package virtualuser
+
+import (
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// jarSet is one response: the URL it came from and its Set-Cookie lines.
+type jarSet struct {
+	from string
+	set  []string
+}
+
+func setCookies(t *testing.T, lines []string) []*http.Cookie {
+	t.Helper()
+	return (&http.Response{Header: http.Header{"Set-Cookie": lines}}).Cookies()
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func TestJar(t *testing.T) {
+	cases := []struct {
+		name string
+		sets []jarSet
+		to   map[string]string // request URL → Cookie header wanted
+		// stdlib is false where net/http/cookiejar (without a public
+		// suffix list) knowingly answers otherwise.
+		stdlib bool
+	}{
+		{"host-only", []jarSet{{"http://a.example.com/", []string{"x=1"}}},
+			map[string]string{"http://a.example.com/": "x=1", "http://b.example.com/": "", "http://z.a.example.com/": ""}, true},
+		{"domain cookie", []jarSet{{"http://a.example.com/", []string{"x=1; Domain=.example.com"}}},
+			map[string]string{"http://b.example.com/": "x=1", "http://example.com/p": "x=1", "http://example.org/": ""}, true},
+		{"foreign domain refused", []jarSet{{"http://a.example.com/", []string{"x=1; Domain=other.com"}}},
+			map[string]string{"http://a.example.com/": "", "http://other.com/": ""}, true},
+		{"top-level domain refused", []jarSet{{"http://shop.com/", []string{"x=1; Domain=com"}}},
+			map[string]string{"http://shop.com/": "", "http://other.com/": ""}, false},
+		{"IP host", []jarSet{{"http://127.0.0.1:8080/", []string{"a=1; Domain=127.0.0.1", "b=2; Domain=0.0.1", "c=3"}}},
+			map[string]string{"http://127.0.0.1:9090/": "a=1; c=3", "http://127.0.0.2/": ""}, true},
+		{"path attribute", []jarSet{{"http://h.test/", []string{"x=1; Path=/app"}}},
+			map[string]string{"http://h.test/app": "x=1", "http://h.test/app/x": "x=1", "http://h.test/application": "", "http://h.test/": ""}, true},
+		{"default path", []jarSet{{"http://h.test/app/login", []string{"x=1"}}},
+			map[string]string{"http://h.test/app/home": "x=1", "http://h.test/app": "x=1", "http://h.test/": ""}, true},
+		{"secure only over https", []jarSet{{"https://h.test/", []string{"s=1; Secure", "p=2"}}},
+			map[string]string{"https://h.test/": "s=1; p=2", "http://h.test/": "p=2"}, true},
+		{"Max-Age=0 deletes", []jarSet{{"http://h.test/", []string{"a=1", "b=2"}}, {"http://h.test/", []string{"a=; Max-Age=0"}}},
+			map[string]string{"http://h.test/": "b=2"}, true},
+		{"past Expires deletes", []jarSet{{"http://h.test/", []string{"a=1"}}, {"http://h.test/", []string{"a=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT"}}},
+			map[string]string{"http://h.test/": ""}, true},
+		{"a replaced cookie keeps its place", []jarSet{{"http://h.test/", []string{"a=1", "b=2"}}, {"http://h.test/", []string{"a=3"}}},
+			map[string]string{"http://h.test/": "a=3; b=2"}, true},
+		{"longer paths first", []jarSet{{"http://h.test/", []string{"a=1; Path=/", "b=2; Path=/app/x", "c=3; Path=/app"}}},
+			map[string]string{"http://h.test/app/x/y": "b=2; c=3; a=1"}, true},
+		{"same name, other paths", []jarSet{{"http://h.test/", []string{"id=root; Path=/", "id=app; Path=/app"}}},
+			map[string]string{"http://h.test/app": "id=app; id=root", "http://h.test/": "id=root"}, true},
+		{"quoted and spaced values", []jarSet{{"http://h.test/", []string{`q="v1"`, "s=a b"}}},
+			map[string]string{"http://h.test/": `q="v1"; s="a b"`}, true},
+		{"host case and trailing dot", []jarSet{{"http://H.Test./", []string{"x=1"}}},
+			map[string]string{"http://h.test/": "x=1"}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			j := NewJar(nil)
+			ref, _ := cookiejar.New(nil)
+			for _, s := range c.sets {
+				u := mustURL(t, s.from)
+				j.SetCookies(u, setCookies(t, s.set))
+				ref.SetCookies(u, setCookies(t, s.set))
+			}
+			for to, want := range c.to {
+				u := mustURL(t, to)
+				got := strings.Join(j.Header(u), "")
+				if got != want {
+					t.Errorf("to %s: Cookie %q, want %q", to, got, want)
+				}
+				if !c.stdlib {
+					continue
+				}
+				req := &http.Request{Header: http.Header{}}
+				for _, ck := range ref.Cookies(u) {
+					req.AddCookie(ck)
+				}
+				if std := req.Header.Get("Cookie"); std != got {
+					t.Errorf("to %s: Cookie %q, net/http/cookiejar sends %q", to, got, std)
+				}
+			}
+		})
+	}
+}
+
+func TestJarExpiresOnItsClock(t *testing.T) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	j := NewJar(func() time.Time { return now })
+	u := mustURL(t, "http://h.test/")
+	j.SetCookies(u, setCookies(t, []string{"short=1; Max-Age=10", "until=2; Expires=Thu, 26 Nov 2026 12:00:30 GMT", "session=3"}))
+	steps := []struct {
+		after time.Duration
+		want  string
+	}{
+		{0, "short=1; until=2; session=3"},
+		{9 * time.Second, "short=1; until=2; session=3"},
+		{10 * time.Second, "until=2; session=3"},
+		{30 * time.Second, "session=3"},
+	}
+	for _, s := range steps {
+		now = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC).Add(s.after)
+		if got := strings.Join(j.Header(u), ""); got != s.want {
+			t.Errorf("after %v: %q, want %q", s.after, got, s.want)
+		}
+	}
+	if j.Len() != 1 || j.Value(u, "session") != "3" || j.Value(u, "short") != "" {
+		t.Errorf("%d cookies kept, session=%q short=%q", j.Len(), j.Value(u, "session"), j.Value(u, "short"))
+	}
+}
+
+func TestJarHeaderFollowsChanges(t *testing.T) {
+	j := NewJar(nil)
+	u := mustURL(t, "http://h.test/api/profile")
+	if h := j.Header(u); h != nil {
+		t.Fatalf("empty jar sent %q", h)
+	}
+	j.SetCookies(u, setCookies(t, []string{"JSESSIONID=one; Path=/"}))
+	first := j.Header(u)
+	if again := j.Header(u); &again[0] != &first[0] {
+		t.Error("an unchanged jar wrote its header again")
+	}
+	j.SetCookies(u, setCookies(t, []string{"JSESSIONID=two; Path=/"}))
+	if got := j.Header(u); got[0] != "JSESSIONID=two" || first[0] != "JSESSIONID=one" {
+		t.Errorf("after rotation %q (the earlier header %q must not change under a request holding it)", got, first)
+	}
+	if got := j.Header(mustURL(t, "http://other.test/api/profile")); got != nil {
+		t.Errorf("another host got %q", got)
+	}
+	d := NewDiscardJar()
+	d.SetCookies(u, setCookies(t, []string{"a=1"}))
+	if d.Len() != 0 || d.Header(u) != nil {
+		t.Error("a discarding jar kept a cookie")
+	}
+}
+
+// BenchmarkJarHeader is the per-request cost of the Cookie header for a
+// logged-in VU, against net/http/cookiejar plus Request.AddCookie.
+func BenchmarkJarHeader(b *testing.B) {
+	u, _ := url.Parse("http://127.0.0.1:8080/api/profile")
+	lines := []string{"JSESSIONID=0F1E2D3C4B5A69788796A5B4C3D2E1F0; Path=/; HttpOnly", "XSRF-TOKEN=5d1c7a4e-8f0b-4c3e-9a21-6b7d8e9f0a1b; Path=/"}
+	cookies := (&http.Response{Header: http.Header{"Set-Cookie": lines}}).Cookies()
+	b.Run("cohort", func(b *testing.B) {
+		j := NewJar(nil)
+		j.SetCookies(u, cookies)
+		h := http.Header{}
+		b.ReportAllocs()
+		for b.Loop() {
+			h["Cookie"] = j.Header(u)
+		}
+	})
+	b.Run("stdlib", func(b *testing.B) {
+		j, _ := cookiejar.New(nil)
+		j.SetCookies(u, cookies)
+		b.ReportAllocs()
+		for b.Loop() {
+			req := http.Request{Header: http.Header{}}
+			for _, c := range j.Cookies(u) {
+				req.AddCookie(c)
+			}
+		}
+	})
+}
