@@ -33,11 +33,13 @@ type directConn struct {
 	conn net.Conn
 	br   *bufio.Reader
 	bw   *bufio.Writer
-	addr string // scheme://host:port the connection is to
+	// scheme and host (as the URL wrote it) the connection is to
+	scheme, host string
 
 	mu   sync.Mutex // guards conn and gen against the abort callback
 	gen  uint64     // the request in flight; an abort for an older one is ignored
-	stop func() bool
+	stop    func() bool
+	watched context.Context // the context stop belongs to
 }
 
 // RoundTrip sends req on the VU's connection, opening one if needed. The
@@ -46,7 +48,23 @@ type directConn struct {
 // connection before any answer came (the server had closed it) is sent
 // once more on a new one, as net/http does.
 func (d *directConn) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, reused, answered, err := d.roundTrip(req)
+	deadline, _ := req.Context().Deadline()
+	return d.send(req, deadline)
+}
+
+// RoundTripTimeout is RoundTrip with a timeout kept by the connection's
+// deadline instead of a context: no timer and no context per request.
+// The timeout covers the dial, the exchange and the reading of the body.
+func (d *directConn) RoundTripTimeout(req *http.Request, timeout time.Duration) (*http.Response, error) {
+	deadline := time.Now().Add(timeout)
+	if dl, ok := req.Context().Deadline(); ok && dl.Before(deadline) {
+		deadline = dl
+	}
+	return d.send(req, deadline)
+}
+
+func (d *directConn) send(req *http.Request, deadline time.Time) (*http.Response, error) {
+	resp, reused, answered, err := d.roundTrip(req, deadline)
 	if err != nil && reused && !answered && idempotent(req.Method) && req.Context().Err() == nil && (req.Body == nil || req.GetBody != nil) {
 		if req.GetBody != nil {
 			body, gerr := req.GetBody()
@@ -55,12 +73,12 @@ func (d *directConn) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			req.Body = body
 		}
-		resp, _, _, err = d.roundTrip(req)
+		resp, _, _, err = d.roundTrip(req, deadline)
 	}
 	return resp, err
 }
 
-func (d *directConn) roundTrip(req *http.Request) (resp *http.Response, reused, answered bool, err error) {
+func (d *directConn) roundTrip(req *http.Request, deadline time.Time) (resp *http.Response, reused, answered bool, err error) {
 	ctx := req.Context()
 	if err := ctx.Err(); err != nil {
 		return nil, false, false, err
@@ -69,7 +87,7 @@ func (d *directConn) roundTrip(req *http.Request) (resp *http.Response, reused, 
 	if trace != nil && trace.GetConn != nil {
 		trace.GetConn(req.URL.Host)
 	}
-	reused, err = d.ensure(ctx, req.URL, trace)
+	reused, err = d.ensure(ctx, req.URL, trace, deadline)
 	if err != nil {
 		return nil, false, false, err
 	}
@@ -77,7 +95,6 @@ func (d *directConn) roundTrip(req *http.Request) (resp *http.Response, reused, 
 		trace.GotConn(httptrace.GotConnInfo{Conn: d.conn, Reused: reused})
 	}
 	d.watch(ctx)
-	deadline, _ := ctx.Deadline()
 	d.conn.SetDeadline(deadline)
 	if err := req.Write(d.bw); err != nil {
 		return nil, reused, false, d.fail(ctx, err)
@@ -114,21 +131,24 @@ func idempotent(method string) bool {
 
 // ensure makes sure there is a live connection to the request's host; it
 // reports whether the connection was kept from an earlier request.
-func (d *directConn) ensure(ctx context.Context, u *url.URL, trace *httptrace.ClientTrace) (bool, error) {
+func (d *directConn) ensure(ctx context.Context, u *url.URL, trace *httptrace.ClientTrace, deadline time.Time) (bool, error) {
+	if d.conn != nil && d.scheme == u.Scheme && d.host == u.Host {
+		return true, nil // compared as written: no string built per request
+	}
 	port := u.Port()
 	if port == "" {
 		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
 	}
 	hostport := net.JoinHostPort(u.Hostname(), port)
-	addr := u.Scheme + "://" + hostport
-	if d.conn != nil && d.addr == addr {
-		return true, nil
-	}
 	d.closeConn()
 	if trace != nil && trace.ConnectStart != nil {
 		trace.ConnectStart("tcp", hostport)
 	}
-	conn, err := d.dialer.DialContext(ctx, "tcp", hostport)
+	dialer := *d.dialer
+	if !deadline.IsZero() && (dialer.Deadline.IsZero() || deadline.Before(dialer.Deadline)) {
+		dialer.Deadline = deadline
+	}
+	conn, err := dialer.DialContext(ctx, "tcp", hostport)
 	if trace != nil && trace.ConnectDone != nil {
 		trace.ConnectDone("tcp", hostport, err)
 	}
@@ -146,6 +166,7 @@ func (d *directConn) ensure(ctx context.Context, u *url.URL, trace *httptrace.Cl
 		}
 		conf.NextProtos = []string{"http/1.1"}
 		tc := tls.Client(conn, conf)
+		conn.SetDeadline(deadline)
 		if trace != nil && trace.TLSHandshakeStart != nil {
 			trace.TLSHandshakeStart()
 		}
@@ -163,7 +184,7 @@ func (d *directConn) ensure(ctx context.Context, u *url.URL, trace *httptrace.Cl
 	d.conn = conn
 	d.mu.Unlock()
 	d.br, d.bw = bufio.NewReaderSize(conn, 8<<10), bufio.NewWriterSize(conn, 4<<10)
-	d.addr = addr
+	d.scheme, d.host = u.Scheme, u.Host
 	return false, nil
 }
 
@@ -187,7 +208,7 @@ func (d *directConn) closeConn() {
 	if d.conn != nil {
 		d.conn.Close()
 		d.conn = nil
-		d.addr = ""
+		d.scheme, d.host = "", ""
 		// The buffers go with the connection: an idle VU holds none. (A
 		// pool would keep them alive for two more GC cycles.)
 		d.br, d.bw = nil, nil
@@ -195,7 +216,7 @@ func (d *directConn) closeConn() {
 	if d.stop != nil {
 		// Let go of the last request's context (its timer and trace).
 		d.stop()
-		d.stop = nil
+		d.stop, d.watched = nil, nil
 	}
 }
 
@@ -209,9 +230,15 @@ func (d *directConn) ReleaseIdle() { d.closeConn() }
 // of an earlier request's context (cancelled when that request ended)
 // finds a newer generation and does nothing.
 func (d *directConn) watch(ctx context.Context) {
+	if d.stop != nil && ctx == d.watched {
+		// Requests sent with RoundTripTimeout share the VU's context:
+		// one callback serves them all.
+		return
+	}
 	if d.stop != nil {
 		d.stop()
 	}
+	d.watched = ctx
 	d.mu.Lock()
 	d.gen++
 	gen := d.gen

@@ -127,6 +127,12 @@ var faultLoad = profiles.Load{Executor: profiles.ConstantVUs, VUs: 2, Duration: 
 // ended on time and left no goroutine behind.
 func runFault(t *testing.T, base, yaml string, load profiles.Load) *Outcome {
 	t.Helper()
+	return runFaultOn(t, ConnShared, base, yaml, load)
+}
+
+// runFaultOn is runFault with a connection mode.
+func runFaultOn(t *testing.T, mode string, base, yaml string, load profiles.Load) *Outcome {
+	t.Helper()
 	p, err := profiles.Parse("fault.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +150,7 @@ func runFault(t *testing.T, base, yaml string, load profiles.Load) *Outcome {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pool, _ := NewPool(TransportConfig{VUs: p.Load.PeakVUs()})
+	pool, _ := NewPool(TransportConfig{Mode: mode, VUs: p.Load.PeakVUs()})
 	start := time.Now()
 	out, err := Run(context.Background(), Config{Plan: plan, Users: users, Load: p.Load, Pool: pool,
 		Collector: metrics.NewCollector(plan.Series, 2), Interval: 100 * time.Millisecond})
@@ -177,29 +183,31 @@ func TestFaultsAreMeasured(t *testing.T) {
 		{"huge-body", ""},
 	}
 	for _, c := range cases {
-		t.Run(c.mode, func(t *testing.T) {
-			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-			srv := startRaw(t, c.mode)
-			out := runFault(t, srv.url(), oneRequest, faultLoad)
-			srv.close()
-			s := out.Total.Series[0]
-			if s.Count == 0 {
-				t.Fatal("no requests")
-			}
-			if c.reason == "" {
-				if s.Failures != 0 {
-					t.Fatalf("%d failures: %v", s.Failures, s.Reasons)
+		for _, conn := range []string{ConnShared, ConnPerUser} {
+			t.Run(c.mode+"/"+conn, func(t *testing.T) {
+				defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+				srv := startRaw(t, c.mode)
+				out := runFaultOn(t, conn, srv.url(), oneRequest, faultLoad)
+				srv.close()
+				s := out.Total.Series[0]
+				if s.Count == 0 {
+					t.Fatal("no requests")
 				}
-				return
-			}
-			var counted int64
-			for _, r := range strings.Split(c.reason, "|") {
-				counted += reasonCount(s, r)
-			}
-			if counted == 0 || counted != s.Failures {
-				t.Fatalf("%d failures, %d of them %s; reasons %v", s.Failures, counted, c.reason, reasons(s))
-			}
-		})
+				if c.reason == "" {
+					if s.Failures != 0 {
+						t.Fatalf("%d failures: %v", s.Failures, s.Reasons)
+					}
+					return
+				}
+				var counted int64
+				for _, r := range strings.Split(c.reason, "|") {
+					counted += reasonCount(s, r)
+				}
+				if counted == 0 || counted != s.Failures {
+					t.Fatalf("%d failures, %d of them %s; reasons %v", s.Failures, counted, c.reason, reasons(s))
+				}
+			})
+		}
 	}
 }
 

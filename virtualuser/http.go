@@ -210,14 +210,9 @@ func (v *VU) send(ctx context.Context, st *Step, due time.Time, keepBody bool) *
 	first := u.Host
 	r := &response{}
 	for hop := 0; ; hop++ {
-		req := newRequest(method, u, body)
-		v.setHeaders(req, st, u.Host == first)
-		if body != nil && st.contentType != "" && method != http.MethodGet {
-			req.Header.Set("Content-Type", st.contentType)
-		}
 		r.release()
-		v.exchange(ctx, req, st, due, keepBody || v.hooks.Debug != nil, r)
-		if v.hooks.Debug != nil {
+		req := v.exchange(ctx, method, u, body, u.Host == first, st, due, keepBody || v.hooks.Debug != nil, r)
+		if v.hooks.Debug != nil && req != nil {
 			v.debugExchange(st, hop, req, r, r.sample.Duration)
 		}
 		if hop == 0 {
@@ -255,12 +250,14 @@ func (v *VU) send(ctx context.Context, st *Step, due time.Time, keepBody bool) *
 	}
 }
 
-// exchange sends one request and reads its answer into r.
-func (v *VU) exchange(ctx context.Context, req *http.Request, st *Step, due time.Time, keepBody bool, r *response) {
+// exchange builds one request, sends it and reads its answer into r. It
+// returns the request (nil if the rate cap's wait was cut short).
+func (v *VU) exchange(ctx context.Context, method string, u *url.URL, body []byte, sameHost bool,
+	st *Step, due time.Time, keepBody bool, r *response) *http.Request {
 	if v.hooks.WaitRequest != nil {
 		if err := v.hooks.WaitRequest(ctx); err != nil {
 			*r = response{err: err, reason: classify(err)}
-			return
+			return nil
 		}
 	}
 	start := v.now()
@@ -271,11 +268,19 @@ func (v *VU) exchange(ctx context.Context, req *http.Request, st *Step, due time
 		v.tm = newTiming(v.hooks.Now)
 	}
 	v.tm.reset()
-	tctx, cancel := context.WithTimeout(v.traced(ctx), v.plan.timeout)
-	defer cancel()
-	req = req.WithContext(tctx)
 	s := metrics.Sample{Kind: metrics.KindRequest, Series: st.Series}
-	resp, err := v.rt.RoundTrip(req)
+	var resp *http.Response
+	var err error
+	var req *http.Request
+	if v.timeoutRT != nil {
+		req = v.newRequest(v.traced(ctx), method, u, body, sameHost, st)
+		resp, err = v.timeoutRT.RoundTripTimeout(req, v.plan.timeout)
+	} else {
+		tctx, cancel := context.WithTimeout(v.traced(ctx), v.plan.timeout)
+		defer cancel()
+		req = v.newRequest(tctx, method, u, body, sameHost, st)
+		resp, err = v.rt.RoundTrip(req)
+	}
 	if err == nil {
 		err = v.readBody(resp, keepBody, r)
 	}
@@ -293,7 +298,7 @@ func (v *VU) exchange(ctx context.Context, req *http.Request, st *Step, due time
 		}
 		s.Status, s.Reason, s.Flags = uint16(r.status), r.reason, s.Flags|metrics.Failed
 		r.sample = s
-		return
+		return req
 	}
 	r.status, r.header, r.err, r.reason = resp.StatusCode, resp.Header, nil, metrics.ReasonNone
 	s.Status = uint16(resp.StatusCode)
@@ -307,6 +312,7 @@ func (v *VU) exchange(ctx context.Context, req *http.Request, st *Step, due time
 			v.rec.Add(metrics.Sample{Kind: metrics.KindIssued})
 		}
 	}
+	return req
 }
 
 func (v *VU) readBody(resp *http.Response, keep bool, r *response) error {
@@ -362,12 +368,19 @@ func (v *VU) stepURL(st *Step) (*url.URL, error) {
 	return u, nil
 }
 
-// newRequest builds a request for a URL already parsed (http.NewRequest
-// would print it and parse it again). Its context is set by exchange,
-// which knows the request's deadline.
-func newRequest(method string, u *url.URL, body []byte) *http.Request {
-	req := &http.Request{Method: method, URL: u, Host: u.Host, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: make(http.Header), Body: http.NoBody}
+// newRequest builds a step's request for a URL already parsed
+// (http.NewRequest would print it and parse it again), with its headers.
+// WithContext on an empty request is the one allocation of the request
+// itself: the empty one stays on the stack.
+func (v *VU) newRequest(ctx context.Context, method string, u *url.URL, body []byte, sameHost bool, st *Step) *http.Request {
+	req := (&http.Request{}).WithContext(ctx)
+	req.Method, req.URL, req.Host = method, u, u.Host
+	req.Proto, req.ProtoMajor, req.ProtoMinor = "HTTP/1.1", 1, 1
+	req.Header, req.Body = make(http.Header), http.NoBody
+	v.setHeaders(req, st, sameHost)
+	if body != nil && st.contentType != "" && method != http.MethodGet {
+		req.Header.Set("Content-Type", st.contentType)
+	}
 	if len(body) > 0 {
 		req.ContentLength = int64(len(body))
 		req.Body = io.NopCloser(bytes.NewReader(body))

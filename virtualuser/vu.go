@@ -53,14 +53,16 @@ type Hooks struct {
 // VU drives one session through the plan. It is not safe for concurrent
 // use: it is one goroutine's.
 type VU struct {
-	ID    int
-	plan  *Plan
-	rt    http.RoundTripper
-	sess  *Session
-	rec   *metrics.Recorder
-	hooks Hooks
-	rng   *rand.Rand
-	iter  int64
+	ID   int
+	plan *Plan
+	rt   http.RoundTripper
+	// timeoutRT is rt when it keeps request timeouts itself.
+	timeoutRT TimeoutRoundTripper
+	sess      *Session
+	rec       *metrics.Recorder
+	hooks     Hooks
+	rng       *rand.Rand
+	iter      int64
 
 	tm      *timing
 	scratch []byte
@@ -88,7 +90,15 @@ func NewVU(id int, plan *Plan, rt http.RoundTripper, sess *Session, rec *metrics
 	v := &VU{ID: id, plan: plan, rt: rt, sess: sess, rec: rec, hooks: hooks,
 		rng: rand.New(rand.NewPCG(uint64(id), uint64(time.Now().UnixNano())))}
 	v.tm = newTiming(hooks.Now)
+	v.timeoutRT, _ = rt.(TimeoutRoundTripper)
 	return v
+}
+
+// TimeoutRoundTripper is a transport of the VU's own that keeps a
+// request's timeout itself (with connection deadlines), sparing a timer
+// and a context per request.
+type TimeoutRoundTripper interface {
+	RoundTripTimeout(req *http.Request, timeout time.Duration) (*http.Response, error)
 }
 
 // Session returns the VU's session.
