@@ -36,8 +36,8 @@ type directConn struct {
 	// scheme and host (as the URL wrote it) the connection is to
 	scheme, host string
 
-	mu   sync.Mutex // guards conn and gen against the abort callback
-	gen  uint64     // the request in flight; an abort for an older one is ignored
+	mu      sync.Mutex // guards conn and gen against the abort callback
+	gen     uint64     // the request in flight; an abort for an older one is ignored
 	stop    func() bool
 	watched context.Context // the context stop belongs to
 }
