@@ -42,6 +42,8 @@ type Config struct {
 	// already be scaled to it (Segment.Scale). The zero value is the
 	// whole run.
 	Segment Segment
+	// Warm is the warm population kept beside the VUs, if any.
+	Warm Warm
 }
 
 // Tick is the state of a run at the end of an interval.
@@ -52,6 +54,11 @@ type Tick struct {
 	// Interval holds the measurements of the interval just ended; Total
 	// those of the whole run so far. Neither may be kept after the call.
 	Interval, Total *metrics.Aggregate
+	// WarmHeld is how many warm sessions are logged in; Warm holds the
+	// warm sessions' logins and touches of the interval (nil without a
+	// warm population).
+	WarmHeld int
+	Warm     *metrics.Aggregate
 }
 
 // Outcome is what a run produced.
@@ -61,6 +68,10 @@ type Outcome struct {
 	Duration    time.Duration
 	MaxVUs      int
 	Interrupted bool
+	// WarmHeld is how many warm sessions were logged in at the end, and
+	// Warm what the warm population did (nil without one).
+	WarmHeld int
+	Warm     *metrics.Aggregate
 }
 
 // run is the state of one Run call.
@@ -80,6 +91,8 @@ type run struct {
 	idle     chan struct{} // closed when iterations are used up and VUs gone
 	idleOnce sync.Once
 	interval *metrics.Aggregate // reused for every drain
+	warm     *warmPool
+	warmInt  *metrics.Aggregate // the warm interval, reused
 	logins   *rate.Limiter      // the login rate cap; nil without one
 }
 
@@ -111,10 +124,26 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	}
 	out := &Outcome{Total: metrics.NewAggregate(len(cfg.Plan.Series)), Started: cfg.Now()}
 	r.interval = metrics.NewAggregate(len(cfg.Plan.Series))
+	var stopWarm func()
+	if cfg.Warm.Sessions > 0 {
+		if cfg.Warm.Collector == nil || cfg.Warm.Touch == nil || cfg.Warm.Workers <= 0 {
+			return nil, errors.New("engine: a warm population needs a Collector, a Touch step and workers")
+		}
+		r.warmInt, out.Warm = metrics.NewAggregate(len(cfg.Plan.Series)), metrics.NewAggregate(len(cfg.Plan.Series))
+		wctx, cancel := context.WithCancel(hard)
+		r.warm = r.startWarm(wctx)
+		stopWarm = func() { cancel(); r.warm.stop() }
+	}
 	if cfg.Load.Open() {
 		out.Interrupted = r.driveOpen(ctx, out, abandon)
 	} else {
 		out.Interrupted = r.drive(ctx, out, abandon)
+	}
+	if stopWarm != nil {
+		stopWarm()
+		out.WarmHeld = int(r.warm.held.Load())
+		cfg.Warm.Collector.Drain(r.warmInt)
+		out.Warm.Merge(r.warmInt)
 	}
 	out.Duration = cfg.Now().Sub(out.Started)
 	out.MaxVUs = r.maxVUs
@@ -189,11 +218,20 @@ func (r *run) drain(interval *metrics.Aggregate, out *Outcome) {
 	r.cfg.Collector.Drain(interval)
 	out.Total.Merge(interval)
 	out.Total.Opened = r.cfg.Pool.Opened()
+	t := Tick{Elapsed: r.cfg.Now().Sub(out.Started), VUs: int(r.active.Load()),
+		LoggedIn: int(r.loggedIn.Load()), Interval: interval, Total: out.Total}
+	if r.warm != nil {
+		r.cfg.Warm.Collector.Drain(r.warmInt)
+		out.Warm.Merge(r.warmInt)
+		t.WarmHeld, t.Warm = int(r.warm.held.Load()), r.warmInt
+	}
 	if r.cfg.Tick != nil {
-		r.cfg.Tick(Tick{Elapsed: r.cfg.Now().Sub(out.Started), VUs: int(r.active.Load()),
-			LoggedIn: int(r.loggedIn.Load()), Interval: interval, Total: out.Total})
+		r.cfg.Tick(t)
 	}
 	interval.Reset()
+	if r.warmInt != nil {
+		r.warmInt.Reset()
+	}
 }
 
 // scale starts or stops VUs to match the shape at elapsed. VUs stopped by

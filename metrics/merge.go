@@ -131,6 +131,9 @@ func Merge(names []string, parts []*Result, force bool) (*Result, error) {
 	meta.Segment = segmentLabel(segs)
 	r := NewResult(meta, series, total)
 	r.MergedSegments = segs
+	if err := r.mergeWarm(parts); err != nil {
+		return nil, err
+	}
 	for _, expr := range thresholds {
 		t, err := ParseThreshold(expr)
 		if err != nil {

@@ -70,3 +70,35 @@ func TestMergeIsExactAndChecked(t *testing.T) {
 		}
 	}
 }
+
+func TestMergeAddsWarmPopulations(t *testing.T) {
+	var parts []*Result
+	all := newHist()
+	for i, seg := range []string{"1/2", "2/2"} {
+		r, _ := partResult(seg, uint64(i+1), 10)
+		w := NewAggregate(len(testSeries))
+		for j := range 100 + i {
+			d := time.Duration(1000+j*37*(i+1)) * time.Microsecond
+			w.Add(&Sample{Kind: KindRequest, Series: 1, Status: 200, Duration: d})
+			all.RecordValue(micros(d))
+		}
+		w.Add(&Sample{Kind: KindLogin, Duration: time.Millisecond})
+		w.Add(&Sample{Kind: KindSessionLost})
+		r.SetWarm(50, 49-i, w, 1)
+		parts = append(parts, r)
+	}
+	m, err := Merge([]string{"a", "b"}, parts, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := m.Warm
+	if w == nil || w.Wanted != 100 || w.Held != 97 || m.Sessions.Warm != 97 || w.Touches != 201 || w.Logins != 2 || w.Lost != 2 {
+		t.Fatalf("merged warm block %+v, sessions.warm %d", w, m.Sessions.Warm)
+	}
+	if w.Touch != LatencyOf(all) {
+		t.Fatalf("merged touch latency %+v, from all samples %+v", w.Touch, LatencyOf(all))
+	}
+	if m.Totals.Requests != 20 {
+		t.Fatalf("the warm touches leaked into the VUs' totals: %d requests", m.Totals.Requests)
+	}
+}

@@ -99,6 +99,87 @@ type SessionResult struct {
 	Warm           int64   `json:"warm"`
 }
 
+// WarmResult is what the warm population did: sessions logged in and kept
+// alive beside the VUs, counted apart from the VUs' figures.
+type WarmResult struct {
+	// Wanted is the population asked for; Held how many were logged in at
+	// the end.
+	Wanted        int64   `json:"wanted"`
+	Held          int64   `json:"held"`
+	Logins        int64   `json:"logins"`
+	LoginFailures int64   `json:"login_failures"`
+	Login         Latency `json:"login_ms"`
+	// Touches are the requests that keep the sessions alive.
+	Touches       int64   `json:"touches"`
+	TouchFailures int64   `json:"touch_failures"`
+	Touch         Latency `json:"touch_ms"`
+	// Lost counts touches that found the session gone (expired or evicted
+	// by the server); each is logged in again (Relogins).
+	Lost     int64 `json:"sessions_lost"`
+	Relogins int64 `json:"relogins"`
+}
+
+// SetWarm fills in what a warm population did, from its aggregate (the
+// touch request is series touch), keeping its histograms for merges.
+func (r *Result) SetWarm(wanted, held int, a *Aggregate, touch int) {
+	w := &WarmResult{Wanted: int64(wanted), Held: int64(held), Logins: a.Sessions.Logins,
+		LoginFailures: a.Sessions.LoginFailures, Login: LatencyOf(a.Login),
+		Lost: a.Sessions.SessionsLost, Relogins: a.Sessions.Relogins}
+	r.encode("warm_login", a.Login)
+	if touch >= 0 && touch < len(a.Series) {
+		t := &a.Series[touch]
+		w.Touches, w.TouchFailures, w.Touch = t.Count, t.Failures, LatencyOf(t.Hists[HistLatency])
+		r.encode("warm_touch", t.Hists[HistLatency])
+	}
+	r.Warm = w
+	r.Sessions.Warm = w.Held
+}
+
+// mergeWarm adds the warm blocks of parts into r: counts add up, latencies
+// come from the parts' histograms merged.
+func (r *Result) mergeWarm(parts []*Result) error {
+	var w *WarmResult
+	login, touch := newHist(), newHist()
+	for _, p := range parts {
+		pw := p.Warm
+		if pw == nil {
+			continue
+		}
+		if w == nil {
+			w = &WarmResult{}
+		}
+		w.Wanted += pw.Wanted
+		w.Held += pw.Held
+		w.Logins += pw.Logins
+		w.LoginFailures += pw.LoginFailures
+		w.Touches += pw.Touches
+		w.TouchFailures += pw.TouchFailures
+		w.Lost += pw.Lost
+		w.Relogins += pw.Relogins
+		for _, k := range []struct {
+			key  string
+			into *hdr.Histogram
+		}{{"warm_login", login}, {"warm_touch", touch}} {
+			h, err := p.Histogram(k.key)
+			if err != nil {
+				return err
+			}
+			if h != nil {
+				k.into.Merge(h)
+			}
+		}
+	}
+	if w == nil {
+		return nil
+	}
+	w.Login, w.Touch = LatencyOf(login), LatencyOf(touch)
+	r.encode("warm_login", login)
+	r.encode("warm_touch", touch)
+	r.Warm = w
+	r.Sessions.Warm = w.Held
+	return nil
+}
+
 // Connections counts connections.
 type Connections struct {
 	// Opened counts TCP connections made (including any a request did not
@@ -154,6 +235,8 @@ type Result struct {
 	Thresholds   []ThresholdResult `json:"thresholds"`
 	Checks       []CheckResult     `json:"checks"`
 	Capacity     Capacity          `json:"capacity"`
+	// Warm is the warm population's block; absent without one.
+	Warm *WarmResult `json:"warm_sessions,omitempty"`
 	// Timeline holds the run's figures over time, for reports.
 	Timeline *Timeline `json:"timeline,omitempty"`
 	// Histograms holds every histogram, HdrHistogram V2 compressed and

@@ -39,6 +39,9 @@ func WriteSummary(w io.Writer, r *Result) error {
 	if s := r.Sessions; s.Logins+s.LoginFailures+s.Issued+s.Refreshes > 0 {
 		writeSessions(&b, s)
 	}
+	if w := r.Warm; w != nil {
+		writeWarm(&b, w)
+	}
 	fmt.Fprintf(&b, "connections: %d opened; %d requests on new connections, %d on reused ones\n",
 		r.Connections.Opened, r.Connections.NewRequests, r.Connections.ReusedRequests)
 	fmt.Fprintf(&b, "iterations: %d", r.Totals.Iterations)
@@ -64,6 +67,12 @@ func writeSessions(b *strings.Builder, s SessionResult) {
 		s.Logins, s.LoginFailures, ms(s.Login.P50), ms(s.Login.P95), ms(s.Login.P99), ms(s.FirstRequest.P50), ms(s.FirstRequest.P95))
 	fmt.Fprintf(b, "          %d lost, %d re-logins, %d id rotations, %d ids issued, %d token refreshes (%d failed), %d logouts (%d failed)\n",
 		s.SessionsLost, s.Relogins, s.IDRotations, s.Issued, s.Refreshes, s.RefreshFails, s.Logouts, s.LogoutFailures)
+}
+
+func writeWarm(b *strings.Builder, w *WarmResult) {
+	fmt.Fprintf(b, "warm sessions: %d held of %d; %d logins (%d failed), login p95 %s ms; %d touches (%d failed), touch p50 %s ms p95 %s ms p99 %s ms; %d lost, %d re-logins\n",
+		w.Held, w.Wanted, w.Logins, w.LoginFailures, ms(w.Login.P95), w.Touches, w.TouchFailures,
+		ms(w.Touch.P50), ms(w.Touch.P95), ms(w.Touch.P99), w.Lost, w.Relogins)
 }
 
 // writePhases shows where the time of each request went: the phases of

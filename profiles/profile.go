@@ -24,6 +24,7 @@ type Profile struct {
 	HTTP        HTTP              `yaml:"http"`
 	Users       Users             `yaml:"users"`
 	Session     Session           `yaml:"session"`
+	Sessions    Sessions          `yaml:"sessions"`
 	Login       []Step            `yaml:"login"`
 	Mix         []Request         `yaml:"mix"`
 	Think       Think             `yaml:"think"`
@@ -95,6 +96,24 @@ type Session struct {
 	Lost Lost `yaml:"lost"`
 	// Refresh steps are tried when a session is lost, before a full login.
 	Refresh []Step `yaml:"refresh"`
+}
+
+// Sessions describes the warm population: logged-in sessions kept alive
+// beside the VUs, so that the session store holds as many sessions as a
+// real site's while the VUs do the measured work. Warm sessions are data
+// driven by a few workers, not a VU each.
+type Sessions struct {
+	// Warm is how many sessions to log in and keep alive (--warm-sessions).
+	Warm int `yaml:"warm"`
+	// TouchEvery is how often each warm session sends its touch request;
+	// keep it under the server's max-inactive interval (Spring Session and
+	// Tomcat: 30 min by default). Default 5m.
+	TouchEvery Duration `yaml:"touch_every"`
+	// Touch names the mix request a warm session sends; default the first.
+	Touch string `yaml:"touch"`
+	// Workers is how many goroutines log in and touch the warm sessions;
+	// default 16.
+	Workers int `yaml:"workers"`
 }
 
 // Lost lists the signs of a lost session; any one of them is enough.

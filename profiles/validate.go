@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -58,6 +59,9 @@ func (p *Profile) validate() error {
 		return err
 	}
 	if err := p.validateThink(); err != nil {
+		return err
+	}
+	if err := p.validateSessions(); err != nil {
 		return err
 	}
 	for i, t := range p.Thresholds {
@@ -161,6 +165,43 @@ func (p *Profile) validateSession() error {
 		if err := p.validateStep(fmt.Sprintf("session.refresh[%d]", i), &s.Refresh[i], "refresh"); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// Defaults of the warm population.
+const (
+	DefaultTouchEvery  = 5 * time.Minute
+	DefaultWarmWorkers = 16
+)
+
+func (p *Profile) validateSessions() error {
+	s := &p.Sessions
+	if s.Workers < 0 {
+		return p.Errorf("sessions.workers", "must not be negative, got %d", s.Workers)
+	}
+	if s.Workers == 0 {
+		s.Workers = DefaultWarmWorkers
+	}
+	if s.TouchEvery == 0 {
+		s.TouchEvery = Duration(DefaultTouchEvery)
+	}
+	if s.Touch == "" {
+		s.Touch = p.Mix[0].Name
+	} else if !slices.ContainsFunc(p.Mix, func(r Request) bool { return r.Name == s.Touch }) {
+		return p.Errorf("sessions.touch", "%q is not the name of a mix request", s.Touch)
+	}
+	return nil
+}
+
+// checkWarm checks the warm population once flags have had their say.
+func (p *Profile) checkWarm(at func(field, flag string) string) error {
+	s := &p.Sessions
+	if s.Warm < 0 {
+		return p.Errorf(at("sessions.warm", "--warm-sessions"), "must not be negative, got %d", s.Warm)
+	}
+	if s.Warm > 0 && len(p.Login) == 0 {
+		return p.Errorf(at("sessions.warm", "--warm-sessions"), "warm sessions need a login flow: the profile has none")
 	}
 	return nil
 }
@@ -430,6 +471,9 @@ func (p *Profile) CheckLoad() error {
 		if !l.Open() && s.Target != float64(int(s.Target)) {
 			return p.Errorf(at(fmt.Sprintf("load.stages[%d].target", i), "--stages"), "a VU count must be a whole number, got %v", s.Target)
 		}
+	}
+	if err := p.checkWarm(at); err != nil {
+		return err
 	}
 	switch l.Executor {
 	case ConstantVUs:

@@ -466,3 +466,28 @@ type IdleReleaser interface {
 
 // Close flushes the VU's recorder; the VU is not used after.
 func (v *VU) Close() { v.rec.Flush() }
+
+// Bind makes the VU drive sess from now on: a few workers drive many warm
+// sessions, each a Session kept as data between its turns.
+func (v *VU) Bind(sess *Session) {
+	v.sess = sess
+	v.inLogin, v.loginStep, v.loginPaid = false, 0, false
+}
+
+// Touch sends st for the VU's session, as the mix would (a lost session is
+// logged in again), to keep the session alive on the server. It reports
+// whether the session is logged in afterwards.
+func (v *VU) Touch(ctx context.Context, st *Step) bool {
+	v.request(ctx, st, time.Time{}, false)
+	return v.sess.LoggedIn
+}
+
+// MixStep returns the mix request called name, or nil.
+func (p *Plan) MixStep(name string) *Step {
+	for _, st := range p.Mix {
+		if st.Name == name {
+			return st
+		}
+	}
+	return nil
+}

@@ -79,9 +79,10 @@ func (f *runFlags) startLive(ctx context.Context, e *env, series []metrics.Serie
 	return l, nil
 }
 
-func (l *live) tick(t engine.Tick) {
+func (l *live) tick(t engine.Tick, warmTouch int) {
 	if l.exp != nil {
-		l.exp.Observe(prom.Update{VUs: t.VUs, LoggedIn: t.LoggedIn, Interval: t.Interval, Opened: t.Total.Opened})
+		l.exp.Observe(prom.Update{VUs: t.VUs, LoggedIn: t.LoggedIn, Interval: t.Interval, Opened: t.Total.Opened,
+			WarmHeld: t.WarmHeld, Warm: t.Warm, WarmTouch: warmTouch})
 	}
 }
 

@@ -41,6 +41,9 @@ func (p *progress) tick(t engine.Tick) {
 		Elapsed: t.Elapsed, Total: p.total, VUs: t.VUs, LoggedIn: t.LoggedIn,
 		Requests: reqs, Failures: fails, RPS: float64(n), P95: time.Duration(p95) * time.Microsecond,
 	})
+	if t.Warm != nil {
+		line += fmt.Sprintf("  warm %d", t.WarmHeld)
+	}
 	fmt.Fprintf(p.e.stderr, "\r\033[K%s", line)
 	p.drawn = true
 }

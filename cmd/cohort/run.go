@@ -29,7 +29,7 @@ type runFlags struct {
 	url, baseURL, stages, users, out, proxy, ca, conn   string
 	html, hgrm, segment, startAt                        string
 	cpuProfile, memProfile                              string
-	vus, iterations                                     int
+	vus, iterations, warmSessions                       int
 	duration                                            time.Duration
 	maxRPS, loginRate, rate                             float64
 	tags, thresholdFlags                                []string
@@ -65,6 +65,7 @@ func newRunFlags() *runFlags {
 	fs.StringVar(&f.hgrm, "hgrm", "", "write HdrHistogram percentile files (.hgrm), one per series, into this directory")
 	fs.Float64Var(&f.maxRPS, "max-rps", 0, "cap requests per second over all VUs (0: no cap)")
 	fs.Float64Var(&f.loginRate, "login-rate", 0, "cap logins per second over all VUs (0: no cap)")
+	fs.IntVar(&f.warmSessions, "warm-sessions", 0, "keep N logged-in sessions alive beside the VUs (profile: sessions.warm)")
 	fs.StringArrayVar(&f.thresholdFlags, "threshold", nil, `pass/fail criterion, e.g. "http_req_duration{name:login}: p(99)<500" (repeatable); a failure exits 99`)
 	fs.StringArrayVar(&f.tags, "tag", nil, "k=v tag recorded in the result (repeatable); testid names the run")
 	fs.StringVar(&f.proxy, "proxy", "", "send requests through this proxy (default: HTTP_PROXY/HTTPS_PROXY)")
@@ -279,6 +280,10 @@ func (f *runFlags) override(p *profiles.Profile) error {
 		l.LoginRate = f.loginRate
 		p.SetByFlag("load.login_rate")
 	}
+	if set("warm-sessions") {
+		p.Sessions.Warm = f.warmSessions
+		p.SetByFlag("sessions.warm")
+	}
 	return nil
 }
 
@@ -432,7 +437,12 @@ func (f *runFlags) report(e *env, res *metrics.Result, suffix string, summary bo
 // nil result comes with the exit code of what went wrong.
 func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffix string) (*metrics.Result, int) {
 	load := p.profile.Load
-	pool, err := engine.NewPool(engine.TransportConfig{Mode: mode, VUs: load.PeakVUs(), Insecure: f.insecure,
+	warm := p.warm()
+	warmTouch := -1
+	if warm.Touch != nil {
+		warmTouch = int(warm.Touch.Series)
+	}
+	pool, err := engine.NewPool(engine.TransportConfig{Mode: mode, VUs: load.PeakVUs() + warm.Workers, Insecure: f.insecure,
 		CAFile: f.ca, CAPEM: p.demoCA, Proxy: f.proxy, NoTLSResumption: !f.tlsResume})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
@@ -470,10 +480,10 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 		return nil, exitInterrupted
 	}
 	out, err := engine.Run(runCtx, engine.Config{Plan: p.plan, Users: p.users, Load: load, Pool: pool, Debug: debug, Segment: p.segment, Bare: f.bare,
-		Collector: col, Interval: time.Second, Tick: func(t engine.Tick) {
+		Warm: warm, Collector: col, Interval: time.Second, Tick: func(t engine.Tick) {
 			timeline.Add(t.Elapsed, t.VUs, t.LoggedIn, t.Interval)
 			prog.tick(t)
-			live.tick(t)
+			live.tick(t, warmTouch)
 			watch(t.Elapsed, t.Total)
 		}})
 	prog.done()
@@ -485,6 +495,9 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 	res := metrics.NewResult(metrics.Meta{Profile: p.profile.Name, Segment: p.segment.String(), StartedAt: out.Started,
 		Duration: out.Duration, Tags: tags, VUsMax: out.MaxVUs, Interrupted: out.Interrupted && aborted == "",
 		Checks: p.plan.Checks}, p.plan.Series, out.Total)
+	if warm.Sessions > 0 {
+		res.SetWarm(warm.Sessions, out.WarmHeld, out.Warm, warmTouch)
+	}
 	tl := timeline.Finish(out.Duration, 0, 0)
 	res.Timeline = &tl
 	var passed bool
@@ -505,6 +518,17 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 	}
 	live.finish(ctx, out.Interrupted)
 	return res, code
+}
+
+// warm is the run's warm population, this segment's share of it.
+func (p *prepared) warm() engine.Warm {
+	s := p.profile.Sessions
+	n := p.segment.Share(s.Warm)
+	if n == 0 {
+		return engine.Warm{}
+	}
+	return engine.Warm{Sessions: n, TouchEvery: s.TouchEvery.D(), Touch: p.plan.MixStep(s.Touch),
+		Workers: min(s.Workers, n), Collector: metrics.NewCollector(p.plan.Series, 1)}
 }
 
 // executeEachConn runs the profile once per connection mode, one after

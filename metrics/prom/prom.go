@@ -65,6 +65,11 @@ type Exporter struct {
 	dropped      prometheus.Counter
 	connections  prometheus.Counter
 	schedulerLag prometheus.Histogram
+	warm         prometheus.Gauge
+	warmLogins   *prometheus.CounterVec
+	warmTouches  *prometheus.CounterVec
+	warmLost     prometheus.Counter
+	warmTouch    prometheus.Histogram
 	lastOpened   int64
 }
 
@@ -92,6 +97,11 @@ func New(series []metrics.SeriesInfo, testid, segment string) *Exporter {
 	e.dropped = f.counter("cohort_dropped_iterations_total", "Open-model iterations that found no VU free when due.")
 	e.connections = f.counter("cohort_connections_opened_total", "TCP connections opened.")
 	e.schedulerLag = f.histogram(histOpts("cohort_scheduler_lag_seconds", "How late the open-model scheduler started iterations."))
+	e.warm = f.gauge("cohort_sessions_warm", "Warm sessions logged in and kept alive beside the VUs.")
+	e.warmLogins = f.counterVec("cohort_warm_logins_total", "Logins of warm sessions, by result (ok, failed).", "result")
+	e.warmTouches = f.counterVec("cohort_warm_touches_total", "Requests that keep warm sessions alive, by result (ok, failed).", "result")
+	e.warmLost = f.counter("cohort_warm_sessions_lost_total", "Warm sessions found gone by their touch (expired or evicted by the server).")
+	e.warmTouch = f.histogram(histOpts("cohort_warm_touch_duration_seconds", "Latency of the requests that keep warm sessions alive."))
 	r.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return e
 }
@@ -138,6 +148,12 @@ type Update struct {
 	Interval *metrics.Aggregate
 	// Opened is the run's connection count so far.
 	Opened int64
+	// WarmHeld is the warm population logged in; Warm the warm sessions'
+	// interval (nil without a warm population).
+	WarmHeld int
+	Warm     *metrics.Aggregate
+	// WarmTouch is the series of the warm sessions' touch request.
+	WarmTouch int
 }
 
 // Observe adds an interval's measurements to the series. It is called
@@ -172,6 +188,22 @@ func (e *Exporter) Observe(u Update) {
 	replay(a.Login, e.loginTime)
 	replay(a.First, e.firstTime)
 	replay(a.Lag, e.schedulerLag)
+	if w := u.Warm; w != nil {
+		e.observeWarm(u.WarmHeld, w, u.WarmTouch)
+	}
+}
+
+func (e *Exporter) observeWarm(held int, w *metrics.Aggregate, touch int) {
+	e.warm.Set(float64(held))
+	e.warmLogins.WithLabelValues("ok").Add(float64(w.Sessions.Logins))
+	e.warmLogins.WithLabelValues("failed").Add(float64(w.Sessions.LoginFailures))
+	e.warmLost.Add(float64(w.Sessions.SessionsLost))
+	if touch >= 0 && touch < len(w.Series) {
+		t := &w.Series[touch]
+		e.warmTouches.WithLabelValues("ok").Add(float64(t.Count - t.Failures))
+		e.warmTouches.WithLabelValues("failed").Add(float64(t.Failures))
+		replay(t.Hists[metrics.HistLatency], e.warmTouch)
+	}
 }
 
 var connHists = []struct {
