@@ -118,7 +118,7 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 		r.tickets.Store(int64(n))
 	}
 	r.hooks = virtualuser.Hooks{Now: cfg.Now, WaitRequest: limiter(cfg.Load.MaxRPS)}
-	if cfg.Load.LoginRate > 0 {
+	if cfg.Load.LoginRate > 0 && cfg.Load.Executor != profiles.SessionPool { // there, it is an arrival rate
 		r.logins = rate.NewLimiter(rate.Limit(cfg.Load.LoginRate), 1)
 		r.hooks.WaitLogin = r.logins.Wait
 	}
@@ -134,9 +134,12 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 		r.warm = r.startWarm(wctx)
 		stopWarm = func() { cancel(); r.warm.stop() }
 	}
-	if cfg.Load.Open() {
+	switch {
+	case cfg.Load.Executor == profiles.SessionPool:
+		out.Interrupted = r.driveSessionPool(ctx, out, abandon)
+	case cfg.Load.Open():
 		out.Interrupted = r.driveOpen(ctx, out, abandon)
-	} else {
+	default:
 		out.Interrupted = r.drive(ctx, out, abandon)
 	}
 	if stopWarm != nil {

@@ -55,7 +55,7 @@ func (s Segment) Scale(l profiles.Load) profiles.Load {
 		return l
 	}
 	l.Stages = append([]profiles.Stage(nil), l.Stages...)
-	if l.Open() {
+	if l.Open() || l.Executor == profiles.SessionPool {
 		l.PreAllocatedVUs = max(s.Share(l.PreAllocatedVUs), 1)
 		l.MaxVUs = max(s.Share(l.MaxVUs), l.PreAllocatedVUs)
 		return l // iterations bound the global arrival index

@@ -49,7 +49,7 @@ func WriteSummary(w io.Writer, r *Result) error {
 		fmt.Fprintf(&b, " (%d interrupted)", r.Totals.Interrupted)
 	}
 	if r.Totals.Dropped > 0 {
-		fmt.Fprintf(&b, ", %d dropped (no VU free when due)", r.Totals.Dropped)
+		fmt.Fprintf(&b, ", %d dropped (no VU or idle session free when due)", r.Totals.Dropped)
 	}
 	b.WriteString("\n")
 	writeChecks(&b, r)

@@ -250,6 +250,10 @@ type Load struct {
 	// GracefulStop is how long VUs may take to finish their iteration when
 	// the run or a ramp-down stops them.
 	GracefulStop Duration `yaml:"graceful_stop"`
+	// SessionLife is how long a session of the session-pool executor is
+	// used after its login; then its user leaves (without logging out, as
+	// most users do) and the server expires the session. 0: until the end.
+	SessionLife Duration `yaml:"session_life"`
 }
 
 // Stage moves the VU count (or the arrival rate) linearly to Target over
@@ -265,6 +269,11 @@ const (
 	RampingVUs          = "ramping-vus"
 	ConstantArrivalRate = "constant-arrival-rate"
 	RampingArrivalRate  = "ramping-arrival-rate"
+	// SessionPool is an open model of logins and requests apart: new users
+	// log in at login_rate (per second) and join a pool of sessions; mix
+	// requests arrive at rate (per time_unit), each sent by the next idle
+	// session of the pool.
+	SessionPool = "session-pool"
 )
 
 // Open reports whether the executor is an open model (arrival rate).

@@ -419,10 +419,10 @@ func (p *Profile) validateLoadShape() error {
 		if len(l.Stages) > 0 {
 			l.Executor = RampingVUs
 		}
-	case ConstantVUs, RampingVUs, ConstantArrivalRate, RampingArrivalRate:
+	case ConstantVUs, RampingVUs, ConstantArrivalRate, RampingArrivalRate, SessionPool:
 	default:
-		return p.Errorf("load.executor", "unknown executor %q (want %s, %s, %s or %s)", l.Executor,
-			ConstantVUs, RampingVUs, ConstantArrivalRate, RampingArrivalRate)
+		return p.Errorf("load.executor", "unknown executor %q (want %s, %s, %s, %s or %s)", l.Executor,
+			ConstantVUs, RampingVUs, ConstantArrivalRate, RampingArrivalRate, SessionPool)
 	}
 	if l.GracefulStop == 0 {
 		l.GracefulStop = Duration(DefaultGracefulStop)
@@ -489,6 +489,34 @@ func (p *Profile) CheckLoad() error {
 		}
 	case ConstantArrivalRate, RampingArrivalRate:
 		return p.checkOpen(at)
+	case SessionPool:
+		return p.checkSessionPool(at)
+	}
+	return nil
+}
+
+func (p *Profile) checkSessionPool(at func(field, flag string) string) error {
+	l := &p.Load
+	if l.LoginRate <= 0 {
+		return p.Errorf(at("load.login_rate", "--login-rate"), "session-pool needs a login rate above 0 (new users per second)")
+	}
+	if l.Duration == 0 {
+		return p.Errorf(at("load.duration", "--duration"), "session-pool needs a duration")
+	}
+	if len(p.Login) == 0 {
+		return p.Errorf("load.executor", "session-pool needs a login flow: the profile has none")
+	}
+	if l.TimeUnit == 0 {
+		l.TimeUnit = Duration(time.Second)
+	}
+	if l.PreAllocatedVUs == 0 {
+		l.PreAllocatedVUs = max(l.VUs, 1)
+	}
+	if l.MaxVUs == 0 {
+		l.MaxVUs = max(l.PreAllocatedVUs, 100)
+	}
+	if l.MaxVUs < l.PreAllocatedVUs {
+		return p.Errorf(at("load.max_vus", "load.max_vus"), "max_vus %d is below pre_allocated_vus %d", l.MaxVUs, l.PreAllocatedVUs)
 	}
 	return nil
 }
@@ -529,7 +557,7 @@ func (l *Load) PeakVUs() int {
 			m = max(m, s.Target)
 		}
 		return int(m)
-	case ConstantArrivalRate, RampingArrivalRate:
+	case ConstantArrivalRate, RampingArrivalRate, SessionPool:
 		return max(l.MaxVUs, l.PreAllocatedVUs)
 	}
 	return l.VUs

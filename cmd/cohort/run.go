@@ -240,19 +240,23 @@ func (f *runFlags) override(p *profiles.Profile) error {
 		}
 		p.SetByFlag("load.stages")
 	}
+	pooled := l.Executor == profiles.SessionPool
 	if set("rate") {
 		// The VUs the profile had become the open model's pool.
-		if !l.Open() && l.PreAllocatedVUs == 0 {
+		if !l.Open() && !pooled && l.PreAllocatedVUs == 0 {
 			l.PreAllocatedVUs = max(l.VUs, 1)
 		}
-		l.Executor, l.Rate = profiles.ConstantArrivalRate, f.rate
+		if !pooled { // session-pool keeps its logins and takes the request rate
+			l.Executor = profiles.ConstantArrivalRate
+		}
+		l.Rate = f.rate
 		p.SetByFlag("load.rate")
 	}
 	if set("vus") {
 		switch {
 		case set("stages") && !l.Open():
 			return usagef("--vus and --stages: give one (stages set the VU counts)")
-		case l.Open():
+		case l.Open() || pooled:
 			l.PreAllocatedVUs, l.MaxVUs = f.vus, f.vus
 		default:
 			l.Executor, l.VUs = profiles.ConstantVUs, f.vus
@@ -359,7 +363,7 @@ func (f *runFlags) execute(ctx context.Context, e *env, p *prepared) int {
 		fmt.Fprintf(e.stdout, "cohort %s: profile %s against %s, %s\n", versionString(), p.profile.Name,
 			p.plan.Base, describeLoad(p.profile.Load, engine.ShapeOf(p.profile.Load)))
 	}
-	tuneGC(p.profile.Load.PeakVUs())
+	tuneGC(p.profile.Load.PeakVUs() + p.profile.Sessions.Warm)
 	stop, err := f.startProfiles()
 	if err != nil {
 		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
@@ -569,6 +573,9 @@ func describeLoad(l profiles.Load, s engine.Shape) string {
 		fmt.Fprintf(&b, "arrival rate ramping over %v (open model, %d..%d VUs)", s.Duration(), l.PreAllocatedVUs, l.MaxVUs)
 	case l.Executor == profiles.RampingVUs:
 		fmt.Fprintf(&b, "ramping up to %d VUs over %v", s.Max(), s.Duration())
+	case l.Executor == profiles.SessionPool:
+		fmt.Fprintf(&b, "session pool: %g logins/s and %g requests per %v for %v (%d..%d workers)",
+			l.LoginRate, l.Rate, l.TimeUnit.D(), l.Duration.D(), l.PreAllocatedVUs, l.MaxVUs)
 	default:
 		fmt.Fprintf(&b, "%d VUs", l.VUs)
 		if l.Duration > 0 {
@@ -617,10 +624,12 @@ func (f *runFlags) waitForStart(ctx context.Context, e *env) error {
 	}
 }
 
-// manyVUs is the VU count from which cohort trades GC work for memory.
+// manyVUs is the count of VUs and warm sessions from which cohort trades
+// GC work for memory.
 const manyVUs = 10_000
 
-// tuneGC lowers the GC target for runs of many VUs, unless GOGC is set:
+// tuneGC lowers the GC target for runs of many VUs or warm sessions,
+// unless GOGC is set:
 // their memory is mostly idle sessions, and Go's default lets the heap grow
 // to twice what is live, which would double the memory per VU for little
 // gain in CPU.

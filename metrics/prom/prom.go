@@ -94,7 +94,7 @@ func New(series []metrics.SeriesInfo, testid, segment string) *Exporter {
 	e.rotations = f.counter("cohort_session_id_rotations_total", "Session ids changed by a login.")
 	e.issued = f.counter("cohort_sessions_issued_total", "Session ids the server issued.")
 	e.iterations = f.counter("cohort_iterations_total", "Iterations completed.")
-	e.dropped = f.counter("cohort_dropped_iterations_total", "Open-model iterations that found no VU free when due.")
+	e.dropped = f.counter("cohort_dropped_iterations_total", "Open-model iterations (and session-pool logins and requests) that found no VU or idle session free when due.")
 	e.connections = f.counter("cohort_connections_opened_total", "TCP connections opened.")
 	e.schedulerLag = f.histogram(histOpts("cohort_scheduler_lag_seconds", "How late the open-model scheduler started iterations."))
 	e.warm = f.gauge("cohort_sessions_warm", "Warm sessions logged in and kept alive beside the VUs.")
