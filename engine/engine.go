@@ -44,7 +44,22 @@ type Config struct {
 	Segment Segment
 	// Warm is the warm population kept beside the VUs, if any.
 	Warm Warm
+	// Steer, if set, changes the load while the run goes (the capacity
+	// search): called after every drain, from the run's goroutine, it
+	// returns the level Vary should have now, and false to end the run.
+	Steer func(Tick) (level float64, more bool)
+	// Vary is what Steer sets: VaryVUs (closed model), VaryWarm, or
+	// VaryLoginRate (the login rate cap, or the session pool's login
+	// arrival rate).
+	Vary string
 }
+
+// What a capacity search can step.
+const (
+	VaryVUs       = "vus"
+	VaryWarm      = "warm_sessions"
+	VaryLoginRate = "login_rate"
+)
 
 // Tick is the state of a run at the end of an interval.
 type Tick struct {
@@ -93,7 +108,12 @@ type run struct {
 	interval *metrics.Aggregate // reused for every drain
 	warm     *warmPool
 	warmInt  *metrics.Aggregate // the warm interval, reused
-	logins   *rate.Limiter      // the login rate cap; nil without one
+
+	// Set by Steer, read by the run's goroutine.
+	steerVUs   int
+	steerLogin float64
+	steerDone  bool
+	logins     *rate.Limiter // the login rate cap; nil without one
 }
 
 // Run carries out the load shape of cfg until its duration or iterations
@@ -118,6 +138,11 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 		r.tickets.Store(int64(n))
 	}
 	r.hooks = virtualuser.Hooks{Now: cfg.Now, WaitRequest: limiter(cfg.Load.MaxRPS)}
+	if cfg.Steer != nil {
+		if err := r.checkSteer(); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.Load.LoginRate > 0 && cfg.Load.Executor != profiles.SessionPool { // there, it is an arrival rate
 		r.logins = rate.NewLimiter(rate.Limit(cfg.Load.LoginRate), 1)
 		r.hooks.WaitLogin = r.logins.Wait
@@ -193,6 +218,9 @@ loop:
 			r.vus = nil
 		case <-drainEvery.C:
 			r.drain(interval, out)
+			if r.steerDone {
+				break loop
+			}
 		case <-control.C:
 			elapsed := r.cfg.Now().Sub(out.Started)
 			if total > 0 && elapsed >= total {
@@ -231,9 +259,53 @@ func (r *run) drain(interval *metrics.Aggregate, out *Outcome) {
 	if r.cfg.Tick != nil {
 		r.cfg.Tick(t)
 	}
+	if r.cfg.Steer != nil && !r.steerDone {
+		level, more := r.cfg.Steer(t)
+		r.steer(level)
+		r.steerDone = !more
+	}
 	interval.Reset()
 	if r.warmInt != nil {
 		r.warmInt.Reset()
+	}
+}
+
+// checkSteer refuses a steering the run cannot follow.
+func (r *run) checkSteer() error {
+	l := r.cfg.Load
+	switch r.cfg.Vary {
+	case VaryVUs:
+		if l.Open() || l.Executor == profiles.SessionPool {
+			return errors.New("engine: stepping VUs needs a closed-model executor")
+		}
+		r.steerVUs = l.VUs
+	case VaryWarm:
+		if r.cfg.Warm.Sessions <= 0 {
+			return errors.New("engine: stepping warm sessions needs a warm population to start from")
+		}
+	case VaryLoginRate:
+		if l.LoginRate <= 0 || l.Open() {
+			return errors.New("engine: stepping the login rate needs a login rate to start from, and a closed model or a session pool")
+		}
+		r.steerLogin = l.LoginRate
+	default:
+		return errors.New("engine: unknown quantity to vary: " + r.cfg.Vary)
+	}
+	return nil
+}
+
+// steer applies a level the Steer function asked for.
+func (r *run) steer(level float64) {
+	switch r.cfg.Vary {
+	case VaryVUs:
+		r.steerVUs = int(level)
+	case VaryWarm:
+		r.warm.setWant(int(level))
+	case VaryLoginRate:
+		r.steerLogin = level
+		if r.logins != nil {
+			r.logins.SetLimit(rate.Limit(level))
+		}
 	}
 }
 
@@ -241,6 +313,9 @@ func (r *run) drain(interval *metrics.Aggregate, out *Outcome) {
 // a ramp-down finish their iteration and log out.
 func (r *run) scale(elapsed time.Duration) {
 	want := r.shape.VUsAt(elapsed)
+	if r.cfg.Steer != nil && r.cfg.Vary == VaryVUs {
+		want = r.steerVUs
+	}
 	if r.tickets.Load() == 0 {
 		return
 	}

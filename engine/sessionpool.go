@@ -83,13 +83,20 @@ func (r *run) driveSessionPool(ctx context.Context, out *Outcome, abandon func()
 	return interrupted || ctx.Err() != nil
 }
 
-// poolArrivals is one evenly spaced arrival stream of a session pool.
+// poolArrivals is one evenly spaced arrival stream of a session pool; its
+// spacing may change (a capacity search steps the login rate).
 type poolArrivals struct {
 	every time.Duration // 0: no arrivals
-	n     int64
+	at    time.Duration // when the next arrival is due
+	n     int64         // arrivals so far
 }
 
-func (a *poolArrivals) next() time.Duration { return time.Duration(a.n) * a.every }
+func (a *poolArrivals) next() time.Duration { return a.at }
+
+func (a *poolArrivals) advance() {
+	a.n++
+	a.at += a.every
+}
 
 func everyOf(perSecond float64) time.Duration {
 	if perSecond <= 0 {
@@ -113,6 +120,12 @@ func (sp *sessionPool) dispatch(ctx context.Context, out *Outcome) bool {
 	drainEvery := time.NewTicker(r.cfg.Interval)
 	defer drainEvery.Stop()
 	for {
+		if r.steerDone {
+			return false
+		}
+		if r.steerLogin > 0 {
+			logins.every = everyOf(r.steerLogin)
+		}
 		stream, login := &logins, true
 		if reqs.every > 0 && (logins.every == 0 || reqs.next() < logins.next()) {
 			stream, login = &reqs, false
@@ -123,7 +136,7 @@ func (sp *sessionPool) dispatch(ctx context.Context, out *Outcome) bool {
 			offset = end // no arrival is left: wait for the end
 		} else {
 			k := stream.n
-			stream.n++
+			stream.advance()
 			if !r.cfg.Segment.Owns(k) {
 				continue // another instance's arrival
 			}

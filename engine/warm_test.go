@@ -83,7 +83,10 @@ func TestWarmSessionsSeeEvictions(t *testing.T) {
 	if st.Evicted == 0 || w.SessionsLost == 0 || w.Relogins == 0 {
 		t.Fatalf("target evicted %d; warm sessions lost %d, relogins %d", st.Evicted, w.SessionsLost, w.Relogins)
 	}
-	if w.Logins != 40+w.Relogins {
-		t.Fatalf("warm logins %d, want 40 first logins plus %d relogins", w.Logins, w.Relogins)
+	// Every successful login is a first login or a re-login; a first
+	// login may fail (its session evicted between the login page and the
+	// form post) and not be retried before the end.
+	if w.Logins > 40+w.Relogins || w.Logins+w.LoginFailures < 40+w.Relogins {
+		t.Fatalf("warm logins %d (%d failed), want 40 first logins plus %d relogins", w.Logins, w.LoginFailures, w.Relogins)
 	}
 }

@@ -204,12 +204,6 @@ type CheckResult struct {
 	Rate   float64 `json:"rate"`
 }
 
-// Capacity is the outcome of a capacity search.
-type Capacity struct {
-	LastPassing int64 `json:"last_passing"`
-	Steps       []any `json:"steps"`
-}
-
 // Result is the document a run writes with --out.
 type Result struct {
 	Schema      string            `json:"schema"`
@@ -269,7 +263,7 @@ func NewResult(m Meta, series []SeriesInfo, a *Aggregate) *Result {
 	r := &Result{
 		Schema: Schema, Profile: m.Profile, Segment: m.Segment, StartedAt: m.StartedAt.UTC(),
 		DurationS: round3(secs), Tags: m.Tags, VUsMax: m.VUsMax, Interrupted: m.Interrupted,
-		Thresholds: []ThresholdResult{}, Checks: []CheckResult{}, Capacity: Capacity{Steps: []any{}},
+		Thresholds: []ThresholdResult{}, Checks: []CheckResult{}, Capacity: Capacity{Steps: []CapacityStep{}},
 		Histograms: map[string]string{},
 	}
 	reqs, fails := a.Requests()

@@ -54,6 +54,9 @@ func WriteSummary(w io.Writer, r *Result) error {
 	b.WriteString("\n")
 	writeChecks(&b, r)
 	writeThresholds(&b, r)
+	if len(r.Capacity.Steps) > 0 {
+		writeCapacity(&b, &r.Capacity)
+	}
 	if lag := r.SchedulerLag; lag.P99 > LagWarning {
 		fmt.Fprintf(&b, "scheduler lag: p99 %s ms, max %s ms: the load generator started iterations late; "+
 			"latencies are still measured from when each was due\n", ms(lag.P99), ms(lag.Max))
@@ -73,6 +76,37 @@ func writeWarm(b *strings.Builder, w *WarmResult) {
 	fmt.Fprintf(b, "warm sessions: %d held of %d; %d logins (%d failed), login p95 %s ms; %d touches (%d failed), touch p50 %s ms p95 %s ms p99 %s ms; %d lost, %d re-logins\n",
 		w.Held, w.Wanted, w.Logins, w.LoginFailures, ms(w.Login.P95), w.Touches, w.TouchFailures,
 		ms(w.Touch.P50), ms(w.Touch.P95), ms(w.Touch.P99), w.Lost, w.Relogins)
+}
+
+// writeCapacity shows each step of a capacity search and its verdict.
+func writeCapacity(b *strings.Builder, c *Capacity) {
+	fmt.Fprintf(b, "\ncapacity search (%s; each step judged alone, after its settling time; the thresholds above cover the whole run)\n", c.Vary)
+	tw := tabwriter.NewWriter(b, 2, 8, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "level\trps\tp50 ms\tp95 ms\tp99 ms\tfailed\tlost\tlogged in\twarm\tverdict\t")
+	for _, st := range c.Steps {
+		verdict := "pass"
+		if !st.Passed {
+			verdict = "FAIL"
+			for _, t := range st.Thresholds {
+				if !t.OK {
+					verdict += fmt.Sprintf(" (%s: %g)", t.Expr, t.Value)
+					break
+				}
+			}
+		}
+		fmt.Fprintf(tw, "%g\t%.1f\t%s\t%s\t%s\t%.2f%%\t%d\t%d\t%d\t%s\t\n", st.Level, st.RPS, ms(st.Latency.P50),
+			ms(st.Latency.P95), ms(st.Latency.P99), 100*st.FailureRatio, st.LostSessions, st.LoggedIn, st.Warm, verdict)
+	}
+	tw.Flush()
+	switch {
+	case c.LastPassing == 0:
+		fmt.Fprintf(b, "capacity: no level passed (the first, %g, broke a threshold)\n", c.Steps[0].Level)
+	case c.FirstFailing == 0:
+		fmt.Fprintf(b, "capacity: every level passed, up to %g; the search's max was not enough to break a threshold; knee at %g\n", c.LastPassing, c.Knee)
+	default:
+		fmt.Fprintf(b, "capacity: last passing level %g, broke at %g; knee (p95 within %dx of the lightest step) at %g\n",
+			c.LastPassing, c.FirstFailing, KneeFactor, c.Knee)
+	}
 }
 
 // writePhases shows where the time of each request went: the phases of

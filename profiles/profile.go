@@ -34,6 +34,8 @@ type Profile struct {
 	// ("http_req_duration{name:login}: p(99)<500"); a failed one makes the
 	// run exit 99.
 	Thresholds []ThresholdSpec `yaml:"thresholds"`
+	// Capacity says how --find-capacity steps the load.
+	Capacity CapacitySpec `yaml:"capacity"`
 
 	// File is where the profile was read from ("builtin:NAME" for built-ins);
 	// relative paths in it (users.csv) are relative to its directory.
@@ -115,6 +117,27 @@ type Sessions struct {
 	// default 16.
 	Workers int `yaml:"workers"`
 }
+
+// CapacitySpec says how a capacity search (--find-capacity) steps the
+// load: Vary goes from Start to Max by Step, each level held for
+// StepDuration, until a threshold breaks. The first Settle of each step is
+// not judged.
+type CapacitySpec struct {
+	// Vary is vus (default), warm_sessions or login_rate.
+	Vary         string   `yaml:"vary"`
+	Start        float64  `yaml:"start"`
+	Step         float64  `yaml:"step"`
+	Max          float64  `yaml:"max"`
+	StepDuration Duration `yaml:"step_duration"`
+	Settle       Duration `yaml:"settle"`
+}
+
+// What a capacity search may vary.
+const (
+	VaryVUs       = "vus"
+	VaryWarm      = "warm_sessions"
+	VaryLoginRate = "login_rate"
+)
 
 // Lost lists the signs of a lost session; any one of them is enough.
 type Lost struct {

@@ -64,6 +64,9 @@ func (p *Profile) validate() error {
 	if err := p.validateSessions(); err != nil {
 		return err
 	}
+	if err := p.validateCapacity(); err != nil {
+		return err
+	}
 	for i, t := range p.Thresholds {
 		if strings.TrimSpace(t.Expr) == "" {
 			return p.Errorf(fmt.Sprintf("thresholds[%d]", i), "empty threshold")
@@ -190,6 +193,41 @@ func (p *Profile) validateSessions() error {
 		s.Touch = p.Mix[0].Name
 	} else if !slices.ContainsFunc(p.Mix, func(r Request) bool { return r.Name == s.Touch }) {
 		return p.Errorf("sessions.touch", "%q is not the name of a mix request", s.Touch)
+	}
+	return nil
+}
+
+// DefaultStepDuration is how long a capacity search holds each level.
+const DefaultStepDuration = 30 * time.Second
+
+func (p *Profile) validateCapacity() error {
+	c := &p.Capacity
+	switch c.Vary {
+	case "":
+		c.Vary = VaryVUs
+	case VaryVUs, VaryWarm, VaryLoginRate:
+	default:
+		return p.Errorf("capacity.vary", "want %s, %s or %s, got %q", VaryVUs, VaryWarm, VaryLoginRate, c.Vary)
+	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"start", c.Start}, {"step", c.Step}, {"max", c.Max}} {
+		if f.v < 0 {
+			return p.Errorf("capacity."+f.name, "must not be negative, got %v", f.v)
+		}
+	}
+	if c.Start > 0 && c.Max > 0 && c.Max < c.Start {
+		return p.Errorf("capacity.max", "%v is below start %v", c.Max, c.Start)
+	}
+	if c.StepDuration == 0 {
+		c.StepDuration = Duration(DefaultStepDuration)
+	}
+	if _, set := p.pos["capacity.settle"]; !set {
+		c.Settle = c.StepDuration / 5
+	}
+	if c.Settle >= c.StepDuration {
+		return p.Errorf("capacity.settle", "%v leaves nothing of a %v step to judge", c.Settle.D(), c.StepDuration.D())
 	}
 	return nil
 }

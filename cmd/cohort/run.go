@@ -34,7 +34,7 @@ type runFlags struct {
 	maxRPS, loginRate, rate                             float64
 	tags, thresholdFlags                                []string
 	insecure, quiet, noProgress, tlsResume, compareConn bool
-	bare                                                bool
+	bare, findCapacity                                  bool
 	httpDebug                                           bool
 	promListen, promPush                                string
 	promLinger, promPushEvery                           time.Duration
@@ -66,6 +66,7 @@ func newRunFlags() *runFlags {
 	fs.Float64Var(&f.maxRPS, "max-rps", 0, "cap requests per second over all VUs (0: no cap)")
 	fs.Float64Var(&f.loginRate, "login-rate", 0, "cap logins per second over all VUs (0: no cap)")
 	fs.IntVar(&f.warmSessions, "warm-sessions", 0, "keep N logged-in sessions alive beside the VUs (profile: sessions.warm)")
+	fs.BoolVar(&f.findCapacity, "find-capacity", false, "step the load up (profile: capacity) until a threshold breaks, and report the last passing level")
 	fs.StringArrayVar(&f.thresholdFlags, "threshold", nil, `pass/fail criterion, e.g. "http_req_duration{name:login}: p(99)<500" (repeatable); a failure exits 99`)
 	fs.StringArrayVar(&f.tags, "tag", nil, "k=v tag recorded in the result (repeatable); testid names the run")
 	fs.StringVar(&f.proxy, "proxy", "", "send requests through this proxy (default: HTTP_PROXY/HTTPS_PROXY)")
@@ -157,6 +158,14 @@ func (f *runFlags) prepareWith(adjust func(*profiles.Profile)) (*prepared, error
 	if adjust != nil {
 		adjust(prof)
 	}
+	if f.findCapacity {
+		if f.fs.Changed("segment") || f.compareConn {
+			return nil, usagef("--find-capacity: runs in one process, without --segment or --compare-conn")
+		}
+		if err := reshapeForCapacity(prof); err != nil {
+			return nil, err
+		}
+	}
 	if err := prof.CheckLoad(); err != nil {
 		return nil, err
 	}
@@ -172,6 +181,9 @@ func (f *runFlags) prepareWith(adjust func(*profiles.Profile)) (*prepared, error
 	ths, err := f.thresholds(prof)
 	if err != nil {
 		return nil, err
+	}
+	if f.findCapacity && len(ths) == 0 {
+		return nil, usagef("--find-capacity: give at least one threshold (thresholds in the profile, or --threshold): thresholds judge each step")
 	}
 	users, err := f.userPool(prof, seg)
 	if err != nil {
@@ -362,6 +374,9 @@ func (f *runFlags) execute(ctx context.Context, e *env, p *prepared) int {
 	if !f.quiet {
 		fmt.Fprintf(e.stdout, "cohort %s: profile %s against %s, %s\n", versionString(), p.profile.Name,
 			p.plan.Base, describeLoad(p.profile.Load, engine.ShapeOf(p.profile.Load)))
+		if f.findCapacity {
+			fmt.Fprintln(e.stdout, describeCapacity(p.profile.Capacity))
+		}
 	}
 	tuneGC(p.profile.Load.PeakVUs() + p.profile.Sessions.Warm)
 	stop, err := f.startProfiles()
@@ -442,11 +457,19 @@ func (f *runFlags) report(e *env, res *metrics.Result, suffix string, summary bo
 func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffix string) (*metrics.Result, int) {
 	load := p.profile.Load
 	warm := p.warm()
+	var search *metrics.CapacitySearch
+	peak := load.PeakVUs()
+	if f.findCapacity {
+		search = metrics.NewCapacitySearch(p.capacityPlan())
+		if p.profile.Capacity.Vary == profiles.VaryVUs {
+			peak = int(p.profile.Capacity.Max)
+		}
+	}
 	warmTouch := -1
 	if warm.Touch != nil {
 		warmTouch = int(warm.Touch.Series)
 	}
-	pool, err := engine.NewPool(engine.TransportConfig{Mode: mode, VUs: load.PeakVUs() + warm.Workers, Insecure: f.insecure,
+	pool, err := engine.NewPool(engine.TransportConfig{Mode: mode, VUs: peak + warm.Workers, Insecure: f.insecure,
 		CAFile: f.ca, CAPEM: p.demoCA, Proxy: f.proxy, NoTLSResumption: !f.tlsResume})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
@@ -483,13 +506,18 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 		live.finish(ctx, true)
 		return nil, exitInterrupted
 	}
-	out, err := engine.Run(runCtx, engine.Config{Plan: p.plan, Users: p.users, Load: load, Pool: pool, Debug: debug, Segment: p.segment, Bare: f.bare,
-		Warm: warm, Collector: col, Interval: time.Second, Tick: func(t engine.Tick) {
-			timeline.Add(t.Elapsed, t.VUs, t.LoggedIn, t.Interval)
-			prog.tick(t)
-			live.tick(t, warmTouch)
-			watch(t.Elapsed, t.Total)
-		}})
+	cfg := engine.Config{Plan: p.plan, Users: p.users, Load: load, Pool: pool, Debug: debug, Segment: p.segment, Bare: f.bare,
+		Warm: warm, Collector: col, Interval: time.Second}
+	if search != nil {
+		cfg.Steer, cfg.Vary = steerOf(search), p.profile.Capacity.Vary
+	}
+	cfg.Tick = func(t engine.Tick) {
+		timeline.Add(t.Elapsed, t.VUs, t.LoggedIn, t.Interval)
+		prog.tick(t)
+		live.tick(t, warmTouch)
+		watch(t.Elapsed, t.Total)
+	}
+	out, err := engine.Run(runCtx, cfg)
 	prog.done()
 	if err != nil {
 		live.finish(ctx, true)
@@ -500,12 +528,22 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 		Duration: out.Duration, Tags: tags, VUsMax: out.MaxVUs, Interrupted: out.Interrupted && aborted == "",
 		Checks: p.plan.Checks}, p.plan.Series, out.Total)
 	if warm.Sessions > 0 {
-		res.SetWarm(warm.Sessions, out.WarmHeld, out.Warm, warmTouch)
+		wanted := warm.Sessions
+		if search != nil && p.profile.Capacity.Vary == profiles.VaryWarm {
+			wanted = int(search.Level())
+		}
+		res.SetWarm(wanted, out.WarmHeld, out.Warm, warmTouch)
 	}
 	tl := timeline.Finish(out.Duration, 0, 0)
 	res.Timeline = &tl
 	var passed bool
 	res.Thresholds, passed = judge(p.thresholds, out.Total, p.plan.Series, p.plan.Checks, out.Duration)
+	if search != nil {
+		res.Capacity = search.Finish(0, out.WarmHeld)
+		// The search's verdict is whether some level passed; the whole
+		// run's thresholds fail by design once a step breaks them.
+		passed = res.Capacity.LastPassing > 0
+	}
 	res.Aborted = aborted
 	code := exitOK
 	switch {

@@ -205,3 +205,36 @@ func TestQuickMode(t *testing.T) {
 		t.Fatalf("get: %+v", q)
 	}
 }
+
+// TestFindCapacity steps VUs up against a target that holds 5 sessions:
+// from 6 VUs on, the store evicts sessions that are still in use, and the
+// search must stop there.
+func TestFindCapacity(t *testing.T) {
+	path := writeProfile(t, "spring-form", func(s string) string {
+		s = strings.Replace(s, "demo_target: []", `demo_target: ["--max-sessions", "5"]`, 1)
+		return s + "\ncapacity: {vary: vus, start: 2, step: 2, max: 10, step_duration: 1500ms, settle: 500ms}\n"
+	})
+	code, out, r := runCohort(t, path, "--find-capacity", "--threshold", "sessions_lost: count<1")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	c := r.Capacity
+	if c.Vary != "vus" || c.LastPassing != 4 || c.FirstFailing != 6 || len(c.Steps) != 3 {
+		t.Fatalf("capacity %+v\n%s", c, out)
+	}
+	for i, st := range c.Steps {
+		if st.Level != float64(2*(i+1)) || st.Passed != (i < 2) || st.Requests == 0 || st.MeasuredS != 1 {
+			t.Errorf("step %d: %+v", i, st)
+		}
+	}
+	if lost := c.Steps[2].LostSessions; lost == 0 || c.Steps[2].Thresholds[0].Value != float64(lost) {
+		t.Errorf("the failing step lost %d sessions, its threshold read %v", lost, c.Steps[2].Thresholds[0].Value)
+	}
+	// The search stopped at the step that broke: 3 of its 5 steps.
+	if r.DurationS > 6 || r.VUsMax != 6 {
+		t.Errorf("the run lasted %v s with up to %d VUs: it should stop after the third step", r.DurationS, r.VUsMax)
+	}
+	if !strings.Contains(out, "capacity: last passing level 4, broke at 6") {
+		t.Errorf("the summary does not give the verdict:\n%s", out)
+	}
+}

@@ -11,12 +11,15 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
-// line is one named series of a chart.
+// line is one named series of a chart; marked lines show each point
+// (the steps of a capacity search are few and discrete).
 type line struct {
-	name string
-	xys  plotter.XYs
+	name   string
+	xys    plotter.XYs
+	marked bool
 }
 
 // chart draws lines as an inline SVG. logX draws the x axis as a
@@ -47,6 +50,15 @@ func chart(title, xLabel, yLabel string, lines []line, logX bool) (string, error
 		ln.Width = vg.Points(1.5)
 		p.Add(ln)
 		p.Legend.Add(l.name, ln)
+		if l.marked {
+			pts, err := plotter.NewScatter(l.xys)
+			if err != nil {
+				return "", err
+			}
+			pts.Color = ln.Color
+			pts.Shape = draw.CircleGlyph{}
+			p.Add(pts)
+		}
 		n++
 	}
 	if n == 0 {

@@ -103,6 +103,20 @@ func Charts(r *metrics.Result) ([]Chart, error) {
 			}
 		}
 	}
+	if c := &r.Capacity; len(c.Steps) > 0 {
+		lat, tput := capacityLines(c)
+		caption := fmt.Sprintf("Each step of the capacity search, judged after its settling time. Last passing level %g", c.LastPassing)
+		if c.FirstFailing > 0 {
+			caption += fmt.Sprintf("; broke at %g", c.FirstFailing)
+		}
+		caption += fmt.Sprintf("; knee at %g.", c.Knee)
+		if err := add("capacity-latency", "Latency against load ("+c.Vary+")", caption, c.Vary, "ms", lat, false); err != nil {
+			return nil, err
+		}
+		if err := add("capacity-throughput", "Throughput against load ("+c.Vary+")", "Requests per second each step achieved.", c.Vary, "per second", tput, false); err != nil {
+			return nil, err
+		}
+	}
 	dists, err := distributions(r)
 	if err != nil {
 		return nil, err
@@ -125,6 +139,20 @@ func Charts(r *metrics.Result) ([]Chart, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// capacityLines are the percentiles and the throughput of each step of a
+// capacity search, by load level.
+func capacityLines(c *metrics.Capacity) (lat, tput []line) {
+	p50, p95, p99, rps := make(plotter.XYs, 0, len(c.Steps)), make(plotter.XYs, 0, len(c.Steps)),
+		make(plotter.XYs, 0, len(c.Steps)), make(plotter.XYs, 0, len(c.Steps))
+	for _, st := range c.Steps {
+		p50 = append(p50, plotter.XY{X: st.Level, Y: st.Latency.P50})
+		p95 = append(p95, plotter.XY{X: st.Level, Y: st.Latency.P95})
+		p99 = append(p99, plotter.XY{X: st.Level, Y: st.Latency.P99})
+		rps = append(rps, plotter.XY{X: st.Level, Y: st.RPS})
+	}
+	return []line{{"p50", p50, true}, {"p95", p95, true}, {"p99", p99, true}}, []line{{"requests/s", rps, true}}
 }
 
 func quantiles(h *hdr.Histogram, qs ...float64) []float64 {

@@ -78,4 +78,24 @@ func TestWriteDrawsEveryChart(t *testing.T) {
 	if strings.Contains(b.String(), "<script") {
 		t.Error("the report carries a script")
 	}
+	if strings.Contains(b.String(), `id="capacity-latency"`) {
+		t.Error("a run without a capacity search drew its chart")
+	}
+	r.Capacity = metrics.Capacity{Vary: "vus", LastPassing: 20, FirstFailing: 30, Knee: 10, Steps: []metrics.CapacityStep{
+		{Level: 10, Passed: true, RPS: 100, Latency: metrics.Latency{P50: 1, P95: 2, P99: 3}},
+		{Level: 20, Passed: true, RPS: 190, Latency: metrics.Latency{P50: 2, P95: 5, P99: 9}},
+		{Level: 30, RPS: 200, Latency: metrics.Latency{P50: 9, P95: 40, P99: 90}},
+	}}
+	b.Reset()
+	if err := Write(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"capacity-latency", "capacity-throughput"} {
+		if !strings.Contains(b.String(), `<figure class="chart" id="`+id+`">`+"\n<svg") {
+			t.Errorf("chart %s missing", id)
+		}
+	}
+	if !strings.Contains(b.String(), "Last passing level 20; broke at 30; knee at 10.") {
+		t.Error("the capacity chart does not say the search's outcome")
+	}
 }
