@@ -143,7 +143,8 @@ scrape_configs:
 	// An open-model run with faults, so that failures, lost sessions,
 	// re-logins and scheduler lag all have data.
 	profile := writeProfile(t, "spring-form", func(s string) string {
-		return strings.Replace(s, "demo_target: []", `demo_target: ["--error-rate", "0.02", "--max-sessions", "30"]`, 1)
+		s = strings.Replace(s, "demo_target: []", `demo_target: ["--error-rate", "0.02", "--max-sessions", "30"]`, 1)
+		return s + "\nsessions: {warm: 20, touch_every: 1s}\n"
 	})
 	res := filepath.Join(dir, "r.json")
 	var out bytes.Buffer
@@ -169,6 +170,16 @@ scrape_configs:
 	total := promQuery(t, promURL, `sum(max_over_time(cohort_http_requests_total`+sel+`[5m]))`, at).scalar(t)
 	if int64(total) != r.Totals.Requests {
 		t.Fatalf("Prometheus counted %v requests, the result file %d", total, r.Totals.Requests)
+	}
+	w := r.Warm
+	if w == nil || w.Touches == 0 {
+		t.Fatalf("no warm sessions touched: %+v", w)
+	}
+	if held := promQuery(t, promURL, `sum(cohort_sessions_warm`+sel+`)`, at).scalar(t); int64(held) != w.Held {
+		t.Errorf("Prometheus saw %v warm sessions held, the result %d", held, w.Held)
+	}
+	if touches := promQuery(t, promURL, `sum(max_over_time(cohort_warm_touches_total`+sel+`[5m]))`, at).scalar(t); int64(touches) != w.Touches {
+		t.Errorf("Prometheus counted %v warm touches, the result %d", touches, w.Touches)
 	}
 	if r.Sessions.SessionsLost == 0 || r.Totals.Failures == 0 {
 		t.Fatalf("the run had no lost sessions (%d) or failures (%d): the dashboard check below would not be exercised", r.Sessions.SessionsLost, r.Totals.Failures)
