@@ -151,9 +151,15 @@ type Sessions struct {
 	Refreshes, RefreshFails int64
 	Rotations, Issued       int64
 	Logouts, LogoutFailures int64
+	// Moved counts requests a session sent that another backend instance
+	// answered than its previous one; MovedLost those of them that found
+	// the session gone (a store the instances do not share).
+	Moved, MovedLost int64
 }
 
 func (s *Sessions) merge(o *Sessions) {
+	s.Moved += o.Moved
+	s.MovedLost += o.MovedLost
 	s.Logins += o.Logins
 	s.LoginFailures += o.LoginFailures
 	s.Relogins += o.Relogins
@@ -182,6 +188,34 @@ type Aggregate struct {
 	Opened int64
 	// Checks counts passes and failures of each check, by check index.
 	Checks []CheckAgg
+	// Instances holds the requests each backend instance answered, by
+	// instance index less one (Collector.InstanceIndex).
+	Instances []InstanceAgg
+}
+
+// InstanceAgg is what one backend instance answered.
+type InstanceAgg struct {
+	Count, Failures int64
+	Latency         *hdr.Histogram
+}
+
+func (ia *InstanceAgg) merge(o *InstanceAgg) {
+	ia.Count += o.Count
+	ia.Failures += o.Failures
+	if o.Latency != nil {
+		if ia.Latency == nil {
+			ia.Latency = newHist()
+		}
+		ia.Latency.Merge(o.Latency)
+	}
+}
+
+// instance returns the aggregate of instance index i (from 1).
+func (a *Aggregate) instance(i uint8) *InstanceAgg {
+	for int(i) > len(a.Instances) {
+		a.Instances = append(a.Instances, InstanceAgg{})
+	}
+	return &a.Instances[i-1]
 }
 
 // CheckAgg counts the outcomes of one check.
@@ -225,6 +259,10 @@ func (a *Aggregate) Add(s *Sample) {
 		a.Dropped++
 	case KindInterrupted:
 		a.Interrupted++
+	case KindMoved:
+		a.Sessions.Moved++
+	case KindMovedLost:
+		a.Sessions.MovedLost++
 	case KindSessionLost:
 		a.Sessions.SessionsLost++
 	case KindRelogin:
@@ -260,6 +298,17 @@ func (a *Aggregate) addRequest(s *Sample) {
 		sa.Reasons[s.Reason]++
 	}
 	sa.record(HistLatency, s.Duration)
+	if s.Instance > 0 {
+		ia := a.instance(s.Instance)
+		ia.Count++
+		if s.Flags&Failed != 0 {
+			ia.Failures++
+		}
+		if ia.Latency == nil {
+			ia.Latency = newHist()
+		}
+		ia.Latency.RecordValue(micros(s.Duration))
+	}
 	// A request without a response still went out on a connection, new
 	// or reused, so every request is in exactly one of the two.
 	if s.Flags&Reused != 0 {
@@ -317,6 +366,9 @@ func (a *Aggregate) Merge(o *Aggregate) {
 		a.Checks[i].Pass += c.Pass
 		a.Checks[i].Fail += c.Fail
 	}
+	for i := range o.Instances {
+		a.instance(uint8(i + 1)).merge(&o.Instances[i])
+	}
 }
 
 // Reset empties a, keeping its memory for reuse.
@@ -330,6 +382,13 @@ func (a *Aggregate) Reset() {
 	a.Lag.Reset()
 	a.Iterations, a.Dropped, a.Interrupted, a.Opened = 0, 0, 0, 0
 	clear(a.Checks)
+	for i := range a.Instances {
+		ia := &a.Instances[i]
+		ia.Count, ia.Failures = 0, 0
+		if ia.Latency != nil {
+			ia.Latency.Reset()
+		}
+	}
 }
 
 // Requests returns the request and failure totals over every series.

@@ -54,7 +54,8 @@ func AggregateOf(r *Result) (*Aggregate, []SeriesInfo, error) {
 	s := r.Sessions
 	a.Sessions = Sessions{Logins: s.Logins, LoginFailures: s.LoginFailures, Relogins: s.Relogins,
 		SessionsLost: s.SessionsLost, Refreshes: s.Refreshes, RefreshFails: s.RefreshFails,
-		Rotations: s.IDRotations, Issued: s.Issued, Logouts: s.Logouts, LogoutFailures: s.LogoutFailures}
+		Rotations: s.IDRotations, Issued: s.Issued, Logouts: s.Logouts, LogoutFailures: s.LogoutFailures,
+		Moved: s.Moved, MovedLost: s.LostAfterMove}
 	a.Iterations, a.Dropped, a.Interrupted = r.Totals.Iterations, r.Totals.Dropped, r.Totals.Interrupted
 	a.Opened = r.Connections.Opened
 	for _, c := range r.Checks {
@@ -92,7 +93,7 @@ func Merge(names []string, parts []*Result, force bool) (*Result, error) {
 	}
 	var series []SeriesInfo
 	index := map[string]int{}
-	var checks []string
+	var checks, instances []string
 	total := NewAggregate(0)
 	meta := Meta{Profile: parts[0].Profile, StartedAt: parts[0].StartedAt, Tags: parts[0].Tags}
 	var thresholds []string
@@ -113,6 +114,9 @@ func Merge(names []string, parts []*Result, force bool) (*Result, error) {
 			total.Series[j].merge(&a.Series[i])
 		}
 		mergeChecks(total, &checks, p, a)
+		if err := mergeInstances(total, &instances, p); err != nil {
+			return nil, err
+		}
 		a.Series, a.Checks = nil, nil
 		total.Merge(a)
 		meta.Duration = max(meta.Duration, time.Duration(p.DurationS*float64(time.Second)))
@@ -127,7 +131,7 @@ func Merge(names []string, parts []*Result, force bool) (*Result, error) {
 			}
 		}
 	}
-	meta.Checks = checks
+	meta.Checks, meta.Instances = checks, instances
 	meta.Segment = segmentLabel(segs)
 	r := NewResult(meta, series, total)
 	r.MergedSegments = segs
@@ -165,6 +169,24 @@ func mergeChecks(total *Aggregate, names *[]string, p *Result, a *Aggregate) {
 
 // checkParts returns the segments the parts hold, sorted, after checking
 // they belong to one run.
+// mergeInstances adds a part's per-instance figures into total, matching
+// instances by name (each part numbered them in the order it met them).
+func mergeInstances(total *Aggregate, names *[]string, p *Result) error {
+	for _, in := range p.Instances {
+		j := slices.Index(*names, in.Name)
+		if j < 0 {
+			j = len(*names)
+			*names = append(*names, in.Name)
+		}
+		h, err := p.Histogram("instance:" + in.Name)
+		if err != nil {
+			return err
+		}
+		total.instance(uint8(j+1)).merge(&InstanceAgg{Count: in.Requests, Failures: in.Failures, Latency: h})
+	}
+	return nil
+}
+
 func checkParts(names []string, parts []*Result, force bool) ([]string, error) {
 	type seg struct{ i, n int }
 	var all []seg

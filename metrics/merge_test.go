@@ -102,3 +102,30 @@ func TestMergeAddsWarmPopulations(t *testing.T) {
 		t.Fatalf("the warm touches leaked into the VUs' totals: %d requests", m.Totals.Requests)
 	}
 }
+
+func TestMergeMatchesInstancesByName(t *testing.T) {
+	var parts []*Result
+	for i, order := range [][]string{{"a", "b"}, {"b", "a"}} {
+		r, _ := partResult([]string{"1/2", "2/2"}[i], uint64(i+1), 4)
+		a := NewAggregate(len(testSeries))
+		for j := range order {
+			for range 10 * (j + 1) { // the first instance met answers 10, the second 20
+				a.Add(&Sample{Kind: KindRequest, Series: 1, Status: 200, Duration: time.Millisecond, Instance: uint8(j + 1)})
+			}
+		}
+		a.Add(&Sample{Kind: KindMoved, Instance: 2})
+		ir := NewResult(Meta{Profile: "p", Instances: order}, testSeries, a)
+		r.Instances, r.Histograms["instance:a"], r.Histograms["instance:b"] = ir.Instances, ir.Histograms["instance:a"], ir.Histograms["instance:b"]
+		r.Sessions.Moved = ir.Sessions.Moved
+		parts = append(parts, r)
+	}
+	m, err := Merge([]string{"x", "y"}, parts, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a: 10 + 20, b: 20 + 10.
+	if len(m.Instances) != 2 || m.Instances[0].Name != "a" || m.Instances[0].Requests != 30 ||
+		m.Instances[1].Requests != 30 || m.Instances[0].Latency.Count != 30 || m.Sessions.Moved != 2 {
+		t.Fatalf("merged instances %+v, moved %d", m.Instances, m.Sessions.Moved)
+	}
+}

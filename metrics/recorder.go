@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -23,6 +24,42 @@ type Collector struct {
 	series []SeriesInfo
 	shards []*shard
 	next   atomic.Uint32
+
+	instMu    sync.Mutex
+	instances []string // backend instance names, by index less one
+}
+
+// MaxInstances is how many backend instances are told apart; answers of
+// any further one are counted under the name "other".
+const MaxInstances = 64
+
+// InstanceIndex numbers a backend instance by its name (from 1), so that a
+// sample carries it in a byte. VUs call it only when the instance that
+// answers them changes.
+func (c *Collector) InstanceIndex(name string) uint8 {
+	c.instMu.Lock()
+	defer c.instMu.Unlock()
+	for i, n := range c.instances {
+		if n == name {
+			return uint8(i + 1)
+		}
+	}
+	if len(c.instances) == MaxInstances-1 {
+		c.instances = append(c.instances, "other")
+	}
+	if len(c.instances) == MaxInstances {
+		return MaxInstances
+	}
+	c.instances = append(c.instances, name)
+	return uint8(len(c.instances))
+}
+
+// InstanceNames returns the backend instances seen so far, by index less
+// one.
+func (c *Collector) InstanceNames() []string {
+	c.instMu.Lock()
+	defer c.instMu.Unlock()
+	return slices.Clone(c.instances)
 }
 
 // NewCollector returns a collector for the given request series with n
@@ -41,7 +78,7 @@ func (c *Collector) Series() []SeriesInfo { return c.series }
 // NewRecorder returns a recorder for one VU.
 func (c *Collector) NewRecorder() *Recorder {
 	i := c.next.Add(1) % uint32(len(c.shards))
-	return &Recorder{sink: c.shards[i], buf: new([recorderBuffer]Sample)}
+	return &Recorder{sink: c.shards[i], buf: new([recorderBuffer]Sample), col: c}
 }
 
 // Drain moves everything flushed since the last drain into into, and
@@ -64,7 +101,17 @@ type Recorder struct {
 	buf  *[recorderBuffer]Sample // nil while parked
 	n    int
 	sink *shard
+	col  *Collector
 	off  bool
+}
+
+// Instance numbers a backend instance (Collector.InstanceIndex); 0 for a
+// recorder that keeps nothing.
+func (r *Recorder) Instance(name string) uint8 {
+	if r.col == nil {
+		return 0
+	}
+	return r.col.InstanceIndex(name)
 }
 
 // NewDiscard returns a recorder that keeps nothing: for measuring what

@@ -97,6 +97,20 @@ type SessionResult struct {
 	LogoutFailures int64   `json:"logout_failures"`
 	Issued         int64   `json:"issued"`
 	Warm           int64   `json:"warm"`
+	// Moved counts requests of a session answered by another backend
+	// instance than its previous request; LostAfterMove those that found
+	// the session gone. Both need the profile's instance_header.
+	Moved         int64 `json:"moved,omitempty"`
+	LostAfterMove int64 `json:"lost_after_move,omitempty"`
+}
+
+// InstanceResult is what one backend instance answered (instance_header).
+type InstanceResult struct {
+	Name     string  `json:"name"`
+	Requests int64   `json:"requests"`
+	Failures int64   `json:"failures"`
+	RPS      float64 `json:"rps"`
+	Latency  Latency `json:"latency_ms"`
 }
 
 // WarmResult is what the warm population did: sessions logged in and kept
@@ -231,6 +245,9 @@ type Result struct {
 	Capacity     Capacity          `json:"capacity"`
 	// Warm is the warm population's block; absent without one.
 	Warm *WarmResult `json:"warm_sessions,omitempty"`
+	// Instances splits the requests by the backend instance that answered
+	// them; absent without instance_header.
+	Instances []InstanceResult `json:"instances,omitempty"`
 	// Timeline holds the run's figures over time, for reports.
 	Timeline *Timeline `json:"timeline,omitempty"`
 	// Histograms holds every histogram, HdrHistogram V2 compressed and
@@ -249,6 +266,8 @@ type Meta struct {
 	Interrupted bool
 	// Checks names the checks, by index.
 	Checks []string
+	// Instances names the backend instances, by index less one.
+	Instances []string
 }
 
 // NewResult builds the result document of a run from its aggregate.
@@ -284,6 +303,16 @@ func NewResult(m Meta, series []SeriesInfo, a *Aggregate) *Result {
 		FirstRequest: LatencyOf(a.First), Relogins: s.Relogins, SessionsLost: s.SessionsLost,
 		Refreshes: s.Refreshes, RefreshFails: s.RefreshFails, IDRotations: s.Rotations,
 		Logouts: s.Logouts, LogoutFailures: s.LogoutFailures, Issued: s.Issued,
+		Moved: s.Moved, LostAfterMove: s.MovedLost,
+	}
+	for i, name := range m.Instances {
+		if i >= len(a.Instances) {
+			break
+		}
+		ia := &a.Instances[i]
+		r.Instances = append(r.Instances, InstanceResult{Name: name, Requests: ia.Count, Failures: ia.Failures,
+			RPS: rate(ia.Count), Latency: LatencyOf(ia.Latency)})
+		r.encode("instance:"+name, ia.Latency)
 	}
 	r.encode("login", a.Login)
 	r.encode("first_request", a.First)

@@ -46,6 +46,11 @@ const (
 	// KindCheck is one evaluation of a check; Series indexes the check,
 	// Failed marks a failed one.
 	KindCheck
+	// KindMoved is a session answered by another backend instance than
+	// its previous request (instance_header); Instance is the new one.
+	KindMoved
+	// KindMovedLost is a session found lost by the request that moved it.
+	KindMovedLost
 )
 
 // Flags qualify a Sample.
@@ -113,4 +118,7 @@ type Sample struct {
 	Kind   Kind
 	Reason Reason
 	Flags  Flags
+	// Instance is the backend instance that answered (the profile's
+	// instance_header), as Collector.InstanceIndex numbers it; 0: unknown.
+	Instance uint8
 }

@@ -42,6 +42,9 @@ func WriteSummary(w io.Writer, r *Result) error {
 	if w := r.Warm; w != nil {
 		writeWarm(&b, w)
 	}
+	if len(r.Instances) > 0 {
+		writeInstances(&b, r)
+	}
 	fmt.Fprintf(&b, "connections: %d opened; %d requests on new connections, %d on reused ones\n",
 		r.Connections.Opened, r.Connections.NewRequests, r.Connections.ReusedRequests)
 	fmt.Fprintf(&b, "iterations: %d", r.Totals.Iterations)
@@ -70,6 +73,28 @@ func writeSessions(b *strings.Builder, s SessionResult) {
 		s.Logins, s.LoginFailures, ms(s.Login.P50), ms(s.Login.P95), ms(s.Login.P99), ms(s.FirstRequest.P50), ms(s.FirstRequest.P95))
 	fmt.Fprintf(b, "          %d lost, %d re-logins, %d id rotations, %d ids issued, %d token refreshes (%d failed), %d logouts (%d failed)\n",
 		s.SessionsLost, s.Relogins, s.IDRotations, s.Issued, s.Refreshes, s.RefreshFails, s.Logouts, s.LogoutFailures)
+}
+
+// writeInstances splits the requests by the backend instance that
+// answered, and says how often sessions moved between instances.
+func writeInstances(b *strings.Builder, r *Result) {
+	b.WriteString("\nby backend instance\n")
+	tw := tabwriter.NewWriter(b, 2, 8, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "instance\trequests\tfailed\trps\tp50 ms\tp95 ms\tp99 ms\t")
+	for _, in := range r.Instances {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f\t%s\t%s\t%s\t\n", in.Name, in.Requests, in.Failures, in.RPS,
+			ms(in.Latency.P50), ms(in.Latency.P95), ms(in.Latency.P99))
+	}
+	tw.Flush()
+	s := r.Sessions
+	fmt.Fprintf(b, "sessions moved between instances: %d requests answered by another instance than the session's last", s.Moved)
+	if s.Moved > 0 {
+		fmt.Fprintf(b, "; %d of them found the session gone", s.LostAfterMove)
+		if s.LostAfterMove == 0 {
+			b.WriteString(" (the instances share the session store)")
+		}
+	}
+	b.WriteString("\n")
 }
 
 func writeWarm(b *strings.Builder, w *WarmResult) {

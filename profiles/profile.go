@@ -25,6 +25,10 @@ type Profile struct {
 	Users       Users             `yaml:"users"`
 	Session     Session           `yaml:"session"`
 	Sessions    Sessions          `yaml:"sessions"`
+	// InstanceHeader names the response header that says which backend
+	// instance answered (X-Instance): figures are split by instance, and
+	// sessions that move between instances are counted.
+	InstanceHeader string `yaml:"instance_header"`
 	Login       []Step            `yaml:"login"`
 	Mix         []Request         `yaml:"mix"`
 	Think       Think             `yaml:"think"`

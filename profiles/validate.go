@@ -31,6 +31,9 @@ func (p *Profile) validate() error {
 			return p.Errorf("base_url", "%v", err)
 		}
 	}
+	if p.InstanceHeader != "" && !validHeaderName(p.InstanceHeader) {
+		return p.Errorf("instance_header", "%q is not a header name", p.InstanceHeader)
+	}
 	for k := range p.Headers {
 		if !validHeaderName(k) {
 			return p.Errorf("headers."+k, "%q is not a header name", k)

@@ -32,6 +32,7 @@ type response struct {
 	location      string // Location of the last redirect seen
 	firstLocation string
 	hops          int
+	moved         bool // another backend instance answered than the session's last
 	reason        metrics.Reason
 	err           error
 	sample        metrics.Sample // the final hop, not yet recorded
@@ -302,6 +303,9 @@ func (v *VU) exchange(ctx context.Context, method string, u *url.URL, body []byt
 	}
 	r.status, r.header, r.err, r.reason = resp.StatusCode, resp.Header, nil, metrics.ReasonNone
 	s.Status = uint16(resp.StatusCode)
+	if v.plan.instanceHeader != "" {
+		v.noteInstance(resp.Header, &s, r)
+	}
 	r.sample = s
 	if len(resp.Header["Set-Cookie"]) > 0 {
 		v.takeCookies(req.URL, resp)
@@ -331,6 +335,24 @@ func (v *VU) readBody(resp *http.Response, keep bool, r *response) error {
 	}
 	r.body = buf.Bytes()
 	return err
+}
+
+// noteInstance reads which backend instance answered, and counts a session
+// that moved to another one.
+func (v *VU) noteInstance(h http.Header, s *metrics.Sample, r *response) {
+	vals := h[v.plan.instanceHeader]
+	if len(vals) == 0 {
+		return
+	}
+	if vals[0] != v.instName { // the registry is asked only on a change
+		v.instName, v.instIdx = vals[0], v.rec.Instance(vals[0])
+	}
+	s.Instance = v.instIdx
+	r.moved = v.sess.instance != 0 && v.sess.instance != v.instIdx
+	if r.moved {
+		v.rec.Add(metrics.Sample{Kind: metrics.KindMoved, Instance: v.instIdx})
+	}
+	v.sess.instance = v.instIdx
 }
 
 // takeCookies stores the response's cookies and notes new session ids.

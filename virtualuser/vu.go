@@ -27,7 +27,8 @@ type Session struct {
 	header       string // a header-carried session (session.header)
 	hasCookies   bool   // the jar has been given cookies
 	loginStart   time.Time
-	firstPending bool // the next mix request is the first after a login
+	firstPending bool  // the next mix request is the first after a login
+	instance     uint8 // the backend instance that answered last (instance_header)
 }
 
 // NewSession returns a fresh session for user over plan.
@@ -80,6 +81,10 @@ type VU struct {
 	// loginPaid says the engine already waited the login rate cap for the
 	// next login.
 	loginPaid bool
+	// instName and instIdx remember the last backend instance name seen
+	// and its number, so that the run's registry is asked only on a change.
+	instName string
+	instIdx  uint8
 }
 
 // NewVU returns VU id over rt, driving sess and recording into rec.
@@ -331,6 +336,9 @@ func (v *VU) request(ctx context.Context, st *Step, due time.Time, retry bool) {
 		return
 	}
 	if r.err == nil && v.isLost(r) {
+		if r.moved {
+			v.rec.Add(metrics.Sample{Kind: metrics.KindMovedLost})
+		}
 		v.onLost(ctx, st, r, retry)
 		return
 	}

@@ -79,6 +79,18 @@ func New(c Config) (*Target, error) {
 	return t, nil
 }
 
+// Sibling returns another instance of t's application, named instance,
+// that shares t's session store and tokens: two instances behind a load
+// balancer over one shared store, as Spring Session gives. Only t should
+// be started with Start (it runs the store's expiry sweeper); a sibling
+// serves as an http.Handler.
+func (t *Target) Sibling(instance string) *Target {
+	c := t.cfg
+	c.Instance = instance
+	return &Target{cfg: c, store: t.store, tokens: t.tokens, orders: t.orders, started: t.started,
+		instanceHdr: []string{instance}, cookieAttrs: t.cookieAttrs}
+}
+
 func sleepCtx(ctx context.Context, d time.Duration) {
 	tm := time.NewTimer(d)
 	defer tm.Stop()

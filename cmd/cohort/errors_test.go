@@ -57,6 +57,7 @@ func badInputs(t *testing.T, dir string) []badInput {
 		{id: "warm-without-login", profile: strings.Replace(minimal, "load:", "sessions: {warm: 10}\nload:", 1), want: []string{"p.yaml:5:18: sessions.warm: warm sessions need a login flow"}},
 		{id: "capacity-without-thresholds", profile: string(good), args: []string{"--find-capacity"}, want: []string{"--find-capacity: give at least one threshold"}},
 		{id: "capacity-vary", profile: edit("think:", "capacity: {vary: cpu}\nthink:"), want: []string{"capacity.vary: want vus, warm_sessions or login_rate, got \"cpu\""}},
+		{id: "instance-header", profile: edit("think:", "instance_header: \"X Instance\"\nthink:"), want: []string{`instance_header: "X Instance" is not a header name`}},
 		{id: "unknown-touch", profile: edit("think:", "sessions: {warm: 10, touch: nope}\nthink:"), want: []string{"sessions.touch: \"nope\" is not the name of a mix request"}},
 		{id: "zero-rate", profile: string(good), args: []string{"--rate", "0"}, want: []string{"--rate: constant-arrival-rate needs a rate above 0"}},
 		{id: "unknown-executor", profile: strings.Replace(minimal, "{vus: 1", "{executor: per-vu, vus: 1", 1), want: []string{`p.yaml:5:18: load.executor: unknown executor "per-vu"`}},

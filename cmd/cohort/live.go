@@ -79,10 +79,14 @@ func (f *runFlags) startLive(ctx context.Context, e *env, series []metrics.Serie
 	return l, nil
 }
 
-func (l *live) tick(t engine.Tick, warmTouch int) {
+func (l *live) tick(t engine.Tick, warmTouch int, instances func() []string) {
 	if l.exp != nil {
-		l.exp.Observe(prom.Update{VUs: t.VUs, LoggedIn: t.LoggedIn, Interval: t.Interval, Opened: t.Total.Opened,
-			WarmHeld: t.WarmHeld, Warm: t.Warm, WarmTouch: warmTouch})
+		u := prom.Update{VUs: t.VUs, LoggedIn: t.LoggedIn, Interval: t.Interval, Opened: t.Total.Opened,
+			WarmHeld: t.WarmHeld, Warm: t.Warm, WarmTouch: warmTouch}
+		if len(t.Interval.Instances) > 0 {
+			u.Instances = instances()
+		}
+		l.exp.Observe(u)
 	}
 }
 

@@ -514,7 +514,7 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 	cfg.Tick = func(t engine.Tick) {
 		timeline.Add(t.Elapsed, t.VUs, t.LoggedIn, t.Interval)
 		prog.tick(t)
-		live.tick(t, warmTouch)
+		live.tick(t, warmTouch, col.InstanceNames)
 		watch(t.Elapsed, t.Total)
 	}
 	out, err := engine.Run(runCtx, cfg)
@@ -526,7 +526,7 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 	}
 	res := metrics.NewResult(metrics.Meta{Profile: p.profile.Name, Segment: p.segment.String(), StartedAt: out.Started,
 		Duration: out.Duration, Tags: tags, VUsMax: out.MaxVUs, Interrupted: out.Interrupted && aborted == "",
-		Checks: p.plan.Checks}, p.plan.Series, out.Total)
+		Checks: p.plan.Checks, Instances: col.InstanceNames()}, p.plan.Series, out.Total)
 	if warm.Sessions > 0 {
 		wanted := warm.Sessions
 		if search != nil && p.profile.Capacity.Vary == profiles.VaryWarm {

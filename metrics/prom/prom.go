@@ -70,6 +70,9 @@ type Exporter struct {
 	warmTouches  *prometheus.CounterVec
 	warmLost     prometheus.Counter
 	warmTouch    prometheus.Histogram
+	instReqs     *prometheus.CounterVec
+	moved        prometheus.Counter
+	movedLost    prometheus.Counter
 	lastOpened   int64
 }
 
@@ -102,6 +105,9 @@ func New(series []metrics.SeriesInfo, testid, segment string) *Exporter {
 	e.warmTouches = f.counterVec("cohort_warm_touches_total", "Requests that keep warm sessions alive, by result (ok, failed).", "result")
 	e.warmLost = f.counter("cohort_warm_sessions_lost_total", "Warm sessions found gone by their touch (expired or evicted by the server).")
 	e.warmTouch = f.histogram(histOpts("cohort_warm_touch_duration_seconds", "Latency of the requests that keep warm sessions alive."))
+	e.instReqs = f.counterVec("cohort_instance_requests_total", "Requests by the backend instance that answered (instance_header) and result (ok, failed).", "instance", "result")
+	e.moved = f.counter("cohort_sessions_moved_total", "Requests of a session answered by another backend instance than its previous one.")
+	e.movedLost = f.counter("cohort_sessions_lost_after_move_total", "Requests that moved a session to another backend instance and found it gone.")
 	r.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return e
 }
@@ -154,6 +160,8 @@ type Update struct {
 	Warm     *metrics.Aggregate
 	// WarmTouch is the series of the warm sessions' touch request.
 	WarmTouch int
+	// Instances names the backend instances, by index less one.
+	Instances []string
 }
 
 // Observe adds an interval's measurements to the series. It is called
@@ -190,6 +198,15 @@ func (e *Exporter) Observe(u Update) {
 	replay(a.Lag, e.schedulerLag)
 	if w := u.Warm; w != nil {
 		e.observeWarm(u.WarmHeld, w, u.WarmTouch)
+	}
+	e.moved.Add(float64(s.Moved))
+	e.movedLost.Add(float64(s.MovedLost))
+	for i := range a.Instances {
+		if i < len(u.Instances) {
+			ia := &a.Instances[i]
+			e.instReqs.WithLabelValues(u.Instances[i], "ok").Add(float64(ia.Count - ia.Failures))
+			e.instReqs.WithLabelValues(u.Instances[i], "failed").Add(float64(ia.Failures))
+		}
 	}
 }
 
