@@ -182,7 +182,7 @@ func mergeInstances(total *Aggregate, names *[]string, p *Result) error {
 		if err != nil {
 			return err
 		}
-		total.instance(uint8(j+1)).merge(&InstanceAgg{Count: in.Requests, Failures: in.Failures, Latency: h})
+		total.instance(uint8(j + 1)).merge(&InstanceAgg{Count: in.Requests, Failures: in.Failures, Latency: h})
 	}
 	return nil
 }

@@ -28,12 +28,12 @@ type Profile struct {
 	// InstanceHeader names the response header that says which backend
 	// instance answered (X-Instance): figures are split by instance, and
 	// sessions that move between instances are counted.
-	InstanceHeader string `yaml:"instance_header"`
-	Login       []Step            `yaml:"login"`
-	Mix         []Request         `yaml:"mix"`
-	Think       Think             `yaml:"think"`
-	Logout      []Step            `yaml:"logout"`
-	Load        Load              `yaml:"load"`
+	InstanceHeader string    `yaml:"instance_header"`
+	Login          []Step    `yaml:"login"`
+	Mix            []Request `yaml:"mix"`
+	Think          Think     `yaml:"think"`
+	Logout         []Step    `yaml:"logout"`
+	Load           Load      `yaml:"load"`
 	// Thresholds are pass/fail criteria, in k6's syntax
 	// ("http_req_duration{name:login}: p(99)<500"); a failed one makes the
 	// run exit 99.
