@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cohort-dev/cohort/bench/target"
+	"github.com/cohort-dev/cohort/bench/target/redistest"
 	"github.com/cohort-dev/cohort/metrics"
 	"github.com/cohort-dev/cohort/profiles"
 	"github.com/cohort-dev/cohort/virtualuser"
@@ -61,6 +62,13 @@ func TestInstancesAndMovedSessions(t *testing.T) {
 	shared, _ := target.New(target.Config{Instance: "a"})
 	separateA, _ := target.New(target.Config{Instance: "a"})
 	separateB, _ := target.New(target.Config{Instance: "b"})
+	// Two instances that share a real Redis, as two Spring Session
+	// applications would.
+	u := redistest.Start(t)
+	redisA, _ := target.New(target.Config{Instance: "a", Store: u})
+	redisB, _ := target.New(target.Config{Instance: "b", Store: u})
+	defer redisA.Close(context.Background())
+	defer redisB.Close(context.Background())
 	cases := []struct {
 		name string
 		a, b http.Handler
@@ -70,6 +78,7 @@ func TestInstancesAndMovedSessions(t *testing.T) {
 	}{
 		{"shared store", shared, shared.Sibling("b"), false},
 		{"a store each", separateA, separateB, true},
+		{"one Redis", redisA, redisB, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -45,8 +45,12 @@ type Config struct {
 	// evicted. Zero means no cap.
 	MaxSessions int
 	// StoreLatency is added to each session-store read and write, to imitate
-	// a Redis or JDBC round trip.
+	// a Redis or JDBC round trip (in-memory store only).
 	StoreLatency time.Duration
+	// Store is where sessions live: "" keeps them in memory; a redis:// URL
+	// (redis://127.0.0.1:6379/0) keeps them in Redis as Spring Session
+	// Data Redis does, so that instances can share them.
+	Store string
 	// LoginLatency is added to each credential check, to imitate a password
 	// hash (bcrypt) without burning the CPU the load generator needs.
 	LoginLatency time.Duration
@@ -136,6 +140,14 @@ func (c Config) Validate() error {
 	}
 	if strings.ContainsAny(c.Instance, "\r\n") {
 		return errors.New("--instance: must be one line")
+	}
+	if c.Store != "" {
+		if !strings.HasPrefix(c.Store, "redis://") {
+			return fmt.Errorf("--store: want a redis:// URL, got %q", c.Store)
+		}
+		if c.MaxSessions > 0 || c.StoreLatency > 0 {
+			return errors.New("--store: --max-sessions and --store-latency are for the in-memory store; cap a Redis store with its maxmemory")
+		}
 	}
 	return nil
 }

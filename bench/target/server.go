@@ -21,7 +21,7 @@ import (
 // that serves it.
 type Target struct {
 	cfg     Config
-	store   *store
+	store   sessionStore
 	tokens  *tokens
 	orders  *orderBook
 	started time.Time
@@ -41,6 +41,7 @@ type Target struct {
 	stopSweeper chan struct{}
 	sweeperDone sync.WaitGroup
 	cert        *selfSigned
+	sibling     bool // shares another instance's store (Sibling)
 }
 
 // New returns a target for c, after Defaults and Validate.
@@ -67,9 +68,17 @@ func New(c Config) (*Target, error) {
 	if c.TLS {
 		attrs += "; Secure"
 	}
+	var st sessionStore = newStore(c, newID)
+	if c.Store != "" {
+		rs, err := newRedisStore(c, newID)
+		if err != nil {
+			return nil, err
+		}
+		st = rs
+	}
 	t := &Target{
 		cfg:         c,
-		store:       newStore(c, newID),
+		store:       st,
 		tokens:      newTokens(c.TokenTTL, c.RefreshTTL),
 		orders:      newOrderBook(),
 		started:     c.now(),
@@ -88,7 +97,7 @@ func (t *Target) Sibling(instance string) *Target {
 	c := t.cfg
 	c.Instance = instance
 	return &Target{cfg: c, store: t.store, tokens: t.tokens, orders: t.orders, started: t.started,
-		instanceHdr: []string{instance}, cookieAttrs: t.cookieAttrs}
+		instanceHdr: []string{instance}, cookieAttrs: t.cookieAttrs, sibling: true}
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) {
@@ -118,18 +127,20 @@ type Stats struct {
 	Requests      int64 `json:"requests"`
 	// Users counts the distinct users that logged in.
 	Users int64 `json:"users"`
+	// StoreErrors counts failed operations of a Redis store.
+	StoreErrors int64 `json:"store_errors,omitempty"`
 }
 
 // Stats returns the target's counters now.
 func (t *Target) Stats() Stats {
-	st := t.store
+	st := t.store.counts()
 	return Stats{
-		LiveSessions: st.live.Load(), Created: st.created.Load(),
-		Evicted: st.evicted.Load(), Expired: st.expired.Load(),
-		Invalidated: st.invalidated.Load(), Rotated: st.rotated.Load(),
+		LiveSessions: st.live, Created: st.created,
+		Evicted: st.evicted, Expired: st.expired,
+		Invalidated: st.invalidated, Rotated: st.rotated,
 		LoginsOK: t.loginsOK.Load(), LoginsFailed: t.loginsFailed.Load(),
 		TokensIssued: t.tokens.issued.Load(), TokensRefresh: t.tokens.refreshed.Load(),
-		Requests: t.requests.Load(), Users: t.users.Load(),
+		Requests: t.requests.Load(), Users: t.users.Load(), StoreErrors: st.errors,
 	}
 }
 
@@ -217,6 +228,10 @@ func (t *Target) Fingerprint() string {
 // Close stops the listener, waits for in-flight requests until ctx ends,
 // then closes what remains.
 func (t *Target) Close(ctx context.Context) error {
+	if t.sibling {
+		return nil // the store is the first instance's
+	}
+	defer t.store.close()
 	if t.srv == nil {
 		return nil
 	}

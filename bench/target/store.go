@@ -39,6 +39,33 @@ type shard struct {
 	_          [64]byte // keep neighbouring shard locks off one cache line
 }
 
+// sessionStore is where the target keeps its sessions: in memory (store,
+// the default) or in Redis (redisStore, laid out as Spring Session Data
+// Redis lays them out).
+type sessionStore interface {
+	// get returns the live session id and marks it accessed at now.
+	get(ctx context.Context, id string, now time.Time) (sessionView, bool)
+	// create stores a new session, initialised by init.
+	create(ctx context.Context, now time.Time, init func(*session)) sessionView
+	// update applies fn to the live session id.
+	update(ctx context.Context, id string, now time.Time, fn func(*session)) (sessionView, bool)
+	// rotate gives the live session id a new id and applies fn to it.
+	rotate(ctx context.Context, id string, now time.Time, fn func(*session)) (sessionView, bool)
+	// invalidate removes the session id; it reports whether it was live.
+	invalidate(ctx context.Context, id string) bool
+	// sweep expires idle sessions, if the store does not do it itself.
+	sweep(now time.Time) int
+	// counts returns the store's counters.
+	counts() storeCounts
+	close() error
+}
+
+// storeCounts are a store's session counters.
+type storeCounts struct {
+	live, created, evicted, expired, invalidated, rotated int64
+	errors                                                int64 // failed store operations
+}
+
 // store is a sharded in-memory session store with max-inactive expiry and
 // least-recently-used eviction over a global cap. Each shard keeps its
 // sessions in access order, so the globally oldest session is the oldest of
@@ -77,6 +104,13 @@ func (st *store) shardOf(id string) *shard {
 	}
 	return &st.shards[h%nShards]
 }
+
+func (st *store) counts() storeCounts {
+	return storeCounts{live: st.live.Load(), created: st.created.Load(), evicted: st.evicted.Load(),
+		expired: st.expired.Load(), invalidated: st.invalidated.Load(), rotated: st.rotated.Load()}
+}
+
+func (st *store) close() error { return nil }
 
 // roundTrip imitates the network round trip of a remote session store.
 func (st *store) roundTrip(ctx context.Context) {

@@ -34,6 +34,7 @@ func newTargetFlags(name string) (*pflag.FlagSet, *targetFlags) {
 	fs.DurationVar(&c.MaxInactive, "max-inactive", 30*time.Minute, "session max-inactive interval")
 	fs.IntVar(&c.MaxSessions, "max-sessions", 0, "evict the least recently used session beyond this many (0: no cap)")
 	fs.DurationVar(&c.StoreLatency, "store-latency", 0, "added to each session-store read and write (imitates Redis/JDBC)")
+	fs.StringVar(&c.Store, "store", "", "keep sessions in Redis (redis://127.0.0.1:6379/0), laid out as Spring Session Data Redis does; default in memory")
 	fs.DurationVar(&c.LoginLatency, "login-latency", 0, "added to each credential check (imitates a password hash)")
 	fs.DurationVar(&c.Latency, "latency", 0, "added to every response")
 	fs.DurationVar(&c.Jitter, "jitter", 0, "uniform random extra latency, up to this much")
