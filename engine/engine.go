@@ -74,6 +74,8 @@ type Tick struct {
 	// warm population).
 	WarmHeld int
 	Warm     *metrics.Aggregate
+	// WarmTotal is the warm population's figures of the run so far.
+	WarmTotal *metrics.Aggregate
 }
 
 // Outcome is what a run produced.
@@ -254,7 +256,7 @@ func (r *run) drain(interval *metrics.Aggregate, out *Outcome) {
 	if r.warm != nil {
 		r.cfg.Warm.Collector.Drain(r.warmInt)
 		out.Warm.Merge(r.warmInt)
-		t.WarmHeld, t.Warm = int(r.warm.held.Load()), r.warmInt
+		t.WarmHeld, t.Warm, t.WarmTotal = int(r.warm.held.Load()), r.warmInt, out.Warm
 	}
 	if r.cfg.Tick != nil {
 		r.cfg.Tick(t)

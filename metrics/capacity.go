@@ -20,6 +20,9 @@ type CapacityStep struct {
 	Latency      Latency `json:"latency_ms"`
 	Logins       int64   `json:"logins"`
 	LostSessions int64   `json:"sessions_lost"`
+	// WarmLost counts warm sessions found gone during the step (expired or
+	// evicted by the store).
+	WarmLost int64 `json:"warm_sessions_lost"`
 	// LoggedIn and Warm are the VUs' logged-in sessions and the warm
 	// sessions held at the step's end.
 	LoggedIn   int               `json:"logged_in"`
@@ -85,6 +88,7 @@ type CapacitySearch struct {
 	levels []float64
 	step   int // the step being measured
 	agg    *Aggregate
+	warm   *Aggregate // the warm population's figures of the step
 	judged time.Duration
 	done   bool
 	result Capacity
@@ -92,7 +96,7 @@ type CapacitySearch struct {
 
 // NewCapacitySearch starts a search at its first level.
 func NewCapacitySearch(p CapacityPlan) *CapacitySearch {
-	return &CapacitySearch{plan: p, levels: p.Levels(), agg: NewAggregate(len(p.Series)),
+	return &CapacitySearch{plan: p, levels: p.Levels(), agg: NewAggregate(len(p.Series)), warm: NewAggregate(len(p.Series)),
 		result: Capacity{Vary: p.Vary, Steps: []CapacityStep{}}}
 }
 
@@ -101,10 +105,11 @@ func (s *CapacitySearch) Level() float64 {
 	return s.levels[min(s.step, len(s.levels)-1)]
 }
 
-// Observe takes the interval that ended at elapsed, with the logged-in and
-// warm sessions at that moment. It reports false once the search is over:
-// a step broke a threshold, or the last step was judged.
-func (s *CapacitySearch) Observe(elapsed time.Duration, interval *Aggregate, loggedIn, warm int) bool {
+// Observe takes the interval that ended at elapsed (the VUs' figures and
+// the warm population's, nil without one), with the logged-in and warm
+// sessions at that moment. It reports false once the search is over: a
+// step broke a threshold, or the last step was judged.
+func (s *CapacitySearch) Observe(elapsed time.Duration, interval, warmInterval *Aggregate, loggedIn, warm int) bool {
 	if s.done {
 		return false
 	}
@@ -119,6 +124,9 @@ func (s *CapacitySearch) Observe(elapsed time.Duration, interval *Aggregate, log
 	}
 	if mid-time.Duration(s.step)*s.plan.StepLen >= s.plan.Settle {
 		s.agg.Merge(interval)
+		if warmInterval != nil {
+			s.warm.Merge(warmInterval)
+		}
 		s.judged += s.plan.Interval
 	}
 	if elapsed >= time.Duration(s.step+1)*s.plan.StepLen && s.judged > 0 {
@@ -135,13 +143,13 @@ func (s *CapacitySearch) judge(loggedIn, warm int) {
 	lat := LatencyOf(s.agg.AllLatency(p.Series))
 	st := CapacityStep{Level: s.Level(), Passed: true, MeasuredS: s.judged.Seconds(), Requests: reqs,
 		Failures: fails, Latency: lat, Logins: s.agg.Sessions.Logins, LostSessions: s.agg.Sessions.SessionsLost,
-		LoggedIn: loggedIn, Warm: warm, Thresholds: []ThresholdResult{}}
+		LoggedIn: loggedIn, Warm: warm, WarmLost: s.warm.Sessions.SessionsLost, Thresholds: []ThresholdResult{}}
 	if secs := s.judged.Seconds(); secs > 0 {
 		st.RPS = round3(float64(reqs) / secs)
 	}
 	st.FailureRatio = round3(ratio(fails, reqs))
 	for _, t := range p.Thresholds {
-		v, ok := t.Eval(s.agg, p.Series, p.Checks, s.judged)
+		v, ok := t.EvalOn(s.agg, s.warm, p.Series, p.Checks, s.judged)
 		st.Thresholds = append(st.Thresholds, ThresholdResult{Expr: t.Source, OK: ok, Value: v})
 		st.Passed = st.Passed && ok
 	}
@@ -150,6 +158,7 @@ func (s *CapacitySearch) judge(loggedIn, warm int) {
 	}
 	s.result.Steps = append(s.result.Steps, st)
 	s.agg.Reset()
+	s.warm.Reset()
 	s.judged = 0
 	if !st.Passed {
 		s.result.FirstFailing = st.Level

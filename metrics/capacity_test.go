@@ -31,7 +31,7 @@ func TestCapacitySearchSteps(t *testing.T) {
 		for range int(level) { // one request per VU per second
 			a.Add(&Sample{Kind: KindRequest, Series: 1, Status: 200, Duration: latency[level]})
 		}
-		more = s.Observe(time.Duration(sec)*time.Second, a, int(level), 0)
+		more = s.Observe(time.Duration(sec)*time.Second, a, nil, int(level), 0)
 		if sec > 100 {
 			t.Fatal("the search did not end")
 		}
@@ -63,7 +63,7 @@ func TestCapacitySearchWithoutFailure(t *testing.T) {
 		sec++
 		a := NewAggregate(len(testSeries))
 		a.Add(&Sample{Kind: KindRequest, Series: 1, Status: 200, Duration: time.Millisecond})
-		more = s.Observe(time.Duration(sec)*time.Second, a, 1, int(s.Level()))
+		more = s.Observe(time.Duration(sec)*time.Second, a, nil, 1, int(s.Level()))
 	}
 	c := s.Finish(1, 200)
 	if sec != 4 || c.LastPassing != 200 || c.FirstFailing != 0 || c.Knee != 200 || c.Steps[1].Warm != 200 {

@@ -138,12 +138,16 @@ func Merge(names []string, parts []*Result, force bool) (*Result, error) {
 	if err := r.mergeWarm(parts); err != nil {
 		return nil, err
 	}
+	warm, err := r.warmAggregate()
+	if err != nil {
+		return nil, err
+	}
 	for _, expr := range thresholds {
 		t, err := ParseThreshold(expr)
 		if err != nil {
 			continue
 		}
-		v, ok := t.Eval(total, series, checks, meta.Duration)
+		v, ok := t.EvalOn(total, warm, series, checks, meta.Duration)
 		r.Thresholds = append(r.Thresholds, ThresholdResult{Expr: expr, OK: ok, Value: v})
 	}
 	if tl, err := mergeTimelines(parts); err != nil {

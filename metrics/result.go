@@ -149,6 +149,23 @@ func (r *Result) SetWarm(wanted, held int, a *Aggregate, touch int) {
 	r.Sessions.Warm = w.Held
 }
 
+// warmAggregate rebuilds what thresholds read of the warm population from
+// the result's warm block; nil without one.
+func (r *Result) warmAggregate() (*Aggregate, error) {
+	w := r.Warm
+	if w == nil {
+		return nil, nil
+	}
+	a := NewAggregate(0)
+	a.Sessions = Sessions{Logins: w.Logins, LoginFailures: w.LoginFailures, SessionsLost: w.Lost, Relogins: w.Relogins}
+	h, err := r.Histogram("warm_login")
+	if err != nil || h == nil {
+		return a, err
+	}
+	a.Login.Merge(h)
+	return a, nil
+}
+
 // mergeWarm adds the warm blocks of parts into r: counts add up, latencies
 // come from the parts' histograms merged.
 func (r *Result) mergeWarm(parts []*Result) error {

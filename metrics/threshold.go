@@ -27,7 +27,13 @@ type Threshold struct {
 	// has passed since the start.
 	AbortOnFail bool
 	Delay       time.Duration
+	// OnWarm says the metric is the warm population's ("warm_" before a
+	// metric name): it is read from the warm sessions' figures.
+	OnWarm bool
 }
+
+// notWarm are the metrics a warm population has no share of.
+var notWarm = []string{"checks", "iterations", "dropped_iterations", "scheduler_lag", "first_request_duration"}
 
 // metricKind says what a threshold metric measures.
 type metricKind int
@@ -68,6 +74,11 @@ func ParseThreshold(s string) (Threshold, error) {
 		return Threshold{}, fmt.Errorf("%q: want METRIC{tag:value}: AGGREGATION OP NUMBER, e.g. \"http_req_duration{name:login}: p(99)<500\"", s)
 	}
 	t := Threshold{Source: strings.TrimSpace(s), Metric: m[1], Tags: map[string]string{}, Op: m[4]}
+	if rest, ok := strings.CutPrefix(t.Metric, "warm_"); ok && !slices.Contains(notWarm, rest) {
+		if _, known := thresholdMetrics[rest]; known {
+			t.Metric, t.OnWarm = rest, true
+		}
+	}
 	kind, ok := thresholdMetrics[t.Metric]
 	if !ok {
 		names := make([]string, 0, len(thresholdMetrics))
@@ -75,7 +86,7 @@ func ParseThreshold(s string) (Threshold, error) {
 			names = append(names, n)
 		}
 		slices.Sort(names)
-		return t, fmt.Errorf("%q: unknown metric %q (known: %s)", s, t.Metric, strings.Join(names, ", "))
+		return t, fmt.Errorf("%q: unknown metric %q (known: %s; and warm_ before a session or request metric, for the warm population)", s, t.Metric, strings.Join(names, ", "))
 	}
 	if m[2] != "" {
 		for _, kv := range strings.Split(m[2], ",") {
@@ -110,6 +121,19 @@ func ParseThreshold(s string) (Threshold, error) {
 	}
 	t.Bound = bound
 	return t, nil
+}
+
+// EvalOn is Eval over the VUs' aggregate, or the warm population's for a
+// warm_ metric (nil: none, and the value is 0).
+func (t Threshold) EvalOn(vus, warm *Aggregate, series []SeriesInfo, checks []string, d time.Duration) (float64, bool) {
+	a := vus
+	if t.OnWarm {
+		a = warm
+		if a == nil {
+			a = NewAggregate(0)
+		}
+	}
+	return t.Eval(a, series, checks, d)
 }
 
 // Eval computes the threshold's value over a run's aggregate and says

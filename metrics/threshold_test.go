@@ -97,3 +97,28 @@ func TestThresholdEval(t *testing.T) {
 		}
 	}
 }
+
+func TestWarmThresholdsReadTheWarmPopulation(t *testing.T) {
+	th, err := ParseThreshold("warm_sessions_lost: count<1")
+	if err != nil || !th.OnWarm || th.Metric != "sessions_lost" {
+		t.Fatalf("%+v, %v", th, err)
+	}
+	vus, warm := NewAggregate(0), NewAggregate(0)
+	vus.Add(&Sample{Kind: KindSessionLost})
+	if v, ok := th.EvalOn(vus, warm, nil, nil, time.Second); v != 0 || !ok {
+		t.Fatalf("a VU's lost session counted as a warm one: %v %v", v, ok)
+	}
+	warm.Add(&Sample{Kind: KindSessionLost})
+	warm.Add(&Sample{Kind: KindSessionLost})
+	if v, ok := th.EvalOn(vus, warm, nil, nil, time.Second); v != 2 || ok {
+		t.Fatalf("warm lost %v, ok %v; want 2, false", v, ok)
+	}
+	if v, ok := th.EvalOn(vus, nil, nil, nil, time.Second); v != 0 || !ok {
+		t.Fatalf("without a warm population: %v %v", v, ok)
+	}
+	for _, bad := range []string{"warm_iterations: count>1", "warm_checks: rate>0.9", "warm_nothing: count<1"} {
+		if _, err := ParseThreshold(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

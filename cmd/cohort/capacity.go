@@ -78,7 +78,7 @@ func (p *prepared) capacityPlan() metrics.CapacityPlan {
 // steerOf returns the engine's steering for a search.
 func steerOf(s *metrics.CapacitySearch) func(engine.Tick) (float64, bool) {
 	return func(t engine.Tick) (float64, bool) {
-		more := s.Observe(t.Elapsed, t.Interval, t.LoggedIn, t.WarmHeld)
+		more := s.Observe(t.Elapsed, t.Interval, t.Warm, t.LoggedIn, t.WarmHeld)
 		return s.Level(), more
 	}
 }

@@ -515,7 +515,7 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 		timeline.Add(t.Elapsed, t.VUs, t.LoggedIn, t.Interval)
 		prog.tick(t)
 		live.tick(t, warmTouch, col.InstanceNames)
-		watch(t.Elapsed, t.Total)
+		watch(t.Elapsed, t.Total, t.WarmTotal)
 	}
 	out, err := engine.Run(runCtx, cfg)
 	prog.done()
@@ -537,7 +537,7 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 	tl := timeline.Finish(out.Duration, 0, 0)
 	res.Timeline = &tl
 	var passed bool
-	res.Thresholds, passed = judge(p.thresholds, out.Total, p.plan.Series, p.plan.Checks, out.Duration)
+	res.Thresholds, passed = judge(p.thresholds, out.Total, out.Warm, p.plan.Series, p.plan.Checks, out.Duration)
 	if search != nil {
 		res.Capacity = search.Finish(0, out.WarmHeld)
 		// The search's verdict is whether some level passed; the whole

@@ -29,12 +29,13 @@ func (f *runFlags) thresholds(p *profiles.Profile) ([]metrics.Threshold, error) 
 	return out, nil
 }
 
-// judge evaluates every threshold on the run's figures.
-func judge(ts []metrics.Threshold, out *metrics.Aggregate, series []metrics.SeriesInfo, checks []string, d time.Duration) ([]metrics.ThresholdResult, bool) {
+// judge evaluates every threshold on the run's figures (warm: the warm
+// population's, nil without one).
+func judge(ts []metrics.Threshold, out, warm *metrics.Aggregate, series []metrics.SeriesInfo, checks []string, d time.Duration) ([]metrics.ThresholdResult, bool) {
 	results := []metrics.ThresholdResult{}
 	all := true
 	for _, t := range ts {
-		v, ok := t.Eval(out, series, checks, d)
+		v, ok := t.EvalOn(out, warm, series, checks, d)
 		results = append(results, metrics.ThresholdResult{Expr: t.Source, OK: ok, Value: v})
 		all = all && ok
 	}
@@ -43,7 +44,7 @@ func judge(ts []metrics.Threshold, out *metrics.Aggregate, series []metrics.Seri
 
 // abortWatch returns a tick function that evaluates the abort-on-fail
 // thresholds on the run so far and calls abort when one fails.
-func abortWatch(ts []metrics.Threshold, series []metrics.SeriesInfo, checks []string, abort func(metrics.Threshold, float64)) func(elapsed time.Duration, total *metrics.Aggregate) {
+func abortWatch(ts []metrics.Threshold, series []metrics.SeriesInfo, checks []string, abort func(metrics.Threshold, float64)) func(elapsed time.Duration, total, warm *metrics.Aggregate) {
 	var watched []metrics.Threshold
 	for _, t := range ts {
 		if t.AbortOnFail {
@@ -51,7 +52,7 @@ func abortWatch(ts []metrics.Threshold, series []metrics.SeriesInfo, checks []st
 		}
 	}
 	fired := false
-	return func(elapsed time.Duration, total *metrics.Aggregate) {
+	return func(elapsed time.Duration, total, warm *metrics.Aggregate) {
 		if fired {
 			return
 		}
@@ -59,7 +60,7 @@ func abortWatch(ts []metrics.Threshold, series []metrics.SeriesInfo, checks []st
 			if elapsed < t.Delay {
 				continue
 			}
-			if v, ok := t.Eval(total, series, checks, elapsed); !ok {
+			if v, ok := t.EvalOn(total, warm, series, checks, elapsed); !ok {
 				fired = true
 				abort(t, v)
 				return
