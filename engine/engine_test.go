@@ -329,3 +329,22 @@ func TestVUsAwaitTheirLoginTurnParked(t *testing.T) {
 			out.Total.Sessions.Logins, st.LoginsOK, st.Users)
 	}
 }
+
+// TestCookieSizes checks the sizes recorded of the sessions' cookies: a
+// Tomcat JSESSIONID is 32 hex characters, and the Cookie header carries it
+// alone.
+func TestCookieSizes(t *testing.T) {
+	out, _ := runAgainst(t, "spring-form", target.Config{},
+		profiles.Load{Executor: profiles.ConstantVUs, VUs: 3, Iterations: 30})
+	ch, sc := out.Total.CookieHeader, out.Total.SessionCookie
+	if ch == nil || sc == nil {
+		t.Fatal("no cookie sizes recorded")
+	}
+	// "JSESSIONID=" and 32 characters, each time a response set the cookie.
+	if ch.Min() != 43 || ch.Max() != 43 || sc.Min() != 32 || sc.Max() != 32 {
+		t.Fatalf("Cookie header %d..%d B, session cookie %d..%d B", ch.Min(), ch.Max(), sc.Min(), sc.Max())
+	}
+	if n := ch.TotalCount(); n != out.Total.Sessions.Issued {
+		t.Fatalf("%d sizes taken, %d session ids issued: one per response that set the cookie", n, out.Total.Sessions.Issued)
+	}
+}

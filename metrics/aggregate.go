@@ -191,6 +191,9 @@ type Aggregate struct {
 	// Instances holds the requests each backend instance answered, by
 	// instance index less one (Collector.InstanceIndex).
 	Instances []InstanceAgg
+	// CookieHeader and SessionCookie hold sizes in bytes, recorded when a
+	// response changed a session's cookies; nil until one did.
+	CookieHeader, SessionCookie *hdr.Histogram
 }
 
 // InstanceAgg is what one backend instance answered.
@@ -259,6 +262,14 @@ func (a *Aggregate) Add(s *Sample) {
 		a.Dropped++
 	case KindInterrupted:
 		a.Interrupted++
+	case KindCookies:
+		if a.CookieHeader == nil {
+			a.CookieHeader, a.SessionCookie = newHist(), newHist()
+		}
+		a.CookieHeader.RecordValue(max(int64(s.Status), 1))
+		if s.Series > 0 {
+			a.SessionCookie.RecordValue(int64(s.Series))
+		}
 	case KindMoved:
 		a.Sessions.Moved++
 	case KindMovedLost:
@@ -369,6 +380,19 @@ func (a *Aggregate) Merge(o *Aggregate) {
 	for i := range o.Instances {
 		a.instance(uint8(i + 1)).merge(&o.Instances[i])
 	}
+	mergeLazy(&a.CookieHeader, o.CookieHeader)
+	mergeLazy(&a.SessionCookie, o.SessionCookie)
+}
+
+// mergeLazy merges src into a histogram made only when there is data.
+func mergeLazy(dst **hdr.Histogram, src *hdr.Histogram) {
+	if src == nil || src.TotalCount() == 0 {
+		return
+	}
+	if *dst == nil {
+		*dst = newHist()
+	}
+	(*dst).Merge(src)
 }
 
 // Reset empties a, keeping its memory for reuse.
@@ -387,6 +411,11 @@ func (a *Aggregate) Reset() {
 		ia.Count, ia.Failures = 0, 0
 		if ia.Latency != nil {
 			ia.Latency.Reset()
+		}
+	}
+	for _, h := range []*hdr.Histogram{a.CookieHeader, a.SessionCookie} {
+		if h != nil {
+			h.Reset()
 		}
 	}
 }

@@ -42,12 +42,16 @@ func AggregateOf(r *Result) (*Aggregate, []SeriesInfo, error) {
 	for _, k := range []struct {
 		key  string
 		into **hdr.Histogram
-	}{{"login", &a.Login}, {"first_request", &a.First}, {"scheduler_lag", &a.Lag}} {
+	}{{"login", &a.Login}, {"first_request", &a.First}, {"scheduler_lag", &a.Lag},
+		{"cookie_header_bytes", &a.CookieHeader}, {"session_cookie_bytes", &a.SessionCookie}} {
 		h, err := r.Histogram(k.key)
 		if err != nil {
 			return nil, nil, err
 		}
 		if h != nil {
+			if *k.into == nil {
+				*k.into = newHist()
+			}
 			(*k.into).Merge(h)
 		}
 	}
@@ -283,6 +287,7 @@ func (p *Point) add(o Point) error {
 	p.Dropped += o.Dropped
 	p.Logins += o.Logins
 	p.SessionLost += o.SessionLost
+	p.CookieMax = max(p.CookieMax, o.CookieMax)
 	var err error
 	for _, f := range []struct {
 		dst *string

@@ -102,6 +102,39 @@ type SessionResult struct {
 	// the session gone. Both need the profile's instance_header.
 	Moved         int64 `json:"moved,omitempty"`
 	LostAfterMove int64 `json:"lost_after_move,omitempty"`
+	// CookieHeader and SessionCookie are the sizes of the Cookie header a
+	// session sends and of its session cookie, in bytes, taken whenever a
+	// response changed the session's cookies; absent if none did.
+	CookieHeader  *SizeBlock `json:"cookie_header_bytes,omitempty"`
+	SessionCookie *SizeBlock `json:"session_cookie_bytes,omitempty"`
+}
+
+// SizeBlock summarizes sizes in bytes.
+type SizeBlock struct {
+	Count int64   `json:"count"`
+	Mean  float64 `json:"mean"`
+	P50   int64   `json:"p50"`
+	P95   int64   `json:"p95"`
+	Max   int64   `json:"max"`
+}
+
+// SizeOf summarizes a histogram of sizes; nil when it is empty.
+func SizeOf(h *hdr.Histogram) *SizeBlock {
+	if h == nil || h.TotalCount() == 0 {
+		return nil
+	}
+	return &SizeBlock{Count: h.TotalCount(), Mean: round3(h.Mean()), P50: h.ValueAtQuantile(50),
+		P95: h.ValueAtQuantile(95), Max: h.Max()}
+}
+
+// ServerSessions is the server's own count of its sessions: how many it
+// created, and why it dropped them (expired idle, or evicted to make room).
+type ServerSessions struct {
+	Live        int64 `json:"live"`
+	Created     int64 `json:"created"`
+	Expired     int64 `json:"expired"`
+	Evicted     int64 `json:"evicted"`
+	Invalidated int64 `json:"invalidated"`
 }
 
 // InstanceResult is what one backend instance answered (instance_header).
@@ -265,6 +298,9 @@ type Result struct {
 	// Instances splits the requests by the backend instance that answered
 	// them; absent without instance_header.
 	Instances []InstanceResult `json:"instances,omitempty"`
+	// Server is what the server says of its sessions, when it can be asked
+	// (the built-in target run in-process); absent otherwise.
+	Server *ServerSessions `json:"server,omitempty"`
 	// Timeline holds the run's figures over time, for reports.
 	Timeline *Timeline `json:"timeline,omitempty"`
 	// Histograms holds every histogram, HdrHistogram V2 compressed and
@@ -321,7 +357,10 @@ func NewResult(m Meta, series []SeriesInfo, a *Aggregate) *Result {
 		Refreshes: s.Refreshes, RefreshFails: s.RefreshFails, IDRotations: s.Rotations,
 		Logouts: s.Logouts, LogoutFailures: s.LogoutFailures, Issued: s.Issued,
 		Moved: s.Moved, LostAfterMove: s.MovedLost,
+		CookieHeader: SizeOf(a.CookieHeader), SessionCookie: SizeOf(a.SessionCookie),
 	}
+	r.encode("cookie_header_bytes", a.CookieHeader)
+	r.encode("session_cookie_bytes", a.SessionCookie)
 	for i, name := range m.Instances {
 		if i >= len(a.Instances) {
 			break

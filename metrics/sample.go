@@ -51,6 +51,10 @@ const (
 	KindMoved
 	// KindMovedLost is a session found lost by the request that moved it.
 	KindMovedLost
+	// KindCookies is a session's cookies after a response changed them:
+	// Status holds the size in bytes of the Cookie header the next request
+	// carries, Series the size of the session cookie's value.
+	KindCookies
 )
 
 // Flags qualify a Sample.

@@ -39,6 +39,10 @@ func WriteSummary(w io.Writer, r *Result) error {
 	if s := r.Sessions; s.Logins+s.LoginFailures+s.Issued+s.Refreshes > 0 {
 		writeSessions(&b, s)
 	}
+	if sv := r.Server; sv != nil {
+		fmt.Fprintf(&b, "server sessions (built-in target): %d live, %d created, %d expired, %d evicted, %d invalidated\n",
+			sv.Live, sv.Created, sv.Expired, sv.Evicted, sv.Invalidated)
+	}
 	if w := r.Warm; w != nil {
 		writeWarm(&b, w)
 	}
@@ -69,10 +73,24 @@ func WriteSummary(w io.Writer, r *Result) error {
 }
 
 func writeSessions(b *strings.Builder, s SessionResult) {
+	defer writeCookieSizes(b, s)
 	fmt.Fprintf(b, "\nsessions: %d logins (%d failed), login p50 %s ms p95 %s ms p99 %s ms; first request p50 %s ms p95 %s ms\n",
 		s.Logins, s.LoginFailures, ms(s.Login.P50), ms(s.Login.P95), ms(s.Login.P99), ms(s.FirstRequest.P50), ms(s.FirstRequest.P95))
 	fmt.Fprintf(b, "          %d lost, %d re-logins, %d id rotations, %d ids issued, %d token refreshes (%d failed), %d logouts (%d failed)\n",
 		s.SessionsLost, s.Relogins, s.IDRotations, s.Issued, s.Refreshes, s.RefreshFails, s.Logouts, s.LogoutFailures)
+}
+
+// writeCookieSizes says how big the sessions' cookies were.
+func writeCookieSizes(b *strings.Builder, s SessionResult) {
+	c := s.CookieHeader
+	if c == nil {
+		return
+	}
+	fmt.Fprintf(b, "          Cookie header p50 %d B, p95 %d B, max %d B", c.P50, c.P95, c.Max)
+	if sc := s.SessionCookie; sc != nil {
+		fmt.Fprintf(b, "; session cookie p50 %d B, max %d B", sc.P50, sc.Max)
+	}
+	b.WriteString("\n")
 }
 
 // writeInstances splits the requests by the backend instance that

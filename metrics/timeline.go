@@ -31,6 +31,9 @@ type Point struct {
 	Dropped     int64                  `json:"dropped"`
 	Logins      int64                  `json:"logins"`
 	SessionLost int64                  `json:"sessions_lost"`
+	// CookieMax is the largest Cookie header (bytes) a session had after a
+	// response changed its cookies in the interval; 0 if none did.
+	CookieMax int64 `json:"cookie_header_bytes_max,omitempty"`
 	Latency     string                 `json:"latency,omitempty"`
 	Reused      string                 `json:"reused,omitempty"`
 	New         string                 `json:"new,omitempty"`
@@ -105,6 +108,9 @@ func (t *TimelineRecorder) flush(elapsed time.Duration, vus, loggedIn int) {
 	}
 	p.Latency, p.Reused, p.New = encodeHist(all), encodeHist(reused), encodeHist(fresh)
 	p.Login = encodeHist(coarsen(a.Login))
+	if a.CookieHeader != nil {
+		p.CookieMax = a.CookieHeader.Max()
+	}
 	t.tl.Points = append(t.tl.Points, p)
 	t.since = elapsed
 	a.Reset()

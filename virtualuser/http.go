@@ -355,11 +355,31 @@ func (v *VU) noteInstance(h http.Header, s *metrics.Sample, r *response) {
 	v.sess.instance = v.instIdx
 }
 
+// noteCookieSizes records how big the session's cookies are now: the
+// Cookie header its next request to u carries, and the session cookie. A
+// store that puts the session in cookies, or an application that piles
+// cookies up, shows here. The header is cached by the jar, so the next
+// request reuses it.
+func (v *VU) noteCookieSizes(u *url.URL) {
+	n := 0
+	if h := v.sess.Jar.Header(u); h != nil {
+		n = len(h[0])
+	}
+	sc := 0
+	if name := v.plan.sessionCookie; name != "" {
+		sc = len(v.sess.Jar.Value(u, name))
+	}
+	v.rec.Add(metrics.Sample{Kind: metrics.KindCookies, Status: uint16(min(n, 65535)), Series: uint16(min(sc, 65535))})
+}
+
 // takeCookies stores the response's cookies and notes new session ids.
 func (v *VU) takeCookies(u *url.URL, resp *http.Response) {
 	cookies := resp.Cookies()
 	v.sess.Jar.SetCookies(u, cookies)
 	v.sess.hasCookies = v.sess.hasCookies || len(cookies) > 0
+	if len(cookies) > 0 {
+		v.noteCookieSizes(u)
+	}
 	name := v.plan.sessionCookie
 	if name == "" {
 		return

@@ -534,6 +534,11 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 		}
 		res.SetWarm(wanted, out.WarmHeld, out.Warm, warmTouch)
 	}
+	if p.demo != nil {
+		st := p.demo.Stats()
+		res.Server = &metrics.ServerSessions{Live: st.LiveSessions, Created: st.Created, Expired: st.Expired,
+			Evicted: st.Evicted, Invalidated: st.Invalidated}
+	}
 	tl := timeline.Finish(out.Duration, 0, 0)
 	res.Timeline = &tl
 	var passed bool

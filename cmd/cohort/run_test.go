@@ -167,6 +167,13 @@ func TestEvictedSessionsAreLostAndRenewed(t *testing.T) {
 	if lostRequests != s.SessionsLost {
 		t.Fatalf("%d requests failed as session_lost, %d sessions lost", lostRequests, s.SessionsLost)
 	}
+	// The built-in target says why it dropped sessions: it evicted them.
+	if sv := r.Server; sv == nil || sv.Evicted == 0 || sv.Expired != 0 || sv.Evicted < s.SessionsLost {
+		t.Fatalf("server sessions %+v, %d lost: every loss is an eviction", sv, s.SessionsLost)
+	}
+	if !strings.Contains(out, "server sessions (built-in target):") || !strings.Contains(out, "Cookie header p50 43 B") {
+		t.Fatalf("the summary lacks the server's sessions or the cookie sizes:\n%s", out)
+	}
 }
 
 func TestWrongPasswordIsMeasuredNotFatal(t *testing.T) {

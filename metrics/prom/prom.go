@@ -70,6 +70,7 @@ type Exporter struct {
 	warmTouches  *prometheus.CounterVec
 	warmLost     prometheus.Counter
 	warmTouch    prometheus.Histogram
+	cookieBytes  prometheus.Histogram
 	instReqs     *prometheus.CounterVec
 	moved        prometheus.Counter
 	movedLost    prometheus.Counter
@@ -105,6 +106,9 @@ func New(series []metrics.SeriesInfo, testid, segment string) *Exporter {
 	e.warmTouches = f.counterVec("cohort_warm_touches_total", "Requests that keep warm sessions alive, by result (ok, failed).", "result")
 	e.warmLost = f.counter("cohort_warm_sessions_lost_total", "Warm sessions found gone by their touch (expired or evicted by the server).")
 	e.warmTouch = f.histogram(histOpts("cohort_warm_touch_duration_seconds", "Latency of the requests that keep warm sessions alive."))
+	e.cookieBytes = f.histogram(prometheus.HistogramOpts{Name: "cohort_cookie_header_bytes",
+		Help:    "Size of the Cookie header a session sends, taken when a response changes its cookies.",
+		Buckets: prometheus.ExponentialBuckets(64, 2, 10)})
 	e.instReqs = f.counterVec("cohort_instance_requests_total", "Requests by the backend instance that answered (instance_header) and result (ok, failed).", "instance", "result")
 	e.moved = f.counter("cohort_sessions_moved_total", "Requests of a session answered by another backend instance than its previous one.")
 	e.movedLost = f.counter("cohort_sessions_lost_after_move_total", "Requests that moved a session to another backend instance and found it gone.")
@@ -199,6 +203,7 @@ func (e *Exporter) Observe(u Update) {
 	if w := u.Warm; w != nil {
 		e.observeWarm(u.WarmHeld, w, u.WarmTouch)
 	}
+	replayScaled(a.CookieHeader, e.cookieBytes, 1)
 	e.moved.Add(float64(s.Moved))
 	e.movedLost.Add(float64(s.MovedLost))
 	for i := range a.Instances {
@@ -259,7 +264,10 @@ func (e *Exporter) observeSeries(info metrics.SeriesInfo, s *metrics.SeriesAgg) 
 
 // replay observes every value an HDR histogram holds, at its bucket's
 // middle (within the histogram's 0.1%), converting microseconds to seconds.
-func replay(h *hdr.Histogram, o prometheus.Observer) {
+func replay(h *hdr.Histogram, o prometheus.Observer) { replayScaled(h, o, 1e-6) }
+
+// replayScaled is replay with values multiplied by scale (1: bytes).
+func replayScaled(h *hdr.Histogram, o prometheus.Observer, scale float64) {
 	if h == nil || h.TotalCount() == 0 {
 		return
 	}
@@ -267,7 +275,7 @@ func replay(h *hdr.Histogram, o prometheus.Observer) {
 		if b.Count == 0 {
 			continue
 		}
-		v := float64(b.From+b.To) / 2 / 1e6
+		v := float64(b.From+b.To) / 2 * scale
 		for range b.Count {
 			o.Observe(v)
 		}
