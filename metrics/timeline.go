@@ -22,23 +22,23 @@ type Timeline struct {
 // compressed, at 2 significant digits (1%): enough for a chart, and cheap
 // to make every second.
 type Point struct {
-	T           float64                `json:"t"` // seconds from the start, at the interval's end
-	VUs         int                    `json:"vus"`
-	LoggedIn    int                    `json:"logged_in"`
-	Requests    int64                  `json:"requests"`
-	Failures    int64                  `json:"failures"`
-	Iterations  int64                  `json:"iterations"`
-	Dropped     int64                  `json:"dropped"`
-	Logins      int64                  `json:"logins"`
-	SessionLost int64                  `json:"sessions_lost"`
+	T           float64 `json:"t"` // seconds from the start, at the interval's end
+	VUs         int     `json:"vus"`
+	LoggedIn    int     `json:"logged_in"`
+	Requests    int64   `json:"requests"`
+	Failures    int64   `json:"failures"`
+	Iterations  int64   `json:"iterations"`
+	Dropped     int64   `json:"dropped"`
+	Logins      int64   `json:"logins"`
+	SessionLost int64   `json:"sessions_lost"`
 	// CookieMax is the largest Cookie header (bytes) a session had after a
 	// response changed its cookies in the interval; 0 if none did.
-	CookieMax int64 `json:"cookie_header_bytes_max,omitempty"`
-	Latency     string                 `json:"latency,omitempty"`
-	Reused      string                 `json:"reused,omitempty"`
-	New         string                 `json:"new,omitempty"`
-	Login       string                 `json:"login,omitempty"`
-	ByName      map[string]PointSeries `json:"by_name,omitempty"`
+	CookieMax int64                  `json:"cookie_header_bytes_max,omitempty"`
+	Latency   string                 `json:"latency,omitempty"`
+	Reused    string                 `json:"reused,omitempty"`
+	New       string                 `json:"new,omitempty"`
+	Login     string                 `json:"login,omitempty"`
+	ByName    map[string]PointSeries `json:"by_name,omitempty"`
 }
 
 // PointSeries is one request series in one interval.
