@@ -98,4 +98,7 @@ func TestWriteDrawsEveryChart(t *testing.T) {
 	if !strings.Contains(b.String(), "Last passing level 20; broke at 30; knee at 10.") {
 		t.Error("the capacity chart does not say the search's outcome")
 	}
+	if !strings.Contains(b.String(), `<h2 id="capacity">Capacity search (vus)</h2>`) || !strings.Contains(b.String(), "Last passing level 20, broke at 30; knee at 10.</p>") {
+		t.Error("the capacity table is missing")
+	}
 }

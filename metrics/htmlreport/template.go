@@ -37,6 +37,25 @@ figcaption { color: #555; font-size: 0.9em; }
 {{.R.Sessions.SessionsLost}} lost, {{.R.Sessions.Relogins}} re-logins, {{.R.Sessions.IDRotations}} id rotations, {{.R.Sessions.Refreshes}} token refreshes, {{.R.Sessions.Logouts}} logouts.
 Connections: {{.R.Connections.Opened}} opened; {{.R.Connections.NewRequests}} requests on new connections, {{.R.Connections.ReusedRequests}} on reused ones.
 Iterations: {{.R.Totals.Iterations}}{{if .R.Totals.Dropped}}, {{.R.Totals.Dropped}} dropped{{end}}{{if .R.Totals.Interrupted}}, {{.R.Totals.Interrupted}} interrupted{{end}}.</p>
+{{with .R.Sessions.CookieHeader}}<p>Cookies: the Cookie header a session sends, p50 {{.P50}} B, p95 {{.P95}} B, max {{.Max}} B{{with $.R.Sessions.SessionCookie}}; the session cookie p50 {{.P50}} B, max {{.Max}} B{{end}}.</p>{{end}}
+{{with .R.Server}}<p>The server's sessions (built-in target): {{.Live}} live, {{.Created}} created, {{.Expired}} expired, {{.Evicted}} evicted, {{.Invalidated}} invalidated.</p>{{end}}
+
+{{with .R.Warm}}<h2 id="warm">Warm sessions</h2>
+<p>{{.Held}} held of {{.Wanted}}; {{.Logins}} logins ({{.LoginFailures}} failed), login p95 {{ms .Login.P95}} ms; {{.Touches}} touches ({{.TouchFailures}} failed), touch p50 {{ms .Touch.P50}} ms, p95 {{ms .Touch.P95}} ms, p99 {{ms .Touch.P99}} ms; {{.Lost}} lost, {{.Relogins}} re-logins.</p>{{end}}
+
+{{if .R.Instances}}<h2 id="instances">By backend instance</h2>
+<table>
+<tr><th>instance</th><th>requests</th><th>failed</th><th>rps</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th></tr>
+{{range .R.Instances}}<tr><td>{{.Name}}</td><td>{{.Requests}}</td><td>{{.Failures}}</td><td>{{printf "%.1f" .RPS}}</td><td>{{ms .Latency.P50}}</td><td>{{ms .Latency.P95}}</td><td>{{ms .Latency.P99}}</td></tr>
+{{end}}</table>
+<p>Sessions moved between instances: {{.R.Sessions.Moved}} requests answered by another instance than the session's last; {{.R.Sessions.LostAfterMove}} of them found the session gone.</p>{{end}}
+
+{{if .R.Capacity.Steps}}<h2 id="capacity">Capacity search ({{.R.Capacity.Vary}})</h2>
+<table>
+<tr><th>level</th><th>rps</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>failed</th><th>lost</th><th>warm lost</th><th>result</th></tr>
+{{range .R.Capacity.Steps}}<tr><td>{{printf "%g" .Level}}</td><td>{{printf "%.1f" .RPS}}</td><td>{{ms .Latency.P50}}</td><td>{{ms .Latency.P95}}</td><td>{{ms .Latency.P99}}</td><td>{{pct .FailureRatio}}</td><td>{{.LostSessions}}</td><td>{{.WarmLost}}</td><td>{{if .Passed}}<span class="ok">passed</span>{{else}}<span class="fail">failed</span>{{end}}</td></tr>
+{{end}}</table>
+<p>Last passing level {{printf "%g" .R.Capacity.LastPassing}}{{if .R.Capacity.FirstFailing}}, broke at {{printf "%g" .R.Capacity.FirstFailing}}{{end}}; knee at {{printf "%g" .R.Capacity.Knee}}.</p>{{end}}
 
 {{if .R.Thresholds}}<h2 id="thresholds">Thresholds</h2>
 <table>
