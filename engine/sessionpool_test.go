@@ -30,6 +30,7 @@ func runPoolSteps(t *testing.T, load profiles.Load) (*Outcome, *target.Target, i
 	}
 	p.BaseURL = srv.URL
 	load.Executor = profiles.SessionPool
+	load.GracefulStop = profiles.Duration(5 * time.Second) // the last arrivals finish
 	p.Load = load
 	if err := p.CheckLoad(); err != nil {
 		t.Fatal(err)
