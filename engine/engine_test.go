@@ -53,6 +53,57 @@ func TestShapeVUsAt(t *testing.T) {
 	}
 }
 
+// serve starts h on a loopback test server for the test's duration.
+func serve(t *testing.T, h http.Handler) string {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// rig compiles built-in profile name against base, after edit adjusts it
+// (load, think, ...), and returns a run's configuration over a pool in
+// connection mode mode, sized for the profile's VUs and extra more.
+func rig(t *testing.T, base, name, mode string, extra int, edit func(*profiles.Profile)) Config {
+	t.Helper()
+	p, err := profiles.Builtin(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.BaseURL = base
+	if edit != nil {
+		edit(p)
+	}
+	if p.Load.GracefulStop == 0 {
+		p.Load.GracefulStop = profiles.Duration(5 * time.Second) // in-flight work ends, not abandoned
+	}
+	if err := p.CheckLoad(); err != nil {
+		t.Fatal(err)
+	}
+	users := virtualuser.NewGeneratedPool(*p.Users.Generate, false)
+	plan, err := virtualuser.Compile(p, virtualuser.Options{Columns: users.Columns()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := NewPool(TransportConfig{Mode: mode, VUs: p.Load.PeakVUs() + extra})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return Config{Plan: plan, Users: users, Load: p.Load, Pool: pool,
+		Collector: metrics.NewCollector(plan.Series, 2), Interval: 50 * time.Millisecond}
+}
+
+// mustRun runs cfg.
+func mustRun(t *testing.T, cfg Config) *Outcome {
+	t.Helper()
+	out, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 // runAgainst runs a built-in profile against an in-process target.
 func runAgainst(t *testing.T, name string, tc target.Config, load profiles.Load) (*Outcome, *target.Target) {
 	t.Helper()
@@ -60,32 +111,9 @@ func runAgainst(t *testing.T, name string, tc target.Config, load profiles.Load)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(tg)
-	defer srv.Close()
-	p, err := profiles.Builtin(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.BaseURL = srv.URL
-	load.GracefulStop = profiles.Duration(5 * time.Second)
-	users := virtualuser.NewGeneratedPool(*p.Users.Generate, false)
-	plan, err := virtualuser.Compile(p, virtualuser.Options{Columns: users.Columns()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.Load = load
-	if err := p.CheckLoad(); err != nil {
-		t.Fatal(err)
-	}
-	load = p.Load
-	pool, _ := NewPool(TransportConfig{VUs: load.PeakVUs()})
-	defer pool.Close()
-	out, err := Run(context.Background(), Config{Plan: plan, Users: users, Load: load, Pool: pool,
-		Collector: metrics.NewCollector(plan.Series, 2), Interval: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out, tg
+	cfg := rig(t, serve(t, tg), name, ConnShared, 0, func(p *profiles.Profile) { p.Load = load })
+	cfg.Interval = 100 * time.Millisecond
+	return mustRun(t, cfg), tg
 }
 
 func TestRunMatchesWhatTheTargetSaw(t *testing.T) {
@@ -235,37 +263,19 @@ func TestOpenModelShowsStalls(t *testing.T) {
 // to log out.
 func TestParkedVUsHoldNoGoroutine(t *testing.T) {
 	tg, _ := target.New(target.Config{})
-	srv := httptest.NewServer(tg)
-	defer srv.Close()
-	p, err := profiles.Builtin("spring-form")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.BaseURL = srv.URL
-	p.Think = profiles.Think{Type: "constant", Duration: profiles.Duration(10 * time.Minute)}
-	st, _ := profiles.ParseStages("200ms:4,1s:4,200ms:0")
-	p.Load = profiles.Load{Executor: profiles.RampingVUs, Stages: st, GracefulStop: profiles.Duration(5 * time.Second)}
-	if err := p.CheckLoad(); err != nil {
-		t.Fatal(err)
-	}
-	users := virtualuser.NewGeneratedPool(*p.Users.Generate, false)
-	plan, err := virtualuser.Compile(p, virtualuser.Options{Columns: users.Columns()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool, _ := NewPool(TransportConfig{Mode: ConnPerUser, VUs: 4})
-	defer pool.Close()
+	cfg := rig(t, serve(t, tg), "spring-form", ConnPerUser, 0, func(p *profiles.Profile) {
+		p.Think = profiles.Think{Type: "constant", Duration: profiles.Duration(10 * time.Minute)}
+		st, _ := profiles.ParseStages("200ms:4,1s:4,200ms:0")
+		p.Load = profiles.Load{Executor: profiles.RampingVUs, Stages: st}
+	})
 	sawParked := false
-	out, err := Run(context.Background(), Config{Plan: plan, Users: users, Load: p.Load, Pool: pool,
-		Collector: metrics.NewCollector(plan.Series, 2), Interval: 20 * time.Millisecond,
-		Tick: func(tk Tick) {
-			if tk.Total.Iterations == 4 && tk.VUs == 4 && runningWorkers() == 0 {
-				sawParked = true
-			}
-		}})
-	if err != nil {
-		t.Fatal(err)
+	cfg.Interval = 20 * time.Millisecond
+	cfg.Tick = func(tk Tick) {
+		if tk.Total.Iterations == 4 && tk.VUs == 4 && runningWorkers() == 0 {
+			sawParked = true
+		}
 	}
+	out := mustRun(t, cfg)
 	if !sawParked {
 		t.Error("no interval saw all four thinking VUs parked without a goroutine")
 	}
@@ -288,37 +298,18 @@ func runningWorkers() int {
 // logs in once.
 func TestVUsAwaitTheirLoginTurnParked(t *testing.T) {
 	tg, _ := target.New(target.Config{})
-	srv := httptest.NewServer(tg)
-	defer srv.Close()
-	p, err := profiles.Builtin("spring-form")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.BaseURL = srv.URL
-	p.Think = profiles.Think{Type: "constant", Duration: profiles.Duration(10 * time.Minute)}
-	p.Load = profiles.Load{Executor: profiles.ConstantVUs, VUs: 10, Iterations: 10, LoginRate: 20,
-		GracefulStop: profiles.Duration(5 * time.Second)}
-	if err := p.CheckLoad(); err != nil {
-		t.Fatal(err)
-	}
-	users := virtualuser.NewGeneratedPool(*p.Users.Generate, false)
-	plan, err := virtualuser.Compile(p, virtualuser.Options{Columns: users.Columns()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool, _ := NewPool(TransportConfig{Mode: ConnPerUser, VUs: 10})
-	defer pool.Close()
+	cfg := rig(t, serve(t, tg), "spring-form", ConnPerUser, 0, func(p *profiles.Profile) {
+		p.Think = profiles.Think{Type: "constant", Duration: profiles.Duration(10 * time.Minute)}
+		p.Load = profiles.Load{Executor: profiles.ConstantVUs, VUs: 10, Iterations: 10, LoginRate: 20}
+	})
 	most, ticks := 0, 0
-	out, err := Run(context.Background(), Config{Plan: plan, Users: users, Load: p.Load, Pool: pool,
-		Collector: metrics.NewCollector(plan.Series, 2), Interval: 20 * time.Millisecond,
-		Tick: func(tk Tick) {
-			if tk.Total.Iterations < 10 {
-				most, ticks = max(most, runningWorkers()), ticks+1
-			}
-		}})
-	if err != nil {
-		t.Fatal(err)
+	cfg.Interval = 20 * time.Millisecond
+	cfg.Tick = func(tk Tick) {
+		if tk.Total.Iterations < 10 {
+			most, ticks = max(most, runningWorkers()), ticks+1
+		}
 	}
+	out := mustRun(t, cfg)
 	// 20 logins/s: one VU's turn every 50 ms, a login takes far less.
 	if ticks == 0 || most > 2 {
 		t.Errorf("%d intervals during the logins, up to %d VU goroutines at once: VUs awaiting their turn must be parked", ticks, most)

@@ -3,16 +3,13 @@ package engine
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/cohort-dev/cohort/bench/target"
 	"github.com/cohort-dev/cohort/bench/target/redistest"
-	"github.com/cohort-dev/cohort/metrics"
 	"github.com/cohort-dev/cohort/profiles"
-	"github.com/cohort-dev/cohort/virtualuser"
 )
 
 // roundRobin is a load balancer without stickiness: each request goes to
@@ -30,32 +27,13 @@ func (rr *roundRobin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // behind a round-robin balancer.
 func runBalanced(t *testing.T, a, b http.Handler) (*Outcome, []string) {
 	t.Helper()
-	srv := httptest.NewServer(&roundRobin{instances: []http.Handler{a, b}})
-	defer srv.Close()
-	p, err := profiles.Builtin("spring-form")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.BaseURL, p.InstanceHeader = srv.URL, "X-Instance"
-	p.Load = profiles.Load{Executor: profiles.ConstantVUs, VUs: 4, Duration: profiles.Duration(1500 * time.Millisecond),
-		GracefulStop: profiles.Duration(5 * time.Second)}
-	if err := p.CheckLoad(); err != nil {
-		t.Fatal(err)
-	}
-	users := virtualuser.NewGeneratedPool(*p.Users.Generate, false)
-	plan, err := virtualuser.Compile(p, virtualuser.Options{Columns: users.Columns()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool, _ := NewPool(TransportConfig{VUs: 4})
-	defer pool.Close()
-	col := metrics.NewCollector(plan.Series, 2)
-	out, err := Run(context.Background(), Config{Plan: plan, Users: users, Load: p.Load, Pool: pool,
-		Collector: col, Interval: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out, col.InstanceNames()
+	base := serve(t, &roundRobin{instances: []http.Handler{a, b}})
+	cfg := rig(t, base, "spring-form", ConnShared, 0, func(p *profiles.Profile) {
+		p.InstanceHeader = "X-Instance"
+		p.Load = profiles.Load{Executor: profiles.ConstantVUs, VUs: 4, Duration: profiles.Duration(1500 * time.Millisecond)}
+	})
+	cfg.Interval = 100 * time.Millisecond
+	return mustRun(t, cfg), cfg.Collector.InstanceNames()
 }
 
 func TestInstancesAndMovedSessions(t *testing.T) {

@@ -84,16 +84,8 @@ func (r *run) dispatch(ctx context.Context, out *Outcome, arrivals Arrivals, idl
 			return false
 		}
 		due := out.Started.Add(offset)
-		for wait := due.Sub(r.cfg.Now()); wait > 0; wait = due.Sub(r.cfg.Now()) {
-			timer.Reset(wait)
-			select {
-			case <-timer.C:
-			case <-drainEvery.C:
-				rec.Flush()
-				r.drain(r.interval, out)
-			case <-ctx.Done():
-				return true
-			}
+		if !r.sleepUntil(ctx, due, timer, drainEvery, rec, out) {
+			return true
 		}
 		rec.Add(metrics.Sample{Kind: metrics.KindLag, Duration: r.cfg.Now().Sub(due)})
 		select {
@@ -109,6 +101,25 @@ func (r *run) dispatch(ctx context.Context, out *Outcome, arrivals Arrivals, idl
 		}
 	}
 	return false
+}
+
+// sleepUntil waits until due, draining the run at every interval
+// meanwhile; false if ctx ended first. rec is the caller's own recorder,
+// flushed before each drain.
+func (r *run) sleepUntil(ctx context.Context, due time.Time, timer *time.Timer, drainEvery *time.Ticker,
+	rec *metrics.Recorder, out *Outcome) bool {
+	for wait := due.Sub(r.cfg.Now()); wait > 0; wait = due.Sub(r.cfg.Now()) {
+		timer.Reset(wait)
+		select {
+		case <-timer.C:
+		case <-drainEvery.C:
+			rec.Flush()
+			r.drain(r.interval, out)
+		case <-ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // closeSlots ends every VU after its iteration, waiting up to the

@@ -142,16 +142,8 @@ func (sp *sessionPool) dispatch(ctx context.Context, out *Outcome) bool {
 			}
 		}
 		due := out.Started.Add(offset)
-		for wait := due.Sub(r.cfg.Now()); wait > 0; wait = due.Sub(r.cfg.Now()) {
-			timer.Reset(wait)
-			select {
-			case <-timer.C:
-			case <-drainEvery.C:
-				rec.Flush()
-				r.drain(r.interval, out)
-			case <-ctx.Done():
-				return true
-			}
+		if !r.sleepUntil(ctx, due, timer, drainEvery, rec, out) {
+			return true
 		}
 		if last {
 			return false

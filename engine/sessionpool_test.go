@@ -1,62 +1,33 @@
 package engine
 
 import (
-	"context"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/cohort-dev/cohort/bench/target"
-	"github.com/cohort-dev/cohort/metrics"
 	"github.com/cohort-dev/cohort/profiles"
-	"github.com/cohort-dev/cohort/virtualuser"
 )
 
-// runPool runs spring-form with the session-pool executor.
-func runPool(t *testing.T, load profiles.Load) (*Outcome, *target.Target, int) {
-	out, tg, loggedIn, _ := runPoolSteps(t, load)
-	return out, tg, loggedIn
-}
-
-// runPoolSteps is runPool that also says how many steps a login has.
-func runPoolSteps(t *testing.T, load profiles.Load) (*Outcome, *target.Target, int, int) {
+// runPool runs spring-form with the session-pool executor, and says how
+// many sessions the last interval found logged in and how many steps a
+// login has.
+func runPool(t *testing.T, load profiles.Load) (*Outcome, *target.Target, int, int) {
 	t.Helper()
 	tg, _ := target.New(target.Config{})
-	srv := httptest.NewServer(tg)
-	defer srv.Close()
-	p, err := profiles.Builtin("spring-form")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.BaseURL = srv.URL
-	load.Executor = profiles.SessionPool
-	load.GracefulStop = profiles.Duration(5 * time.Second) // the last arrivals finish
-	p.Load = load
-	if err := p.CheckLoad(); err != nil {
-		t.Fatal(err)
-	}
-	users := virtualuser.NewGeneratedPool(*p.Users.Generate, false)
-	plan, err := virtualuser.Compile(p, virtualuser.Options{Columns: users.Columns()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool, _ := NewPool(TransportConfig{Mode: ConnPerUser, VUs: p.Load.PeakVUs()})
-	defer pool.Close()
+	cfg := rig(t, serve(t, tg), "spring-form", ConnPerUser, 0, func(p *profiles.Profile) {
+		load.Executor = profiles.SessionPool
+		p.Load = load
+	})
 	lastLoggedIn := -1
-	out, err := Run(context.Background(), Config{Plan: plan, Users: users, Load: p.Load, Pool: pool,
-		Collector: metrics.NewCollector(plan.Series, 2), Interval: 50 * time.Millisecond,
-		Tick: func(tk Tick) { lastLoggedIn = tk.LoggedIn }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out, tg, lastLoggedIn, len(plan.Login)
+	cfg.Tick = func(tk Tick) { lastLoggedIn = tk.LoggedIn }
+	return mustRun(t, cfg), tg, lastLoggedIn, len(cfg.Plan.Login)
 }
 
 // TestSessionPoolShapesLoginsAndRequestsApart checks that logins follow
 // the login rate and requests the request rate, each request sent by a
 // session of the pool.
 func TestSessionPoolShapesLoginsAndRequestsApart(t *testing.T) {
-	out, tg, loggedIn, steps := runPoolSteps(t, profiles.Load{LoginRate: 20, Rate: 100, Duration: profiles.Duration(time.Second)})
+	out, tg, loggedIn, steps := runPool(t, profiles.Load{LoginRate: 20, Rate: 100, Duration: profiles.Duration(time.Second)})
 	st := tg.Stats()
 	// Logins due at 0, 50, ..., 950 ms; requests at 0, 10, ..., 990 ms.
 	if s := out.Total.Sessions; s.Logins != 20 || st.LoginsOK != 20 || st.Users != 20 {
@@ -82,7 +53,7 @@ func TestSessionPoolShapesLoginsAndRequestsApart(t *testing.T) {
 // TestSessionPoolUsersLeave checks that a session is used for its life
 // and then left.
 func TestSessionPoolUsersLeave(t *testing.T) {
-	out, tg, loggedIn := runPool(t, profiles.Load{LoginRate: 20, Rate: 100, Duration: profiles.Duration(time.Second),
+	out, tg, loggedIn, _ := runPool(t, profiles.Load{LoginRate: 20, Rate: 100, Duration: profiles.Duration(time.Second),
 		SessionLife: profiles.Duration(200 * time.Millisecond)})
 	// A user who left is free to log in again as a new arrival.
 	if out.Total.Sessions.Logins != 20 || tg.Stats().LoginsOK != 20 || tg.Stats().Users >= 20 {

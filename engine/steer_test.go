@@ -1,15 +1,12 @@
 package engine
 
 import (
-	"context"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/cohort-dev/cohort/bench/target"
 	"github.com/cohort-dev/cohort/metrics"
 	"github.com/cohort-dev/cohort/profiles"
-	"github.com/cohort-dev/cohort/virtualuser"
 )
 
 // TestSteering changes the load while the run goes, as a capacity search
@@ -42,41 +39,21 @@ func TestSteering(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			tg, _ := target.New(target.Config{})
-			srv := httptest.NewServer(tg)
-			defer srv.Close()
-			p, err := profiles.Builtin("spring-form")
-			if err != nil {
-				t.Fatal(err)
+			cfg := rig(t, serve(t, tg), "spring-form", ConnShared, 4, func(p *profiles.Profile) { p.Load = c.load })
+			cfg.Vary = c.vary
+			// The second level from half the run on.
+			second := map[string]float64{VaryWarm: 30, VaryLoginRate: 40}[c.vary]
+			cfg.Steer = func(tk Tick) (float64, bool) {
+				if tk.Elapsed < 500*time.Millisecond {
+					return 10, true
+				}
+				return second, true
 			}
-			p.BaseURL, p.Load = srv.URL, c.load
-			p.Load.GracefulStop = profiles.Duration(5 * time.Second)
-			if err := p.CheckLoad(); err != nil {
-				t.Fatal(err)
-			}
-			users := virtualuser.NewGeneratedPool(*p.Users.Generate, false)
-			plan, err := virtualuser.Compile(p, virtualuser.Options{Columns: users.Columns()})
-			if err != nil {
-				t.Fatal(err)
-			}
-			pool, _ := NewPool(TransportConfig{VUs: p.Load.PeakVUs() + 4})
-			defer pool.Close()
-			cfg := Config{Plan: plan, Users: users, Load: p.Load, Pool: pool, Vary: c.vary,
-				Collector: metrics.NewCollector(plan.Series, 2), Interval: 50 * time.Millisecond,
-				// The second level from half the run on.
-				Steer: func(tk Tick) (float64, bool) {
-					if tk.Elapsed < 500*time.Millisecond {
-						return 10, true
-					}
-					return map[string]float64{VaryWarm: 30, VaryLoginRate: 40}[c.vary], true
-				}}
 			if c.warm > 0 {
-				cfg.Warm = Warm{Sessions: c.warm, TouchEvery: time.Minute, Touch: plan.MixStep(p.Sessions.Touch),
-					Workers: 4, Collector: metrics.NewCollector(plan.Series, 1)}
+				cfg.Warm = Warm{Sessions: c.warm, TouchEvery: time.Minute, Touch: cfg.Plan.Mix[0],
+					Workers: 4, Collector: metrics.NewCollector(cfg.Plan.Series, 1)}
 			}
-			out, err := Run(context.Background(), cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
+			out := mustRun(t, cfg)
 			c.check(t, out, tg.Stats())
 		})
 	}

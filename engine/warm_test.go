@@ -1,15 +1,12 @@
 package engine
 
 import (
-	"context"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/cohort-dev/cohort/bench/target"
 	"github.com/cohort-dev/cohort/metrics"
 	"github.com/cohort-dev/cohort/profiles"
-	"github.com/cohort-dev/cohort/virtualuser"
 )
 
 // runWarm runs spring-form with 2 VUs for d beside a warm population.
@@ -19,33 +16,12 @@ func runWarm(t *testing.T, tc target.Config, warm int, touchEvery, d time.Durati
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(tg)
-	defer srv.Close()
-	p, err := profiles.Builtin("spring-form")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.BaseURL = srv.URL
-	p.Load = profiles.Load{Executor: profiles.ConstantVUs, VUs: 2, Duration: profiles.Duration(d),
-		GracefulStop: profiles.Duration(5 * time.Second)}
-	if err := p.CheckLoad(); err != nil {
-		t.Fatal(err)
-	}
-	users := virtualuser.NewGeneratedPool(*p.Users.Generate, false)
-	plan, err := virtualuser.Compile(p, virtualuser.Options{Columns: users.Columns()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool, _ := NewPool(TransportConfig{Mode: ConnPerUser, VUs: 2 + 4})
-	defer pool.Close()
-	out, err := Run(context.Background(), Config{Plan: plan, Users: users, Load: p.Load, Pool: pool,
-		Collector: metrics.NewCollector(plan.Series, 2), Interval: 50 * time.Millisecond,
-		Warm: Warm{Sessions: warm, TouchEvery: touchEvery, Touch: plan.MixStep(p.Sessions.Touch), Workers: 4,
-			Collector: metrics.NewCollector(plan.Series, 1)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out, tg
+	cfg := rig(t, serve(t, tg), "spring-form", ConnPerUser, 4, func(p *profiles.Profile) {
+		p.Load = profiles.Load{Executor: profiles.ConstantVUs, VUs: 2, Duration: profiles.Duration(d)}
+	})
+	cfg.Warm = Warm{Sessions: warm, TouchEvery: touchEvery, Touch: cfg.Plan.Mix[0], Workers: 4,
+		Collector: metrics.NewCollector(cfg.Plan.Series, 1)}
+	return mustRun(t, cfg), tg
 }
 
 // TestWarmSessionsAreHeldApart checks that the warm population is logged

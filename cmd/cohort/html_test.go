@@ -49,8 +49,13 @@ func TestHTMLReportInChromium(t *testing.T) {
 	dir := t.TempDir()
 	html := filepath.Join(dir, "report.html")
 	var out bytes.Buffer
-	code := dispatch(context.Background(), &env{stdout: &out, stderr: &out}, []string{"run", "spring-form",
-		"--vus", "8", "--duration", "4s", "--out", filepath.Join(dir, "r.json"), "--html", html, "--no-progress",
+	// A short capacity search (4 then 8 VUs), so that the report has every
+	// chart, its capacity charts included.
+	profile := writeProfile(t, "spring-form", func(s string) string {
+		return s + "\ncapacity: {vary: vus, start: 4, step: 4, max: 8, step_duration: 2s, settle: 500ms}\n"
+	})
+	code := dispatch(context.Background(), &env{stdout: &out, stderr: &out}, []string{"run", profile, "--find-capacity",
+		"--out", filepath.Join(dir, "r.json"), "--html", html, "--no-progress",
 		"--threshold", "http_req_failed: rate<0.01"})
 	if code != exitOK {
 		t.Fatalf("run: exit %d\n%s", code, out.String())
@@ -111,7 +116,8 @@ func TestHTMLReportInChromium(t *testing.T) {
 	if !strings.Contains(title, "cohort report: spring-form") {
 		t.Fatalf("title %q", title)
 	}
-	want := []string{"latency-over-time", "latency-by-name", "throughput", "vus", "distribution", "connections", "login"}
+	want := []string{"latency-over-time", "latency-by-name", "throughput", "vus", "capacity-latency", "capacity-throughput",
+		"distribution", "connections", "login"}
 	got := map[string]chartState{}
 	for _, c := range charts {
 		got[c.ID] = c
