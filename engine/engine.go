@@ -110,6 +110,7 @@ type run struct {
 	interval *metrics.Aggregate // reused for every drain
 	warm     *warmPool
 	warmInt  *metrics.Aggregate // the warm interval, reused
+	stopWarm func()             // ends the warm population's workers
 
 	// Set by Steer, read by the run's goroutine.
 	steerVUs   int
@@ -151,7 +152,6 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	}
 	out := &Outcome{Total: metrics.NewAggregate(len(cfg.Plan.Series)), Started: cfg.Now()}
 	r.interval = metrics.NewAggregate(len(cfg.Plan.Series))
-	var stopWarm func()
 	if cfg.Warm.Sessions > 0 {
 		if cfg.Warm.Collector == nil || cfg.Warm.Touch == nil || cfg.Warm.Workers <= 0 {
 			return nil, errors.New("engine: a warm population needs a Collector, a Touch step and workers")
@@ -159,7 +159,7 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 		r.warmInt, out.Warm = metrics.NewAggregate(len(cfg.Plan.Series)), metrics.NewAggregate(len(cfg.Plan.Series))
 		wctx, cancel := context.WithCancel(hard)
 		r.warm = r.startWarm(wctx)
-		stopWarm = func() { cancel(); r.warm.stop() }
+		r.stopWarm = func() { cancel(); r.warm.stop() }
 	}
 	switch {
 	case cfg.Load.Executor == profiles.SessionPool:
@@ -169,11 +169,8 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	default:
 		out.Interrupted = r.drive(ctx, out, abandon)
 	}
-	if stopWarm != nil {
-		stopWarm()
+	if r.warm != nil {
 		out.WarmHeld = int(r.warm.held.Load())
-		cfg.Warm.Collector.Drain(r.warmInt)
-		out.Warm.Merge(r.warmInt)
 	}
 	out.Duration = cfg.Now().Sub(out.Started)
 	out.MaxVUs = r.maxVUs
@@ -235,8 +232,17 @@ loop:
 	if ctx.Err() != nil {
 		interrupted = true
 	}
-	r.drain(interval, out)
+	r.finalDrain(out)
 	return interrupted
+}
+
+// finalDrain ends the warm population, if any, and drains the run one last
+// time, so that the last Tick (and the live metrics) hold everything.
+func (r *run) finalDrain(out *Outcome) {
+	if r.stopWarm != nil {
+		r.stopWarm()
+	}
+	r.drain(r.interval, out)
 }
 
 // exited notes a VU's end; the last VU out when the iterations are used

@@ -36,12 +36,13 @@ func (r *run) driveOpen(ctx context.Context, out *Outcome, abandon func()) bool 
 	}
 	if !r.preallocate(ctx, l.PreAllocatedVUs, start) {
 		r.closeSlots(slots, abandon)
+		r.finalDrain(out)
 		return true
 	}
 	out.Started = r.cfg.Now()
 	interrupted := r.dispatch(ctx, out, arrivals, idle, start, &slots)
 	r.closeSlots(slots, abandon)
-	r.drain(r.interval, out)
+	r.finalDrain(out)
 	return interrupted || ctx.Err() != nil
 }
 

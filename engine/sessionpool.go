@@ -76,10 +76,11 @@ func (r *run) driveSessionPool(ctx context.Context, out *Outcome, abandon func()
 	for range l.PreAllocatedVUs {
 		sp.startWorker(nil)
 	}
+	r.maxVUs = sp.workers
 	interrupted := sp.dispatch(ctx, out)
 	close(sp.jobs)
 	r.awaitVUs(abandon)
-	r.drain(r.interval, out)
+	r.finalDrain(out)
 	return interrupted || ctx.Err() != nil
 }
 

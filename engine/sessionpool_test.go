@@ -33,6 +33,9 @@ func TestSessionPoolShapesLoginsAndRequestsApart(t *testing.T) {
 	if s := out.Total.Sessions; s.Logins != 20 || st.LoginsOK != 20 || st.Users != 20 {
 		t.Fatalf("cohort logged in %d times, the target saw %d logins by %d users: want 20", s.Logins, st.LoginsOK, st.Users)
 	}
+	if out.MaxVUs < 1 {
+		t.Fatalf("up to %d workers reported", out.MaxVUs)
+	}
 	if n := out.Total.Iterations + out.Total.Dropped; n != 100 {
 		t.Fatalf("%d requests sent and %d dropped: want 100 arrivals", out.Total.Iterations, out.Total.Dropped)
 	}
