@@ -92,6 +92,7 @@ func TestBuiltinProfilesRunClean(t *testing.T) {
 		{"jwt", 1, false, false, nil},
 		{"basic", 0, false, false, nil},
 		{"servlet-form", 1, true, false, nil},
+		{"session-store", 1, true, false, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.profile, func(t *testing.T) {
