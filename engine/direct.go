@@ -183,7 +183,7 @@ func (d *directConn) ensure(ctx context.Context, u *url.URL, trace *httptrace.Cl
 	d.mu.Lock()
 	d.conn = conn
 	d.mu.Unlock()
-	d.br, d.bw = bufio.NewReaderSize(conn, 8<<10), bufio.NewWriterSize(conn, 4<<10)
+	d.br, d.bw = bufio.NewReaderSize(conn, 4<<10), bufio.NewWriterSize(conn, 1<<10)
 	d.scheme, d.host = u.Scheme, u.Host
 	return false, nil
 }
