@@ -48,18 +48,11 @@ type Config struct {
 	// search): called after every drain, from the run's goroutine, it
 	// returns the level Vary should have now, and false to end the run.
 	Steer func(Tick) (level float64, more bool)
-	// Vary is what Steer sets: VaryVUs (closed model), VaryWarm, or
-	// VaryLoginRate (the login rate cap, or the session pool's login
-	// arrival rate).
+	// Vary is what Steer sets: profiles.VaryVUs (closed model),
+	// profiles.VaryWarm, or profiles.VaryLoginRate (the login rate cap, or
+	// the session pool's login arrival rate).
 	Vary string
 }
-
-// What a capacity search can step.
-const (
-	VaryVUs       = "vus"
-	VaryWarm      = "warm_sessions"
-	VaryLoginRate = "login_rate"
-)
 
 // Tick is the state of a run at the end of an interval.
 type Tick struct {
@@ -282,16 +275,16 @@ func (r *run) drain(interval *metrics.Aggregate, out *Outcome) {
 func (r *run) checkSteer() error {
 	l := r.cfg.Load
 	switch r.cfg.Vary {
-	case VaryVUs:
+	case profiles.VaryVUs:
 		if l.Open() || l.Executor == profiles.SessionPool {
 			return errors.New("engine: stepping VUs needs a closed-model executor")
 		}
 		r.steerVUs = l.VUs
-	case VaryWarm:
+	case profiles.VaryWarm:
 		if r.cfg.Warm.Sessions <= 0 {
 			return errors.New("engine: stepping warm sessions needs a warm population to start from")
 		}
-	case VaryLoginRate:
+	case profiles.VaryLoginRate:
 		if l.LoginRate <= 0 || l.Open() {
 			return errors.New("engine: stepping the login rate needs a login rate to start from, and a closed model or a session pool")
 		}
@@ -305,11 +298,11 @@ func (r *run) checkSteer() error {
 // steer applies a level the Steer function asked for.
 func (r *run) steer(level float64) {
 	switch r.cfg.Vary {
-	case VaryVUs:
+	case profiles.VaryVUs:
 		r.steerVUs = int(level)
-	case VaryWarm:
+	case profiles.VaryWarm:
 		r.warm.setWant(int(level))
-	case VaryLoginRate:
+	case profiles.VaryLoginRate:
 		r.steerLogin = level
 		if r.logins != nil {
 			r.logins.SetLimit(rate.Limit(level))
@@ -321,7 +314,7 @@ func (r *run) steer(level float64) {
 // a ramp-down finish their iteration and log out.
 func (r *run) scale(elapsed time.Duration) {
 	want := r.shape.VUsAt(elapsed)
-	if r.cfg.Steer != nil && r.cfg.Vary == VaryVUs {
+	if r.cfg.Steer != nil && r.cfg.Vary == profiles.VaryVUs {
 		want = r.steerVUs
 	}
 	if r.tickets.Load() == 0 {

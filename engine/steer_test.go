@@ -19,14 +19,14 @@ func TestSteering(t *testing.T) {
 		warm  int
 		check func(t *testing.T, out *Outcome, st target.Stats)
 	}{
-		{"warm sessions", VaryWarm,
+		{"warm sessions", profiles.VaryWarm,
 			profiles.Load{Executor: profiles.ConstantVUs, VUs: 1, Duration: profiles.Duration(time.Second)}, 10,
 			func(t *testing.T, out *Outcome, st target.Stats) {
 				if out.WarmHeld != 30 || out.Warm.Sessions.Logins != 30 {
 					t.Fatalf("warm held %d after %d logins: the population should grow from 10 to 30", out.WarmHeld, out.Warm.Sessions.Logins)
 				}
 			}},
-		{"login rate", VaryLoginRate,
+		{"login rate", profiles.VaryLoginRate,
 			profiles.Load{Executor: profiles.SessionPool, LoginRate: 10, Duration: profiles.Duration(time.Second)}, 0,
 			func(t *testing.T, out *Outcome, st target.Stats) {
 				// 10/s for half a second, then 40/s: about 5 + 20 logins,
@@ -42,7 +42,7 @@ func TestSteering(t *testing.T) {
 			cfg := rig(t, serve(t, tg), "spring-form", ConnShared, 4, func(p *profiles.Profile) { p.Load = c.load })
 			cfg.Vary = c.vary
 			// The second level from half the run on.
-			second := map[string]float64{VaryWarm: 30, VaryLoginRate: 40}[c.vary]
+			second := map[string]float64{profiles.VaryWarm: 30, profiles.VaryLoginRate: 40}[c.vary]
 			cfg.Steer = func(tk Tick) (float64, bool) {
 				if tk.Elapsed < 500*time.Millisecond {
 					return 10, true
