@@ -40,6 +40,25 @@ type response struct {
 
 var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+// newResponse takes a response the VU is done with, or makes one: the
+// request loop allocates none. Responses nest (a lost session's re-login
+// sends while the lost answer is still judged), hence a list.
+func (v *VU) newResponse() *response {
+	if n := len(v.spare); n > 0 {
+		r := v.spare[n-1]
+		v.spare = v.spare[:n-1]
+		return r
+	}
+	return &response{}
+}
+
+// done releases r's body and keeps r for a later request.
+func (v *VU) done(r *response) {
+	r.release()
+	*r = response{}
+	v.spare = append(v.spare, r)
+}
+
 func (r *response) release() {
 	if r.buf != nil {
 		r.buf.Reset()
@@ -204,12 +223,14 @@ func isRedirect(status int) bool {
 func (v *VU) send(ctx context.Context, st *Step, due time.Time, keepBody bool) *response {
 	u, err := v.stepURL(st)
 	if err != nil {
-		return &response{reason: metrics.ReasonOther, err: err,
-			sample: metrics.Sample{Kind: metrics.KindRequest, Series: st.Series, Flags: metrics.Failed, Reason: metrics.ReasonOther}}
+		r := v.newResponse()
+		r.reason, r.err = metrics.ReasonOther, err
+		r.sample = metrics.Sample{Kind: metrics.KindRequest, Series: st.Series, Flags: metrics.Failed, Reason: metrics.ReasonOther}
+		return r
 	}
 	method, body := st.Method, v.stepBody(st)
 	first := u.Host
-	r := &response{}
+	r := v.newResponse()
 	for hop := 0; ; hop++ {
 		r.release()
 		req := v.exchange(ctx, method, u, body, u.Host == first, st, due, keepBody || v.hooks.Debug != nil, r)
@@ -327,7 +348,9 @@ func (v *VU) readBody(resp *http.Response, keep bool, r *response) error {
 	}
 	buf := bodyPool.Get().(*bytes.Buffer)
 	r.buf = buf
-	_, err := buf.ReadFrom(io.LimitReader(resp.Body, int64(v.plan.maxBody)))
+	v.limited = io.LimitedReader{R: resp.Body, N: int64(v.plan.maxBody)}
+	_, err := buf.ReadFrom(&v.limited)
+	v.limited.R = nil
 	if err == nil {
 		// Whatever is beyond the cap is read and dropped, so the connection
 		// can be reused.
@@ -415,10 +438,8 @@ func (v *VU) stepURL(st *Step) (*url.URL, error) {
 // WithContext on an empty request is the one allocation of the request
 // itself: the empty one stays on the stack.
 func (v *VU) newRequest(ctx context.Context, method string, u *url.URL, body []byte, sameHost bool, st *Step) *http.Request {
-	req := (&http.Request{}).WithContext(ctx)
+	req := v.blankRequest(ctx)
 	req.Method, req.URL, req.Host = method, u, u.Host
-	req.Proto, req.ProtoMajor, req.ProtoMinor = "HTTP/1.1", 1, 1
-	req.Header, req.Body = make(http.Header), http.NoBody
 	v.setHeaders(req, st, sameHost)
 	if body != nil && st.contentType != "" && method != http.MethodGet {
 		req.Header.Set("Content-Type", st.contentType)
@@ -427,6 +448,27 @@ func (v *VU) newRequest(ctx context.Context, method string, u *url.URL, body []b
 		req.ContentLength = int64(len(body))
 		req.Body = io.NopCloser(bytes.NewReader(body))
 		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	}
+	return req
+}
+
+// blankRequest returns a request on ctx with no header and no body. Over a
+// transport of the VU's own, which is done with a request once its answer
+// is read, the VU's one request is reused while the context stays the same
+// (the VU's traced context does); the debug hook keeps requests, so it
+// gets new ones.
+func (v *VU) blankRequest(ctx context.Context) *http.Request {
+	reuse := v.timeoutRT != nil && v.hooks.Debug == nil
+	if req := v.req; reuse && req != nil && v.reqCtx == ctx {
+		clear(req.Header)
+		req.Body, req.GetBody, req.ContentLength = http.NoBody, nil, 0
+		return req
+	}
+	req := (&http.Request{}).WithContext(ctx)
+	req.Proto, req.ProtoMajor, req.ProtoMinor = "HTTP/1.1", 1, 1
+	req.Header, req.Body = make(http.Header), http.NoBody
+	if reuse {
+		v.req, v.reqCtx = req, ctx
 	}
 	return req
 }

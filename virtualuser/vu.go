@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -68,6 +69,15 @@ type VU struct {
 	tm      *timing
 	scratch []byte
 	timer   *time.Timer
+
+	// What the request loop reuses instead of allocating per request:
+	// responses done with, the body's size cap, and, over a transport of
+	// the VU's own, the request and its header map (made once per request
+	// context: a request's context cannot be changed in place).
+	spare   []*response
+	limited io.LimitedReader
+	req     *http.Request
+	reqCtx  context.Context
 
 	// traceCtx carries the trace of tm under traceParent, reused by every
 	// request while those stay the same.
@@ -227,11 +237,11 @@ func (v *VU) runFlow(ctx context.Context, steps []*Step) (bool, []StepResult) {
 		v.loginStep = i
 		r, res := v.runStep(ctx, st, time.Time{}, 0)
 		if ctx.Err() != nil {
-			r.release()
+			v.done(r)
 			return false, results
 		}
 		v.record(r, res)
-		r.release()
+		v.done(r)
 		results = append(results, res)
 		if res.Reason != metrics.ReasonNone {
 			return false, results
@@ -246,7 +256,7 @@ func (v *VU) LoginSteps(ctx context.Context) (bool, []StepResult) { return v.log
 // RunStep sends one step of the plan, records it, and says how it went.
 func (v *VU) RunStep(ctx context.Context, st *Step) StepResult {
 	r, res := v.runStep(ctx, st, time.Time{}, 0)
-	defer r.release()
+	defer v.done(r)
 	v.record(r, res)
 	return res
 }
@@ -331,7 +341,7 @@ func (v *VU) request(ctx context.Context, st *Step, due time.Time, retry bool) {
 		flags = metrics.FirstAfterLogin
 	}
 	r, res := v.runStep(ctx, st, due, flags)
-	defer r.release()
+	defer v.done(r)
 	if ctx.Err() != nil {
 		return
 	}
@@ -437,6 +447,7 @@ func (v *VU) releaseIdle() {
 	}
 	v.scratch = nil
 	v.timer = nil
+	v.spare, v.req, v.reqCtx = nil, nil, nil
 	v.rec.Park()
 }
 
