@@ -20,7 +20,6 @@ import (
 // poolSession is a session of the pool between its requests.
 type poolSession struct {
 	sess    *virtualuser.Session
-	user    *virtualuser.User
 	born    time.Time
 	counted bool // counted in the run's logged-in sessions
 }
@@ -165,7 +164,7 @@ func (sp *sessionPool) hand(login bool, due time.Time) bool {
 		if err != nil {
 			return false // every user is in a session
 		}
-		j.ps = &poolSession{sess: virtualuser.NewSession(sp.r.cfg.Plan, user), user: user}
+		j.ps = &poolSession{sess: virtualuser.NewSession(sp.r.cfg.Plan, user)}
 	} else if j.ps = sp.take(); j.ps == nil {
 		return false // no session idle
 	}
@@ -186,7 +185,7 @@ func (sp *sessionPool) hand(login bool, due time.Time) bool {
 // giveBack returns what an undelivered job held.
 func (sp *sessionPool) giveBack(j poolJob) {
 	if j.login {
-		sp.r.cfg.Users.Release(j.ps.user)
+		sp.r.cfg.Users.Release(j.ps.sess.User)
 	} else {
 		sp.put(j.ps)
 	}
@@ -247,7 +246,7 @@ func (sp *sessionPool) run(v *virtualuser.VU, j poolJob) {
 		ps.counted = false
 	}
 	if over {
-		r.cfg.Users.Release(ps.user)
+		r.cfg.Users.Release(ps.sess.User)
 		return
 	}
 	sp.put(ps)

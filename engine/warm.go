@@ -33,7 +33,6 @@ const warmRetry = time.Second
 // warmSession is one warm session between its turns.
 type warmSession struct {
 	sess *virtualuser.Session
-	user *virtualuser.User
 	due  int64 // Unix nanoseconds of its next turn
 }
 
@@ -153,7 +152,7 @@ func (w *warmPool) newSession() *warmSession {
 		return nil
 	}
 	w.made++
-	return &warmSession{sess: virtualuser.NewSession(w.r.cfg.Plan, user), user: user}
+	return &warmSession{sess: virtualuser.NewSession(w.r.cfg.Plan, user)}
 }
 
 // work logs in or touches each session handed to it, then queues it for

@@ -367,15 +367,28 @@ func (v *VU) noteInstance(h http.Header, s *metrics.Sample, r *response) {
 	if len(vals) == 0 {
 		return
 	}
-	if vals[0] != v.instName { // the registry is asked only on a change
-		v.instName, v.instIdx = vals[0], v.rec.Instance(vals[0])
-	}
-	s.Instance = v.instIdx
-	r.moved = v.sess.instance != 0 && v.sess.instance != v.instIdx
+	idx := v.instanceIndex(vals[0])
+	s.Instance = idx
+	r.moved = v.sess.instance != 0 && v.sess.instance != idx
 	if r.moved {
-		v.rec.Add(metrics.Sample{Kind: metrics.KindMoved, Instance: v.instIdx})
+		v.rec.Add(metrics.Sample{Kind: metrics.KindMoved, Instance: idx})
 	}
-	v.sess.instance = v.instIdx
+	v.sess.instance = idx
+}
+
+// instanceIndex numbers a backend instance, from the VU's own list when it
+// has met the instance before.
+func (v *VU) instanceIndex(name string) uint8 {
+	for _, in := range v.instances {
+		if in.name == name {
+			return in.idx
+		}
+	}
+	idx := v.rec.Instance(name)
+	if idx != metrics.MaxInstances { // "other" names are not worth keeping
+		v.instances = append(v.instances, instanceSeen{name, idx})
+	}
+	return idx
 }
 
 // noteCookieSizes records how big the session's cookies are now: the

@@ -91,10 +91,15 @@ type VU struct {
 	// loginPaid says the engine already waited the login rate cap for the
 	// next login.
 	loginPaid bool
-	// instName and instIdx remember the last backend instance name seen
-	// and its number, so that the run's registry is asked only on a change.
-	instName string
-	instIdx  uint8
+	// instances are the backend instances this VU has met, with their
+	// numbers: behind a round-robin balancer the instance changes at every
+	// request, and the run's registry (a lock) is asked only for a new one.
+	instances []instanceSeen
+}
+
+type instanceSeen struct {
+	name string
+	idx  uint8
 }
 
 // NewVU returns VU id over rt, driving sess and recording into rec.
