@@ -408,20 +408,13 @@ const parkFrom = time.Second
 // to log in parked, as the VUs that think do: a ramp to 100k VUs at 2,000
 // logins/s would otherwise hold 100k goroutines blocked on the limiter.
 func (w *worker) launch() {
-	if w.r.logins == nil {
-		go w.start()
-		return
+	if w.r.logins != nil {
+		w.loginPaid = true
+		if d := w.r.logins.Reserve().Delay(); d > 0 && w.park(d) {
+			return
+		}
 	}
-	w.loginPaid = true
-	d := w.r.logins.Reserve().Delay()
-	if d <= 0 {
-		go w.start()
-		return
-	}
-	w.mu.Lock()
-	w.wake = time.AfterFunc(d, w.resume)
-	w.parked = true
-	w.mu.Unlock()
+	go w.start()
 }
 
 // cont runs a VU that was parked: its first turn, or its next iteration.

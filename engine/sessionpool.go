@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/cohort-dev/cohort/metrics"
@@ -38,33 +37,9 @@ type sessionPool struct {
 	jobs chan poolJob
 	life time.Duration
 
-	mu   sync.Mutex
-	idle []*poolSession // FIFO: the session idle the longest goes next
-	head int
+	idle fifo[*poolSession] // the session idle the longest goes next
 
 	workers int // started so far (dispatcher only)
-}
-
-func (sp *sessionPool) put(ps *poolSession) {
-	sp.mu.Lock()
-	if sp.head > len(sp.idle)/2 && sp.head > 64 {
-		sp.idle = append(sp.idle[:0], sp.idle[sp.head:]...) // compact now and then
-		sp.head = 0
-	}
-	sp.idle = append(sp.idle, ps)
-	sp.mu.Unlock()
-}
-
-func (sp *sessionPool) take() *poolSession {
-	sp.mu.Lock()
-	defer sp.mu.Unlock()
-	if sp.head == len(sp.idle) {
-		return nil
-	}
-	ps := sp.idle[sp.head]
-	sp.idle[sp.head] = nil
-	sp.head++
-	return ps
 }
 
 // driveSessionPool runs the two arrival schedules until the duration is
@@ -165,7 +140,9 @@ func (sp *sessionPool) hand(login bool, due time.Time) bool {
 			return false // every user is in a session
 		}
 		j.ps = &poolSession{sess: virtualuser.NewSession(sp.r.cfg.Plan, user)}
-	} else if j.ps = sp.take(); j.ps == nil {
+	} else if ps, ok := sp.idle.pop(); ok {
+		j.ps = ps
+	} else {
 		return false // no session idle
 	}
 	select {
@@ -187,7 +164,7 @@ func (sp *sessionPool) giveBack(j poolJob) {
 	if j.login {
 		sp.r.cfg.Users.Release(j.ps.sess.User)
 	} else {
-		sp.put(j.ps)
+		sp.idle.push(j.ps)
 	}
 }
 
@@ -249,5 +226,5 @@ func (sp *sessionPool) run(v *virtualuser.VU, j poolJob) {
 		r.cfg.Users.Release(ps.sess.User)
 		return
 	}
-	sp.put(ps)
+	sp.idle.push(ps)
 }

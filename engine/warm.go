@@ -49,11 +49,8 @@ type warmPool struct {
 	want atomic.Int64 // the population wanted (capacity steps raise it)
 	held atomic.Int64 // sessions logged in now
 
-	mu    sync.Mutex
-	queue []*warmSession // a ring: head, then n sessions
-	head  int
-	n     int
-	made  int // sessions made so far (dispatcher only)
+	queue fifo[*warmSession] // in order of due time
+	made  int                // sessions made so far (dispatcher only)
 
 	wg sync.WaitGroup
 }
@@ -82,36 +79,17 @@ func (w *warmPool) setWant(n int) {
 // a million would take as long again; the server expires them.
 func (w *warmPool) stop() { w.wg.Wait() }
 
-func (w *warmPool) push(ws *warmSession) {
-	w.mu.Lock()
-	if w.n == len(w.queue) {
-		grown := make([]*warmSession, max(2*len(w.queue), 64))
-		for i := range w.n {
-			grown[i] = w.queue[(w.head+i)%len(w.queue)]
-		}
-		w.queue, w.head = grown, 0
-	}
-	w.queue[(w.head+w.n)%len(w.queue)] = ws
-	w.n++
-	w.mu.Unlock()
-}
-
 // next pops the session whose turn has come, or says how long until the
 // first one's turn (0: the queue is empty).
 func (w *warmPool) next(now int64) (*warmSession, time.Duration) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.n == 0 {
-		return nil, 0
-	}
-	ws := w.queue[w.head]
-	if ws.due > now {
+	ws, present, popped := w.queue.popIf(func(ws *warmSession) bool { return ws.due <= now })
+	switch {
+	case popped:
+		return ws, 0
+	case present:
 		return nil, time.Duration(ws.due - now)
 	}
-	w.queue[w.head] = nil
-	w.head = (w.head + 1) % len(w.queue)
-	w.n--
-	return ws, 0
+	return nil, 0
 }
 
 func (w *warmPool) dispatch(ctx context.Context) {
@@ -188,6 +166,6 @@ func (w *warmPool) work(ctx context.Context, i int) {
 			next = warmRetry
 		}
 		ws.due = w.r.cfg.Now().Add(next).UnixNano()
-		w.push(ws)
+		w.queue.push(ws)
 	}
 }
