@@ -477,11 +477,6 @@ func (v *VU) Wait(ctx context.Context, stop <-chan struct{}, d time.Duration) bo
 	return false
 }
 
-// Think is ThinkTime followed by Wait.
-func (v *VU) Think(ctx context.Context, stop <-chan struct{}, atLeast time.Duration) bool {
-	return v.Wait(ctx, stop, v.ThinkTime(atLeast))
-}
-
 // IdleReleaser is a transport of the VU's own (not a pool shared with
 // other VUs) that can let its connection go while the VU thinks.
 type IdleReleaser interface {
@@ -499,11 +494,9 @@ func (v *VU) Bind(sess *Session) {
 }
 
 // Touch sends st for the VU's session, as the mix would (a lost session is
-// logged in again), to keep the session alive on the server. It reports
-// whether the session is logged in afterwards.
-func (v *VU) Touch(ctx context.Context, st *Step) bool {
+// logged in again), to keep the session alive on the server.
+func (v *VU) Touch(ctx context.Context, st *Step) {
 	v.request(ctx, st, time.Time{}, false)
-	return v.sess.LoggedIn
 }
 
 // MixStep returns the mix request called name, or nil.
