@@ -56,6 +56,8 @@ func (d *directConn) RoundTrip(req *http.Request) (*http.Response, error) {
 // deadline instead of a context: no timer and no context per request.
 // The timeout covers the dial, the exchange and the reading of the body.
 func (d *directConn) RoundTripTimeout(req *http.Request, timeout time.Duration) (*http.Response, error) {
+	// A socket's deadline is on the system's clock, whatever clock the run
+	// keeps: this transport is real TCP, never used on a fake clock.
 	deadline := time.Now().Add(timeout)
 	if dl, ok := req.Context().Deadline(); ok && dl.Before(deadline) {
 		deadline = dl

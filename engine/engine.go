@@ -12,8 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/time/rate"
-
+	"github.com/cohort-dev/cohort/clock"
 	"github.com/cohort-dev/cohort/metrics"
 	"github.com/cohort-dev/cohort/profiles"
 	"github.com/cohort-dev/cohort/virtualuser"
@@ -31,8 +30,10 @@ type Config struct {
 	Interval time.Duration
 	// Tick, if set, is called after every drain, from the run's goroutine.
 	Tick func(Tick)
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
+	// Clock is the run's one source of time: what the VUs measure, their
+	// think times and timeouts, the schedules, the rate caps and the
+	// drains; nil means the system's. Tests give a fake one.
+	Clock clock.Clock
 	// Debug, if set, sees every exchange of the first VU (--http-debug).
 	Debug func(*virtualuser.VU, virtualuser.Exchange)
 	// Bare turns off per-VU cookie jars, tracing and recording, to measure
@@ -87,6 +88,7 @@ type Outcome struct {
 // run is the state of one Run call.
 type run struct {
 	cfg      Config
+	clock    clock.Clock
 	shape    Shape
 	hard     context.Context // cancelled to abandon in-flight work
 	hooks    virtualuser.Hooks
@@ -109,7 +111,7 @@ type run struct {
 	steerVUs   int
 	steerLogin float64
 	steerDone  bool
-	logins     *rate.Limiter // the login rate cap; nil without one
+	logins     *pacer // the login rate cap; nil without one
 }
 
 // Run carries out the load shape of cfg until its duration or iterations
@@ -119,31 +121,28 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	if cfg.Plan == nil || cfg.Users == nil || cfg.Pool == nil || cfg.Collector == nil {
 		return nil, errors.New("engine: Plan, Users, Pool and Collector are required")
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
 	if cfg.Interval <= 0 {
 		cfg.Interval = time.Second
 	}
 	hard, abandon := context.WithCancel(context.Background())
 	defer abandon()
-	r := &run{cfg: cfg, shape: ShapeOf(cfg.Load), hard: hard,
+	r := &run{cfg: cfg, clock: clock.Or(cfg.Clock), shape: ShapeOf(cfg.Load), hard: hard,
 		spent: make(chan struct{}), idle: make(chan struct{})}
 	r.tickets.Store(-1)
 	if n := cfg.Load.Iterations; n > 0 {
 		r.tickets.Store(int64(n))
 	}
-	r.hooks = virtualuser.Hooks{Now: cfg.Now, WaitRequest: limiter(cfg.Load.MaxRPS)}
+	r.hooks = virtualuser.Hooks{Clock: r.clock, WaitRequest: newPacer(cfg.Load.MaxRPS, r.clock).waitFunc()}
 	if cfg.Steer != nil {
 		if err := r.checkSteer(); err != nil {
 			return nil, err
 		}
 	}
 	if cfg.Load.LoginRate > 0 && cfg.Load.Executor != profiles.SessionPool { // there, it is an arrival rate
-		r.logins = rate.NewLimiter(rate.Limit(cfg.Load.LoginRate), 1)
-		r.hooks.WaitLogin = r.logins.Wait
+		r.logins = newPacer(cfg.Load.LoginRate, r.clock)
+		r.hooks.WaitLogin = r.logins.wait
 	}
-	out := &Outcome{Total: metrics.NewAggregate(len(cfg.Plan.Series)), Started: cfg.Now()}
+	out := &Outcome{Total: metrics.NewAggregate(len(cfg.Plan.Series)), Started: r.clock.Now()}
 	r.interval = metrics.NewAggregate(len(cfg.Plan.Series))
 	if cfg.Warm.Sessions > 0 {
 		if cfg.Warm.Collector == nil || cfg.Warm.Touch == nil || cfg.Warm.Workers <= 0 {
@@ -165,25 +164,17 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	if r.warm != nil {
 		out.WarmHeld = int(r.warm.held.Load())
 	}
-	out.Duration = cfg.Now().Sub(out.Started)
+	out.Duration = r.clock.Now().Sub(out.Started)
 	out.MaxVUs = r.maxVUs
 	return out, nil
-}
-
-func limiter(perSecond float64) func(context.Context) error {
-	if perSecond <= 0 {
-		return nil
-	}
-	l := rate.NewLimiter(rate.Limit(perSecond), 1)
-	return l.Wait
 }
 
 // drive is the run's control loop: it follows the shape, drains at every
 // interval, and stops the VUs at the end. It reports an interruption.
 func (r *run) drive(ctx context.Context, out *Outcome, abandon func()) bool {
-	control := time.NewTicker(min(r.cfg.Interval, 100*time.Millisecond))
+	control := r.clock.NewTicker(min(r.cfg.Interval, 100*time.Millisecond))
 	defer control.Stop()
-	drainEvery := time.NewTicker(r.cfg.Interval)
+	drainEvery := r.clock.NewTicker(r.cfg.Interval)
 	defer drainEvery.Stop()
 	interval := r.interval
 	total := r.shape.Duration()
@@ -208,13 +199,13 @@ loop:
 				w.halt()
 			}
 			r.vus = nil
-		case <-drainEvery.C:
+		case <-drainEvery.C():
 			r.drain(interval, out)
 			if r.steerDone {
 				break loop
 			}
-		case <-control.C:
-			elapsed := r.cfg.Now().Sub(out.Started)
+		case <-control.C():
+			elapsed := r.clock.Now().Sub(out.Started)
 			if total > 0 && elapsed >= total {
 				break loop
 			}
@@ -250,7 +241,7 @@ func (r *run) drain(interval *metrics.Aggregate, out *Outcome) {
 	r.cfg.Collector.Drain(interval)
 	out.Total.Merge(interval)
 	out.Total.Opened = r.cfg.Pool.Opened()
-	t := Tick{Elapsed: r.cfg.Now().Sub(out.Started), VUs: int(r.active.Load()),
+	t := Tick{Elapsed: r.clock.Now().Sub(out.Started), VUs: int(r.active.Load()),
 		LoggedIn: int(r.loggedIn.Load()), Interval: interval, Total: out.Total}
 	if r.warm != nil {
 		r.cfg.Warm.Collector.Drain(r.warmInt)
@@ -305,7 +296,7 @@ func (r *run) steer(level float64) {
 	case profiles.VaryLoginRate:
 		r.steerLogin = level
 		if r.logins != nil {
-			r.logins.SetLimit(rate.Limit(level))
+			r.logins.setRate(level)
 		}
 	}
 }
@@ -351,12 +342,12 @@ func (r *run) stopAll(abandon func()) {
 func (r *run) awaitVUs(abandon func()) {
 	done := make(chan struct{})
 	go func() { r.wg.Wait(); close(done) }()
-	grace := time.NewTimer(r.cfg.Load.GracefulStop.D())
+	grace := r.clock.NewTimer(r.cfg.Load.GracefulStop.D())
 	defer grace.Stop()
 	select {
 	case <-done:
 		return
-	case <-grace.C:
+	case <-grace.C():
 	}
 	abandon()
 	<-done
@@ -396,7 +387,7 @@ type worker struct {
 	loginPaid bool // launch reserved the first login's turn
 
 	mu     sync.Mutex
-	wake   *time.Timer // made on the first park, then reset
+	wake   clock.Timer // made on the first park, then reset
 	parked bool
 }
 
@@ -410,7 +401,7 @@ const parkFrom = time.Second
 func (w *worker) launch() {
 	if w.r.logins != nil {
 		w.loginPaid = true
-		if d := w.r.logins.Reserve().Delay(); d > 0 && w.park(d) {
+		if d := w.r.logins.reserve(); d > 0 && w.park(d) {
 			return
 		}
 	}
@@ -478,7 +469,7 @@ func (w *worker) park(d time.Duration) bool {
 		return false
 	}
 	if w.wake == nil {
-		w.wake = time.AfterFunc(d, w.resume)
+		w.wake = w.r.clock.AfterFunc(d, w.resume)
 	} else {
 		w.wake.Reset(d)
 	}
@@ -571,7 +562,7 @@ func (r *run) setUpVU(id int) (*virtualuser.VU, *loginGauge, func(), error) {
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	sess := virtualuser.NewSession(r.cfg.Plan, user)
+	sess := virtualuser.NewSession(r.cfg.Plan, user, r.clock)
 	if r.cfg.Bare {
 		sess.Jar = virtualuser.NewDiscardJar()
 	}

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cohort-dev/cohort/clock"
 	"github.com/cohort-dev/cohort/metrics"
 )
 
@@ -39,7 +40,7 @@ func (r *run) driveOpen(ctx context.Context, out *Outcome, abandon func()) bool 
 		r.finalDrain(out)
 		return true
 	}
-	out.Started = r.cfg.Now()
+	out.Started = r.clock.Now()
 	interrupted := r.dispatch(ctx, out, arrivals, idle, start, &slots)
 	r.closeSlots(slots, abandon)
 	r.finalDrain(out)
@@ -71,9 +72,9 @@ func (r *run) dispatch(ctx context.Context, out *Outcome, arrivals Arrivals, idl
 	start func(time.Time, *sync.WaitGroup), slots *[]*slot) bool {
 	rec := r.cfg.Collector.NewRecorder() // this goroutine's own
 	defer rec.Flush()
-	timer := time.NewTimer(time.Hour)
+	timer := r.clock.NewTimer(time.Hour)
 	defer timer.Stop()
-	drainEvery := time.NewTicker(r.cfg.Interval)
+	drainEvery := r.clock.NewTicker(r.cfg.Interval)
 	defer drainEvery.Stop()
 	limit := int64(r.cfg.Load.Iterations)
 	for n := int64(0); limit == 0 || n < limit; n++ {
@@ -88,7 +89,7 @@ func (r *run) dispatch(ctx context.Context, out *Outcome, arrivals Arrivals, idl
 		if !r.sleepUntil(ctx, due, timer, drainEvery, rec, out) {
 			return true
 		}
-		rec.Add(metrics.Sample{Kind: metrics.KindLag, Duration: r.cfg.Now().Sub(due)})
+		rec.Add(metrics.Sample{Kind: metrics.KindLag, Duration: r.clock.Now().Sub(due)})
 		select {
 		case s := <-idle:
 			s.work <- due
@@ -107,13 +108,13 @@ func (r *run) dispatch(ctx context.Context, out *Outcome, arrivals Arrivals, idl
 // sleepUntil waits until due, draining the run at every interval
 // meanwhile; false if ctx ended first. rec is the caller's own recorder,
 // flushed before each drain.
-func (r *run) sleepUntil(ctx context.Context, due time.Time, timer *time.Timer, drainEvery *time.Ticker,
+func (r *run) sleepUntil(ctx context.Context, due time.Time, timer clock.Timer, drainEvery clock.Ticker,
 	rec *metrics.Recorder, out *Outcome) bool {
-	for wait := due.Sub(r.cfg.Now()); wait > 0; wait = due.Sub(r.cfg.Now()) {
+	for wait := due.Sub(r.clock.Now()); wait > 0; wait = due.Sub(r.clock.Now()) {
 		timer.Reset(wait)
 		select {
-		case <-timer.C:
-		case <-drainEvery.C:
+		case <-timer.C():
+		case <-drainEvery.C():
 			rec.Flush()
 			r.drain(r.interval, out)
 		case <-ctx.Done():

@@ -90,9 +90,9 @@ func (sp *sessionPool) dispatch(ctx context.Context, out *Outcome) bool {
 	logins := poolArrivals{every: everyOf(l.LoginRate)}
 	reqs := poolArrivals{every: everyOf(l.Rate / l.TimeUnit.D().Seconds())}
 	end := l.Duration.D()
-	timer := time.NewTimer(time.Hour)
+	timer := r.clock.NewTimer(time.Hour)
 	defer timer.Stop()
-	drainEvery := time.NewTicker(r.cfg.Interval)
+	drainEvery := r.clock.NewTicker(r.cfg.Interval)
 	defer drainEvery.Stop()
 	for {
 		if r.steerDone {
@@ -123,7 +123,7 @@ func (sp *sessionPool) dispatch(ctx context.Context, out *Outcome) bool {
 		if last {
 			return false
 		}
-		rec.Add(metrics.Sample{Kind: metrics.KindLag, Duration: r.cfg.Now().Sub(due)})
+		rec.Add(metrics.Sample{Kind: metrics.KindLag, Duration: r.clock.Now().Sub(due)})
 		if !sp.hand(login, due) {
 			rec.Add(metrics.Sample{Kind: metrics.KindDropped})
 		}
@@ -139,7 +139,7 @@ func (sp *sessionPool) hand(login bool, due time.Time) bool {
 		if err != nil {
 			return false // every user is in a session
 		}
-		j.ps = &poolSession{sess: virtualuser.NewSession(sp.r.cfg.Plan, user)}
+		j.ps = &poolSession{sess: virtualuser.NewSession(sp.r.cfg.Plan, user, sp.r.clock)}
 	} else if ps, ok := sp.idle.pop(); ok {
 		j.ps = ps
 	} else {
@@ -213,7 +213,7 @@ func (sp *sessionPool) run(v *virtualuser.VU, j poolJob) {
 	v.Close() // flush: a worker holds nothing back between jobs
 	ps := j.ps
 	in := ps.sess.LoggedIn && r.hard.Err() == nil
-	over := !in || (sp.life > 0 && r.cfg.Now().Sub(ps.born) >= sp.life)
+	over := !in || (sp.life > 0 && r.clock.Now().Sub(ps.born) >= sp.life)
 	switch {
 	case in && !over && !ps.counted:
 		r.loggedIn.Add(1)

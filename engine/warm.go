@@ -95,10 +95,10 @@ func (w *warmPool) next(now int64) (*warmSession, time.Duration) {
 func (w *warmPool) dispatch(ctx context.Context) {
 	defer w.wg.Done()
 	defer close(w.jobs)
-	timer := time.NewTimer(time.Hour)
+	timer := w.r.clock.NewTimer(time.Hour)
 	defer timer.Stop()
 	for ctx.Err() == nil {
-		ws, wait := w.next(w.r.cfg.Now().UnixNano())
+		ws, wait := w.next(w.r.clock.Now().UnixNano())
 		if ws == nil && w.made < int(w.want.Load()) {
 			ws = w.newSession()
 		}
@@ -114,7 +114,7 @@ func (w *warmPool) dispatch(ctx context.Context) {
 		}
 		timer.Reset(wait)
 		select {
-		case <-timer.C:
+		case <-timer.C():
 		case <-w.grow:
 		case <-ctx.Done():
 		}
@@ -130,7 +130,7 @@ func (w *warmPool) newSession() *warmSession {
 		return nil
 	}
 	w.made++
-	return &warmSession{sess: virtualuser.NewSession(w.r.cfg.Plan, user)}
+	return &warmSession{sess: virtualuser.NewSession(w.r.cfg.Plan, user, w.r.clock)}
 }
 
 // work logs in or touches each session handed to it, then queues it for
@@ -165,7 +165,7 @@ func (w *warmPool) work(ctx context.Context, i int) {
 		if !in {
 			next = warmRetry
 		}
-		ws.due = w.r.cfg.Now().Add(next).UnixNano()
+		ws.due = w.r.clock.Now().Add(next).UnixNano()
 		w.queue.push(ws)
 	}
 }

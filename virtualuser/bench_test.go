@@ -63,7 +63,7 @@ func BenchmarkIterate(b *testing.B) {
 	rt := newCannedTransport(200, http.Header{"Content-Type": {"application/json"}},
 		`{"username":"user1","roles":["USER"],"sessionCreated":"2026-11-26T12:00:00Z"}`)
 	col := metrics.NewCollector(plan.Series, 1)
-	sess := NewSession(plan, &User{Values: []string{"user1", "pass1"}})
+	sess := NewSession(plan, &User{Values: []string{"user1", "pass1"}}, nil)
 	base, _ := url.Parse(p.BaseURL + "/")
 	sess.Jar.SetCookies(base, []*http.Cookie{{Name: "JSESSIONID", Value: "0F1E2D3C4B5A69788796A5B4C3D2E1F0", Path: "/"}})
 	sess.hasCookies, sess.LoggedIn = true, true

@@ -287,7 +287,7 @@ func (v *VU) exchange(ctx context.Context, method string, u *url.URL, body []byt
 		due = start
 	}
 	if v.tm == nil || !v.tm.settled() {
-		v.tm = newTiming(v.hooks.Now)
+		v.tm = newTiming(v.hooks.Clock.Now)
 	}
 	v.tm.reset()
 	s := metrics.Sample{Kind: metrics.KindRequest, Series: st.Series}

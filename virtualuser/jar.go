@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/cohort-dev/cohort/clock"
 )
 
 // Jar is one VU's cookie jar: RFC 6265 storage and matching (domain and
@@ -40,17 +42,17 @@ type headerKey struct {
 	https, valid bool
 }
 
-// NewJar returns an empty jar on the clock now (nil: time.Now).
+// NewJar returns an empty jar on the clock now (nil: the system's).
 func NewJar(now func() time.Time) *Jar {
 	if now == nil {
-		now = time.Now
+		now = clock.Real.Now
 	}
 	return &Jar{now: now}
 }
 
 // NewDiscardJar returns a jar that keeps nothing: for measuring what
 // per-VU jars cost.
-func NewDiscardJar() *Jar { return &Jar{now: time.Now, off: true} }
+func NewDiscardJar() *Jar { return &Jar{now: clock.Real.Now, off: true} }
 
 // SetCookies stores the cookies a response from u set, as a browser
 // would: cookies for another domain are ignored, Max-Age=0 or a past

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/cohort-dev/cohort/clock"
 	"github.com/cohort-dev/cohort/metrics"
 )
 
@@ -32,9 +33,10 @@ type Session struct {
 	instance     uint8 // the backend instance that answered last (instance_header)
 }
 
-// NewSession returns a fresh session for user over plan.
-func NewSession(plan *Plan, user *User) *Session {
-	return &Session{User: user, Jar: NewJar(nil), Vars: make([]string, len(plan.Vars))}
+// NewSession returns a fresh session for user over plan, its cookies
+// expiring on clock c (nil: the system's).
+func NewSession(plan *Plan, user *User, c clock.Clock) *Session {
+	return &Session{User: user, Jar: NewJar(clock.Or(c).Now), Vars: make([]string, len(plan.Vars))}
 }
 
 // Hooks let the engine pace a VU without the VU knowing the load shape.
@@ -43,8 +45,9 @@ type Hooks struct {
 	WaitRequest func(context.Context) error
 	// WaitLogin is called before every login (the login rate cap).
 	WaitLogin func(context.Context) error
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
+	// Clock is the run's time: every duration measured, every wait and
+	// every cookie's expiry; nil means the system's.
+	Clock clock.Clock
 	// Debug, if set, sees every exchange (cohort check, --http-debug).
 	Debug func(Exchange)
 	// NoTrace sends requests without httptrace (no phases, no reuse
@@ -68,7 +71,7 @@ type VU struct {
 
 	tm      *timing
 	scratch []byte
-	timer   *time.Timer
+	timer   clock.Timer
 
 	// What the request loop reuses instead of allocating per request:
 	// responses done with, the body's size cap, and, over a transport of
@@ -104,12 +107,12 @@ type instanceSeen struct {
 
 // NewVU returns VU id over rt, driving sess and recording into rec.
 func NewVU(id int, plan *Plan, rt http.RoundTripper, sess *Session, rec *metrics.Recorder, hooks Hooks) *VU {
-	if hooks.Now == nil {
-		hooks.Now = time.Now
-	}
+	hooks.Clock = clock.Or(hooks.Clock)
+	// The mix is drawn from a seed of the clock's: on a fake clock, a test
+	// sees the same picks every run.
 	v := &VU{ID: id, plan: plan, rt: rt, sess: sess, rec: rec, hooks: hooks,
-		rng: rand.New(rand.NewPCG(uint64(id), uint64(time.Now().UnixNano())))}
-	v.tm = newTiming(hooks.Now)
+		rng: rand.New(rand.NewPCG(uint64(id), uint64(hooks.Clock.Now().UnixNano())))}
+	v.tm = newTiming(hooks.Clock.Now)
 	v.timeoutRT, _ = rt.(TimeoutRoundTripper)
 	return v
 }
@@ -124,7 +127,7 @@ type TimeoutRoundTripper interface {
 // Session returns the VU's session.
 func (v *VU) Session() *Session { return v.sess }
 
-func (v *VU) now() time.Time { return v.hooks.Now() }
+func (v *VU) now() time.Time { return v.hooks.Clock.Now() }
 
 // Template environment.
 func (v *VU) userValue(i int) string {
@@ -463,12 +466,12 @@ func (v *VU) Wait(ctx context.Context, stop <-chan struct{}, d time.Duration) bo
 		return true
 	}
 	if v.timer == nil {
-		v.timer = time.NewTimer(d)
+		v.timer = v.hooks.Clock.NewTimer(d)
 	} else {
 		v.timer.Reset(d)
 	}
 	select {
-	case <-v.timer.C:
+	case <-v.timer.C():
 		return true
 	case <-ctx.Done():
 	case <-stop:

@@ -69,9 +69,12 @@ type Config struct {
 	// Instance is sent in the X-Instance response header.
 	Instance string
 
-	// now and sleep are the clock; tests replace them so nothing sleeps.
-	now   func() time.Time
-	sleep func(ctx context.Context, d time.Duration)
+	// Now and Sleep are the target's clock (nil: the system's). A test
+	// that runs the target on a fake clock, in-process, gives the fake
+	// clock's: then latency, stalls and expiry take no real time.
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration)
+
 	// random returns a float in [0,1) for the fault rates and jitter.
 	random func() float64
 }

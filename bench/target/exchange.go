@@ -277,7 +277,7 @@ func (x *exchange) formValue(name string) string {
 // checkPassword verifies credentials after the configured hash delay.
 func (t *Target) checkPassword(ctx context.Context, user, pass string) bool {
 	if t.cfg.LoginLatency > 0 {
-		t.cfg.sleep(ctx, t.cfg.LoginLatency)
+		t.cfg.Sleep(ctx, t.cfg.LoginLatency)
 	}
 	if t.cfg.Users != nil {
 		want, ok := t.cfg.Users[user]

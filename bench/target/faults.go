@@ -16,12 +16,12 @@ func (t *Target) injectFault(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	}
 	if c.StallEvery > 0 {
-		if wait := stallWait(c.now().Sub(t.started), c.StallEvery, c.StallFor); wait > 0 {
-			c.sleep(r.Context(), wait)
+		if wait := stallWait(c.Now().Sub(t.started), c.StallEvery, c.StallFor); wait > 0 {
+			c.Sleep(r.Context(), wait)
 		}
 	}
 	if c.Latency > 0 || c.Jitter > 0 {
-		c.sleep(r.Context(), c.Latency+time.Duration(c.random()*float64(c.Jitter)))
+		c.Sleep(r.Context(), c.Latency+time.Duration(c.random()*float64(c.Jitter)))
 	}
 	if c.ErrorRate > 0 && c.random() < c.ErrorRate {
 		writeBody(w, http.StatusInternalServerError, ctJSON,

@@ -60,7 +60,7 @@ type testTarget struct {
 func startTarget(t *testing.T, c Config) *testTarget {
 	t.Helper()
 	clock := newFakeClock()
-	c.now, c.sleep = clock.now, clock.sleep
+	c.Now, c.Sleep = clock.now, clock.sleep
 	tg, err := New(c)
 	if err != nil {
 		t.Fatalf("New: %v", err)

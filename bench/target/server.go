@@ -50,11 +50,11 @@ func New(c Config) (*Target, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	if c.now == nil {
-		c.now = time.Now
+	if c.Now == nil {
+		c.Now = time.Now
 	}
-	if c.sleep == nil {
-		c.sleep = sleepCtx
+	if c.Sleep == nil {
+		c.Sleep = sleepCtx
 	}
 	if c.random == nil {
 		c.random = rand.Float64
@@ -81,7 +81,7 @@ func New(c Config) (*Target, error) {
 		store:       st,
 		tokens:      newTokens(c.TokenTTL, c.RefreshTTL),
 		orders:      newOrderBook(),
-		started:     c.now(),
+		started:     c.Now(),
 		instanceHdr: []string{c.Instance},
 		cookieAttrs: attrs,
 	}
@@ -201,7 +201,7 @@ func (t *Target) sweepEvery(d time.Duration) {
 	for {
 		select {
 		case <-tk.C:
-			t.Sweep(t.cfg.now())
+			t.Sweep(t.cfg.Now())
 		case <-t.stopSweeper:
 			return
 		}
@@ -258,7 +258,7 @@ func (t *Target) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if t.injectFault(w, r) {
 		return
 	}
-	x := exchange{t: t, w: w, r: r, now: t.cfg.now()}
+	x := exchange{t: t, w: w, r: r, now: t.cfg.Now()}
 	x.route()
 }
 

@@ -86,7 +86,7 @@ func newStore(c Config, newID func() string) *store {
 		maxInactive: int64(c.MaxInactive),
 		maxSessions: int64(c.MaxSessions),
 		latency:     c.StoreLatency,
-		sleep:       c.sleep,
+		sleep:       c.Sleep,
 		newID:       newID,
 	}
 	for i := range st.shards {

@@ -46,7 +46,7 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 	c := &checker{w: e.stdout}
-	sess := virtualuser.NewSession(p.plan, user)
+	sess := virtualuser.NewSession(p.plan, user, nil)
 	col := metrics.NewCollector(p.plan.Series, 1)
 	v := virtualuser.NewVU(1, p.plan, pool.ForVU(), sess, col.NewRecorder(), virtualuser.Hooks{Debug: c.exchange})
 	c.vu = v
