@@ -46,6 +46,16 @@ type TransportConfig struct {
 	// NoTLSResumption turns off TLS session resumption, so every new
 	// connection pays for a full handshake.
 	NoTLSResumption bool
+	// Network, if set, carries the requests instead of TCP: the tests give
+	// a simulated network (package simnet) on a fake clock.
+	Network Network
+}
+
+// Network makes transports over something other than TCP. keepAlive is
+// false in per-request mode; idle is how many connections a transport
+// keeps alive; opened is told of every connection it opens.
+type Network interface {
+	Transport(keepAlive bool, idle int, opened func()) http.RoundTripper
 }
 
 // Pool hands out the transports of a run and counts the connections they
@@ -53,6 +63,8 @@ type TransportConfig struct {
 type Pool struct {
 	mode   string
 	base   *http.Transport
+	net    Network
+	shared http.RoundTripper // what every VU gets outside per-user mode
 	opened atomic.Int64
 	direct bool // per-user VUs own a direct HTTP/1.1 connection
 	dialer *net.Dialer
@@ -108,6 +120,11 @@ func NewPool(c TransportConfig) (*Pool, error) {
 		ForceAttemptHTTP2:     true,
 	}
 	p.all = []*http.Transport{p.base}
+	p.shared = p.base
+	if c.Network != nil {
+		p.net, p.direct = c.Network, false
+		p.shared = c.Network.Transport(c.Mode != ConnPerRequest, max(c.VUs, 2), func() { p.opened.Add(1) })
+	}
 	return p, nil
 }
 
@@ -143,7 +160,10 @@ func tlsConfig(c TransportConfig) (*tls.Config, error) {
 // per-user mode one of its own (with its own TLS session cache).
 func (p *Pool) ForVU() http.RoundTripper {
 	if p.mode != ConnPerUser {
-		return p.base
+		return p.shared
+	}
+	if p.net != nil {
+		return p.net.Transport(true, 1, func() { p.opened.Add(1) })
 	}
 	if p.direct {
 		d := &directConn{dialer: p.dialer, tlsConf: p.vuTLS, opened: func() { p.opened.Add(1) }}
@@ -166,6 +186,12 @@ func (p *Pool) ForVU() http.RoundTripper {
 // Release is called when a VU ends, with what ForVU gave it: a per-user
 // transport closes its connections, as a closed browser would.
 func (p *Pool) Release(rt http.RoundTripper) {
+	if p.net != nil {
+		if own, ok := rt.(interface{ ReleaseIdle() }); ok && rt != p.shared {
+			own.ReleaseIdle() // a closed browser's connection
+		}
+		return
+	}
 	if d, ok := rt.(*directConn); ok {
 		d.closeConn()
 		p.mu.Lock()
