@@ -151,15 +151,17 @@ func (w *warmPool) work(ctx context.Context, i int) {
 			v.Login(ctx)
 		}
 		rec.Flush()
-		if ctx.Err() != nil {
-			continue // the dispatcher is closing the queue
-		}
+		// Held follows the session even when the run is ending: a loss
+		// seen by the last touch is a session no longer held.
 		in := ws.sess.LoggedIn
 		switch {
 		case in && !was:
 			w.held.Add(1)
 		case !in && was:
 			w.held.Add(-1)
+		}
+		if ctx.Err() != nil {
+			continue // the dispatcher is closing the queue
 		}
 		next := w.cfg.TouchEvery
 		if !in {
