@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/cohort-dev/cohort/bench/target"
@@ -66,6 +67,12 @@ func serve(t *testing.T, h http.Handler) string {
 // connection mode mode, sized for the profile's VUs and extra more.
 func rig(t *testing.T, base, name, mode string, extra int, edit func(*profiles.Profile)) Config {
 	t.Helper()
+	return rigOn(t, nil, base, name, mode, extra, edit)
+}
+
+// rigOn is rig over network (nil: TCP).
+func rigOn(t *testing.T, network Network, base, name, mode string, extra int, edit func(*profiles.Profile)) Config {
+	t.Helper()
 	p, err := profiles.Builtin(name)
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +92,7 @@ func rig(t *testing.T, base, name, mode string, extra int, edit func(*profiles.P
 	if err != nil {
 		t.Fatal(err)
 	}
-	pool, err := NewPool(TransportConfig{Mode: mode, VUs: p.Load.PeakVUs() + extra})
+	pool, err := NewPool(TransportConfig{Mode: mode, VUs: p.Load.PeakVUs() + extra, Network: network})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,43 +142,54 @@ func TestRunMatchesWhatTheTargetSaw(t *testing.T) {
 }
 
 func TestRampingStartsAndStopsVUs(t *testing.T) {
-	st, _ := profiles.ParseStages("300ms:6,300ms:6,300ms:0")
-	out, tg := runAgainst(t, "spring-form", target.Config{},
-		profiles.Load{Executor: profiles.RampingVUs, Stages: st})
-	if out.MaxVUs != 6 {
-		t.Fatalf("max VUs %d, want 6", out.MaxVUs)
-	}
-	s := out.Total.Sessions
-	if s.Logins != 6 || s.Logouts != 6 || tg.Stats().LiveSessions != 0 {
-		t.Fatalf("sessions %+v, live on the target %d: every VU ramped up must log in and, ramped down, log out", s, tg.Stats().LiveSessions)
-	}
-	if out.Interrupted {
-		t.Fatal("a run that ended on time reported an interruption")
-	}
+	synctest.Test(t, func(t *testing.T) {
+		s := newSim(t, target.Config{Latency: simLatency})
+		st, _ := profiles.ParseStages("300ms:6,300ms:6,300ms:0")
+		cfg := s.rig(t, "spring-form", ConnShared, 0, func(p *profiles.Profile) {
+			p.Load = profiles.Load{Executor: profiles.RampingVUs, Stages: st}
+		})
+		most := 0
+		cfg.Tick = func(tk Tick) { most = max(most, tk.VUs) }
+		out := s.run(t, cfg)
+		if out.MaxVUs != 6 || most != 6 {
+			t.Fatalf("max VUs %d, up to %d seen at an interval; want 6", out.MaxVUs, most)
+		}
+		sess := out.Total.Sessions
+		if sess.Logins != 6 || sess.Logouts != 6 || s.target.Stats().LiveSessions != 0 {
+			t.Fatalf("sessions %+v, live on the target %d: every VU ramped up must log in and, ramped down, log out", sess, s.target.Stats().LiveSessions)
+		}
+		// The shape ends at 900 ms; the last VU stopped then finishes the
+		// request it is in, if any, and logs out: one request each.
+		if end := 900 * time.Millisecond; out.Interrupted || out.Duration < end || out.Duration > end+2*simLatency {
+			t.Fatalf("interrupted %v after %v: the run ends with its shape, at 900 ms, and the last logout", out.Interrupted, out.Duration)
+		}
+	})
 }
 
+// TestCancelInterrupts cancels a run whose 3 VUs each wait on a request
+// that never gets an answer: the hung iterations are abandoned at the end
+// of the graceful stop, counted as interrupted, not as requests.
 func TestCancelInterrupts(t *testing.T) {
 	release := make(chan struct{})
+	arrived := make(chan struct{}, 3)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
 		<-release // every request hangs until the test ends
 	}))
 	defer srv.Close()
 	defer close(release)
-	p, _ := profiles.Builtin("basic")
-	p.BaseURL = srv.URL
-	users := virtualuser.NewGeneratedPool(*p.Users.Generate, false)
-	plan, _ := virtualuser.Compile(p, virtualuser.Options{Columns: users.Columns()})
-	pool, _ := NewPool(TransportConfig{VUs: 3})
+	cfg := rig(t, srv.URL, "basic", ConnShared, 0, func(p *profiles.Profile) {
+		p.Load = profiles.Load{Executor: profiles.ConstantVUs, VUs: 3, Duration: profiles.Duration(time.Hour),
+			GracefulStop: profiles.Duration(100 * time.Millisecond)}
+	})
 	ctx, cancel := context.WithCancel(context.Background())
-	ticks := 0
-	out, err := Run(ctx, Config{Plan: plan, Users: users, Pool: pool,
-		Load:      profiles.Load{Executor: profiles.ConstantVUs, VUs: 3, Duration: profiles.Duration(time.Hour), GracefulStop: profiles.Duration(100 * time.Millisecond)},
-		Collector: metrics.NewCollector(plan.Series, 1), Interval: 10 * time.Millisecond,
-		Tick: func(tk Tick) {
-			if ticks++; ticks == 3 {
-				cancel()
-			}
-		}})
+	go func() {
+		for range 3 {
+			<-arrived
+		}
+		cancel() // every VU is in its first request
+	}()
+	out, err := Run(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,77 +231,111 @@ func TestArrivalsAt(t *testing.T) {
 }
 
 // TestOpenModelShowsStalls runs an arrival rate into a target that stalls
-// for 400 ms every 2 s: the stall shows in the p99 (latency counts from
-// when each request was due) while the p50 stays at the base latency; and
-// with too few VUs the arrivals that find none free are dropped, not
-// delayed.
+// every so often, on a fake clock: each request's latency, counted from
+// when it was due, is exactly the stall it met plus the target's latency,
+// so the stall shows in the tail and not in the median; and with too few
+// VUs the arrivals that find none free are dropped, not delayed.
 func TestOpenModelShowsStalls(t *testing.T) {
+	const (
+		rate    = 100 // arrivals per second: one every 10 ms
+		latency = 3 * time.Millisecond
+	)
 	cases := []struct {
-		name           string
-		every, stall   time.Duration
-		run            time.Duration
-		maxVUs         int
-		p99min, p99max time.Duration
-		dropped        bool
+		name         string
+		every, stall time.Duration
+		run          time.Duration
+		maxVUs       int
+		// dropped says which arrivals find no VU free: the 10 VUs are all
+		// stalled from the 10th arrival of a stall window to its end.
+		dropped func(at time.Duration) bool
 	}{
-		{"enough VUs", 2 * time.Second, 400 * time.Millisecond, 4 * time.Second, 200, 300 * time.Millisecond, 450 * time.Millisecond, false},
-		{"too few VUs", time.Second, 300 * time.Millisecond, 2 * time.Second, 10, 200 * time.Millisecond, 350 * time.Millisecond, true},
+		{"enough VUs", 2 * time.Second, 400 * time.Millisecond, 4 * time.Second, 200,
+			func(time.Duration) bool { return false }},
+		{"too few VUs", time.Second, 300 * time.Millisecond, 2 * time.Second, 10,
+			func(at time.Duration) bool {
+				into := at % time.Second
+				return into >= 100*time.Millisecond && into <= 300*time.Millisecond // free again at 303 ms
+			}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			const rate = 100
-			load := profiles.Load{Executor: profiles.ConstantArrivalRate, Rate: rate, TimeUnit: profiles.Duration(time.Second),
-				Duration: profiles.Duration(c.run), PreAllocatedVUs: 10, MaxVUs: c.maxVUs}
-			out, _ := runAgainst(t, "basic", target.Config{Basic: true, StallEvery: c.every, StallFor: c.stall}, load)
-			lat := out.Total.AllLatency(nil)
-			p99 := time.Duration(lat.ValueAtQuantile(99)) * time.Microsecond
-			p50 := time.Duration(lat.ValueAtQuantile(50)) * time.Microsecond
-			// The stall is at the tail: the p99 waits it out, the median
-			// does not (a loaded machine may slow the median, never to a
-			// quarter of the stall).
-			if p99 < c.p99min || p99 > c.p99max || p50 > c.stall/4 {
-				t.Fatalf("p50 %v, p99 %v: want the %v stall in the p99 only", p50, p99, c.stall)
-			}
-			want := int64(c.run.Seconds() * rate)
-			if got := out.Total.Iterations + out.Total.Dropped + out.Total.Interrupted; got != want {
-				t.Fatalf("%d iterations + %d dropped + %d interrupted, want %d arrivals", out.Total.Iterations, out.Total.Dropped, out.Total.Interrupted, want)
-			}
-			if (out.Total.Dropped > 0) != c.dropped {
-				t.Fatalf("dropped %d", out.Total.Dropped)
-			}
-			if out.Total.Lag.TotalCount() != want {
-				t.Fatalf("scheduler lag recorded for %d arrivals", out.Total.Lag.TotalCount())
-			}
+			synctest.Test(t, func(t *testing.T) {
+				s := newSim(t, target.Config{Basic: true, StallEvery: c.every, StallFor: c.stall, Latency: latency})
+				cfg := s.rig(t, "basic", ConnShared, 0, func(p *profiles.Profile) {
+					p.Load = profiles.Load{Executor: profiles.ConstantArrivalRate, Rate: rate, TimeUnit: profiles.Duration(time.Second),
+						Duration: profiles.Duration(c.run), PreAllocatedVUs: 10, MaxVUs: c.maxVUs}
+				})
+				out := s.run(t, cfg)
+				// What each arrival must have measured: the rest of the
+				// stall window it arrived in, plus the latency.
+				want := metrics.NewHistogram()
+				var dropped int64
+				for at := time.Duration(0); at < c.run; at += time.Second / rate {
+					if c.dropped(at) {
+						dropped++
+						continue
+					}
+					wait := time.Duration(0)
+					if into := at % c.every; into < c.stall {
+						wait = c.stall - into
+					}
+					metrics.RecordDuration(want, wait+latency)
+				}
+				got := out.Total.AllLatency(nil)
+				for _, q := range []float64{50, 90, 95, 99, 99.9, 100} {
+					if g, w := got.ValueAtQuantile(q), want.ValueAtQuantile(q); g != w {
+						t.Errorf("p%g: %d µs, want %d µs", q, g, w)
+					}
+				}
+				if got.TotalCount() != want.TotalCount() || out.Total.Dropped != dropped || out.Total.Interrupted != 0 {
+					t.Errorf("%d requests measured and %d dropped (%d interrupted), want %d and %d",
+						got.TotalCount(), out.Total.Dropped, out.Total.Interrupted, want.TotalCount(), dropped)
+				}
+				if out.Total.Iterations != want.TotalCount() || out.Total.Lag.TotalCount() != int64(c.run.Seconds()*rate) {
+					t.Errorf("%d iterations, scheduler lag recorded for %d arrivals", out.Total.Iterations, out.Total.Lag.TotalCount())
+				}
+				if lag := out.Total.Lag.Max(); lag > 1 { // 0 is recorded as the floor, 1 µs
+					t.Errorf("scheduler lag up to %d µs on a fake clock: every arrival is handed out when due", lag)
+				}
+			})
 		})
 	}
 }
 
 // TestParkedVUsHoldNoGoroutine checks that VUs thinking for long wait as
 // data, not as goroutines, and that a ramp-down still wakes each of them
-// to log out.
+// to log out. On a fake clock, the four VUs are up by 200 ms; every
+// interval from then until the ramp-down at 1.2 s must find all four
+// parked.
 func TestParkedVUsHoldNoGoroutine(t *testing.T) {
-	tg, _ := target.New(target.Config{})
-	cfg := rig(t, serve(t, tg), "spring-form", ConnPerUser, 0, func(p *profiles.Profile) {
-		p.Think = profiles.Think{Type: "constant", Duration: profiles.Duration(10 * time.Minute)}
-		st, _ := profiles.ParseStages("200ms:4,1s:4,200ms:0")
-		p.Load = profiles.Load{Executor: profiles.RampingVUs, Stages: st}
-	})
-	sawParked := false
-	cfg.Interval = 20 * time.Millisecond
-	cfg.Tick = func(tk Tick) {
-		if tk.Total.Iterations == 4 && tk.VUs == 4 && runningWorkers() == 0 {
-			sawParked = true
+	synctest.Test(t, func(t *testing.T) {
+		s := newSim(t, target.Config{})
+		cfg := s.rig(t, "spring-form", ConnPerUser, 0, func(p *profiles.Profile) {
+			p.Think = profiles.Think{Type: "constant", Duration: profiles.Duration(10 * time.Minute)}
+			st, _ := profiles.ParseStages("200ms:4,1s:4,200ms:0")
+			p.Load = profiles.Load{Executor: profiles.RampingVUs, Stages: st}
+		})
+		within, parked := 0, 0
+		cfg.Interval = 20 * time.Millisecond
+		cfg.Tick = func(tk Tick) {
+			if tk.Elapsed <= 200*time.Millisecond || tk.Elapsed >= 1200*time.Millisecond {
+				return
+			}
+			within++
+			if tk.Total.Iterations == 4 && tk.VUs == 4 && tk.LoggedIn == 4 && runningWorkers() == 0 {
+				parked++
+			}
 		}
-	}
-	out := mustRun(t, cfg)
-	if !sawParked {
-		t.Error("no interval saw all four thinking VUs parked without a goroutine")
-	}
-	s := out.Total.Sessions
-	if out.Total.Iterations != 4 || s.Logins != 4 || s.Logouts != 4 || tg.Stats().LiveSessions != 0 {
-		t.Fatalf("iterations %d, sessions %+v, live on the target %d: each VU thinks once and, ramped down, logs out",
-			out.Total.Iterations, s, tg.Stats().LiveSessions)
-	}
+		out := s.run(t, cfg)
+		if within != 49 || parked != within {
+			t.Errorf("%d of %d intervals saw all four thinking VUs parked without a goroutine, want 49 of 49", parked, within)
+		}
+		sess := out.Total.Sessions
+		if out.Total.Iterations != 4 || sess.Logins != 4 || sess.Logouts != 4 || s.target.Stats().LiveSessions != 0 {
+			t.Fatalf("iterations %d, sessions %+v, live on the target %d: each VU thinks once and, ramped down, logs out",
+				out.Total.Iterations, sess, s.target.Stats().LiveSessions)
+		}
+	})
 }
 
 // runningWorkers counts the goroutines running a closed-model VU.
@@ -295,30 +347,34 @@ func runningWorkers() int {
 
 // TestVUsAwaitTheirLoginTurnParked checks that, under a login rate cap,
 // VUs waiting for their turn to log in hold no goroutine, and that each
-// logs in once.
+// logs in once, on its turn: at 20 logins/s, the k-th at (k-1)·50 ms.
 func TestVUsAwaitTheirLoginTurnParked(t *testing.T) {
-	tg, _ := target.New(target.Config{})
-	cfg := rig(t, serve(t, tg), "spring-form", ConnPerUser, 0, func(p *profiles.Profile) {
-		p.Think = profiles.Think{Type: "constant", Duration: profiles.Duration(10 * time.Minute)}
-		p.Load = profiles.Load{Executor: profiles.ConstantVUs, VUs: 10, Iterations: 10, LoginRate: 20}
-	})
-	most, ticks := 0, 0
-	cfg.Interval = 20 * time.Millisecond
-	cfg.Tick = func(tk Tick) {
-		if tk.Total.Iterations < 10 {
-			most, ticks = max(most, runningWorkers()), ticks+1
+	synctest.Test(t, func(t *testing.T) {
+		s := newSim(t, target.Config{})
+		cfg := s.rig(t, "spring-form", ConnPerUser, 0, func(p *profiles.Profile) {
+			p.Think = profiles.Think{Type: "constant", Duration: profiles.Duration(10 * time.Minute)}
+			p.Load = profiles.Load{Executor: profiles.ConstantVUs, VUs: 10, Iterations: 10, LoginRate: 20}
+		})
+		ticks := 0
+		cfg.Interval = 33 * time.Millisecond // never at a login's turn
+		cfg.Tick = func(tk Tick) {
+			if tk.Total.Iterations == 10 {
+				return
+			}
+			ticks++
+			want := min(10, int(tk.Elapsed/(50*time.Millisecond))+1)
+			if tk.LoggedIn != want || runningWorkers() != 0 {
+				t.Errorf("at %v: %d VUs logged in, %d VU goroutines; want %d logged in and every VU awaiting its turn parked",
+					tk.Elapsed, tk.LoggedIn, runningWorkers(), want)
+			}
 		}
-	}
-	out := mustRun(t, cfg)
-	// 20 logins/s: one VU's turn every 50 ms, a login takes far less.
-	if ticks == 0 || most > 2 {
-		t.Errorf("%d intervals during the logins, up to %d VU goroutines at once: VUs awaiting their turn must be parked", ticks, most)
-	}
-	st := tg.Stats()
-	if out.Total.Sessions.Logins != 10 || st.LoginsOK != 10 || st.Users != 10 {
-		t.Fatalf("cohort logged in %d times; the target saw %d logins by %d users: want 10 by 10",
-			out.Total.Sessions.Logins, st.LoginsOK, st.Users)
-	}
+		out := s.run(t, cfg)
+		st := s.target.Stats()
+		if ticks != 13 || out.Total.Sessions.Logins != 10 || st.LoginsOK != 10 || st.Users != 10 {
+			t.Fatalf("%d intervals before the last login; cohort logged in %d times, the target saw %d logins by %d users: want 13 intervals, 10 logins by 10 users",
+				ticks, out.Total.Sessions.Logins, st.LoginsOK, st.Users)
+		}
+	})
 }
 
 // TestCookieSizes checks the sizes recorded of the sessions' cookies: a

@@ -118,19 +118,26 @@ func (s *rawServer) serve(c net.Conn) {
 	}
 }
 
-// faultLoad is a short run: 2 VUs for 1.5 s, requests time out after
-// 300 ms, VUs get 300 ms to finish when the run ends.
-var faultLoad = profiles.Load{Executor: profiles.ConstantVUs, VUs: 2, Duration: profiles.Duration(1500 * time.Millisecond),
+// faultLoad is a short run: 2 VUs share 6 iterations, and get 300 ms to
+// finish when the run ends.
+var faultLoad = profiles.Load{Executor: profiles.ConstantVUs, VUs: 2, Iterations: 6,
+	GracefulStop: profiles.Duration(300 * time.Millisecond)}
+
+// timedLoad is faultLoad bounded by time instead: for runs whose VUs
+// never get a session, since an iteration starts with a login.
+var timedLoad = profiles.Load{Executor: profiles.ConstantVUs, VUs: 2, Duration: profiles.Duration(time.Second),
 	GracefulStop: profiles.Duration(300 * time.Millisecond)}
 
 // runFault runs a one-request mix against base and checks that the run
-// ended on time and left no goroutine behind.
+// ended.
 func runFault(t *testing.T, base, yaml string, load profiles.Load) *Outcome {
 	t.Helper()
 	return runFaultOn(t, ConnShared, base, yaml, load)
 }
 
-// runFaultOn is runFault with a connection mode.
+// runFaultOn is runFault with a connection mode. A run that does not end
+// fails the test after a minute, far beyond any request's timeout, rather
+// than hanging the suite.
 func runFaultOn(t *testing.T, mode string, base, yaml string, load profiles.Load) *Outcome {
 	t.Helper()
 	p, err := profiles.Parse("fault.yaml", []byte(yaml))
@@ -151,51 +158,76 @@ func runFaultOn(t *testing.T, mode string, base, yaml string, load profiles.Load
 		t.Fatal(err)
 	}
 	pool, _ := NewPool(TransportConfig{Mode: mode, VUs: p.Load.PeakVUs()})
-	start := time.Now()
-	out, err := Run(context.Background(), Config{Plan: plan, Users: users, Load: p.Load, Pool: pool,
-		Collector: metrics.NewCollector(plan.Series, 2), Interval: 100 * time.Millisecond})
-	pool.Close()
-	if err != nil {
-		t.Fatal(err)
+	defer pool.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type result struct {
+		out *Outcome
+		err error
 	}
-	if took, limit := time.Since(start), p.Load.Duration.D()+p.Load.GracefulStop.D()+time.Second; took > limit {
-		t.Fatalf("the run took %v, more than its %v and graceful stop", took, p.Load.Duration.D())
+	done := make(chan result, 1)
+	go func() {
+		out, err := Run(ctx, Config{Plan: plan, Users: users, Load: p.Load, Pool: pool,
+			Collector: metrics.NewCollector(plan.Series, 2), Interval: 100 * time.Millisecond})
+		done <- result{out, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		return r.out
+	case <-time.After(time.Minute):
+		t.Fatalf("the run did not end: a fault held a VU past every timeout")
+		return nil
 	}
-	return out
 }
 
-const oneRequest = `
-http: {timeout: 300ms, redirects: 3, max_body: 65536}
+// faultProfile is a one-request mix; timeout is the request timeout.
+func faultProfile(timeout time.Duration) string {
+	return fmt.Sprintf(`
+http: {timeout: %v, redirects: 3, max_body: 65536}
 mix: [{name: get, path: /x}]
-`
+`, timeout)
+}
+
+// oneRequest is faultProfile with a timeout no loaded machine reaches.
+var oneRequest = faultProfile(30 * time.Second)
 
 func TestFaultsAreMeasured(t *testing.T) {
 	cases := []struct {
 		mode   string
 		reason string // "" when the requests must succeed
+		// timeout is the request timeout: short where the fault is a
+		// server that never answers in time, else long enough that a busy
+		// machine does not turn the fault into a timeout.
+		timeout time.Duration
+		// hops is how many requests an iteration makes.
+		hops int64
 	}{
-		{"reset", "connection_reset|eof"},
-		{"stall", "timeout"},
-		{"slow-body", "timeout"},
-		{"truncated", "eof"},
-		{"malformed", "malformed_response"},
-		{"redirect-loop", "too_many_redirects"},
-		{"huge-body", ""},
+		{"reset", "connection_reset|eof", 30 * time.Second, 1},
+		{"stall", "timeout", 300 * time.Millisecond, 1},
+		{"slow-body", "timeout", 300 * time.Millisecond, 1},
+		{"truncated", "eof", 30 * time.Second, 1},
+		{"malformed", "malformed_response", 30 * time.Second, 1},
+		{"redirect-loop", "too_many_redirects", 30 * time.Second, 4}, // 3 redirects followed, then the 4th answer fails
+		{"huge-body", "", 30 * time.Second, 1},
 	}
 	for _, c := range cases {
 		for _, conn := range []string{ConnShared, ConnPerUser} {
 			t.Run(c.mode+"/"+conn, func(t *testing.T) {
 				defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 				srv := startRaw(t, c.mode)
-				out := runFaultOn(t, conn, srv.url(), oneRequest, faultLoad)
+				out := runFaultOn(t, conn, srv.url(), faultProfile(c.timeout), faultLoad)
 				srv.close()
 				s := out.Total.Series[0]
-				if s.Count == 0 {
-					t.Fatal("no requests")
+				iterations := int64(faultLoad.Iterations)
+				if out.Total.Iterations != iterations || s.Count != iterations*c.hops {
+					t.Fatalf("%d iterations, %d requests; want %d and %d", out.Total.Iterations, s.Count, iterations, iterations*c.hops)
 				}
 				if c.reason == "" {
 					if s.Failures != 0 {
-						t.Fatalf("%d failures: %v", s.Failures, s.Reasons)
+						t.Fatalf("%d failures: %v", s.Failures, reasons(s))
 					}
 					return
 				}
@@ -203,8 +235,8 @@ func TestFaultsAreMeasured(t *testing.T) {
 				for _, r := range strings.Split(c.reason, "|") {
 					counted += reasonCount(s, r)
 				}
-				if counted == 0 || counted != s.Failures {
-					t.Fatalf("%d failures, %d of them %s; reasons %v", s.Failures, counted, c.reason, reasons(s))
+				if counted != iterations || s.Failures != iterations {
+					t.Fatalf("%d failures, %d of them %s; reasons %v; want every iteration to fail so", s.Failures, counted, c.reason, reasons(s))
 				}
 			})
 		}
@@ -344,7 +376,7 @@ func TestLoginPageWithoutTheField(t *testing.T) {
 		fmt.Fprint(w, `<form method="post" action="/login"><input name="username"><input name="password"></form>`)
 	}))
 	src, _ := profiles.BuiltinSource("spring-form")
-	out := runFault(t, srv.URL, string(src), faultLoad)
+	out := runFault(t, srv.URL, string(src), timedLoad)
 	srv.Close()
 	page := out.Total.Series[0] // login-page
 	if out.Total.Sessions.Logins != 0 || out.Total.Sessions.LoginFailures == 0 ||

@@ -16,6 +16,14 @@ const (
 
 func newHist() *hdr.Histogram { return hdr.New(histMin, histMax, histSigFigs) }
 
+// NewHistogram returns an empty histogram with the bounds and precision of
+// every latency histogram cohort keeps, in microseconds.
+func NewHistogram() *hdr.Histogram { return newHist() }
+
+// RecordDuration records d into h as cohort records a latency: in
+// microseconds, clamped to the histogram's bounds.
+func RecordDuration(h *hdr.Histogram, d time.Duration) { h.RecordValue(micros(d)) }
+
 func micros(d time.Duration) int64 {
 	us := int64(d / time.Microsecond)
 	return min(max(us, histMin), histMax)
