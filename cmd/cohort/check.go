@@ -23,7 +23,7 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 	if code, ok := parseFlags(e, f.fs, args); !ok {
 		return code
 	}
-	p, err := f.prepareWith(func(prof *profiles.Profile) {
+	p, err := f.prepareWith(e, func(prof *profiles.Profile) {
 		prof.Load = profiles.Load{Executor: profiles.ConstantVUs, VUs: 1, Iterations: 1, GracefulStop: prof.Load.GracefulStop}
 	})
 	if p != nil && p.demo != nil {
@@ -34,7 +34,7 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 		return exitCode(err)
 	}
 	pool, err := engine.NewPool(engine.TransportConfig{Mode: engine.ConnPerUser, VUs: 1, Insecure: f.insecure,
-		CAFile: f.ca, CAPEM: p.demoCA, Proxy: f.proxy})
+		CAFile: f.ca, CAPEM: p.demoCA, Proxy: f.proxy, Network: p.demoNet})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "cohort check: %v\n", err)
 		return exitUsage
@@ -46,9 +46,9 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 	c := &checker{w: e.stdout}
-	sess := virtualuser.NewSession(p.plan, user, nil)
+	sess := virtualuser.NewSession(p.plan, user, e.clock)
 	col := metrics.NewCollector(p.plan.Series, 1)
-	v := virtualuser.NewVU(1, p.plan, pool.ForVU(), sess, col.NewRecorder(), virtualuser.Hooks{Debug: c.exchange})
+	v := virtualuser.NewVU(1, p.plan, pool.ForVU(), sess, col.NewRecorder(), virtualuser.Hooks{Debug: c.exchange, Clock: e.clock})
 	c.vu = v
 	fmt.Fprintf(e.stdout, "cohort check: profile %s against %s, as user %s\n", p.profile.Name, p.plan.Base, user.Name())
 	return c.walk(ctx, p.plan)

@@ -51,15 +51,17 @@ func TestHTMLReportInChromium(t *testing.T) {
 	var out bytes.Buffer
 	// A short capacity search (4 then 8 VUs), so that the report has every
 	// chart, its capacity charts included.
+	// On a fake clock, with a target whose latency varies, so that each
+	// chart has a shape to draw.
 	profile := writeProfile(t, "spring-form", func(s string) string {
+		s = strings.Replace(s, "demo_target: []", `demo_target: ["--latency", "2ms", "--jitter", "8ms"]`, 1)
 		return s + "\ncapacity: {vary: vus, start: 4, step: 4, max: 8, step_duration: 2s, settle: 500ms}\n"
 	})
-	code := dispatch(context.Background(), &env{stdout: &out, stderr: &out}, []string{"run", profile, "--find-capacity",
-		"--out", filepath.Join(dir, "r.json"), "--html", html, "--no-progress",
-		"--threshold", "http_req_failed: rate<0.01"})
+	code, text, res := runSimulated(t, profile, "--find-capacity", "--html", html, "--threshold", "http_req_failed: rate<0.01")
 	if code != exitOK {
-		t.Fatalf("run: exit %d\n%s", code, out.String())
+		t.Fatalf("run: exit %d\n%s", code, text)
 	}
+	res.WriteFile(filepath.Join(dir, "r.json"))
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),

@@ -9,11 +9,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/spf13/pflag"
+
+	"github.com/cohort-dev/cohort/clock"
+	"github.com/cohort-dev/cohort/engine"
 )
 
 // Exit codes, fixed by the CLI contract.
@@ -35,6 +39,12 @@ type command struct {
 // commands in-process with their own streams.
 type env struct {
 	stdout, stderr io.Writer
+	// clock is the time of runs; nil is the system's.
+	clock clock.Clock
+	// network, if set, carries runs against the built-in target instead
+	// of a loopback port: the tests give a simulated network on a fake
+	// clock, and the target then keeps that clock too.
+	network func(http.Handler) engine.Network
 }
 
 func commands() []command {

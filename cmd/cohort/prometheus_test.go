@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -147,29 +148,47 @@ scrape_configs:
 		return s + "\nsessions: {warm: 20, touch_every: 1s}\n"
 	})
 	res := filepath.Join(dir, "r.json")
-	var out bytes.Buffer
-	code := dispatch(context.Background(), &env{stdout: &out, stderr: &out}, []string{"run", profile,
-		"--rate", "120", "--vus", "40", "--duration", "15s", "--tag", "testid=promtest",
-		"--prometheus-listen", "127.0.0.1:" + metricsPort, "--prometheus-linger", "4s", "--out", res, "--no-progress"})
-	if code != exitOK {
-		t.Fatalf("run: exit %d\n%s", code, out.String())
+	out := &lineWatch{want: "serving the final metrics", seen: make(chan struct{})}
+	ctx, endLinger := context.WithCancel(context.Background())
+	defer endLinger()
+	exited := make(chan int, 1)
+	go func() {
+		exited <- dispatch(ctx, &env{stdout: out, stderr: out}, []string{"run", profile,
+			"--rate", "120", "--vus", "40", "--duration", "8s", "--tag", "testid=promtest",
+			"--prometheus-listen", "127.0.0.1:" + metricsPort, "--prometheus-linger", "2m", "--out", res, "--no-progress"})
+	}()
+	select {
+	case <-out.seen: // the run is over, its result written, its final values served
+	case code := <-exited:
+		t.Fatalf("run: exit %d before serving its final metrics\n%s", code, out.String())
 	}
 	r, err := metrics.ReadResult(res)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 1.5 s before the end of the 4 s linger: Prometheus has scraped the
-	// final values at least twice, and not yet seen the endpoint go.
-	at := time.Now().Add(-1500 * time.Millisecond)
 	sel := `{testid="promtest",segment="1/1"}`
+	// Wait for Prometheus to scrape the final values, however long a busy
+	// machine makes it take; then end the linger.
+	total := `sum(max_over_time(cohort_http_requests_total` + sel + `[5m]))`
+	var at time.Time
+	for deadline := time.Now().Add(time.Minute); ; {
+		at = time.Now()
+		if got := promQuery(t, promURL, total, at); len(got.Data.Result) == 1 && int64(got.scalar(t)) == r.Totals.Requests {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Prometheus never counted the result file's %d requests", r.Totals.Requests)
+		}
+		time.Sleep(200 * time.Millisecond) // polling a process we do not control
+	}
+	endLinger()
+	if code := <-exited; code != exitOK {
+		t.Fatalf("run: exit %d\n%s", code, out.String())
+	}
 	for _, fam := range contractFamilies {
 		if got := promQuery(t, promURL, fam+sel, at); len(got.Data.Result) == 0 {
 			t.Errorf("family %s: no series in Prometheus", fam)
 		}
-	}
-	total := promQuery(t, promURL, `sum(max_over_time(cohort_http_requests_total`+sel+`[5m]))`, at).scalar(t)
-	if int64(total) != r.Totals.Requests {
-		t.Fatalf("Prometheus counted %v requests, the result file %d", total, r.Totals.Requests)
 	}
 	w := r.Warm
 	if w == nil || w.Touches == 0 {
@@ -185,6 +204,32 @@ scrape_configs:
 		t.Fatalf("the run had no lost sessions (%d) or failures (%d): the dashboard check below would not be exercised", r.Sessions.SessionsLost, r.Totals.Failures)
 	}
 	checkDashboard(t, promURL, at)
+}
+
+// lineWatch is a run's output that says when a line containing want has
+// been written.
+type lineWatch struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	want string
+	seen chan struct{}
+	once sync.Once
+}
+
+func (w *lineWatch) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if strings.Contains(w.buf.String(), w.want) {
+		w.once.Do(func() { close(w.seen) })
+	}
+	return len(p), nil
+}
+
+func (w *lineWatch) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
 }
 
 // checkDashboard evaluates every query of the Grafana dashboard.

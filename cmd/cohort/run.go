@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/cohort-dev/cohort/bench/target"
+	"github.com/cohort-dev/cohort/clock"
 	"github.com/cohort-dev/cohort/engine"
 	"github.com/cohort-dev/cohort/metrics"
 	"github.com/cohort-dev/cohort/profiles"
@@ -102,7 +103,8 @@ type prepared struct {
 	thresholds []metrics.Threshold
 	segment    engine.Segment
 	demo       *target.Target
-	demoCA     []byte // the demo target's certificate, trusted when it serves TLS
+	demoCA     []byte         // the demo target's certificate, trusted when it serves TLS
+	demoNet    engine.Network // what carries requests to the demo target, when not TCP (env.network)
 }
 
 func runRun(ctx context.Context, e *env, args []string) int {
@@ -123,7 +125,7 @@ func runRun(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "cohort run: --conn: want shared, per-user or per-request, got %q\n", f.conn)
 		return exitUsage
 	}
-	p, err := f.prepareWith(nil)
+	p, err := f.prepareWith(e, nil)
 	if p != nil && p.demo != nil {
 		defer p.demo.Close(context.Background())
 	}
@@ -147,7 +149,7 @@ func exitCode(err error) int {
 // prepareWith resolves the profile, applies the flags (and adjust, if
 // given), loads the users, starts the demo target if the profile wants
 // it, and compiles the plan.
-func (f *runFlags) prepareWith(adjust func(*profiles.Profile)) (*prepared, error) {
+func (f *runFlags) prepareWith(e *env, adjust func(*profiles.Profile)) (*prepared, error) {
 	prof, err := f.profile()
 	if err != nil {
 		return nil, err
@@ -191,7 +193,7 @@ func (f *runFlags) prepareWith(adjust func(*profiles.Profile)) (*prepared, error
 	}
 	p := &prepared{profile: prof, users: users, tags: tags, thresholds: ths, segment: seg}
 	if prof.BaseURL == "" && prof.DemoTarget != nil {
-		if p.demo, prof.BaseURL, err = startDemo(prof); err != nil {
+		if p.demo, prof.BaseURL, p.demoNet, err = startDemo(prof, e); err != nil {
 			return p, err
 		}
 		p.demoCA = p.demo.CertificatePEM()
@@ -348,23 +350,36 @@ func (f *runFlags) userPool(p *profiles.Profile, seg engine.Segment) (*virtualus
 }
 
 // startDemo starts the built-in target in-process with the profile's
-// demo_target flags, on a free loopback port.
-func startDemo(p *profiles.Profile) (*target.Target, string, error) {
+// demo_target flags, on a free loopback port; or, when e has a network of
+// its own, serves it over that network on e's clock.
+func startDemo(p *profiles.Profile, e *env) (*target.Target, string, engine.Network, error) {
 	fs, tf := newTargetFlags("demo_target")
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(p.DemoTarget); err != nil {
-		return nil, "", p.Errorf("demo_target", "%v", err)
+		return nil, "", nil, p.Errorf("demo_target", "%v", err)
+	}
+	if e.network != nil {
+		c := clock.Or(e.clock)
+		tf.cfg.Now = c.Now
+		tf.cfg.Sleep = func(ctx context.Context, d time.Duration) { clock.Sleep(ctx, c, d) }
 	}
 	t, err := tf.build()
 	if err != nil {
-		return nil, "", p.Errorf("demo_target", "%v", err)
+		return nil, "", nil, p.Errorf("demo_target", "%v", err)
+	}
+	if e.network != nil {
+		return t, simulatedBase, e.network(t), nil
 	}
 	url, err := t.Start("127.0.0.1:0")
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
-	return t, url, nil
+	return t, url, nil, nil
 }
+
+// simulatedBase is the demo target's address over a network of env's: no
+// packet leaves the process.
+const simulatedBase = "http://127.0.0.1:8080"
 
 // execute runs the prepared plan and reports it.
 func (f *runFlags) execute(ctx context.Context, e *env, p *prepared) int {
@@ -470,7 +485,7 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 		warmTouch = int(warm.Touch.Series)
 	}
 	pool, err := engine.NewPool(engine.TransportConfig{Mode: mode, VUs: peak + warm.Workers, Insecure: f.insecure,
-		CAFile: f.ca, CAPEM: p.demoCA, Proxy: f.proxy, NoTLSResumption: !f.tlsResume})
+		CAFile: f.ca, CAPEM: p.demoCA, Proxy: f.proxy, NoTLSResumption: !f.tlsResume, Network: p.demoNet})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
 		return nil, exitUsage
@@ -507,7 +522,7 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 		return nil, exitInterrupted
 	}
 	cfg := engine.Config{Plan: p.plan, Users: p.users, Load: load, Pool: pool, Debug: debug, Segment: p.segment, Bare: f.bare,
-		Warm: warm, Collector: col, Interval: time.Second}
+		Warm: warm, Collector: col, Interval: time.Second, Clock: e.clock}
 	if search != nil {
 		cfg.Steer, cfg.Vary = steerOf(search), p.profile.Capacity.Vary
 	}
@@ -650,21 +665,18 @@ func (f *runFlags) waitForStart(ctx context.Context, e *env) error {
 		return nil
 	}
 	at, _ := time.Parse(time.RFC3339, f.startAt)
-	wait := time.Until(at)
+	c := clock.Or(e.clock)
+	wait := at.Sub(c.Now())
 	if wait <= 0 {
 		return nil
 	}
 	if !f.quiet {
 		fmt.Fprintf(e.stdout, "waiting %v to start at %s\n", wait.Round(time.Second), f.startAt)
 	}
-	tm := time.NewTimer(wait)
-	defer tm.Stop()
-	select {
-	case <-tm.C:
-		return nil
-	case <-ctx.Done():
+	if !clock.Sleep(ctx, c, wait) {
 		return ctx.Err()
 	}
+	return nil
 }
 
 // manyVUs is the count of VUs and warm sessions from which cohort trades

@@ -3,13 +3,20 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
+	"time"
 
+	"github.com/cohort-dev/cohort/clock"
+	"github.com/cohort-dev/cohort/clock/clocktest"
+	"github.com/cohort-dev/cohort/engine"
 	"github.com/cohort-dev/cohort/metrics"
 	"github.com/cohort-dev/cohort/profiles"
+	"github.com/cohort-dev/cohort/simnet"
 )
 
 // runCohort runs "cohort run ARGS..." in-process and returns its exit code,
@@ -31,6 +38,39 @@ func runCohort(t *testing.T, args ...string) (int, string, *metrics.Result) {
 	return code, text, res
 }
 
+// runSimulated is runCohort on a fake clock, in a synctest bubble of its
+// own: the profile's built-in target is served in-process over a
+// simulated network, with its latencies on the same clock, so the run
+// takes no real time and what it measures is exact, however busy the
+// machine is.
+func runSimulated(t *testing.T, args ...string) (code int, text string, res *metrics.Result) {
+	t.Helper()
+	synctest.Test(t, func(t *testing.T) {
+		fc := clock.NewFake(clocktest.Epoch)
+		out := filepath.Join(t.TempDir(), "result.json")
+		var stdout, stderr bytes.Buffer
+		e := &env{stdout: &stdout, stderr: &stderr, clock: fc,
+			network: func(h http.Handler) engine.Network {
+				return &simnet.Network{Handler: h, Clock: fc, Connect: simConnect}
+			}}
+		code = clocktest.Do(t, fc, func() int {
+			return dispatch(context.Background(), e, append(append([]string{"run"}, args...), "--out", out, "--no-progress"))
+		})
+		text = stdout.String() + stderr.String()
+		if code != exitOK && code != exitInterrupted && code != exitThreshold {
+			return
+		}
+		var err error
+		if res, err = metrics.ReadResult(out); err != nil {
+			t.Fatalf("reading the result: %v\noutput:\n%s", err, text)
+		}
+	})
+	return code, text, res
+}
+
+// simConnect is how long a simulated connection takes to open.
+const simConnect = time.Millisecond
+
 func request(t *testing.T, r *metrics.Result, name string) metrics.RequestResult {
 	t.Helper()
 	for _, q := range r.Requests {
@@ -43,7 +83,7 @@ func request(t *testing.T, r *metrics.Result, name string) metrics.RequestResult
 }
 
 func TestSpringFormFiftyVUs(t *testing.T) {
-	code, out, r := runCohort(t, "spring-form", "--vus", "50", "--duration", "2s")
+	code, out, r := runSimulated(t, "spring-form", "--vus", "50", "--duration", "2s")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
@@ -96,7 +136,7 @@ func TestBuiltinProfilesRunClean(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.profile, func(t *testing.T) {
-			code, out, r := runCohort(t, append([]string{c.profile, "--vus", "4", "--duration", "1s"}, c.extraFlags...)...)
+			code, out, r := runSimulated(t, append([]string{c.profile, "--vus", "4", "--duration", "1s"}, c.extraFlags...)...)
 			if code != exitOK || r.Totals.Failures != 0 || r.Sessions.LoginFailures != 0 {
 				t.Fatalf("exit %d, failures %d, login failures %d\n%s", code, r.Totals.Failures, r.Sessions.LoginFailures, out)
 			}
@@ -131,7 +171,7 @@ func TestTokenRefreshOn401(t *testing.T) {
 	path := writeProfile(t, "jwt", func(s string) string {
 		return strings.Replace(s, `demo_target: ["--token-ttl", "5s"]`, `demo_target: ["--token-ttl", "1s"]`, 1)
 	})
-	_, out, r := runCohort(t, path, "--vus", "3", "--duration", "2500ms")
+	_, out, r := runSimulated(t, path, "--vus", "3", "--duration", "2500ms")
 	s := r.Sessions
 	if s.Refreshes < 3 || s.RefreshFails != 0 || s.SessionsLost != 0 || r.Totals.Failures != 0 {
 		t.Fatalf("sessions %+v, failures %d: want each VU to refresh at least once, and nothing lost\n%s", s, r.Totals.Failures, out)
@@ -145,7 +185,7 @@ func TestEvictedSessionsAreLostAndRenewed(t *testing.T) {
 	path := writeProfile(t, "spring-form", func(s string) string {
 		return strings.Replace(s, "demo_target: []", `demo_target: ["--max-sessions", "4"]`, 1)
 	})
-	code, out, r := runCohort(t, path, "--vus", "8", "--duration", "2s")
+	code, out, r := runSimulated(t, path, "--vus", "8", "--duration", "2s")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
@@ -180,7 +220,7 @@ func TestEvictedSessionsAreLostAndRenewed(t *testing.T) {
 func TestWrongPasswordIsMeasuredNotFatal(t *testing.T) {
 	csv := filepath.Join(t.TempDir(), "users.csv")
 	os.WriteFile(csv, []byte("username,password\nuser1,wrong\nuser2,pass2\n"), 0o644)
-	code, out, r := runCohort(t, "spring-form", "--users", csv, "--vus", "2", "--duration", "1s")
+	code, out, r := runSimulated(t, "spring-form", "--users", csv, "--vus", "2", "--duration", "1s")
 	if code != exitOK {
 		t.Fatalf("exit %d, want 0\n%s", code, out)
 	}
@@ -214,15 +254,15 @@ func TestQuickMode(t *testing.T) {
 	}
 }
 
-// TestFindCapacity steps VUs up against a target that holds 5 sessions:
-// from 6 VUs on, the store evicts sessions that are still in use, and the
-// search must stop there.
+// TestFindCapacity steps VUs up against a target that holds 5 sessions,
+// on a fake clock: from 6 VUs on, the store evicts sessions that are
+// still in use, and the search must stop there.
 func TestFindCapacity(t *testing.T) {
 	path := writeProfile(t, "spring-form", func(s string) string {
-		s = strings.Replace(s, "demo_target: []", `demo_target: ["--max-sessions", "5"]`, 1)
+		s = strings.Replace(s, "demo_target: []", `demo_target: ["--max-sessions", "5", "--latency", "3ms"]`, 1)
 		return s + "\ncapacity: {vary: vus, start: 2, step: 2, max: 10, step_duration: 1500ms, settle: 500ms}\n"
 	})
-	code, out, r := runCohort(t, path, "--find-capacity", "--threshold", "sessions_lost: count<1")
+	code, out, r := runSimulated(t, path, "--find-capacity", "--threshold", "sessions_lost: count<1")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
@@ -238,8 +278,10 @@ func TestFindCapacity(t *testing.T) {
 	if lost := c.Steps[2].LostSessions; lost == 0 || c.Steps[2].Thresholds[0].Value != float64(lost) {
 		t.Errorf("the failing step lost %d sessions, its threshold read %v", lost, c.Steps[2].Thresholds[0].Value)
 	}
-	// The search stopped at the step that broke: 3 of its 5 steps.
-	if r.DurationS > 6 || r.VUsMax != 6 {
+	// The search stopped at the step that broke: 3 of its 5 steps, judged
+	// at the first drain after 4.5 s (drains come every second), then the
+	// VUs' last requests and logouts.
+	if r.DurationS < 5 || r.DurationS > 5.1 || r.VUsMax != 6 {
 		t.Errorf("the run lasted %v s with up to %d VUs: it should stop after the third step", r.DurationS, r.VUsMax)
 	}
 	if !strings.Contains(out, "capacity: last passing level 4, broke at 6") {

@@ -1,19 +1,21 @@
 package main
 
 import (
-	"context"
-	"runtime"
-
 	"bufio"
+	"context"
 	"errors"
-	"github.com/cohort-dev/cohort/bench/target"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
 
+	"github.com/cohort-dev/cohort/bench/target"
 	"github.com/cohort-dev/cohort/metrics"
 )
 
@@ -94,38 +96,54 @@ func TestInterruptWritesResultsAndExits130(t *testing.T) {
 
 // TestSecondSignalAborts interrupts a run whose VUs cannot finish (every
 // request hangs): the first signal starts the graceful stop, the second
-// ends the process at once.
+// ends the process at once. Each signal waits for the event it needs:
+// the first for both VUs' requests to reach the server (a signal before
+// that finds no iteration to wait for, and the run simply ends), the
+// second for the line that says the graceful stop has begun.
 func TestSecondSignalAborts(t *testing.T) {
-	profile := writeProfile(t, "basic", func(s string) string {
-		return strings.Replace(s, `demo_target: ["--basic"]`, `demo_target: ["--basic", "--latency", "1h"]`, 1) +
-			"" // the load below gives VUs an hour to finish
-	})
-	profile2 := profile + ".yaml"
-	data, _ := os.ReadFile(profile)
-	os.WriteFile(profile2, []byte(strings.Replace(string(data), "load: {executor: constant-vus, vus: 50, duration: 10s}",
-		"load: {executor: constant-vus, vus: 2, duration: 1h, graceful_stop: 1h}", 1)), 0o644)
-	cmd := exec.Command(os.Args[0], "run", profile2, "--no-progress")
+	arrived := make(chan struct{}, 2)
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		<-release
+	}))
+	defer srv.Close()
+	defer close(release)
+	profile := filepath.Join(t.TempDir(), "hang.yaml")
+	os.WriteFile(profile, []byte(`name: hang
+users: {share: true}
+mix: [{name: get, path: /}]
+load: {executor: constant-vus, vus: 2, duration: 1h, graceful_stop: 1h}
+`), 0o644)
+	cmd := exec.Command(os.Args[0], "run", profile, "--base-url", srv.URL, "--no-progress")
 	cmd.Env = append(os.Environ(), "COHORT_TEST_AS_MAIN=1")
-	stdout, _ := cmd.StdoutPipe()
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill() })
-	out := bufio.NewScanner(stdout)
-	if !out.Scan() {
-		t.Fatal("no banner")
-	}
-	cmd.Process.Signal(syscall.SIGINT)
 	errs := bufio.NewScanner(stderr)
-	stopping := false
-	for !stopping && errs.Scan() {
-		stopping = strings.Contains(errs.Text(), "a second Ctrl-C aborts")
-	}
-	if !stopping {
-		t.Fatal("the first signal did not start a graceful stop")
+	early := make(chan string, 1)
+	go func() { // a run that ends before its requests arrive says why
+		var lines []string
+		for errs.Scan() && !strings.Contains(errs.Text(), "a second Ctrl-C aborts") {
+			lines = append(lines, errs.Text())
+		}
+		early <- strings.Join(lines, "\n")
+	}()
+	for range 2 {
+		select {
+		case <-arrived:
+		case msg := <-early:
+			t.Fatalf("the run ended before its requests arrived:\n%s", msg)
+		}
 	}
 	cmd.Process.Signal(syscall.SIGINT)
+	if msg := <-early; errs.Err() != nil || !strings.Contains(errs.Text(), "a second Ctrl-C aborts") {
+		t.Fatalf("the first signal did not start a graceful stop:\n%s", msg)
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	go io.Copy(io.Discard, stderr)
 	err := cmd.Wait()
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) {
