@@ -157,7 +157,7 @@ func TestDirectConnAbortsOnCancel(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "canceled") {
 			t.Fatalf("err %v, want context canceled", err)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(time.Minute):
 		t.Fatal("a cancelled request kept waiting")
 	}
 }

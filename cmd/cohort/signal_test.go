@@ -10,10 +10,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/cohort-dev/cohort/bench/target"
 	"github.com/cohort-dev/cohort/metrics"
@@ -64,8 +64,11 @@ func TestInterruptWritesResultsAndExits130(t *testing.T) {
 				t.Fatal("no banner")
 			}
 			// Interrupt a run that has done some work: every VU logged in.
-			for tg.Stats().LoginsOK < 5 {
-				runtime.Gosched()
+			for deadline := time.Now().Add(time.Minute); tg.Stats().LoginsOK < 5; {
+				if time.Now().After(deadline) {
+					t.Fatalf("only %d of 5 VUs logged in after a minute", tg.Stats().LoginsOK)
+				}
+				time.Sleep(time.Millisecond) // polling the target's counters; a spin would take cohort's CPU
 			}
 			cmd.Process.Signal(sig)
 			for lines.Scan() {

@@ -62,8 +62,8 @@ func Start(t testing.TB, args ...string) string {
 		if !ok {
 			t.Fatalf("redis-server on port %s exited before it was ready", port)
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("redis-server on port %s was not ready after 10 s", port)
+	case <-time.After(time.Minute):
+		t.Fatalf("redis-server on port %s was not ready after a minute", port)
 	}
 	return "redis://127.0.0.1:" + port + "/0"
 }
