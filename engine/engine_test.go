@@ -283,7 +283,7 @@ func TestOpenModelShowsStalls(t *testing.T) {
 				}
 				got := out.Total.AllLatency(nil)
 				for _, q := range []float64{50, 90, 95, 99, 99.9, 100} {
-					if g, w := got.ValueAtQuantile(q), want.ValueAtQuantile(q); g != w {
+					if g, w := metrics.Percentile(got, q), metrics.Percentile(want, q); g != w {
 						t.Errorf("p%g: %d µs, want %d µs", q, g, w)
 					}
 				}

@@ -113,7 +113,7 @@ func QuantileInterval(h *hdr.Histogram, q float64) Interval {
 	spread := z95 * math.Sqrt(p*(1-p)/n)
 	at := func(p float64) float64 {
 		p = min(max(p, 0), 1)
-		return float64(h.ValueAtQuantile(p*100)) / 1000
+		return float64(Percentile(h, p*100)) / 1000
 	}
 	return Interval{Value: at(p), Lo: at(p - spread), Hi: at(p + spread)}
 }
@@ -230,7 +230,7 @@ func WriteConnComparison(w io.Writer, modes []string, results []*Result) error {
 			}
 			p95[j] = "-"
 			if h.TotalCount() > 0 {
-				p95[j] = ms(float64(h.ValueAtQuantile(95)) / 1000)
+				p95[j] = ms(float64(Percentile(h, 95)) / 1000)
 			}
 		}
 		l := r.Latency

@@ -9,8 +9,8 @@ import (
 )
 
 // WriteHgrm writes one histogram of the result as an HdrHistogram
-// percentile distribution (.hgrm), values in milliseconds: the format
-// HdrHistogram's plotter reads.
+// percentile distribution (.hgrm), the format HdrHistogram's plotter
+// reads: durations in milliseconds, sizes (the _bytes series) in bytes.
 func (r *Result) WriteHgrm(w io.Writer, key string) error {
 	h, err := r.Histogram(key)
 	if err != nil {
@@ -19,8 +19,18 @@ func (r *Result) WriteHgrm(w io.Writer, key string) error {
 	if h == nil {
 		return fmt.Errorf("no histogram %q", key)
 	}
-	_, err = h.PercentilesPrint(w, 5, 1000)
+	_, err = h.PercentilesPrint(w, 5, hgrmScale(key))
 	return err
+}
+
+// hgrmScale is what a histogram's values are divided by in its .hgrm
+// file: durations are kept in microseconds and shown in milliseconds;
+// sizes are kept and shown in bytes.
+func hgrmScale(key string) float64 {
+	if strings.HasSuffix(key, "_bytes") {
+		return 1
+	}
+	return 1000
 }
 
 // WriteHgrmDir writes every histogram of the result into dir, one file

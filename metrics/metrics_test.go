@@ -3,6 +3,7 @@ package metrics
 import (
 	"math"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -161,3 +162,23 @@ func BenchmarkDrain10kVUs(b *testing.B) {
 }
 
 func near(got, want float64) bool { return math.Abs(got-want) <= want/1000 }
+
+// TestHgrmUnits checks the units of .hgrm files: durations in
+// milliseconds, sizes in bytes (a 43-byte Cookie header is not 0.043).
+func TestHgrmUnits(t *testing.T) {
+	a := NewAggregate(2)
+	a.Add(&Sample{Kind: KindRequest, Series: 1, Status: 200, Duration: 7 * time.Millisecond})
+	a.Add(&Sample{Kind: KindCookies, Status: 43, Series: 32}) // Cookie header, session cookie sizes
+	r := NewResult(Meta{Profile: "p", Duration: time.Second}, testSeries, a)
+	for key, want := range map[string]string{
+		"cookie_header_bytes": "#[Max     =       43.000", "session_cookie_bytes": "#[Max     =       32.000",
+		"all": "#[Max     =        7.003"} { // 7 ms, the top of its bucket
+		var b strings.Builder
+		if err := r.WriteHgrm(&b, key); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("%s.hgrm, want %q:\n%s", key, want, b.String())
+		}
+	}
+}

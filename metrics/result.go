@@ -39,11 +39,11 @@ func LatencyOf(h *hdr.Histogram) Latency {
 		Count: h.TotalCount(),
 		Min:   ms(h.Min()),
 		Mean:  round3(h.Mean() / 1000),
-		P50:   ms(h.ValueAtQuantile(50)),
-		P90:   ms(h.ValueAtQuantile(90)),
-		P95:   ms(h.ValueAtQuantile(95)),
-		P99:   ms(h.ValueAtQuantile(99)),
-		P999:  ms(h.ValueAtQuantile(99.9)),
+		P50:   ms(Percentile(h, 50)),
+		P90:   ms(Percentile(h, 90)),
+		P95:   ms(Percentile(h, 95)),
+		P99:   ms(Percentile(h, 99)),
+		P999:  ms(Percentile(h, 99.9)),
 		Max:   ms(h.Max()),
 	}
 }
@@ -123,8 +123,8 @@ func SizeOf(h *hdr.Histogram) *SizeBlock {
 	if h == nil || h.TotalCount() == 0 {
 		return nil
 	}
-	return &SizeBlock{Count: h.TotalCount(), Mean: round3(h.Mean()), P50: h.ValueAtQuantile(50),
-		P95: h.ValueAtQuantile(95), Max: h.Max()}
+	return &SizeBlock{Count: h.TotalCount(), Mean: round3(h.Mean()), P50: Percentile(h, 50),
+		P95: Percentile(h, 95), Max: h.Max()}
 }
 
 // ServerSessions is the server's own count of its sessions: how many it

@@ -261,9 +261,9 @@ func (t Threshold) fromHist(h *hdr.Histogram) float64 {
 	ms := func(us int64) float64 { return round3(float64(us) / 1000) }
 	switch t.Agg {
 	case "p":
-		return ms(h.ValueAtQuantile(t.P))
+		return ms(Percentile(h, t.P))
 	case "med":
-		return ms(h.ValueAtQuantile(50))
+		return ms(Percentile(h, 50))
 	case "avg":
 		return round3(h.Mean() / 1000)
 	case "min":

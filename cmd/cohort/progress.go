@@ -36,7 +36,7 @@ func (p *progress) tick(t engine.Tick) {
 	}
 	reqs, fails := t.Total.Requests()
 	n, _ := t.Interval.Requests()
-	p95 := t.Total.AllLatency(nil).ValueAtQuantile(95)
+	p95 := metrics.Percentile(t.Total.AllLatency(nil), 95)
 	line := metrics.ProgressLine(metrics.Progress{
 		Elapsed: t.Elapsed, Total: p.total, VUs: t.VUs, LoggedIn: t.LoggedIn,
 		Requests: reqs, Failures: fails, RPS: float64(n), P95: time.Duration(p95) * time.Microsecond,

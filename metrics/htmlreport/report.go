@@ -158,7 +158,7 @@ func capacityLines(c *metrics.Capacity) (lat, tput []line) {
 func quantiles(h *hdr.Histogram, qs ...float64) []float64 {
 	out := make([]float64, len(qs))
 	for i, q := range qs {
-		out[i] = float64(h.ValueAtQuantile(q)) / 1000
+		out[i] = float64(metrics.Percentile(h, q)) / 1000
 	}
 	return out
 }
@@ -189,7 +189,7 @@ func latencyOverTime(tl *metrics.Timeline) ([]line, []line, error) {
 				names[key] = l
 				order = append(order, key)
 			}
-			l.xys = append(l.xys, plotter.XY{X: pt.T, Y: float64(h.ValueAtQuantile(95)) / 1000})
+			l.xys = append(l.xys, plotter.XY{X: pt.T, Y: float64(metrics.Percentile(h, 95)) / 1000})
 		}
 	}
 	slices.Sort(order)
