@@ -71,7 +71,7 @@ var (
 func ParseThreshold(s string) (Threshold, error) {
 	m := thresholdRE.FindStringSubmatch(s)
 	if m == nil {
-		return Threshold{}, fmt.Errorf("%q: want METRIC{tag:value}: AGGREGATION OP NUMBER, e.g. \"http_req_duration{name:login}: p(99)<500\"", s)
+		return Threshold{}, fmt.Errorf("%q: want METRIC{tag:value}: AGGREGATION OP NUMBER, e.g. \"http_req_duration{name:login-submit}: p(99)<500\"", s)
 	}
 	t := Threshold{Source: strings.TrimSpace(s), Metric: m[1], Tags: map[string]string{}, Op: m[4]}
 	if rest, ok := strings.CutPrefix(t.Metric, "warm_"); ok && !slices.Contains(notWarm, rest) {
@@ -274,4 +274,72 @@ func (t Threshold) fromHist(h *hdr.Histogram) float64 {
 		return float64(h.TotalCount())
 	}
 	return math.NaN()
+}
+
+// Check refuses a threshold that names what the run does not have: a
+// request name, group or method of no request, a reused value other than
+// true or false, or a check the plan does not define. Such a threshold is
+// judged on nothing, passes as 0, and says nothing; a typo in a CI gate
+// must fail before the run, not pass after it.
+func (t Threshold) Check(series []SeriesInfo, checks []string) error {
+	if r, ok := t.Tags["reused"]; ok && r != "true" && r != "false" {
+		return fmt.Errorf("%q: reused:%s: want reused:true or reused:false", t.Source, r)
+	}
+	_, perRequest := phaseOfMetric[t.Metric]
+	perRequest = perRequest || t.Metric == "http_req_failed" || t.Metric == "http_reqs"
+	if !perRequest && t.Metric != "checks" && len(t.Tags) > 0 {
+		return fmt.Errorf("%q: %s is not split by request: it takes no tags", t.Source, t.Metric)
+	}
+	if t.Metric == "checks" {
+		if name, ok := t.Tags["name"]; ok && !slices.Contains(checks, name) {
+			return fmt.Errorf("%q: no check named %q (checks: %s)", t.Source, name, listOrNone(checks))
+		}
+		return nil
+	}
+	known := map[string][]string{}
+	for _, s := range series {
+		for k, v := range map[string]string{"name": s.Name, "group": s.Group, "method": strings.ToUpper(s.Method)} {
+			if !slices.Contains(known[k], v) {
+				known[k] = append(known[k], v)
+			}
+		}
+	}
+	for _, k := range []string{"name", "group", "method"} {
+		v, ok := t.Tags[k]
+		if !ok {
+			continue
+		}
+		if k == "method" {
+			v = strings.ToUpper(v)
+		}
+		if !slices.Contains(known[k], v) {
+			return fmt.Errorf("%q: no request has %s %q (%ss: %s)", t.Source, k, t.Tags[k], k, listOrNone(known[k]))
+		}
+	}
+	for _, s := range series {
+		if t.matches(s) {
+			return nil
+		}
+	}
+	if len(t.Tags) > 0 && len(series) > 0 {
+		return fmt.Errorf("%q: no request has all of %s", t.Source, tagList(t.Tags))
+	}
+	return nil
+}
+
+func listOrNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+func tagList(tags map[string]string) string {
+	var parts []string
+	for _, k := range tagNames {
+		if v, ok := tags[k]; ok {
+			parts = append(parts, k+":"+v)
+		}
+	}
+	return strings.Join(parts, ", ")
 }

@@ -122,3 +122,35 @@ func TestWarmThresholdsReadTheWarmPopulation(t *testing.T) {
 		}
 	}
 }
+
+// TestThresholdCheckRefusesWhatTheRunLacks: a threshold on a request,
+// group, method or check the plan does not have would pass as 0; it is
+// refused before the run instead.
+func TestThresholdCheckRefusesWhatTheRunLacks(t *testing.T) {
+	checks := []string{"names the user"}
+	cases := []struct {
+		expr, err string // err: "" when the threshold is fine
+	}{
+		{"http_req_duration{name:list}: p(99)<500", ""},
+		{"http_req_duration{name:lsit}: p(99)<500", `no request has name "lsit" (names: login, list)`},
+		{"http_req_failed{group:mix,method:get}: rate<0.01", ""},
+		{"http_req_failed{group:checkout}: rate<0.01", `no request has group "checkout" (groups: login, mix)`},
+		{"http_reqs{method:DELETE}: count>1", `no request has method "DELETE" (methods: POST, GET)`},
+		{"http_req_duration{name:login,group:mix}: p(95)<100", "no request has all of name:login, group:mix"},
+		{"http_req_duration{reused:yes}: p(95)<100", "want reused:true or reused:false"},
+		{"checks{name:names the user}: rate==1", ""},
+		{"checks{name:teapot}: rate==1", `no check named "teapot" (checks: names the user)`},
+		{"sessions_lost{name:list}: count<1", "sessions_lost is not split by request: it takes no tags"},
+		{"warm_sessions_lost: count<1", ""},
+	}
+	for _, c := range cases {
+		th, err := ParseThreshold(c.expr)
+		if err != nil {
+			t.Fatalf("%s: %v", c.expr, err)
+		}
+		err = th.Check(testSeries, checks)
+		if (err == nil) != (c.err == "") || (err != nil && !strings.Contains(err.Error(), c.err)) {
+			t.Errorf("%s: %v, want %q", c.expr, err, c.err)
+		}
+	}
+}

@@ -53,7 +53,7 @@ func newRunFlags() *runFlags {
 	fs.StringVar(&f.stages, "stages", "", "ramping stages DURATION:TARGET,... (VUs, or iterations/s with an arrival-rate executor), e.g. 30s:50,1m:50,30s:0")
 	fs.Float64Var(&f.rate, "rate", 0, "open model: start this many iterations (requests) per second, whatever the server does")
 	fs.StringVar(&f.users, "users", "", "CSV file of users (header username,password,...), replacing the profile's")
-	fs.StringVar(&f.out, "out", "", "write the result JSON here")
+	fs.StringVar(&f.out, "out", "", "write the result JSON here (json=FILE, as k6 writes it, is the same)")
 	fs.StringVar(&f.html, "html", "", "write the HTML report here (one self-contained file)")
 	fs.StringVar(&f.segment, "segment", "1/1", "run instance i of n of a distributed run (i/n): a disjoint share of the VUs, arrivals, iterations and users")
 	fs.StringVar(&f.startAt, "start-at", "", "wait until this time (RFC 3339) to start, so that the instances of a distributed run begin together")
@@ -68,7 +68,7 @@ func newRunFlags() *runFlags {
 	fs.Float64Var(&f.loginRate, "login-rate", 0, "cap logins per second over all VUs (0: no cap)")
 	fs.IntVar(&f.warmSessions, "warm-sessions", 0, "keep N logged-in sessions alive beside the VUs (profile: sessions.warm)")
 	fs.BoolVar(&f.findCapacity, "find-capacity", false, "step the load up (profile: capacity) until a threshold breaks, and report the last passing level")
-	fs.StringArrayVar(&f.thresholdFlags, "threshold", nil, `pass/fail criterion, e.g. "http_req_duration{name:login}: p(99)<500" (repeatable); a failure exits 99`)
+	fs.StringArrayVar(&f.thresholdFlags, "threshold", nil, `pass/fail criterion, e.g. "http_req_duration{name:login-submit}: p(99)<500" (repeatable); a failure exits 99`)
 	fs.StringArrayVar(&f.tags, "tag", nil, "k=v tag recorded in the result (repeatable); testid names the run")
 	fs.StringVar(&f.proxy, "proxy", "", "send requests through this proxy (default: HTTP_PROXY/HTTPS_PROXY)")
 	fs.StringVar(&f.ca, "ca", "", "PEM file of extra certificate authorities to trust")
@@ -121,6 +121,10 @@ func runRun(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
 		return exitUsage
 	}
+	if err := f.checkOutputs(); err != nil {
+		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
+		return exitUsage
+	}
 	if f.conn != engine.ConnShared && f.conn != engine.ConnPerUser && f.conn != engine.ConnPerRequest {
 		fmt.Fprintf(e.stderr, "cohort run: --conn: want shared, per-user or per-request, got %q\n", f.conn)
 		return exitUsage
@@ -134,6 +138,49 @@ func runRun(ctx context.Context, e *env, args []string) int {
 		return exitCode(err)
 	}
 	return f.execute(ctx, e, p)
+}
+
+// checkOutputs makes sure, before anything starts, that every output the
+// run was asked for can be written: a typo in a path must not cost a long
+// run its result. It accepts k6's --out json=FILE for --out FILE.
+func (f *runFlags) checkOutputs() error {
+	if kind, path, ok := strings.Cut(f.out, "="); ok && !strings.ContainsAny(kind, `/\.`) {
+		if kind != "json" {
+			return fmt.Errorf("--out %s: cohort writes its result as JSON (--out FILE or --out json=FILE)", f.out)
+		}
+		f.out = path
+	}
+	outputs := []struct {
+		flag, path, ext string
+		dir             bool
+	}{{"--out", f.out, ".json", false}, {"--html", f.html, ".html", false}, {"--hgrm", f.hgrm, "", true}}
+	for _, o := range outputs {
+		if o.path == "" {
+			continue
+		}
+		paths := []string{o.path}
+		if f.compareConn { // one output per connection mode
+			paths = nil
+			for _, mode := range []string{engine.ConnShared, engine.ConnPerUser, engine.ConnPerRequest} {
+				paths = append(paths, suffixed(o.path, o.ext, mode))
+			}
+		}
+		for _, p := range paths {
+			if err := metrics.CheckWritable(p, o.dir); err != nil {
+				return fmt.Errorf("%s: %v", o.flag, err)
+			}
+		}
+	}
+	return nil
+}
+
+// suffixed puts suffix before path's extension ext: out.json, shared ->
+// out.shared.json.
+func suffixed(path, ext, suffix string) string {
+	if suffix == "" {
+		return path
+	}
+	return strings.TrimSuffix(path, ext) + "." + suffix + ext
 }
 
 // exitCode is 2 for the user's mistakes, 1 for the rest.
@@ -200,7 +247,10 @@ func (f *runFlags) prepareWith(e *env, adjust func(*profiles.Profile)) (*prepare
 	}
 	p.plan, err = virtualuser.Compile(prof, virtualuser.Options{
 		UserAgent: "cohort/" + versionString(), Columns: users.Columns()})
-	return p, err
+	if err != nil {
+		return p, err
+	}
+	return p, checkThresholds(prof, p.plan, ths)
 }
 
 func (f *runFlags) profile() (*profiles.Profile, error) {
@@ -442,12 +492,7 @@ func (f *runFlags) report(e *env, res *metrics.Result, suffix string, summary bo
 	if summary && !f.quiet {
 		metrics.WriteSummary(e.stdout, res)
 	}
-	named := func(path, ext string) string {
-		if suffix == "" {
-			return path
-		}
-		return strings.TrimSuffix(path, ext) + "." + suffix + ext
-	}
+	named := func(path, ext string) string { return suffixed(path, ext, suffix) }
 	if f.out != "" {
 		if err := res.WriteFile(named(f.out, ".json")); err != nil {
 			return fmt.Errorf("--out: %v", err)

@@ -288,3 +288,29 @@ func TestFindCapacity(t *testing.T) {
 		t.Errorf("the summary does not give the verdict:\n%s", out)
 	}
 }
+
+// TestOutputPaths checks k6's --out json=FILE habit, and that outputs
+// written through a symbolic link keep the link.
+func TestOutputPaths(t *testing.T) {
+	dir := t.TempDir()
+	res := filepath.Join(dir, "r.json")
+	realHTML := filepath.Join(dir, "reports", "latest.html")
+	os.Mkdir(filepath.Dir(realHTML), 0o755)
+	link := filepath.Join(dir, "report.html")
+	os.Symlink(realHTML, link)
+	var out bytes.Buffer
+	code := dispatch(context.Background(), &env{stdout: &out, stderr: &out},
+		[]string{"run", "basic", "--vus", "1", "--iterations", "3", "--out", "json=" + res, "--html", link, "--quiet"})
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, out.String())
+	}
+	if r, err := metrics.ReadResult(res); err != nil || r.Totals.Iterations != 3 {
+		t.Fatalf("--out json=FILE: %v", err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link was replaced: %v %v", fi.Mode(), err)
+	}
+	if data, err := os.ReadFile(realHTML); err != nil || !bytes.Contains(data, []byte("cohort report")) {
+		t.Fatalf("the report was not written through the link: %v", err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/cohort-dev/cohort/metrics"
 	"github.com/cohort-dev/cohort/profiles"
+	"github.com/cohort-dev/cohort/virtualuser"
 )
 
 // thresholds gathers the profile's thresholds and the --threshold flags.
@@ -27,6 +28,23 @@ func (f *runFlags) thresholds(p *profiles.Profile) ([]metrics.Threshold, error) 
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+// checkThresholds refuses a threshold that names a request, group,
+// method or check the plan does not have: ts holds the profile's
+// thresholds first, then the --threshold flags, as thresholds made them.
+func checkThresholds(p *profiles.Profile, plan *virtualuser.Plan, ts []metrics.Threshold) error {
+	for i, t := range ts {
+		err := t.Check(plan.Series, plan.Checks)
+		switch {
+		case err == nil:
+		case i < len(p.Thresholds):
+			return p.Errorf(fmt.Sprintf("thresholds[%d]", i), "%v", err)
+		default:
+			return usagef("--threshold: %v", err)
+		}
+	}
+	return nil
 }
 
 // judge evaluates every threshold on the run's figures (warm: the warm
