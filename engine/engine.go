@@ -79,6 +79,9 @@ type Outcome struct {
 	Duration    time.Duration
 	MaxVUs      int
 	Interrupted bool
+	// NeverLoggedIn counts the closed model's VUs whose every login
+	// failed.
+	NeverLoggedIn int
 	// WarmHeld is how many warm sessions were logged in at the end, and
 	// Warm what the warm population did (nil without one).
 	WarmHeld int
@@ -97,6 +100,7 @@ type run struct {
 	wg       sync.WaitGroup
 	active   atomic.Int64
 	loggedIn atomic.Int64
+	neverIn  atomic.Int64 // VUs that tried to log in and never did
 	maxVUs   int
 	nextID   int
 	spent    chan struct{} // closed when the last iteration is taken
@@ -166,6 +170,7 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	}
 	out.Duration = r.clock.Now().Sub(out.Started)
 	out.MaxVUs = r.maxVUs
+	out.NeverLoggedIn = int(r.neverIn.Load())
 	return out, nil
 }
 
@@ -229,10 +234,11 @@ func (r *run) finalDrain(out *Outcome) {
 	r.drain(r.interval, out)
 }
 
-// exited notes a VU's end; the last VU out when the iterations are used
-// up ends the run.
+// exited notes a VU's end; the last VU out ends the run when the
+// iterations are used up, or when nothing else would: a run that only
+// iterations bound whose VUs all gave up.
 func (r *run) exited() {
-	if r.active.Add(-1) == 0 && r.tickets.Load() == 0 {
+	if r.active.Add(-1) == 0 && (r.tickets.Load() == 0 || r.shape.Duration() == 0) {
 		r.idleOnce.Do(func() { close(r.idle) })
 	}
 }
@@ -386,6 +392,12 @@ type worker struct {
 
 	loginPaid bool // launch reserved the first login's turn
 
+	// loginFails and unreachable count the VU's failed logins, and its
+	// iterations whose request found no server, in a row; triedLogin says
+	// a login of its failed.
+	loginFails, unreachable int
+	triedLogin              bool
+
 	mu     sync.Mutex
 	wake   clock.Timer // made on the first park, then reset
 	parked bool
@@ -435,21 +447,15 @@ func (w *worker) start() {
 	w.loop()
 }
 
-// loop runs iterations until the VU stops, or returns early with the VU
+// loop runs the VU's turns until it stops, or returns early with the VU
 // parked.
 func (w *worker) loop() {
 	r := w.r
-	for !stopped(w.stop) && r.hard.Err() == nil && r.take() {
-		ok := w.v.Iterate(r.hard, time.Time{})
-		w.g.update()
-		if r.tickets.Load() == 0 {
-			break // the last iteration is done: no reason to think
+	for !stopped(w.stop) && r.hard.Err() == nil {
+		d, more := w.turn()
+		if !more {
+			break
 		}
-		var backoff time.Duration
-		if !ok {
-			backoff = loginBackoff // a failing login is retried, not hammered
-		}
-		d := w.v.ThinkTime(backoff)
 		if d >= parkFrom && w.park(d) {
 			return
 		}
@@ -459,6 +465,47 @@ func (w *worker) loop() {
 		}
 	}
 	w.end(r.hard.Err() == nil)
+}
+
+// turn is one turn of a VU: a login when it has no session, else an
+// iteration. A failed login takes no iteration: --iterations 100 means 100
+// requests of the mix, however many logins failed on the way. It returns
+// how long to wait before the next turn, and false when the VU is done:
+// the iterations are used up, or, in a run that only iterations bound,
+// its login failed giveUpAfter times in a row (it would never end).
+func (w *worker) turn() (time.Duration, bool) {
+	r := w.r
+	if !w.v.Session().LoggedIn {
+		ok := w.v.Login(r.hard)
+		w.g.update()
+		if !ok {
+			w.loginFails++
+			w.triedLogin = true
+			if r.hard.Err() != nil || (r.shape.Duration() == 0 && w.loginFails >= giveUpAfter) {
+				return 0, false
+			}
+			return w.v.ThinkTime(backoff(w.loginFails)), true // retried, not hammered
+		}
+		w.loginFails = 0
+	}
+	if !r.take() {
+		return 0, false
+	}
+	w.v.Iterate(r.hard, time.Time{})
+	w.g.update()
+	if r.tickets.Load() == 0 {
+		return 0, false // the last iteration is done: no reason to think
+	}
+	// A target that is not there (refused, no such host) is tried again
+	// after a growing pause, not spun against at thousands a second.
+	var atLeast time.Duration
+	if w.v.Unreachable() {
+		w.unreachable++
+		atLeast = backoff(w.unreachable)
+	} else {
+		w.unreachable = 0
+	}
+	return w.v.ThinkTime(atLeast), true
 }
 
 // park hands the VU to a timer for d; false if the VU was stopped first.
@@ -510,14 +557,34 @@ func (w *worker) end(logout bool) {
 		if logout {
 			w.v.Logout(w.r.hard)
 		}
+		if w.triedLogin && !w.g.ever {
+			w.r.neverIn.Add(1)
+		}
 		w.release()
 	}
 	w.r.exited()
 	w.r.wg.Done()
 }
 
-// loginBackoff is the least a VU waits after a failed login.
-const loginBackoff = 100 * time.Millisecond
+// A VU whose login fails, or whose request finds no server, waits at
+// least backoff(n) after the n-th time in a row: 100 ms, doubling, up to
+// 5 s.
+const (
+	firstBackoff = 100 * time.Millisecond
+	maxBackoff   = 5 * time.Second
+)
+
+func backoff(n int) time.Duration {
+	if n <= 0 {
+		return 0
+	}
+	d := firstBackoff << min(n-1, 16)
+	return min(d, maxBackoff)
+}
+
+// giveUpAfter is how many failed logins in a row end a VU of a run that
+// only iterations bound.
+const giveUpAfter = 5
 
 func stopped(stop chan struct{}) bool {
 	select {
@@ -534,6 +601,7 @@ type loginGauge struct {
 	r    *run
 	sess *virtualuser.Session
 	in   bool
+	ever bool // the session was logged in at some point
 }
 
 func (r *run) trackLogin(sess *virtualuser.Session) *loginGauge { return &loginGauge{r: r, sess: sess} }
@@ -541,6 +609,7 @@ func (r *run) trackLogin(sess *virtualuser.Session) *loginGauge { return &loginG
 func (g *loginGauge) update() {
 	if in := g.sess.LoggedIn; in != g.in {
 		if in {
+			g.ever = true
 			g.r.loggedIn.Add(1)
 		} else {
 			g.r.loggedIn.Add(-1)

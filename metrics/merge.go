@@ -128,6 +128,7 @@ func Merge(names []string, parts []*Result, force bool) (*Result, error) {
 			meta.StartedAt = p.StartedAt
 		}
 		meta.VUsMax += p.VUsMax
+		meta.NeverLoggedIn += int(p.Sessions.NeverLoggedIn)
 		meta.Interrupted = meta.Interrupted || p.Interrupted
 		for _, t := range p.Thresholds {
 			if !slices.Contains(thresholds, t.Expr) {

@@ -101,6 +101,8 @@ type SessionResult struct {
 	// the session gone. Both need the profile's instance_header.
 	Moved         int64 `json:"moved,omitempty"`
 	LostAfterMove int64 `json:"lost_after_move,omitempty"`
+	// NeverLoggedIn counts the VUs that tried to log in and never did.
+	NeverLoggedIn int64 `json:"vus_never_logged_in,omitempty"`
 	// CookieHeader and SessionCookie are the sizes of the Cookie header a
 	// session sends and of its session cookie, in bytes, taken whenever a
 	// response changed the session's cookies; absent if none did.
@@ -316,6 +318,8 @@ type Meta struct {
 	Tags        map[string]string
 	VUsMax      int
 	Interrupted bool
+	// NeverLoggedIn counts the VUs whose every login failed.
+	NeverLoggedIn int
 	// Checks names the checks, by index.
 	Checks []string
 	// Instances names the backend instances, by index less one.
@@ -355,7 +359,7 @@ func NewResult(m Meta, series []SeriesInfo, a *Aggregate) *Result {
 		FirstRequest: LatencyOf(a.First), Relogins: s.Relogins, SessionsLost: s.SessionsLost,
 		Refreshes: s.Refreshes, RefreshFails: s.RefreshFails, IDRotations: s.Rotations,
 		Logouts: s.Logouts, LogoutFailures: s.LogoutFailures, Issued: s.Issued,
-		Moved: s.Moved, LostAfterMove: s.MovedLost,
+		Moved: s.Moved, LostAfterMove: s.MovedLost, NeverLoggedIn: int64(m.NeverLoggedIn),
 		CookieHeader: SizeOf(a.CookieHeader), SessionCookie: SizeOf(a.SessionCookie),
 	}
 	r.encode("cookie_header_bytes", a.CookieHeader)

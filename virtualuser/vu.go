@@ -94,6 +94,9 @@ type VU struct {
 	// loginPaid says the engine already waited the login rate cap for the
 	// next login.
 	loginPaid bool
+	// unreachable says the last mix request found no server: refused, or
+	// no such host.
+	unreachable bool
 	// instances are the backend instances this VU has met, with their
 	// numbers: behind a round-robin balancer the instance changes at every
 	// request, and the run's registry (a lock) is asked only for a new one.
@@ -353,6 +356,7 @@ func (v *VU) request(ctx context.Context, st *Step, due time.Time, retry bool) {
 	if ctx.Err() != nil {
 		return
 	}
+	v.unreachable = r.reason == metrics.ReasonRefused || r.reason == metrics.ReasonDNS
 	if r.err == nil && v.isLost(r) {
 		if r.moved {
 			v.rec.Add(metrics.Sample{Kind: metrics.KindMovedLost})
@@ -408,6 +412,10 @@ func (v *VU) isLost(r *response) bool {
 	}
 	return l.body != "" && bytes.Contains(r.body, []byte(l.body))
 }
+
+// Unreachable reports whether the VU's last mix request found no server
+// at all (connection refused, or no such host): the caller backs off.
+func (v *VU) Unreachable() bool { return v.unreachable }
 
 // Logout runs the logout flow of a logged-in session.
 func (v *VU) Logout(ctx context.Context) {

@@ -98,8 +98,8 @@ func TestTLSVerification(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			args := append([]string{"basic", "--base-url", base, "--vus", "2", "--iterations", "10"}, c.flags...)
 			code, out, r := runCohort(t, args...)
-			if code != exitOK {
-				t.Fatalf("exit %d\n%s", code, out)
+			if want := map[bool]int{true: exitFailed, false: exitOK}[c.fails]; code != want {
+				t.Fatalf("exit %d, want %d (every request failing is a run not carried out)\n%s", code, want, out)
 			}
 			tlsFailures := int64(0)
 			for _, q := range r.Requests {

@@ -586,7 +586,7 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 	}
 	res := metrics.NewResult(metrics.Meta{Profile: p.profile.Name, Segment: p.segment.String(), StartedAt: out.Started,
 		Duration: out.Duration, Tags: tags, VUsMax: out.MaxVUs, Interrupted: out.Interrupted && aborted == "",
-		Checks: p.plan.Checks, Instances: col.InstanceNames()}, p.plan.Series, out.Total)
+		Checks: p.plan.Checks, Instances: col.InstanceNames(), NeverLoggedIn: out.NeverLoggedIn}, p.plan.Series, out.Total)
 	if warm.Sessions > 0 {
 		wanted := warm.Sessions
 		if search != nil && p.profile.Capacity.Vary == profiles.VaryWarm {
@@ -610,18 +610,24 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 		passed = res.Capacity.LastPassing > 0
 	}
 	res.Aborted = aborted
+	why := notCarriedOut(res, p.plan.Base.Host, len(p.plan.Login) > 0)
 	code := exitOK
 	switch {
 	case aborted != "":
 		code = exitThreshold
 	case out.Interrupted:
 		code = exitInterrupted
+	case why != "":
+		code = exitFailed
 	case !passed:
 		code = exitThreshold
 	}
 	if err := f.report(e, res, suffix, !f.compareConn); err != nil {
 		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
 		code = exitFailed
+	}
+	if code == exitFailed && why != "" {
+		fmt.Fprintf(e.stderr, "cohort run: %s\n", why)
 	}
 	live.finish(ctx, out.Interrupted)
 	return res, code

@@ -28,8 +28,11 @@ func runCohort(t *testing.T, args ...string) (int, string, *metrics.Result) {
 	code := dispatch(context.Background(), &env{stdout: &stdout, stderr: &stderr},
 		append(append([]string{"run"}, args...), "--out", out, "--no-progress"))
 	text := stdout.String() + stderr.String()
-	if code != exitOK && code != exitInterrupted && code != exitThreshold {
+	if code != exitOK && code != exitInterrupted && code != exitThreshold && code != exitFailed {
 		return code, text, nil
+	}
+	if _, err := os.Stat(out); code == exitFailed && err != nil {
+		return code, text, nil // failed before the run
 	}
 	res, err := metrics.ReadResult(out)
 	if err != nil {
@@ -57,8 +60,11 @@ func runSimulated(t *testing.T, args ...string) (code int, text string, res *met
 			return dispatch(context.Background(), e, append(append([]string{"run"}, args...), "--out", out, "--no-progress"))
 		})
 		text = stdout.String() + stderr.String()
-		if code != exitOK && code != exitInterrupted && code != exitThreshold {
+		if code != exitOK && code != exitInterrupted && code != exitThreshold && code != exitFailed {
 			return
+		}
+		if _, err := os.Stat(out); code == exitFailed && err != nil {
+			return // failed before the run
 		}
 		var err error
 		if res, err = metrics.ReadResult(out); err != nil {
@@ -243,14 +249,30 @@ func TestIterationsAreExact(t *testing.T) {
 	}
 }
 
+// TestQuickMode runs quick mode against a port nothing listens on: every
+// request is a measured failure, and a run in which every request failed
+// exits 1, saying why.
 func TestQuickMode(t *testing.T) {
 	code, out, r := runCohort(t, "--url", "http://127.0.0.1:1/", "--vus", "2", "--iterations", "4")
-	if code != exitOK {
-		t.Fatalf("exit %d\n%s", code, out)
+	if code != exitFailed || !strings.Contains(out, "cohort run: all 4 requests failed: connection_refused (4) to 127.0.0.1:1; is the target up?") {
+		t.Fatalf("exit %d, want 1 and why\n%s", code, out)
 	}
-	// Nothing listens on port 1: every request is a measured failure.
 	if q := request(t, r, "get"); q.Count != 4 || q.Reasons["connection_refused"] != 4 {
 		t.Fatalf("get: %+v", q)
+	}
+}
+
+// TestRefusedTargetIsNotHammered: a VU whose request finds no server
+// waits 100 ms, then 200, 400, ... before the next, instead of spinning
+// (thousands of refused requests a second). In 1 s a VU tries at 0, 0.1,
+// 0.3 and 0.7 s: at most 4 tries each, fewer on a slow machine.
+func TestRefusedTargetIsNotHammered(t *testing.T) {
+	code, out, r := runCohort(t, "--url", "http://127.0.0.1:1/", "--vus", "2", "--duration", "1s")
+	if code != exitFailed {
+		t.Fatalf("exit %d, want 1\n%s", code, out)
+	}
+	if q := request(t, r, "get"); q.Count < 2 || q.Count > 8 || q.Reasons["connection_refused"] != q.Count {
+		t.Fatalf("%d requests in 1 s by 2 VUs (%v): want 2 to 8, backing off", q.Count, q.Reasons)
 	}
 }
 
@@ -312,5 +334,49 @@ func TestOutputPaths(t *testing.T) {
 	}
 	if data, err := os.ReadFile(realHTML); err != nil || !bytes.Contains(data, []byte("cohort report")) {
 		t.Fatalf("the report was not written through the link: %v", err)
+	}
+}
+
+// TestRunsWhereNobodyLogsIn: failed logins take no iteration, a VU of a
+// run that only iterations bound gives up after 5 failed logins in a row,
+// and a run in which no login succeeded, or in which most VUs never got a
+// session, exits 1 saying why. On a fake clock, so the counts are exact.
+func TestRunsWhereNobodyLogsIn(t *testing.T) {
+	csv := func(lines ...string) string {
+		p := filepath.Join(t.TempDir(), "users.csv")
+		os.WriteFile(p, []byte("username,password\n"+strings.Join(lines, "\n")+"\n"), 0o644)
+		return p
+	}
+	cases := []struct {
+		name       string
+		users      string
+		args       []string
+		code       int
+		why        string
+		iterations int64
+		failures   int64 // failed logins; -1: some
+		never      int64
+	}{
+		{"every password wrong", csv("user1,wrong", "user2,wrong"), []string{"--vus", "2", "--iterations", "3"}, exitFailed,
+			"cohort run: no VU could log in: 10 logins failed (login-submit failed 10 times: status 302, expectation (10))", 0, 10, 2},
+		// user2 does the 10 iterations while user1 keeps failing.
+		{"one of two wrong", csv("user1,wrong", "user2,pass2"), []string{"--vus", "2", "--iterations", "10"}, exitOK,
+			"", 10, -1, 1},
+		{"three of four wrong", csv("user1,wrong", "user2,pass2", "user3,wrong", "user4,wrong"), []string{"--vus", "4", "--duration", "2s"}, exitFailed,
+			"cohort run: 3 of 4 VUs never logged in:", -1, -1, 3},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, r := runSimulated(t, append([]string{"spring-form", "--users", c.users}, c.args...)...)
+			if code != c.code || (c.why != "" && !strings.Contains(out, c.why)) {
+				t.Fatalf("exit %d, want %d and %q\n%s", code, c.code, c.why, out)
+			}
+			s := r.Sessions
+			if (c.iterations >= 0 && r.Totals.Iterations != c.iterations) || (c.failures >= 0 && s.LoginFailures != c.failures) ||
+				s.NeverLoggedIn != c.never {
+				t.Fatalf("%d iterations, %d failed logins, %d VUs never logged in; want %d, %d, %d",
+					r.Totals.Iterations, s.LoginFailures, s.NeverLoggedIn, c.iterations, c.failures, c.never)
+			}
+		})
 	}
 }

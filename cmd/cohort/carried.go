@@ -1,0 +1,78 @@
+package main
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/cohort-dev/cohort/metrics"
+)
+
+// notCarriedOut says why a run measured nothing a verdict can rest on, or
+// "": every request failed (the target is not there, or refuses
+// everything), no login succeeded, or most VUs never got a session. Such
+// a run exits 1 whatever its thresholds say: a CI gate must not read
+// "all thresholds passed" off a run that never reached the application.
+func notCarriedOut(r *metrics.Result, host string, hasLogin bool) string {
+	if n := r.Totals.Requests; n > 0 && r.Totals.Failures == n {
+		return fmt.Sprintf("all %d requests failed: %s to %s; is the target up?", n, topReasons(r.Requests, ""), host)
+	}
+	s := r.Sessions
+	if !hasLogin || s.LoginFailures == 0 {
+		return ""
+	}
+	if s.Logins == 0 {
+		return fmt.Sprintf("no VU could log in: %d logins failed (%s)", s.LoginFailures, loginFailures(r))
+	}
+	if vus := int64(r.VUsMax); s.NeverLoggedIn*2 > vus {
+		return fmt.Sprintf("%d of %d VUs never logged in: %d logins failed (%s)", s.NeverLoggedIn, vus, s.LoginFailures, loginFailures(r))
+	}
+	return ""
+}
+
+// topReasons lists the failure reasons of the requests of group ("": all),
+// most frequent first: "connection_refused (150)".
+func topReasons(reqs []metrics.RequestResult, group string) string {
+	counts := map[string]int64{}
+	for _, q := range reqs {
+		if group != "" && q.Group != group {
+			continue
+		}
+		for reason, n := range q.Reasons {
+			counts[reason] += n
+		}
+	}
+	reasons := slices.SortedFunc(maps.Keys(counts), func(a, b string) int {
+		return cmp.Or(cmp.Compare(counts[b], counts[a]), cmp.Compare(a, b))
+	})
+	var parts []string
+	for _, reason := range reasons[:min(len(reasons), 3)] {
+		parts = append(parts, fmt.Sprintf("%s (%d)", reason, counts[reason]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// loginFailures says where logins failed: the login step that failed most,
+// its commonest answer and why: "login-submit failed 50 times: status
+// 302, expectation (50)".
+func loginFailures(r *metrics.Result) string {
+	var worst *metrics.RequestResult
+	for i := range r.Requests {
+		q := &r.Requests[i]
+		if q.Group == "login" && q.Failures > 0 && (worst == nil || q.Failures > worst.Failures) {
+			worst = q
+		}
+	}
+	if worst == nil {
+		return "no login request failed: see the summary"
+	}
+	status := ""
+	if codes := slices.SortedFunc(maps.Keys(worst.Status), func(a, b string) int {
+		return cmp.Or(cmp.Compare(worst.Status[b], worst.Status[a]), cmp.Compare(a, b))
+	}); len(codes) > 0 {
+		status = "status " + codes[0] + ", "
+	}
+	return fmt.Sprintf("%s failed %d times: %s%s", worst.Name, worst.Failures, status, topReasons([]metrics.RequestResult{*worst}, ""))
+}
