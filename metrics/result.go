@@ -136,6 +136,8 @@ type ServerSessions struct {
 	Expired     int64 `json:"expired"`
 	Evicted     int64 `json:"evicted"`
 	Invalidated int64 `json:"invalidated"`
+	// Rejected counts new sessions a full store refused.
+	Rejected int64 `json:"rejected,omitempty"`
 }
 
 // InstanceResult is what one backend instance answered (instance_header).

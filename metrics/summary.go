@@ -40,8 +40,12 @@ func WriteSummary(w io.Writer, r *Result) error {
 		writeSessions(&b, s)
 	}
 	if sv := r.Server; sv != nil {
-		fmt.Fprintf(&b, "server sessions (built-in target): %d live, %d created, %d expired, %d evicted, %d invalidated\n",
+		fmt.Fprintf(&b, "server sessions (built-in target): %d live, %d created, %d expired, %d evicted, %d invalidated",
 			sv.Live, sv.Created, sv.Expired, sv.Evicted, sv.Invalidated)
+		if sv.Rejected > 0 {
+			fmt.Fprintf(&b, ", %d refused (the store was full)", sv.Rejected)
+		}
+		b.WriteString("\n")
 	}
 	if w := r.Warm; w != nil {
 		writeWarm(&b, w)

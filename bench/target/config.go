@@ -11,6 +11,12 @@ import (
 	"time"
 )
 
+// What a full session store does with a new session (Config.WhenFull).
+const (
+	WhenFullEvict  = "evict"
+	WhenFullRefuse = "refuse"
+)
+
 // CSRF repository modes, as Spring Security names its token repositories.
 const (
 	// CSRFSession keeps the token in the HTTP session and expects it, masked,
@@ -41,9 +47,14 @@ type Config struct {
 	Users map[string]string
 	// MaxInactive is the session's max-inactive interval.
 	MaxInactive time.Duration
-	// MaxSessions caps live sessions; beyond it the least recently used one is
-	// evicted. Zero means no cap.
+	// MaxSessions caps live sessions; what happens to a new session beyond
+	// it is WhenFull's. Zero means no cap.
 	MaxSessions int
+	// WhenFull is WhenFullEvict (default: the least recently used session
+	// is evicted, as a cache-backed store does) or WhenFullRefuse (the
+	// request that needs a new session fails with a 500, as Tomcat's
+	// StandardManager answers past maxActiveSessions).
+	WhenFull string
 	// StoreLatency is added to each session-store read and write, to imitate
 	// a Redis or JDBC round trip (in-memory store only).
 	StoreLatency time.Duration
@@ -99,6 +110,9 @@ func (c Config) Defaults() Config {
 	if c.Instance == "" {
 		c.Instance = "target-1"
 	}
+	if c.WhenFull == "" {
+		c.WhenFull = WhenFullEvict
+	}
 	return c
 }
 
@@ -134,6 +148,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxSessions < 0 {
 		return fmt.Errorf("--max-sessions: must not be negative, got %d", c.MaxSessions)
+	}
+	if c.WhenFull != WhenFullEvict && c.WhenFull != WhenFullRefuse {
+		return fmt.Errorf("--when-full: want %s or %s, got %q", WhenFullEvict, WhenFullRefuse, c.WhenFull)
 	}
 	if c.CSRF != CSRFSession && c.CSRF != CSRFCookie {
 		return fmt.Errorf("--csrf: want %q or %q, got %q", CSRFSession, CSRFCookie, c.CSRF)

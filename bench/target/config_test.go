@@ -23,6 +23,7 @@ func TestValidate(t *testing.T) {
 		{"unknown csrf mode", Config{CSRF: "header"}, `--csrf: want "session" or "cookie"`},
 		{"bad cookie name", Config{SessionCookie: "a b"}, "--session-cookie"},
 		{"negative max-sessions", Config{MaxSessions: -2}, "--max-sessions"},
+		{"when-full", Config{MaxSessions: 2, WhenFull: "drop"}, "--when-full: want evict or refuse"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -153,7 +153,7 @@ func (x *exchange) loadSession() {
 
 // newSession creates a session for this exchange and sends its cookie.
 func (x *exchange) newSession(init func(*session)) {
-	x.sess = x.t.store.create(x.r.Context(), x.now, func(s *session) {
+	x.sess = x.createSession(func(s *session) {
 		if x.t.cfg.CSRF == CSRFSession {
 			s.csrf = newUUID()
 		}
@@ -163,6 +163,27 @@ func (x *exchange) newSession(init func(*session)) {
 	})
 	x.hasSess = true
 	x.setSessionCookie(x.sess.id, x.t.cookieAttrs)
+}
+
+// tooManySessions is what creating a session in a full store that
+// refuses new ones raises: the request fails, as a servlet container's
+// request.getSession(true) throws TooManyActiveSessionsException and
+// answers 500.
+type tooManySessions struct{}
+
+// createSession stores a new session, or raises tooManySessions.
+func (x *exchange) createSession(init func(*session)) sessionView {
+	v, ok := x.t.store.create(x.r.Context(), x.now, init)
+	if !ok {
+		panic(tooManySessions{})
+	}
+	return v
+}
+
+// refused answers a request that needed a session the store refused.
+func refused(w http.ResponseWriter, r *http.Request) {
+	writeBody(w, http.StatusInternalServerError, ctJSON,
+		[]byte(`{"status":500,"error":"Internal Server Error","message":"createSession: Too many active sessions","path":"`+r.URL.Path+`"}`))
 }
 
 func (x *exchange) ensureSession() {

@@ -101,14 +101,14 @@ func (rs *redisStore) get(ctx context.Context, id string, now time.Time) (sessio
 	return s.view(), true
 }
 
-func (rs *redisStore) create(ctx context.Context, now time.Time, init func(*session)) sessionView {
+func (rs *redisStore) create(ctx context.Context, now time.Time, init func(*session)) (sessionView, bool) {
 	s := &session{id: rs.newID(), last: now.UnixNano()}
 	if init != nil {
 		init(s)
 	}
 	rs.save(ctx, s, now, true, fieldCreationTime, strconv.FormatInt(now.UnixMilli(), 10))
 	rs.created.Add(1)
-	return s.view()
+	return s.view(), true
 }
 
 func (rs *redisStore) update(ctx context.Context, id string, now time.Time, fn func(*session)) (sessionView, bool) {

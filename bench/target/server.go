@@ -114,12 +114,15 @@ func (t *Target) Config() Config { return t.cfg }
 
 // Stats is the body of GET /-/stats.
 type Stats struct {
-	LiveSessions  int64 `json:"live_sessions"`
-	Created       int64 `json:"created"`
-	Evicted       int64 `json:"evicted"`
-	Expired       int64 `json:"expired"`
-	Invalidated   int64 `json:"invalidated"`
-	Rotated       int64 `json:"rotated"`
+	LiveSessions int64 `json:"live_sessions"`
+	Created      int64 `json:"created"`
+	Evicted      int64 `json:"evicted"`
+	Expired      int64 `json:"expired"`
+	Invalidated  int64 `json:"invalidated"`
+	Rotated      int64 `json:"rotated"`
+	// Rejected counts new sessions a full store refused (--when-full
+	// refuse), each answered 500.
+	Rejected      int64 `json:"rejected,omitempty"`
 	LoginsOK      int64 `json:"logins_ok"`
 	LoginsFailed  int64 `json:"logins_failed"`
 	TokensIssued  int64 `json:"tokens_issued"`
@@ -137,7 +140,7 @@ func (t *Target) Stats() Stats {
 	return Stats{
 		LiveSessions: st.live, Created: st.created,
 		Evicted: st.evicted, Expired: st.expired,
-		Invalidated: st.invalidated, Rotated: st.rotated,
+		Invalidated: st.invalidated, Rotated: st.rotated, Rejected: st.rejected,
 		LoginsOK: t.loginsOK.Load(), LoginsFailed: t.loginsFailed.Load(),
 		TokensIssued: t.tokens.issued.Load(), TokensRefresh: t.tokens.refreshed.Load(),
 		Requests: t.requests.Load(), Users: t.users.Load(), StoreErrors: st.errors,
@@ -259,6 +262,14 @@ func (t *Target) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	x := exchange{t: t, w: w, r: r, now: t.cfg.Now()}
+	defer func() {
+		if p := recover(); p != nil {
+			if _, full := p.(tooManySessions); !full {
+				panic(p)
+			}
+			refused(w, r)
+		}
+	}()
 	x.route()
 }
 

@@ -73,7 +73,7 @@ func (x *exchange) servletChallenge(path string) {
 	}
 	save := func(s *session) { s.saved = saved }
 	if !x.hasSess {
-		x.sess = x.t.store.create(x.r.Context(), x.now, save)
+		x.sess = x.createSession(save)
 		x.hasSess = true
 		x.setSessionCookie(x.sess.id, x.servletCookieAttrs())
 	} else if x.r.Method == http.MethodGet {
@@ -113,7 +113,7 @@ func (x *exchange) servletLogin() {
 	v, ok := x.hasSessionToRotate(authenticate)
 	if !ok {
 		// The login took longer than the session lived; go to the landing page.
-		v = x.t.store.create(x.r.Context(), x.now, authenticate)
+		v = x.createSession(authenticate)
 	}
 	x.sess, x.hasSess = v, true
 	x.setSessionCookie(v.id, x.servletCookieAttrs())

@@ -45,8 +45,9 @@ type shard struct {
 type sessionStore interface {
 	// get returns the live session id and marks it accessed at now.
 	get(ctx context.Context, id string, now time.Time) (sessionView, bool)
-	// create stores a new session, initialised by init.
-	create(ctx context.Context, now time.Time, init func(*session)) sessionView
+	// create stores a new session, initialised by init; false when the
+	// store is full and refuses new sessions.
+	create(ctx context.Context, now time.Time, init func(*session)) (sessionView, bool)
 	// update applies fn to the live session id.
 	update(ctx context.Context, id string, now time.Time, fn func(*session)) (sessionView, bool)
 	// rotate gives the live session id a new id and applies fn to it.
@@ -63,6 +64,7 @@ type sessionStore interface {
 // storeCounts are a store's session counters.
 type storeCounts struct {
 	live, created, evicted, expired, invalidated, rotated int64
+	rejected                                              int64 // new sessions refused when full
 	errors                                                int64 // failed store operations
 }
 
@@ -74,17 +76,19 @@ type store struct {
 	shards      [nShards]shard
 	maxInactive int64
 	maxSessions int64
+	refuse      bool // a full store refuses new sessions instead of evicting
 	latency     time.Duration
 	sleep       func(context.Context, time.Duration)
 	newID       func() string
 
-	live, created, evicted, expired, invalidated, rotated atomic.Int64
+	live, created, evicted, expired, invalidated, rotated, rejected atomic.Int64
 }
 
 func newStore(c Config, newID func() string) *store {
 	st := &store{
 		maxInactive: int64(c.MaxInactive),
 		maxSessions: int64(c.MaxSessions),
+		refuse:      c.WhenFull == WhenFullRefuse,
 		latency:     c.StoreLatency,
 		sleep:       c.Sleep,
 		newID:       newID,
@@ -107,7 +111,8 @@ func (st *store) shardOf(id string) *shard {
 
 func (st *store) counts() storeCounts {
 	return storeCounts{live: st.live.Load(), created: st.created.Load(), evicted: st.evicted.Load(),
-		expired: st.expired.Load(), invalidated: st.invalidated.Load(), rotated: st.rotated.Load()}
+		expired: st.expired.Load(), invalidated: st.invalidated.Load(), rotated: st.rotated.Load(),
+		rejected: st.rejected.Load()}
 }
 
 func (st *store) close() error { return nil }
@@ -154,10 +159,17 @@ func (st *store) lookupLocked(sh *shard, id string, now int64) *session {
 	return s
 }
 
-// create stores a new session, initialised by init, and evicts the least
-// recently used session if that takes the store over its cap.
-func (st *store) create(ctx context.Context, now time.Time, init func(*session)) sessionView {
+// create stores a new session, initialised by init. Past the cap, a
+// refusing store creates none (as Tomcat's StandardManager refuses past
+// maxActiveSessions: the live count is checked, then the session made, so
+// two requests racing for the last place may both get it, as there); an
+// evicting one evicts the least recently used session.
+func (st *store) create(ctx context.Context, now time.Time, init func(*session)) (sessionView, bool) {
 	st.roundTrip(ctx)
+	if st.refuse && st.maxSessions > 0 && st.live.Load() >= st.maxSessions {
+		st.rejected.Add(1)
+		return sessionView{}, false
+	}
 	s := &session{id: st.newID(), last: now.UnixNano()}
 	if init != nil {
 		init(s)
@@ -165,10 +177,10 @@ func (st *store) create(ctx context.Context, now time.Time, init func(*session))
 	v := s.view()
 	st.insert(s)
 	st.created.Add(1)
-	if n := st.live.Add(1); st.maxSessions > 0 && n > st.maxSessions {
+	if n := st.live.Add(1); !st.refuse && st.maxSessions > 0 && n > st.maxSessions {
 		st.evictOldest()
 	}
-	return v
+	return v, true
 }
 
 func (st *store) insert(s *session) {

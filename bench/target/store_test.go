@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -24,6 +26,42 @@ func TestEvictionAtMaxSessions(t *testing.T) {
 	if st := tt.Stats(); st.Evicted != 2 || st.LiveSessions != 3 || st.Created != 5 {
 		t.Fatalf("stats %+v: want 2 evicted, 3 live, 5 created", st)
 	}
+}
+
+// TestRefusalAtMaxSessions: a store that refuses when full (Tomcat's
+// StandardManager with maxActiveSessions) answers 500 to a request that
+// needs a new session, keeps every session it holds, and takes new ones
+// again once one is gone.
+func TestRefusalAtMaxSessions(t *testing.T) {
+	for _, servlet := range []bool{false, true} {
+		t.Run(map[bool]string{false: "spring form", true: "servlet form"}[servlet], func(t *testing.T) {
+			tt := startTarget(t, Config{MaxSessions: 2, WhenFull: WhenFullRefuse, ServletForm: servlet})
+			a, b, c := newBrowser(t, tt.url), newBrowser(t, tt.url), newBrowser(t, tt.url)
+			page := "/login"
+			if servlet {
+				page = "/app/"
+			}
+			wantStatus(t, "a's first page", a.get(page, htmlAccept), http.StatusOK)
+			wantStatus(t, "b's first page", b.get(page, htmlAccept), http.StatusOK)
+			full := c.get(page, htmlAccept)
+			wantStatus(t, "c's first page, the store full", full, http.StatusInternalServerError)
+			if !strings.Contains(full.body, "Too many active sessions") || c.cookie("JSESSIONID") != "" {
+				t.Fatalf("refused: %q, cookie %q", full.body, c.cookie("JSESSIONID"))
+			}
+			st := tt.Stats()
+			if st.Rejected != 1 || st.Evicted != 0 || st.LiveSessions != 2 {
+				t.Fatalf("stats %+v: want 1 rejected, none evicted, 2 live", st)
+			}
+		})
+	}
+	// Once a session is gone, a new one is taken.
+	tt := startTarget(t, Config{MaxSessions: 1, WhenFull: WhenFullRefuse})
+	a, b := newBrowser(t, tt.url), newBrowser(t, tt.url)
+	wantStatus(t, "a logs in", a.login("user1", "pass1"), http.StatusFound)
+	wantStatus(t, "b refused", b.get("/login", htmlAccept), http.StatusInternalServerError)
+	tok := csrfFrom(t, a.get("/", htmlAccept).body)
+	wantStatus(t, "a logs out", a.postForm("/logout", url.Values{"_csrf": {tok}}), http.StatusFound)
+	wantStatus(t, "b after a left", b.get("/login", htmlAccept), http.StatusOK)
 }
 
 func TestEvictionFollowsUse(t *testing.T) {

@@ -597,7 +597,7 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 	if p.demo != nil {
 		st := p.demo.Stats()
 		res.Server = &metrics.ServerSessions{Live: st.LiveSessions, Created: st.Created, Expired: st.Expired,
-			Evicted: st.Evicted, Invalidated: st.Invalidated}
+			Evicted: st.Evicted, Invalidated: st.Invalidated, Rejected: st.Rejected}
 	}
 	tl := timeline.Finish(out.Duration, 0, 0)
 	res.Timeline = &tl
