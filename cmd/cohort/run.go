@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/cohort-dev/cohort/bench/target"
+	"github.com/cohort-dev/cohort/capacity"
 	"github.com/cohort-dev/cohort/clock"
 	"github.com/cohort-dev/cohort/engine"
 	"github.com/cohort-dev/cohort/metrics"
@@ -93,6 +94,10 @@ func (u usageError) Error() string { return u.err.Error() }
 func (u usageError) Unwrap() error { return u.err }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// runInterval is how often a run is drained: the live figures, the
+// timeline and the capacity search's steps follow it.
+const runInterval = time.Second
 
 // prepared is a run ready to start: everything checked.
 type prepared struct {
@@ -211,7 +216,7 @@ func (f *runFlags) prepareWith(e *env, adjust func(*profiles.Profile)) (*prepare
 		if f.fs.Changed("segment") || f.compareConn {
 			return nil, usagef("--find-capacity: runs in one process, without --segment or --compare-conn")
 		}
-		if err := reshapeForCapacity(prof); err != nil {
+		if err := capacity.Reshape(prof); err != nil {
 			return nil, err
 		}
 	}
@@ -440,7 +445,7 @@ func (f *runFlags) execute(ctx context.Context, e *env, p *prepared) int {
 		fmt.Fprintf(e.stdout, "cohort %s: profile %s against %s, %s\n", versionString(), p.profile.Name,
 			p.plan.Base, describeLoad(p.profile.Load, engine.ShapeOf(p.profile.Load)))
 		if f.findCapacity {
-			fmt.Fprintln(e.stdout, describeCapacity(p.profile.Capacity))
+			fmt.Fprintln(e.stdout, capacity.Describe(p.profile.Capacity))
 		}
 	}
 	tuneGC(p.profile.Load.PeakVUs() + p.profile.Sessions.Warm)
@@ -517,10 +522,10 @@ func (f *runFlags) report(e *env, res *metrics.Result, suffix string, summary bo
 func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffix string) (*metrics.Result, int) {
 	load := p.profile.Load
 	warm := p.warm()
-	var search *metrics.CapacitySearch
+	var search *capacity.Search
 	peak := load.PeakVUs()
 	if f.findCapacity {
-		search = metrics.NewCapacitySearch(p.capacityPlan())
+		search = capacity.New(capacity.PlanOf(p.profile, p.thresholds, p.plan.Series, p.plan.Checks, runInterval))
 		if p.profile.Capacity.Vary == profiles.VaryVUs {
 			peak = int(p.profile.Capacity.Max)
 		}
@@ -567,9 +572,9 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 		return nil, exitInterrupted
 	}
 	cfg := engine.Config{Plan: p.plan, Users: p.users, Load: load, Pool: pool, Debug: debug, Segment: p.segment, Bare: f.bare,
-		Warm: warm, Collector: col, Interval: time.Second, Clock: e.clock}
+		Warm: warm, Collector: col, Interval: runInterval, Clock: e.clock}
 	if search != nil {
-		cfg.Steer, cfg.Vary = steerOf(search), p.profile.Capacity.Vary
+		cfg.Steer, cfg.Vary = capacity.Steer(search), p.profile.Capacity.Vary
 	}
 	cfg.Tick = func(t engine.Tick) {
 		timeline.Add(t.Elapsed, t.VUs, t.LoggedIn, t.Interval)

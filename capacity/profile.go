@@ -1,4 +1,4 @@
-package main
+package capacity
 
 import (
 	"fmt"
@@ -9,11 +9,10 @@ import (
 	"github.com/cohort-dev/cohort/profiles"
 )
 
-// reshapeForCapacity turns a profile's load into a capacity search
-// (--find-capacity): it fills in the search's defaults from the load, and
-// sets the load to start at the first level and last as long as every
-// level would.
-func reshapeForCapacity(p *profiles.Profile) error {
+// Reshape turns a profile's load into a capacity search: it fills in the
+// search's defaults from the load, and sets the load to start at the first
+// level and last as long as every level would.
+func Reshape(p *profiles.Profile) error {
 	c := &p.Capacity
 	l := &p.Load
 	from := 10.0
@@ -53,7 +52,7 @@ func reshapeForCapacity(p *profiles.Profile) error {
 	if c.Max < c.Start {
 		return p.Errorf("capacity.max", "%v is below start %v", c.Max, c.Start)
 	}
-	plan := metrics.CapacityPlan{Start: c.Start, Step: c.Step, Max: c.Max, StepLen: c.StepDuration.D()}
+	plan := Plan{Start: c.Start, Step: c.Step, Max: c.Max, StepLen: c.StepDuration.D()}
 	l.Duration = profiles.Duration(plan.Duration())
 	l.Iterations = 0
 	switch c.Vary {
@@ -67,24 +66,27 @@ func reshapeForCapacity(p *profiles.Profile) error {
 	return nil
 }
 
-// capacityPlan is the search a prepared run carries out.
-func (p *prepared) capacityPlan() metrics.CapacityPlan {
-	c := p.profile.Capacity
-	return metrics.CapacityPlan{Vary: c.Vary, Start: c.Start, Step: c.Step, Max: c.Max,
-		StepLen: c.StepDuration.D(), Settle: c.Settle.D(), Interval: time.Second,
-		Thresholds: p.thresholds, Series: p.plan.Series, Checks: p.plan.Checks}
+// PlanOf is the search a profile, reshaped, asks for, judged on
+// thresholds over series and checks, with the run drained every interval.
+func PlanOf(p *profiles.Profile, thresholds []metrics.Threshold, series []metrics.SeriesInfo, checks []string, interval time.Duration) Plan {
+	c := p.Capacity
+	return Plan{Vary: c.Vary, Start: c.Start, Step: c.Step, Max: c.Max,
+		StepLen: c.StepDuration.D(), Settle: c.Settle.D(), Interval: interval,
+		Thresholds: thresholds, Series: series, Checks: checks}
 }
 
-// steerOf returns the engine's steering for a search.
-func steerOf(s *metrics.CapacitySearch) func(engine.Tick) (float64, bool) {
+// Steer is the engine's steering for a search: after every drain it tells
+// the search what the interval measured and sets the level the search
+// wants.
+func Steer(s *Search) func(engine.Tick) (float64, bool) {
 	return func(t engine.Tick) (float64, bool) {
 		more := s.Observe(t.Elapsed, t.Interval, t.Warm, t.LoggedIn, t.WarmHeld)
 		return s.Level(), more
 	}
 }
 
-// describeCapacity says what a search will do, for the run's first line.
-func describeCapacity(c profiles.CapacitySpec) string {
+// Describe says what a search will do, for the run's first line.
+func Describe(c profiles.CapacitySpec) string {
 	return fmt.Sprintf("capacity search: %s from %g to %g by %g, %v per step (the first %v not judged)",
 		c.Vary, c.Start, c.Max, c.Step, c.StepDuration.D(), c.Settle.D())
 }

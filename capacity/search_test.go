@@ -1,24 +1,28 @@
-package metrics
+package capacity
 
 import (
 	"testing"
 	"time"
+
+	"github.com/cohort-dev/cohort/metrics"
 )
 
+var testSeries = []metrics.SeriesInfo{{Name: "login", Method: "POST", Group: "login"}, {Name: "list", Method: "GET", Group: "mix"}}
+
 func TestCapacitySearchSteps(t *testing.T) {
-	th, err := ParseThreshold("http_req_duration: p(95)<100")
+	th, err := metrics.ParseThreshold("http_req_duration: p(95)<100")
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan := CapacityPlan{Vary: "vus", Start: 10, Step: 10, Max: 60, StepLen: 5 * time.Second, Settle: time.Second,
-		Interval: time.Second, Thresholds: []Threshold{th}, Series: testSeries}
+	plan := Plan{Vary: "vus", Start: 10, Step: 10, Max: 60, StepLen: 5 * time.Second, Settle: time.Second,
+		Interval: time.Second, Thresholds: []metrics.Threshold{th}, Series: testSeries}
 	if got := plan.Levels(); len(got) != 6 || got[5] != 60 || plan.Duration() != 30*time.Second {
 		t.Fatalf("levels %v, duration %v", got, plan.Duration())
 	}
 	// How the server answers at each level: fine, fine, slower, broken.
 	latency := map[float64]time.Duration{10: 20 * time.Millisecond, 20: 25 * time.Millisecond,
 		30: 60 * time.Millisecond, 40: 150 * time.Millisecond}
-	s := NewCapacitySearch(plan)
+	s := New(plan)
 	var seen []float64
 	sec := 0
 	for more := true; more; {
@@ -27,9 +31,9 @@ func TestCapacitySearchSteps(t *testing.T) {
 		if len(seen) == 0 || seen[len(seen)-1] != level {
 			seen = append(seen, level)
 		}
-		a := NewAggregate(len(testSeries))
+		a := metrics.NewAggregate(len(testSeries))
 		for range int(level) { // one request per VU per second
-			a.Add(&Sample{Kind: KindRequest, Series: 1, Status: 200, Duration: latency[level]})
+			a.Add(&metrics.Sample{Kind: metrics.KindRequest, Series: 1, Status: 200, Duration: latency[level]})
 		}
 		more = s.Observe(time.Duration(sec)*time.Second, a, nil, int(level), 0)
 		if sec > 100 {
@@ -55,14 +59,14 @@ func TestCapacitySearchSteps(t *testing.T) {
 }
 
 func TestCapacitySearchWithoutFailure(t *testing.T) {
-	plan := CapacityPlan{Vary: "warm_sessions", Start: 100, Step: 100, Max: 200, StepLen: 2 * time.Second,
+	plan := Plan{Vary: "warm_sessions", Start: 100, Step: 100, Max: 200, StepLen: 2 * time.Second,
 		Interval: time.Second, Series: testSeries}
-	s := NewCapacitySearch(plan)
+	s := New(plan)
 	sec := 0
 	for more := true; more; {
 		sec++
-		a := NewAggregate(len(testSeries))
-		a.Add(&Sample{Kind: KindRequest, Series: 1, Status: 200, Duration: time.Millisecond})
+		a := metrics.NewAggregate(len(testSeries))
+		a.Add(&metrics.Sample{Kind: metrics.KindRequest, Series: 1, Status: 200, Duration: time.Millisecond})
 		more = s.Observe(time.Duration(sec)*time.Second, a, nil, 1, int(s.Level()))
 	}
 	c := s.Finish(1, 200)
