@@ -63,16 +63,44 @@ func Reshape(p *profiles.Profile) error {
 	case profiles.VaryLoginRate:
 		l.LoginRate = c.Start
 	}
-	return nil
+	return checkWindow(p)
+}
+
+// checkWindow makes sure each step's judged part can see a warm session
+// the store lost: a session is found gone only when it is next touched, so
+// every warm session must be touched at least once in the judged part. An
+// unset touch_every is set to the judged part's length; one set longer is
+// refused, saying which values to change.
+func checkWindow(p *profiles.Profile) error {
+	s := &p.Sessions
+	if s.Warm == 0 {
+		return nil
+	}
+	c := p.Capacity
+	judged := c.StepDuration.D() - c.Settle.D()
+	if s.TouchEvery.D() <= judged {
+		return nil
+	}
+	if p.Where("sessions.touch_every").Line == 0 {
+		s.TouchEvery = profiles.Duration(judged)
+		return nil
+	}
+	return p.Errorf("sessions.touch_every", "%v is longer than the %v each capacity step is judged on (capacity.step_duration %v less settle %v): "+
+		"a warm session lost during a step would go unseen; make touch_every at most %v, or step_duration at least %v",
+		s.TouchEvery.D(), judged, c.StepDuration.D(), c.Settle.D(), judged, c.Settle.D()+s.TouchEvery.D())
 }
 
 // PlanOf is the search a profile, reshaped, asks for, judged on
 // thresholds over series and checks, with the run drained every interval.
 func PlanOf(p *profiles.Profile, thresholds []metrics.Threshold, series []metrics.SeriesInfo, checks []string, interval time.Duration) Plan {
 	c := p.Capacity
-	return Plan{Vary: c.Vary, Start: c.Start, Step: c.Step, Max: c.Max,
+	plan := Plan{Vary: c.Vary, Start: c.Start, Step: c.Step, Max: c.Max,
 		StepLen: c.StepDuration.D(), Settle: c.Settle.D(), Interval: interval,
-		Thresholds: thresholds, Series: series, Checks: checks}
+		Warm: p.Sessions.Warm, Thresholds: thresholds, Series: series, Checks: checks}
+	if p.Load.Executor == profiles.ConstantVUs {
+		plan.VUs = p.Load.VUs
+	}
+	return plan
 }
 
 // Steer is the engine's steering for a search: after every drain it tells

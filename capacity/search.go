@@ -6,10 +6,17 @@
 package capacity
 
 import (
+	"cmp"
+	"fmt"
+	"maps"
 	"math"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/profiles"
 )
 
 // Plan says how a capacity search steps the load.
@@ -18,9 +25,13 @@ type Plan struct {
 	Start, Step, Max float64
 	StepLen, Settle  time.Duration
 	Interval         time.Duration // how often the run is drained
-	Thresholds       []metrics.Threshold
-	Series           []metrics.SeriesInfo
-	Checks           []string
+	// VUs and Warm are the VUs and warm sessions the run holds beside the
+	// level (when the level is something else): each step must keep them
+	// too.
+	VUs, Warm  int
+	Thresholds []metrics.Threshold
+	Series     []metrics.SeriesInfo
+	Checks     []string
 }
 
 // Levels returns the levels of the search, Start to Max by Step.
@@ -40,24 +51,61 @@ func (p *Plan) Duration() time.Duration {
 	return time.Duration(len(p.Levels())) * p.StepLen
 }
 
-// Search follows a run interval by interval: it gathers each
-// step's measurements, judges the step on the thresholds when it ends, and
-// says which level the load should have. It is pure bookkeeping: the run
-// calls Observe after every drain.
+// wanted is what level asks the run to hold: VUs logged in and warm
+// sessions (0: not part of the search).
+func (p *Plan) wanted(level float64) (vus, warm int) {
+	vus, warm = p.VUs, p.Warm
+	switch p.Vary {
+	case profiles.VaryVUs:
+		vus = int(level)
+	case profiles.VaryWarm:
+		warm = int(level)
+	}
+	return vus, warm
+}
+
+// Search follows a run interval by interval: it gathers each step's
+// measurements, judges the step when it ends, and says which level the
+// load should have. It is pure bookkeeping: the run calls Observe after
+// every drain.
 type Search struct {
 	plan   Plan
 	levels []float64
 	step   int // the step being measured
-	agg    *metrics.Aggregate
-	warm   *metrics.Aggregate // the warm population's figures of the step
-	judged time.Duration
+	cur    stepFigures
 	done   bool
 	result metrics.Capacity
 }
 
+// stepFigures are what a step measured so far.
+type stepFigures struct {
+	judged      *metrics.Aggregate // the judged part, after the settling time
+	judgedWarm  *metrics.Aggregate
+	whole       *metrics.Aggregate // the whole step
+	wholeWarm   *metrics.Aggregate
+	judgedFor   time.Duration
+	leastIn     int // the fewest VUs logged in at a judged interval
+	leastWarm   int // the fewest warm sessions held at a judged interval
+	loggedIn    int // at the step's last interval
+	warm        int
+	intervalsIn int // judged intervals seen
+}
+
+func newStepFigures(n int) stepFigures {
+	return stepFigures{judged: metrics.NewAggregate(n), judgedWarm: metrics.NewAggregate(n),
+		whole: metrics.NewAggregate(n), wholeWarm: metrics.NewAggregate(n)}
+}
+
+func (f *stepFigures) reset() {
+	for _, a := range []*metrics.Aggregate{f.judged, f.judgedWarm, f.whole, f.wholeWarm} {
+		a.Reset()
+	}
+	f.judgedFor, f.intervalsIn = 0, 0
+}
+
 // New starts a search at its first level.
 func New(p Plan) *Search {
-	return &Search{plan: p, levels: p.Levels(), agg: metrics.NewAggregate(len(p.Series)), warm: metrics.NewAggregate(len(p.Series)),
+	return &Search{plan: p, levels: p.Levels(), cur: newStepFigures(len(p.Series)),
 		result: metrics.Capacity{Vary: p.Vary, Steps: []metrics.CapacityStep{}}}
 }
 
@@ -69,7 +117,7 @@ func (s *Search) Level() float64 {
 // Observe takes the interval that ended at elapsed (the VUs' figures and
 // the warm population's, nil without one), with the logged-in and warm
 // sessions at that moment. It reports false once the search is over: a
-// step broke a threshold, or the last step was judged.
+// step failed, or the last step was judged.
 func (s *Search) Observe(elapsed time.Duration, interval, warmInterval *metrics.Aggregate, loggedIn, warm int) bool {
 	if s.done {
 		return false
@@ -78,49 +126,49 @@ func (s *Search) Observe(elapsed time.Duration, interval, warmInterval *metrics.
 	mid := elapsed - s.plan.Interval/2
 	at := int(mid / s.plan.StepLen)
 	for at > s.step && !s.done {
-		s.judge(loggedIn, warm)
+		s.judge()
 	}
 	if s.done {
 		return false
 	}
-	if mid-time.Duration(s.step)*s.plan.StepLen >= s.plan.Settle {
-		s.agg.Merge(interval)
-		if warmInterval != nil {
-			s.warm.Merge(warmInterval)
-		}
-		s.judged += s.plan.Interval
-	}
-	if elapsed >= time.Duration(s.step+1)*s.plan.StepLen && s.judged > 0 {
-		s.judge(loggedIn, warm)
+	s.cur.add(interval, warmInterval, loggedIn, warm, mid-time.Duration(s.step)*s.plan.StepLen >= s.plan.Settle, s.plan.Interval)
+	if elapsed >= time.Duration(s.step+1)*s.plan.StepLen && s.cur.judgedFor > 0 {
+		s.judge()
 	}
 	return !s.done
 }
 
+// add takes one interval into the step; judged says it is past the
+// settling time.
+func (f *stepFigures) add(interval, warmInterval *metrics.Aggregate, loggedIn, warm int, judged bool, d time.Duration) {
+	f.whole.Merge(interval)
+	if warmInterval != nil {
+		f.wholeWarm.Merge(warmInterval)
+	}
+	f.loggedIn, f.warm = loggedIn, warm
+	if !judged {
+		return
+	}
+	f.judged.Merge(interval)
+	if warmInterval != nil {
+		f.judgedWarm.Merge(warmInterval)
+	}
+	if f.intervalsIn == 0 || loggedIn < f.leastIn {
+		f.leastIn = loggedIn
+	}
+	if f.intervalsIn == 0 || warm < f.leastWarm {
+		f.leastWarm = warm
+	}
+	f.intervalsIn++
+	f.judgedFor += d
+}
+
 // judge closes the current step and moves to the next level, or ends the
 // search.
-func (s *Search) judge(loggedIn, warm int) {
-	p := &s.plan
-	reqs, fails := s.agg.Requests()
-	lat := metrics.LatencyOf(s.agg.AllLatency(p.Series))
-	st := metrics.CapacityStep{Level: s.Level(), Passed: true, MeasuredS: s.judged.Seconds(), Requests: reqs,
-		Failures: fails, Latency: lat, Logins: s.agg.Sessions.Logins, LostSessions: s.agg.Sessions.SessionsLost,
-		LoggedIn: loggedIn, Warm: warm, WarmLost: s.warm.Sessions.SessionsLost, Thresholds: []metrics.ThresholdResult{}}
-	if secs := s.judged.Seconds(); secs > 0 {
-		st.RPS = round3(float64(reqs) / secs)
-	}
-	st.FailureRatio = round3(ratio(fails, reqs))
-	for _, t := range p.Thresholds {
-		v, ok := t.EvalOn(s.agg, s.warm, p.Series, p.Checks, s.judged)
-		st.Thresholds = append(st.Thresholds, metrics.ThresholdResult{Expr: t.Source, OK: ok, Value: v})
-		st.Passed = st.Passed && ok
-	}
-	if s.judged == 0 {
-		st.Passed = false // nothing was measured: the step cannot pass
-	}
+func (s *Search) judge() {
+	st := s.stepResult()
 	s.result.Steps = append(s.result.Steps, st)
-	s.agg.Reset()
-	s.warm.Reset()
-	s.judged = 0
+	s.cur.reset()
 	if !st.Passed {
 		s.result.FirstFailing = st.Level
 		s.done = true
@@ -133,29 +181,157 @@ func (s *Search) judge(loggedIn, warm int) {
 	}
 }
 
+// stepResult is what the current step measured, and its verdict.
+func (s *Search) stepResult() metrics.CapacityStep {
+	p, f := &s.plan, &s.cur
+	reqs, fails := f.judged.Requests()
+	vus, warm := p.wanted(s.Level())
+	st := metrics.CapacityStep{Level: s.Level(), MeasuredS: f.judgedFor.Seconds(), Requests: reqs,
+		Failures: fails, Latency: metrics.LatencyOf(f.judged.AllLatency(p.Series)),
+		Logins: f.whole.Sessions.Logins, LoginFailures: f.whole.Sessions.LoginFailures,
+		WarmLogins: f.wholeWarm.Sessions.Logins, WarmLoginFailures: f.wholeWarm.Sessions.LoginFailures,
+		LostSessions: f.judged.Sessions.SessionsLost, WarmLost: f.judgedWarm.Sessions.SessionsLost,
+		LoggedIn: f.loggedIn, Warm: f.warm, LeastLoggedIn: f.leastIn, LeastWarm: f.leastWarm,
+		VUsWanted: vus, WarmWanted: warm, Thresholds: []metrics.ThresholdResult{}}
+	if secs := f.judgedFor.Seconds(); secs > 0 {
+		st.RPS = round3(float64(reqs) / secs)
+	}
+	st.FailureRatio = round3(ratio(fails, reqs))
+	st.FailuresByReason, st.FailuresByStatus = failuresOf(f.judged)
+	var why []string
+	if notHeld := s.notHeld(&st); notHeld != "" {
+		why = append(why, notHeld)
+	}
+	st.Held = len(why) == 0
+	for _, t := range p.Thresholds {
+		v, ok := t.EvalOn(f.judged, f.judgedWarm, p.Series, p.Checks, f.judgedFor)
+		st.Thresholds = append(st.Thresholds, metrics.ThresholdResult{Expr: t.Source, OK: ok, Value: v})
+		if !ok {
+			why = append(why, fmt.Sprintf("%s: %g", t.Source, v))
+		}
+	}
+	if f.judgedFor == 0 {
+		why = append(why, "nothing was measured") // the step cannot pass
+	}
+	st.Passed = len(why) == 0
+	st.Reason = strings.Join(why, "; ")
+	return st
+}
+
+// notHeld says how the step fell short of its level, or "": fewer VUs
+// logged in, or fewer warm sessions held, than the level asks for at some
+// interval of the judged part, or logins failing while the login rate is
+// the level.
+func (s *Search) notHeld(st *metrics.CapacityStep) string {
+	var short []string
+	if st.VUsWanted > 0 && st.LeastLoggedIn < st.VUsWanted {
+		short = append(short, fmt.Sprintf("%d of %d VUs logged in", st.LeastLoggedIn, st.VUsWanted))
+	}
+	if st.WarmWanted > 0 && st.LeastWarm < st.WarmWanted {
+		short = append(short, fmt.Sprintf("%d of %d warm sessions held", st.LeastWarm, st.WarmWanted))
+	}
+	failed := st.LoginFailures + st.WarmLoginFailures
+	if s.plan.Vary == profiles.VaryLoginRate && failed > 0 && len(short) == 0 {
+		short = append(short, "logins failed at this rate")
+	}
+	if len(short) == 0 {
+		return ""
+	}
+	if failed > 0 {
+		short = append(short, fmt.Sprintf("%d logins failed%s", failed, loginStatuses(s.plan.Series, s.cur.whole, s.cur.wholeWarm)))
+	}
+	return "level not held: " + strings.Join(short, ", ")
+}
+
+// loginStatuses lists the statuses the failed login requests of aggs got:
+// ": 500", ": 500 (58), 403 (2)".
+func loginStatuses(series []metrics.SeriesInfo, aggs ...*metrics.Aggregate) string {
+	counts := map[int]int64{}
+	for _, a := range aggs {
+		for i := range a.Series {
+			if i < len(series) && series[i].Group == "login" {
+				for code, n := range a.Series[i].FailedStatus() {
+					counts[code] += n
+				}
+			}
+		}
+	}
+	codes := slices.SortedFunc(maps.Keys(counts), func(x, y int) int { return cmp.Or(cmp.Compare(counts[y], counts[x]), cmp.Compare(x, y)) })
+	switch len(codes) {
+	case 0:
+		return ""
+	case 1:
+		return ": " + statusName(codes[0])
+	}
+	var parts []string
+	for _, c := range codes {
+		parts = append(parts, fmt.Sprintf("%s (%d)", statusName(c), counts[c]))
+	}
+	return ": " + strings.Join(parts, ", ")
+}
+
+func statusName(code int) string {
+	if code == 0 {
+		return "no response"
+	}
+	return strconv.Itoa(code)
+}
+
+// failuresOf splits an aggregate's failed requests by reason and status.
+func failuresOf(a *metrics.Aggregate) (byReason, byStatus map[string]int64) {
+	for i := range a.Series {
+		sa := &a.Series[i]
+		if sa.Failures == 0 {
+			continue
+		}
+		if byReason == nil {
+			byReason, byStatus = map[string]int64{}, map[string]int64{}
+		}
+		for r, n := range sa.Reasons {
+			if n > 0 {
+				byReason[metrics.Reason(r).String()] += n
+			}
+		}
+		for code, n := range sa.FailedStatus() {
+			byStatus[strconv.Itoa(code)] += n
+		}
+	}
+	return byReason, byStatus
+}
+
 // Finish judges a step the run's end cut short, if it measured anything,
 // and returns the outcome.
-func (s *Search) Finish(loggedIn, warm int) metrics.Capacity {
-	if !s.done && s.judged > 0 {
-		s.judge(loggedIn, warm)
+func (s *Search) Finish() metrics.Capacity {
+	if !s.done && s.cur.judgedFor > 0 {
+		s.judge()
 	}
 	s.result.Knee = knee(s.result.Steps)
 	return s.result
 }
 
-// knee is the highest passing level whose p95 stayed within metrics.KneeFactor
-// times the first step's.
+// knee is the highest passing level before the first two steps in a row
+// whose p95 exceeds KneeFactor times the baseline, the median p95 of the
+// (up to) three lightest steps: one noisy step neither moves the baseline
+// nor ends the knee.
 func knee(steps []metrics.CapacityStep) float64 {
 	if len(steps) == 0 || !steps[0].Passed {
 		return 0
 	}
-	base := math.Max(steps[0].Latency.P95, 0.001)
+	var first []float64
+	for _, st := range steps[:min(3, len(steps))] {
+		first = append(first, st.Latency.P95)
+	}
+	slices.Sort(first)
+	limit := metrics.KneeFactor * math.Max(first[len(first)/2], 0.001)
+	over := func(i int) bool { return i >= len(steps) || !steps[i].Passed || steps[i].Latency.P95 > limit }
 	k := 0.0
-	for _, st := range steps {
-		if !st.Passed || st.Latency.P95 > metrics.KneeFactor*base {
+	for i, st := range steps {
+		if !st.Passed || (over(i) && (over(i+1) || i == len(steps)-1)) {
 			break
 		}
-		k = st.Level
+		if !over(i) {
+			k = st.Level
+		}
 	}
 	return k
 }

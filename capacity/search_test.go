@@ -40,7 +40,7 @@ func TestCapacitySearchSteps(t *testing.T) {
 			t.Fatal("the search did not end")
 		}
 	}
-	c := s.Finish(0, 0)
+	c := s.Finish()
 	if sec != 20 || len(seen) != 4 || seen[3] != 40 {
 		t.Fatalf("ended after %d s at levels %v: want 4 steps of 5 s", sec, seen)
 	}
@@ -69,8 +69,110 @@ func TestCapacitySearchWithoutFailure(t *testing.T) {
 		a.Add(&metrics.Sample{Kind: metrics.KindRequest, Series: 1, Status: 200, Duration: time.Millisecond})
 		more = s.Observe(time.Duration(sec)*time.Second, a, nil, 1, int(s.Level()))
 	}
-	c := s.Finish(1, 200)
+	c := s.Finish()
 	if sec != 4 || c.LastPassing != 200 || c.FirstFailing != 0 || c.Knee != 200 || c.Steps[1].Warm != 200 {
 		t.Fatalf("after %d s: %+v", sec, c)
+	}
+}
+
+// runSearch drives a search second by second: at each, interval says what
+// the VUs did and what the warm population did, and how many of each were
+// in, for the level wanted then. It returns the outcome.
+func runSearch(t *testing.T, plan Plan, interval func(level float64, sec int) (vus, warm *metrics.Aggregate, in, held int)) metrics.Capacity {
+	t.Helper()
+	s := New(plan)
+	for sec, more := 1, true; more; sec++ {
+		a, w, in, held := interval(s.Level(), sec)
+		more = s.Observe(time.Duration(sec)*time.Second, a, w, in, held)
+		if sec > 1000 {
+			t.Fatal("the search did not end")
+		}
+	}
+	return s.Finish()
+}
+
+func requests(n int, d time.Duration) *metrics.Aggregate {
+	a := metrics.NewAggregate(len(testSeries))
+	for range n {
+		a.Add(&metrics.Sample{Kind: metrics.KindRequest, Series: 1, Status: 200, Duration: d})
+	}
+	return a
+}
+
+// TestLevelNotHeld: a store that refuses sessions past 180 (a 500 to each
+// login past it) holds 180 warm sessions whatever the level; a step above
+// it fails on the level alone, its thresholds all passing, and says why.
+func TestLevelNotHeld(t *testing.T) {
+	th, _ := metrics.ParseThreshold("warm_sessions_lost: count<1")
+	plan := Plan{Vary: "warm_sessions", Start: 120, Step: 60, Max: 300, StepLen: 3 * time.Second, Settle: time.Second,
+		Interval: time.Second, VUs: 2, Thresholds: []metrics.Threshold{th}, Series: testSeries}
+	c := runSearch(t, plan, func(level float64, sec int) (*metrics.Aggregate, *metrics.Aggregate, int, int) {
+		w := metrics.NewAggregate(len(testSeries))
+		held := min(int(level), 180)
+		for range int(level) - held { // the refused logins of this second
+			w.Add(&metrics.Sample{Kind: metrics.KindRequest, Series: 0, Status: 500, Flags: metrics.Failed, Reason: metrics.ReasonStatus})
+			w.Add(&metrics.Sample{Kind: metrics.KindLogin, Flags: metrics.Failed})
+		}
+		return requests(2, time.Millisecond), w, 2, held
+	})
+	if c.LastPassing != 180 || c.FirstFailing != 240 || len(c.Steps) != 3 {
+		t.Fatalf("last passing %v, first failing %v, %d steps; want 180 and 240", c.LastPassing, c.FirstFailing, len(c.Steps))
+	}
+	st := c.Steps[2]
+	// 3 s at 240: 60 refused logins a second.
+	want := "level not held: 180 of 240 warm sessions held, 180 logins failed: 500"
+	if st.Passed || st.Held || st.Reason != want || !st.Thresholds[0].OK || st.WarmLoginFailures != 180 || st.LeastWarm != 180 || st.WarmWanted != 240 {
+		t.Fatalf("step %+v\nwant it failed: %q", st, want)
+	}
+	if !c.Steps[1].Held || c.Steps[1].Reason != "" {
+		t.Fatalf("the step at 180 held: %+v", c.Steps[1])
+	}
+}
+
+// TestStepCountsItsLogins: the VUs a step adds log in during its settling
+// time; the step counts them (and its failed logins), while its latency
+// and thresholds come from the judged part only.
+func TestStepCountsItsLogins(t *testing.T) {
+	plan := Plan{Vary: "vus", Start: 2, Step: 2, Max: 4, StepLen: 3 * time.Second, Settle: time.Second,
+		Interval: time.Second, Series: testSeries}
+	c := runSearch(t, plan, func(level float64, sec int) (*metrics.Aggregate, *metrics.Aggregate, int, int) {
+		a := requests(int(level), time.Millisecond)
+		if sec%3 == 1 { // the first second of a step: its new VUs log in, one fails first
+			for range 2 {
+				a.Add(&metrics.Sample{Kind: metrics.KindLogin})
+			}
+			a.Add(&metrics.Sample{Kind: metrics.KindLogin, Flags: metrics.Failed})
+		}
+		return a, nil, int(level), 0
+	})
+	for i, st := range c.Steps {
+		if st.Logins != 2 || st.LoginFailures != 1 || st.Requests != 2*int64(st.Level) || !st.Held || st.VUsWanted != int(st.Level) {
+			t.Errorf("step %d: %d logins (%d failed), %d requests, held %v: want 2 (1), %d, true", i, st.Logins, st.LoginFailures,
+				st.Requests, st.Held, 2*int64(st.Level))
+		}
+	}
+}
+
+// TestKneeIgnoresOneNoisyStep: one step's p95 jumps (a GC pause, a noisy
+// neighbour) and the next ones are back to normal: the knee is not put
+// before it. Two steps in a row over the limit do end it.
+func TestKneeIgnoresOneNoisyStep(t *testing.T) {
+	cases := []struct {
+		p95  []time.Duration // by level 1, 2, ...
+		knee float64
+	}{
+		{[]time.Duration{10, 11, 30, 10, 12, 11}, 6}, // one noisy step
+		{[]time.Duration{10, 11, 12, 30, 35, 40}, 3}, // a real climb
+		{[]time.Duration{30, 10, 11, 12, 13, 14}, 6}, // a noisy first step does not set the baseline
+		{[]time.Duration{10, 11, 12, 13, 14, 50}, 5}, // the last step alone over
+	}
+	for _, c := range cases {
+		plan := Plan{Vary: "vus", Start: 1, Step: 1, Max: float64(len(c.p95)), StepLen: time.Second, Interval: time.Second, Series: testSeries}
+		got := runSearch(t, plan, func(level float64, sec int) (*metrics.Aggregate, *metrics.Aggregate, int, int) {
+			return requests(10, c.p95[int(level)-1]*time.Millisecond), nil, int(level), 0
+		})
+		if got.Knee != c.knee || got.LastPassing != float64(len(c.p95)) {
+			t.Errorf("p95 by step %v: knee %v, last passing %v; want knee %v", c.p95, got.Knee, got.LastPassing, c.knee)
+		}
 	}
 }

@@ -81,6 +81,7 @@ type SeriesAgg struct {
 	Count, Failures int64
 	Reused, New     int64
 	status          []statusCount
+	failedStatus    []statusCount // the statuses of the failed requests (0: no response)
 	Reasons         [numReasons]int64
 	Hists           [numHists]*hdr.Histogram
 }
@@ -93,13 +94,7 @@ func (s *SeriesAgg) record(h Hist, d time.Duration) {
 }
 
 func (s *SeriesAgg) addStatus(code uint16, reused bool, n int64) {
-	for i := range s.status {
-		if s.status[i].code == code && s.status[i].reused == reused {
-			s.status[i].n += n
-			return
-		}
-	}
-	s.status = append(s.status, statusCount{code, reused, n})
+	s.status = addCount(s.status, code, reused, n)
 }
 
 // Status returns the count of each status code (0: no response).
@@ -109,6 +104,26 @@ func (s *SeriesAgg) Status() map[int]int64 {
 		out[int(c.code)] += c.n
 	}
 	return out
+}
+
+// FailedStatus returns the count of each status code among the failed
+// requests (0: no response).
+func (s *SeriesAgg) FailedStatus() map[int]int64 {
+	out := make(map[int]int64, len(s.failedStatus))
+	for _, c := range s.failedStatus {
+		out[int(c.code)] += c.n
+	}
+	return out
+}
+
+func addCount(list []statusCount, code uint16, reused bool, n int64) []statusCount {
+	for i := range list {
+		if list[i].code == code && list[i].reused == reused {
+			list[i].n += n
+			return list
+		}
+	}
+	return append(list, statusCount{code, reused, n})
 }
 
 // StatusCounts returns the counts by status code and connection reuse.
@@ -128,6 +143,9 @@ func (s *SeriesAgg) merge(o *SeriesAgg) {
 	for _, c := range o.status {
 		s.addStatus(c.code, c.reused, c.n)
 	}
+	for _, c := range o.failedStatus {
+		s.failedStatus = addCount(s.failedStatus, c.code, false, c.n)
+	}
 	for i := range s.Reasons {
 		s.Reasons[i] += o.Reasons[i]
 	}
@@ -144,7 +162,7 @@ func (s *SeriesAgg) merge(o *SeriesAgg) {
 
 func (s *SeriesAgg) reset() {
 	hists := s.Hists
-	*s = SeriesAgg{status: s.status[:0], Hists: hists}
+	*s = SeriesAgg{status: s.status[:0], failedStatus: s.failedStatus[:0], Hists: hists}
 	for _, h := range s.Hists {
 		if h != nil {
 			h.Reset()
@@ -315,6 +333,7 @@ func (a *Aggregate) addRequest(s *Sample) {
 	if s.Flags&Failed != 0 {
 		sa.Failures++
 		sa.Reasons[s.Reason]++
+		sa.failedStatus = addCount(sa.failedStatus, s.Status, false, 1)
 	}
 	sa.record(HistLatency, s.Duration)
 	if s.Instance > 0 {

@@ -31,6 +31,13 @@ func AggregateOf(r *Result) (*Aggregate, []SeriesInfo, error) {
 		for name, n := range q.Reasons {
 			s.Reasons[reasonByName(name)] += n
 		}
+		for code, n := range q.FailedStatus {
+			c, err := strconv.Atoi(code)
+			if err != nil {
+				return nil, nil, fmt.Errorf("requests %s: failures_by_status %q is not a code", q.Name, code)
+			}
+			s.failedStatus = addCount(s.failedStatus, uint16(c), false, n)
+		}
 		for h := range numHists {
 			hist, err := r.Histogram(q.Group + "/" + q.Name + "/" + Hist(h).String())
 			if err != nil {

@@ -67,14 +67,17 @@ type ConnBlock struct {
 
 // RequestResult holds the figures of one request series.
 type RequestResult struct {
-	Name         string               `json:"name"`
-	Method       string               `json:"method"`
-	Group        string               `json:"group"`
-	Count        int64                `json:"count"`
-	Failures     int64                `json:"failures"`
-	RPS          float64              `json:"rps"`
-	Status       map[string]int64     `json:"status"`
-	Reasons      map[string]int64     `json:"failures_by_reason"`
+	Name     string           `json:"name"`
+	Method   string           `json:"method"`
+	Group    string           `json:"group"`
+	Count    int64            `json:"count"`
+	Failures int64            `json:"failures"`
+	RPS      float64          `json:"rps"`
+	Status   map[string]int64 `json:"status"`
+	Reasons  map[string]int64 `json:"failures_by_reason"`
+	// FailedStatus counts the failed requests by the status they got ("0":
+	// none); absent when none failed.
+	FailedStatus map[string]int64     `json:"failures_by_status,omitempty"`
 	Latency      Latency              `json:"latency_ms"`
 	Phases       map[string]Latency   `json:"phases_ms"`
 	ByConnection map[string]ConnBlock `json:"by_connection"`
@@ -404,6 +407,12 @@ func (r *Result) requestResult(info SeriesInfo, s *SeriesAgg, rate func(int64) f
 	for i, n := range s.Reasons {
 		if n > 0 {
 			rr.Reasons[Reason(i).String()] = n
+		}
+	}
+	if s.Failures > 0 {
+		rr.FailedStatus = map[string]int64{}
+		for code, n := range s.FailedStatus() {
+			rr.FailedStatus[strconv.Itoa(code)] = n
 		}
 	}
 	for _, h := range []Hist{HistBlocked, HistConnect, HistTLS, HistSending, HistTTFB, HistReceiving} {

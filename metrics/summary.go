@@ -132,31 +132,37 @@ func writeWarm(b *strings.Builder, w *WarmResult) {
 func writeCapacity(b *strings.Builder, c *Capacity) {
 	fmt.Fprintf(b, "\ncapacity search (%s; each step judged alone, after its settling time; the thresholds above cover the whole run)\n", c.Vary)
 	tw := tabwriter.NewWriter(b, 2, 8, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "level\trps\tp50 ms\tp95 ms\tp99 ms\tfailed\tlost\tlogged in\twarm\tverdict\t")
+	fmt.Fprintln(tw, "level\trps\tp50 ms\tp95 ms\tp99 ms\tfailed\tlost\tlogins (failed)\tlogged in\twarm held\tverdict\t")
 	for _, st := range c.Steps {
 		verdict := "pass"
 		if !st.Passed {
-			verdict = "FAIL"
-			for _, t := range st.Thresholds {
-				if !t.OK {
-					verdict += fmt.Sprintf(" (%s: %g)", t.Expr, t.Value)
-					break
-				}
-			}
+			verdict = "FAIL: " + st.Reason
 		}
-		fmt.Fprintf(tw, "%g\t%.1f\t%s\t%s\t%s\t%.2f%%\t%d\t%d\t%d\t%s\t\n", st.Level, st.RPS, ms(st.Latency.P50),
-			ms(st.Latency.P95), ms(st.Latency.P99), 100*st.FailureRatio, st.LostSessions, st.LoggedIn, st.Warm, verdict)
+		fmt.Fprintf(tw, "%g\t%.1f\t%s\t%s\t%s\t%.2f%%\t%d\t%d (%d)\t%s\t%s\t%s\t\n", st.Level, st.RPS, ms(st.Latency.P50),
+			ms(st.Latency.P95), ms(st.Latency.P99), 100*st.FailureRatio, st.LostSessions+st.WarmLost,
+			st.Logins+st.WarmLogins, st.LoginFailures+st.WarmLoginFailures,
+			ofWanted(st.LeastLoggedIn, st.VUsWanted), ofWanted(st.LeastWarm, st.WarmWanted), verdict)
 	}
 	tw.Flush()
+	fmt.Fprintln(b, "  (logged in and warm held: the fewest at any judged interval, of what the level asks for)")
 	switch {
 	case c.LastPassing == 0:
-		fmt.Fprintf(b, "capacity: no level passed (the first, %g, broke a threshold)\n", c.Steps[0].Level)
+		fmt.Fprintf(b, "capacity: no level passed (the first, %g, failed)\n", c.Steps[0].Level)
 	case c.FirstFailing == 0:
-		fmt.Fprintf(b, "capacity: every level passed, up to %g; the search's max was not enough to break a threshold; knee at %g\n", c.LastPassing, c.Knee)
+		fmt.Fprintf(b, "capacity: every level passed, up to %g; the search's max was not enough to break it; knee at %g\n", c.LastPassing, c.Knee)
 	default:
-		fmt.Fprintf(b, "capacity: last passing level %g, broke at %g; knee (p95 within %dx of the lightest step) at %g\n",
-			c.LastPassing, c.FirstFailing, KneeFactor, c.Knee)
+		fmt.Fprintf(b, "capacity: last passing level %g, broke at %g (%s); knee (p95 within %dx of the lightest steps') at %g\n",
+			c.LastPassing, c.FirstFailing, c.Steps[len(c.Steps)-1].Reason, KneeFactor, c.Knee)
 	}
+}
+
+// ofWanted shows n against what was wanted: "180/240", or "-" when
+// nothing was.
+func ofWanted(n, wanted int) string {
+	if wanted == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%d/%d", n, wanted)
 }
 
 // writePhases shows where the time of each request went: the phases of

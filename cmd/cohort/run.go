@@ -609,7 +609,7 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 	var passed bool
 	res.Thresholds, passed = judge(p.thresholds, out.Total, out.Warm, p.plan.Series, p.plan.Checks, out.Duration)
 	if search != nil {
-		res.Capacity = search.Finish(0, out.WarmHeld)
+		res.Capacity = search.Finish()
 		// The search's verdict is whether some level passed; the whole
 		// run's thresholds fail by design once a step breaks them.
 		passed = res.Capacity.LastPassing > 0

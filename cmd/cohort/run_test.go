@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -376,6 +377,62 @@ func TestRunsWhereNobodyLogsIn(t *testing.T) {
 				s.NeverLoggedIn != c.never {
 				t.Fatalf("%d iterations, %d failed logins, %d VUs never logged in; want %d, %d, %d",
 					r.Totals.Iterations, s.LoginFailures, s.NeverLoggedIn, c.iterations, c.failures, c.never)
+			}
+		})
+	}
+}
+
+// TestCapacityAgainstARefusingStore searches a store that refuses new
+// sessions past its limit (a 500, as Tomcat's StandardManager answers past
+// maxActiveSessions), on a fake clock. Every threshold passes at every
+// level, since a refused login loses no session; the search must still
+// stop where the level is not held, at the limit less what the rest of
+// the run holds, and say why.
+func TestCapacityAgainstARefusingStore(t *testing.T) {
+	cases := []struct {
+		name, capacity, sessions string
+		vus                      string
+		last, first              float64
+		reason                   string
+	}{
+		{"warm sessions", "{vary: warm_sessions, start: 60, step: 60, max: 300, step_duration: 3s, settle: 1s}",
+			"sessions: {warm: 60, touch_every: 1s}\n", "2",
+			180, 240, "level not held: 198 of 240 warm sessions held, "}, // 200 less the 2 VUs' sessions
+		{"VUs", "{vary: vus, start: 4, step: 4, max: 20, step_duration: 3s, settle: 1s}", "", "4",
+			8, 12, "level not held: 10 of 12 VUs logged in, "},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			limit := map[string]string{"warm sessions": "200", "VUs": "10"}[c.name]
+			path := writeProfile(t, "spring-form", func(s string) string {
+				s = strings.Replace(s, "demo_target: []", `demo_target: ["--max-sessions", "`+limit+`", "--when-full", "refuse", "--latency", "3ms"]`, 1)
+				return s + "\n" + c.sessions + "capacity: " + c.capacity + "\n"
+			})
+			code, out, r := runSimulated(t, path, "--vus", c.vus, "--find-capacity", "--threshold", "warm_sessions_lost: count<1",
+				"--threshold", "sessions_lost: count<1")
+			if code != exitOK {
+				t.Fatalf("exit %d\n%s", code, out)
+			}
+			k := r.Capacity
+			last := k.Steps[len(k.Steps)-1]
+			if k.LastPassing != c.last || k.FirstFailing != c.first || last.Held || !strings.HasPrefix(last.Reason, c.reason) {
+				t.Fatalf("last passing %v, first failing %v, the failed step: held %v, %q\nwant %v, %v, %q...\n%s",
+					k.LastPassing, k.FirstFailing, last.Held, last.Reason, c.last, c.first, c.reason, out)
+			}
+			for _, th := range last.Thresholds {
+				if !th.OK {
+					t.Errorf("%s failed: the level alone should fail the step", th.Expr)
+				}
+			}
+			// The VUs' refused logins are among the step's failed requests;
+			// the warm population's are counted apart.
+			if fails := last.LoginFailures + last.WarmLoginFailures; fails == 0 || (c.name == "VUs" && last.FailuresByStatus["500"] == 0) ||
+				!strings.Contains(last.Reason, fmt.Sprintf("%d logins failed: 500", fails)) || r.Server.Rejected == 0 {
+				t.Fatalf("the failed step: %d failed logins, failures by status %v, reason %q; %d refused by the target",
+					fails, last.FailuresByStatus, last.Reason, r.Server.Rejected)
+			}
+			if !strings.Contains(out, "FAIL: "+c.reason) {
+				t.Fatalf("the summary does not say why the step failed:\n%s", out)
 			}
 		})
 	}

@@ -5,10 +5,13 @@
 package htmlreport
 
 import (
+	"cmp"
 	"fmt"
 	"html/template"
 	"io"
+	"maps"
 	"slices"
+	"strings"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"gonum.org/v1/plot/plotter"
@@ -275,6 +278,23 @@ func ms(v float64) string {
 }
 
 var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{
-	"ms":  ms,
-	"pct": func(v float64) string { return fmt.Sprintf("%.2f%%", 100*v) },
+	"ms":     ms,
+	"pct":    func(v float64) string { return fmt.Sprintf("%.2f%%", 100*v) },
+	"counts": counts,
+	"wanted": func(n, want int) string {
+		if want == 0 {
+			return "–"
+		}
+		return fmt.Sprintf("%d/%d", n, want)
+	},
 }).Parse(reportHTML))
+
+// counts shows a map of counts, largest first: "status 500: 60".
+func counts(m map[string]int64) string {
+	keys := slices.SortedFunc(maps.Keys(m), func(a, b string) int { return cmp.Or(cmp.Compare(m[b], m[a]), cmp.Compare(a, b)) })
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s: %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}

@@ -52,9 +52,10 @@ Iterations: {{.R.Totals.Iterations}}{{if .R.Totals.Dropped}}, {{.R.Totals.Droppe
 
 {{if .R.Capacity.Steps}}<h2 id="capacity">Capacity search ({{.R.Capacity.Vary}})</h2>
 <table>
-<tr><th>level</th><th>rps</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>failed</th><th>lost</th><th>warm lost</th><th>result</th></tr>
-{{range .R.Capacity.Steps}}<tr><td>{{printf "%g" .Level}}</td><td>{{printf "%.1f" .RPS}}</td><td>{{ms .Latency.P50}}</td><td>{{ms .Latency.P95}}</td><td>{{ms .Latency.P99}}</td><td>{{pct .FailureRatio}}</td><td>{{.LostSessions}}</td><td>{{.WarmLost}}</td><td>{{if .Passed}}<span class="ok">passed</span>{{else}}<span class="fail">failed</span>{{end}}</td></tr>
+<tr><th>level</th><th>rps</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>failed</th><th>failures</th><th>lost</th><th>warm lost</th><th>logins (failed)</th><th>logged in</th><th>warm held</th><th>result</th></tr>
+{{range .R.Capacity.Steps}}<tr><td>{{printf "%g" .Level}}</td><td>{{printf "%.1f" .RPS}}</td><td>{{ms .Latency.P50}}</td><td>{{ms .Latency.P95}}</td><td>{{ms .Latency.P99}}</td><td>{{pct .FailureRatio}}</td><td>{{counts .FailuresByReason}} {{counts .FailuresByStatus}}</td><td>{{.LostSessions}}</td><td>{{.WarmLost}}</td><td>{{.Logins}} ({{.LoginFailures}}){{if .WarmWanted}}, warm {{.WarmLogins}} ({{.WarmLoginFailures}}){{end}}</td><td>{{wanted .LeastLoggedIn .VUsWanted}}</td><td>{{wanted .LeastWarm .WarmWanted}}</td><td>{{if .Passed}}<span class="ok">passed</span>{{else}}<span class="fail">failed: {{.Reason}}</span>{{end}}</td></tr>
 {{end}}</table>
+<p>Logged in and warm held: the fewest at any judged interval of the step, of what its level asks for.</p>
 <p>Last passing level {{printf "%g" .R.Capacity.LastPassing}}{{if .R.Capacity.FirstFailing}}, broke at {{printf "%g" .R.Capacity.FirstFailing}}{{end}}; knee at {{printf "%g" .R.Capacity.Knee}}.</p>{{end}}
 
 {{if .R.Thresholds}}<h2 id="thresholds">Thresholds</h2>
