@@ -55,7 +55,7 @@ func commands() []command {
 		{"profiles", "cohort profiles [NAME]", "list the built-in profiles, or print one", runProfiles},
 		{"report", "cohort report RESULT.json", "print a result again (--format text|json|hgrm)", runReport},
 		{"merge", "cohort merge PART.json... -o OUT.json", "combine the results of a distributed run's segments, exactly", runMerge},
-		{"compare", "cohort compare A.json B.json", "two results side by side, with the changes beyond noise marked", runCompare},
+		{"compare", "cohort compare A.json B.json", "two results (or A1 A2 ... -- B1 B2 ...) side by side, changes beyond noise marked", runCompare},
 		{"version", "cohort version", "print the version", runVersion},
 	}
 }

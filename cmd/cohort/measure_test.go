@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -131,29 +133,68 @@ func TestOpenModelFromFlags(t *testing.T) {
 	}
 }
 
+// TestCompareCommand compares runs on a fake clock against targets that
+// answer in 2 to 4 ms (A) and in 4 to 6 ms (B): A against A marks nothing
+// or next to nothing, A against B marks the latency, one run per side and
+// three; --format json and a corrupt file.
 func TestCompareCommand(t *testing.T) {
 	dir := t.TempDir()
-	a, b := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
-	for _, p := range []string{a, b} {
-		var sink bytes.Buffer
-		if code := dispatch(context.Background(), &env{stdout: &sink, stderr: &sink},
-			[]string{"run", "basic", "--vus", "2", "--iterations", "50", "--out", p, "--quiet"}); code != exitOK {
-			t.Fatalf("run: exit %d\n%s", code, sink.String())
+	result := func(name, latency string) string {
+		path := writeProfile(t, "basic", func(s string) string {
+			return strings.Replace(s, `demo_target: ["--basic"]`, `demo_target: ["--basic", "--latency", "`+latency+`", "--jitter", "2ms"]`, 1)
+		})
+		code, out, r := runSimulated(t, path, "--vus", "4", "--duration", "6s")
+		if code != exitOK {
+			t.Fatalf("run: exit %d\n%s", code, out)
 		}
+		file := filepath.Join(dir, name+".json")
+		r.WriteFile(file)
+		return file
+	}
+	var a, b []string
+	for i := range 3 {
+		a = append(a, result(fmt.Sprintf("a%d", i), "2ms"))
+		b = append(b, result(fmt.Sprintf("b%d", i), "4ms"))
+	}
+	compareOut := func(args ...string) string {
+		var out, errOut bytes.Buffer
+		if code := dispatch(context.Background(), &env{stdout: &out, stderr: &errOut}, append([]string{"compare"}, args...)); code != exitOK {
+			t.Fatalf("compare %v: exit %d: %s", args, code, errOut.String())
+		}
+		return out.String()
+	}
+	changed := func(out string) (n int, latency bool) {
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasSuffix(strings.TrimSpace(line), "*") {
+				n++
+				latency = latency || strings.Contains(line, "all p50 ms")
+			}
+		}
+		return n, latency
+	}
+	if n, _ := changed(compareOut(a[0], a[1])); n > 1 {
+		t.Errorf("A against A: %d rows marked", n)
+	}
+	if n, _ := changed(compareOut(append(append(a, "--"), a...)...)); n != 0 {
+		t.Errorf("three runs against themselves: %d rows marked", n)
+	}
+	for _, args := range [][]string{{a[0], b[0]}, append(append(a, "--"), b...)} {
+		if _, latency := changed(compareOut(args...)); !latency {
+			t.Errorf("compare %v: the run's p50 latency is not marked changed", args)
+		}
+	}
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(compareOut(a[0], b[0], "--format", "json")), &rows); err != nil || len(rows) == 0 {
+		t.Fatalf("--format json: %v, %d rows", err, len(rows))
 	}
 	var out, errOut bytes.Buffer
-	if code := dispatch(context.Background(), &env{stdout: &out, stderr: &errOut}, []string{"compare", a, b}); code != exitOK {
-		t.Fatalf("compare: exit %d: %s", code, errOut.String())
-	}
-	for _, want := range []string{"mix/profile", "latency p95 ms", "connections opened"} {
-		if !strings.Contains(out.String(), want) {
-			t.Fatalf("compare output lacks %q:\n%s", want, out.String())
-		}
+	if code := dispatch(context.Background(), &env{stdout: &out, stderr: &errOut}, []string{"compare", a[0], "--", b[0], b[1]}); code != exitUsage {
+		t.Fatalf("one run against two: exit %d", code)
 	}
 	corrupt := filepath.Join(dir, "corrupt.json")
 	os.WriteFile(corrupt, []byte(`{"schema":"cohort.result/v1","histograms":{"all":"nope"}}`), 0o644)
 	errOut.Reset()
-	if code := dispatch(context.Background(), &env{stdout: &out, stderr: &errOut}, []string{"compare", a, corrupt}); code != exitUsage ||
+	if code := dispatch(context.Background(), &env{stdout: &out, stderr: &errOut}, []string{"compare", a[0], corrupt}); code != exitUsage ||
 		!strings.Contains(errOut.String(), "corrupt.json: field histograms") {
 		t.Fatalf("corrupt file: exit %d, %s", code, errOut.String())
 	}
