@@ -160,13 +160,13 @@ func (st *store) lookupLocked(sh *shard, id string, now int64) *session {
 }
 
 // create stores a new session, initialised by init. Past the cap, a
-// refusing store creates none (as Tomcat's StandardManager refuses past
-// maxActiveSessions: the live count is checked, then the session made, so
-// two requests racing for the last place may both get it, as there); an
-// evicting one evicts the least recently used session.
+// refusing store creates none, as Tomcat's StandardManager refuses past
+// maxActiveSessions (the place is taken atomically, so the cap is exact
+// however many requests race for the last one); an evicting one evicts
+// the least recently used session.
 func (st *store) create(ctx context.Context, now time.Time, init func(*session)) (sessionView, bool) {
 	st.roundTrip(ctx)
-	if st.refuse && st.maxSessions > 0 && st.live.Load() >= st.maxSessions {
+	if st.refuse && st.maxSessions > 0 && !st.takePlace() {
 		st.rejected.Add(1)
 		return sessionView{}, false
 	}
@@ -177,10 +177,26 @@ func (st *store) create(ctx context.Context, now time.Time, init func(*session))
 	v := s.view()
 	st.insert(s)
 	st.created.Add(1)
-	if n := st.live.Add(1); !st.refuse && st.maxSessions > 0 && n > st.maxSessions {
+	if st.refuse && st.maxSessions > 0 {
+		return v, true // counted by takePlace
+	}
+	if n := st.live.Add(1); st.maxSessions > 0 && n > st.maxSessions {
 		st.evictOldest()
 	}
 	return v, true
+}
+
+// takePlace counts one more live session if the store has room for it.
+func (st *store) takePlace() bool {
+	for {
+		n := st.live.Load()
+		if n >= st.maxSessions {
+			return false
+		}
+		if st.live.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
 }
 
 func (st *store) insert(s *session) {
