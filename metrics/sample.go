@@ -99,6 +99,15 @@ var reasonNames = [numReasons]string{
 	"too_many_redirects", "malformed_response", "local_limit", "other",
 }
 
+// FailureReasons lists every reason a request can fail for.
+func FailureReasons() []Reason {
+	out := make([]Reason, 0, numReasons-1)
+	for r := ReasonNone + 1; r < numReasons; r++ {
+		out = append(out, r)
+	}
+	return out
+}
+
 // String names the reason as results and metrics do.
 func (r Reason) String() string {
 	if r < numReasons {

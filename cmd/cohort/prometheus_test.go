@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -199,6 +200,18 @@ scrape_configs:
 	}
 	if touches := promQuery(t, promURL, `sum(max_over_time(cohort_warm_touches_total`+sel+`[5m]))`, at).scalar(t); int64(touches) != w.Touches {
 		t.Errorf("Prometheus counted %v warm touches, the result %d", touches, w.Touches)
+	}
+	// Percentiles Prometheus computes from cohort's buckets agree with HDR's.
+	for _, q := range []struct {
+		q   float64
+		hdr float64
+	}{{0.5, r.Latency.P50}, {0.95, r.Latency.P95}, {0.99, r.Latency.P99}} {
+		expr := fmt.Sprintf(`histogram_quantile(%g, sum by (le) (cohort_http_request_duration_seconds_bucket%s))`, q.q, sel)
+		got := 1000 * promQuery(t, promURL, expr, at).scalar(t)
+		t.Logf("p%g: Prometheus %.3f ms, HDR %.3f ms", 100*q.q, got, q.hdr)
+		if math.Abs(got-q.hdr) > 0.1*q.hdr {
+			t.Errorf("p%g: Prometheus reads %.3f ms from the buckets, HDR %.3f ms: more than 10%% apart", 100*q.q, got, q.hdr)
+		}
 	}
 	if r.Sessions.SessionsLost == 0 || r.Totals.Failures == 0 {
 		t.Fatalf("the run had no lost sessions (%d) or failures (%d): the dashboard check below would not be exercised", r.Sessions.SessionsLost, r.Totals.Failures)

@@ -11,31 +11,12 @@ package prom
 import (
 	"strconv"
 	"sync"
-	"time"
 
-	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/cohort-dev/cohort/metrics"
 )
-
-// latencyBuckets are the classic buckets, in seconds, of every latency
-// histogram: fine below 10 ms for loopback work, out to 60 s.
-var latencyBuckets = []float64{
-	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
-}
-
-func histOpts(name, help string) prometheus.HistogramOpts {
-	return prometheus.HistogramOpts{
-		Name: name, Help: help, Buckets: latencyBuckets,
-		// Native histograms too, for servers that scrape them: about 10%
-		// wide buckets, a bounded number of them.
-		NativeHistogramBucketFactor:     1.1,
-		NativeHistogramMaxBucketNumber:  160,
-		NativeHistogramMinResetDuration: time.Hour,
-	}
-}
 
 // Exporter holds a run's Prometheus series.
 type Exporter struct {
@@ -49,13 +30,13 @@ type Exporter struct {
 
 	requests     *prometheus.CounterVec
 	failures     *prometheus.CounterVec
-	duration     *prometheus.HistogramVec
-	phase        *prometheus.HistogramVec
+	duration     *histVec
+	phase        *histVec
 	vus          prometheus.Gauge
 	active       prometheus.Gauge
 	logins       *prometheus.CounterVec
-	loginTime    prometheus.Histogram
-	firstTime    prometheus.Histogram
+	loginTime    *histVec
+	firstTime    *histVec
 	lost         prometheus.Counter
 	relogins     prometheus.Counter
 	refreshes    *prometheus.CounterVec
@@ -64,13 +45,13 @@ type Exporter struct {
 	iterations   prometheus.Counter
 	dropped      prometheus.Counter
 	connections  prometheus.Counter
-	schedulerLag prometheus.Histogram
+	schedulerLag *histVec
 	warm         prometheus.Gauge
 	warmLogins   *prometheus.CounterVec
 	warmTouches  *prometheus.CounterVec
 	warmLost     prometheus.Counter
-	warmTouch    prometheus.Histogram
-	cookieBytes  prometheus.Histogram
+	warmTouch    *histVec
+	cookieBytes  *histVec
 	instReqs     *prometheus.CounterVec
 	moved        prometheus.Counter
 	movedLost    prometheus.Counter
@@ -85,13 +66,13 @@ func New(series []metrics.SeriesInfo, testid, segment string) *Exporter {
 	f := factory{r}
 	e.requests = f.counterVec("cohort_http_requests_total", "HTTP requests sent, by request name, method, status (0: no response) and connection reuse.", "name", "method", "status", "reused")
 	e.failures = f.counterVec("cohort_http_request_failures_total", "Failed requests, by request name, method and reason.", "name", "method", "reason")
-	e.duration = f.histogramVec(histOpts("cohort_http_request_duration_seconds", "Request latency from when the request was due to the end of its body, by request name and connection reuse."), "name", "reused")
-	e.phase = f.histogramVec(histOpts("cohort_http_request_phase_seconds", "Request phases: blocked, connect, tls, sending, ttfb (waiting), receiving."), "phase")
+	e.duration = f.latency("cohort_http_request_duration_seconds", "Request latency from when the request was due to the end of its body, by request name and connection reuse.", "name", "reused")
+	e.phase = f.latency("cohort_http_request_phase_seconds", "Request phases: blocked, connect, tls, sending, ttfb (waiting), receiving.", "phase")
 	e.vus = f.gauge("cohort_vus", "Virtual users running.")
 	e.active = f.gauge("cohort_sessions_active", "Sessions logged in.")
 	e.logins = f.counterVec("cohort_logins_total", "Login flows, by result (ok, failed).", "result")
-	e.loginTime = f.histogram(histOpts("cohort_login_duration_seconds", "Duration of successful login flows."))
-	e.firstTime = f.histogram(histOpts("cohort_first_request_duration_seconds", "From the start of a login to the end of the first authenticated request after it."))
+	e.loginTime = f.latency("cohort_login_duration_seconds", "Duration of successful login flows.")
+	e.firstTime = f.latency("cohort_first_request_duration_seconds", "From the start of a login to the end of the first authenticated request after it.")
 	e.lost = f.counter("cohort_sessions_lost_total", "Sessions found gone mid-run (401, redirect to login, login form served).")
 	e.relogins = f.counter("cohort_relogins_total", "Logins that replaced a lost session.")
 	e.refreshes = f.counterVec("cohort_token_refreshes_total", "Token refreshes after a 401, by result.", "result")
@@ -100,20 +81,46 @@ func New(series []metrics.SeriesInfo, testid, segment string) *Exporter {
 	e.iterations = f.counter("cohort_iterations_total", "Iterations completed.")
 	e.dropped = f.counter("cohort_dropped_iterations_total", "Open-model iterations (and session-pool logins and requests) that found no VU or idle session free when due.")
 	e.connections = f.counter("cohort_connections_opened_total", "TCP connections opened.")
-	e.schedulerLag = f.histogram(histOpts("cohort_scheduler_lag_seconds", "How late the open-model scheduler started iterations."))
+	e.schedulerLag = f.latency("cohort_scheduler_lag_seconds", "How late the open-model scheduler started iterations.")
 	e.warm = f.gauge("cohort_sessions_warm", "Warm sessions logged in and kept alive beside the VUs.")
 	e.warmLogins = f.counterVec("cohort_warm_logins_total", "Logins of warm sessions, by result (ok, failed).", "result")
 	e.warmTouches = f.counterVec("cohort_warm_touches_total", "Requests that keep warm sessions alive, by result (ok, failed).", "result")
 	e.warmLost = f.counter("cohort_warm_sessions_lost_total", "Warm sessions found gone by their touch (expired or evicted by the server).")
-	e.warmTouch = f.histogram(histOpts("cohort_warm_touch_duration_seconds", "Latency of the requests that keep warm sessions alive."))
-	e.cookieBytes = f.histogram(prometheus.HistogramOpts{Name: "cohort_cookie_header_bytes",
-		Help:    "Size of the Cookie header a session sends, taken when a response changes its cookies.",
-		Buckets: prometheus.ExponentialBuckets(64, 2, 10)})
+	e.warmTouch = f.latency("cohort_warm_touch_duration_seconds", "Latency of the requests that keep warm sessions alive.")
+	e.cookieBytes = f.hist(newHistVec("cohort_cookie_header_bytes",
+		"Size of the Cookie header a session sends, taken when a response changes its cookies.",
+		prometheus.ExponentialBuckets(64, 2, 10), 1))
 	e.instReqs = f.counterVec("cohort_instance_requests_total", "Requests by the backend instance that answered (instance_header) and result (ok, failed).", "instance", "result")
 	e.moved = f.counter("cohort_sessions_moved_total", "Requests of a session answered by another backend instance than its previous one.")
 	e.movedLost = f.counter("cohort_sessions_lost_after_move_total", "Requests that moved a session to another backend instance and found it gone.")
 	r.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	e.zero()
 	return e
+}
+
+// zero makes every series whose labels are known before the run, at 0:
+// a counter that first appears at 20 has no rise for rate() to see, so the
+// dashboard would read 0 logins per second for a run that logged in 20.
+func (e *Exporter) zero() {
+	for _, result := range []string{"ok", "failed"} {
+		for _, c := range []*prometheus.CounterVec{e.logins, e.refreshes, e.warmLogins, e.warmTouches} {
+			c.WithLabelValues(result)
+		}
+	}
+	for _, info := range e.series {
+		for _, reused := range []string{"true", "false"} {
+			e.duration.init(info.Name, reused)
+		}
+		for _, r := range metrics.FailureReasons() {
+			e.failures.WithLabelValues(info.Name, info.Method, r.String())
+		}
+	}
+	for _, p := range phaseHists {
+		e.phase.init(p.name)
+	}
+	for _, h := range []*histVec{e.loginTime, e.firstTime, e.schedulerLag, e.warmTouch, e.cookieBytes} {
+		h.init()
+	}
 }
 
 // Registry returns the exporter's private registry.
@@ -139,14 +146,13 @@ func (f factory) gauge(name, help string) prometheus.Gauge {
 	return g
 }
 
-func (f factory) histogramVec(o prometheus.HistogramOpts, labels ...string) *prometheus.HistogramVec {
-	h := prometheus.NewHistogramVec(o, labels)
-	f.r.MustRegister(h)
-	return h
+// latency registers a latency histogram family: HDR microseconds shown
+// in seconds.
+func (f factory) latency(name, help string, labels ...string) *histVec {
+	return f.hist(newHistVec(name, help, latencyBuckets, 1e-6, labels...))
 }
 
-func (f factory) histogram(o prometheus.HistogramOpts) prometheus.Histogram {
-	h := prometheus.NewHistogram(o)
+func (f factory) hist(h *histVec) *histVec {
 	f.r.MustRegister(h)
 	return h
 }
@@ -197,13 +203,13 @@ func (e *Exporter) Observe(u Update) {
 		e.connections.Add(float64(u.Opened - e.lastOpened))
 		e.lastOpened = u.Opened
 	}
-	replay(a.Login, e.loginTime)
-	replay(a.First, e.firstTime)
-	replay(a.Lag, e.schedulerLag)
+	e.loginTime.add(a.Login)
+	e.firstTime.add(a.First)
+	e.schedulerLag.add(a.Lag)
 	if w := u.Warm; w != nil {
 		e.observeWarm(u.WarmHeld, w, u.WarmTouch)
 	}
-	replayScaled(a.CookieHeader, e.cookieBytes, 1)
+	e.cookieBytes.add(a.CookieHeader)
 	e.moved.Add(float64(s.Moved))
 	e.movedLost.Add(float64(s.MovedLost))
 	for i := range a.Instances {
@@ -224,7 +230,7 @@ func (e *Exporter) observeWarm(held int, w *metrics.Aggregate, touch int) {
 		t := &w.Series[touch]
 		e.warmTouches.WithLabelValues("ok").Add(float64(t.Count - t.Failures))
 		e.warmTouches.WithLabelValues("failed").Add(float64(t.Failures))
-		replay(t.Hists[metrics.HistLatency], e.warmTouch)
+		e.warmTouch.add(t.Hists[metrics.HistLatency])
 	}
 }
 
@@ -251,33 +257,9 @@ func (e *Exporter) observeSeries(info metrics.SeriesInfo, s *metrics.SeriesAgg) 
 		}
 	}
 	for _, c := range connHists {
-		if hist := s.Hists[c.h]; hist != nil && hist.TotalCount() > 0 {
-			replay(hist, e.duration.WithLabelValues(info.Name, c.reused))
-		}
+		e.duration.add(s.Hists[c.h], info.Name, c.reused)
 	}
 	for _, p := range phaseHists {
-		if hist := s.Hists[p.h]; hist != nil && hist.TotalCount() > 0 {
-			replay(hist, e.phase.WithLabelValues(p.name))
-		}
-	}
-}
-
-// replay observes every value an HDR histogram holds, at its bucket's
-// middle (within the histogram's 0.1%), converting microseconds to seconds.
-func replay(h *hdr.Histogram, o prometheus.Observer) { replayScaled(h, o, 1e-6) }
-
-// replayScaled is replay with values multiplied by scale (1: bytes).
-func replayScaled(h *hdr.Histogram, o prometheus.Observer, scale float64) {
-	if h == nil || h.TotalCount() == 0 {
-		return
-	}
-	for _, b := range h.Distribution() {
-		if b.Count == 0 {
-			continue
-		}
-		v := float64(b.From+b.To) / 2 * scale
-		for range b.Count {
-			o.Observe(v)
-		}
+		e.phase.add(s.Hists[p.h], p.name)
 	}
 }
