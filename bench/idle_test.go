@@ -81,7 +81,7 @@ func idleMemory(b *testing.B, vus int) (heap, stack float64) {
 	measured := false
 	_, err = engine.Run(ctx, engine.Config{Plan: plan, Users: users, Load: p.Load, Pool: pool,
 		Collector: metrics.NewCollector(plan.Series, 2), Interval: 200 * time.Millisecond,
-		Tick: func(t engine.Tick) {
+		Tick: func(t metrics.Snapshot) {
 			if measured || t.Total.Iterations < int64(vus) {
 				return
 			}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/cohort-dev/cohort/engine"
 	"github.com/cohort-dev/cohort/metrics"
 	"github.com/cohort-dev/cohort/profiles"
 )
@@ -91,24 +90,24 @@ func checkWindow(p *profiles.Profile) error {
 }
 
 // PlanOf is the search a profile, reshaped, asks for, judged on
-// thresholds over series and checks, with the run drained every interval.
-func PlanOf(p *profiles.Profile, thresholds []metrics.Threshold, series []metrics.SeriesInfo, checks []string, interval time.Duration) Plan {
+// thresholds, with the run drained every interval.
+func PlanOf(p *profiles.Profile, thresholds []metrics.Threshold, interval time.Duration) Plan {
 	c := p.Capacity
 	plan := Plan{Vary: c.Vary, Start: c.Start, Step: c.Step, Max: c.Max,
 		StepLen: c.StepDuration.D(), Settle: c.Settle.D(), Interval: interval,
-		Warm: p.Sessions.Warm, Thresholds: thresholds, Series: series, Checks: checks}
+		Warm: p.Sessions.Warm, Thresholds: thresholds}
 	if p.Load.Executor == profiles.ConstantVUs {
 		plan.VUs = p.Load.VUs
 	}
 	return plan
 }
 
-// Steer is the engine's steering for a search: after every drain it tells
-// the search what the interval measured and sets the level the search
+// Steer is the engine's steering for a search: after every drain it
+// hands the search the run's snapshot and sets the level the search
 // wants.
-func Steer(s *Search) func(engine.Tick) (float64, bool) {
-	return func(t engine.Tick) (float64, bool) {
-		more := s.Observe(t.Elapsed, t.Interval, t.Warm, t.LoggedIn, t.WarmHeld)
+func Steer(s *Search) func(metrics.Snapshot) (float64, bool) {
+	return func(snap metrics.Snapshot) (float64, bool) {
+		more := s.Observe(snap)
 		return s.Level(), more
 	}
 }

@@ -30,8 +30,6 @@ type Plan struct {
 	// too.
 	VUs, Warm  int
 	Thresholds []metrics.Threshold
-	Series     []metrics.SeriesInfo
-	Checks     []string
 }
 
 // Levels returns the levels of the search, Start to Max by Step.
@@ -73,6 +71,7 @@ type Search struct {
 	levels []float64
 	step   int // the step being measured
 	cur    stepFigures
+	legend *metrics.Legend // of the run's figures, from its snapshots
 	done   bool
 	result metrics.Capacity
 }
@@ -105,7 +104,7 @@ func (f *stepFigures) reset() {
 
 // New starts a search at its first level.
 func New(p Plan) *Search {
-	return &Search{plan: p, levels: p.Levels(), cur: newStepFigures(len(p.Series)),
+	return &Search{plan: p, levels: p.Levels(), cur: newStepFigures(0),
 		result: metrics.Capacity{Vary: p.Vary, Steps: []metrics.CapacityStep{}}}
 }
 
@@ -114,14 +113,16 @@ func (s *Search) Level() float64 {
 	return s.levels[min(s.step, len(s.levels)-1)]
 }
 
-// Observe takes the interval that ended at elapsed (the VUs' figures and
-// the warm population's, nil without one), with the logged-in and warm
-// sessions at that moment. It reports false once the search is over: a
-// step failed, or the last step was judged.
-func (s *Search) Observe(elapsed time.Duration, interval, warmInterval *metrics.Aggregate, loggedIn, warm int) bool {
+// Observe takes the run's snapshot after a drain: the interval that ended
+// then (the VUs' figures and the warm population's), with the logged-in
+// and warm sessions at that moment. It reports false once the search is
+// over: a step failed, or the last step was judged.
+func (s *Search) Observe(snap metrics.Snapshot) bool {
 	if s.done {
 		return false
 	}
+	s.legend = snap.Legend
+	elapsed := snap.Elapsed
 	// The interval belongs to the step its middle falls in.
 	mid := elapsed - s.plan.Interval/2
 	at := int(mid / s.plan.StepLen)
@@ -131,7 +132,7 @@ func (s *Search) Observe(elapsed time.Duration, interval, warmInterval *metrics.
 	if s.done {
 		return false
 	}
-	s.cur.add(interval, warmInterval, loggedIn, warm, mid-time.Duration(s.step)*s.plan.StepLen >= s.plan.Settle, s.plan.Interval)
+	s.cur.add(snap, mid-time.Duration(s.step)*s.plan.StepLen >= s.plan.Settle, s.plan.Interval)
 	if elapsed >= time.Duration(s.step+1)*s.plan.StepLen && s.cur.judgedFor > 0 {
 		s.judge()
 	}
@@ -140,7 +141,8 @@ func (s *Search) Observe(elapsed time.Duration, interval, warmInterval *metrics.
 
 // add takes one interval into the step; judged says it is past the
 // settling time.
-func (f *stepFigures) add(interval, warmInterval *metrics.Aggregate, loggedIn, warm int, judged bool, d time.Duration) {
+func (f *stepFigures) add(snap metrics.Snapshot, judged bool, d time.Duration) {
+	interval, warmInterval, loggedIn, warm := snap.Interval, snap.Warm, snap.LoggedIn, snap.WarmHeld
 	f.whole.Merge(interval)
 	if warmInterval != nil {
 		f.wholeWarm.Merge(warmInterval)
@@ -184,10 +186,14 @@ func (s *Search) judge() {
 // stepResult is what the current step measured, and its verdict.
 func (s *Search) stepResult() metrics.CapacityStep {
 	p, f := &s.plan, &s.cur
+	var series []metrics.SeriesInfo
+	if s.legend != nil {
+		series = s.legend.Series
+	}
 	reqs, fails := f.judged.Requests()
 	vus, warm := p.wanted(s.Level())
 	st := metrics.CapacityStep{Level: s.Level(), MeasuredS: f.judgedFor.Seconds(), Requests: reqs,
-		Failures: fails, Latency: metrics.LatencyOf(f.judged.AllLatency(p.Series)),
+		Failures: fails, Latency: metrics.LatencyOf(f.judged.AllLatency(series)),
 		Logins: f.whole.Sessions.Logins, LoginFailures: f.whole.Sessions.LoginFailures,
 		WarmLogins: f.wholeWarm.Sessions.Logins, WarmLoginFailures: f.wholeWarm.Sessions.LoginFailures,
 		LostSessions: f.judged.Sessions.SessionsLost, WarmLost: f.judgedWarm.Sessions.SessionsLost,
@@ -204,7 +210,7 @@ func (s *Search) stepResult() metrics.CapacityStep {
 	}
 	st.Held = len(why) == 0
 	for _, t := range p.Thresholds {
-		v, ok := t.EvalOn(f.judged, f.judgedWarm, p.Series, p.Checks, f.judgedFor)
+		v, ok := t.EvalOn(metrics.Snapshot{Total: f.judged, WarmTotal: f.judgedWarm, Elapsed: f.judgedFor, Legend: s.legend})
 		st.Thresholds = append(st.Thresholds, metrics.ThresholdResult{Expr: t.Source, OK: ok, Value: v})
 		if !ok {
 			why = append(why, fmt.Sprintf("%s: %g", t.Source, v))
@@ -238,14 +244,18 @@ func (s *Search) notHeld(st *metrics.CapacityStep) string {
 		return ""
 	}
 	if failed > 0 {
-		short = append(short, fmt.Sprintf("%d logins failed%s", failed, loginStatuses(s.plan.Series, s.cur.whole, s.cur.wholeWarm)))
+		short = append(short, fmt.Sprintf("%d logins failed%s", failed, loginStatuses(s.legend, s.cur.whole, s.cur.wholeWarm)))
 	}
 	return "level not held: " + strings.Join(short, ", ")
 }
 
 // loginStatuses lists the statuses the failed login requests of aggs got:
 // ": 500", ": 500 (58), 403 (2)".
-func loginStatuses(series []metrics.SeriesInfo, aggs ...*metrics.Aggregate) string {
+func loginStatuses(legend *metrics.Legend, aggs ...*metrics.Aggregate) string {
+	var series []metrics.SeriesInfo
+	if legend != nil {
+		series = legend.Series
+	}
 	counts := map[int]int64{}
 	for _, a := range aggs {
 		for i := range a.Series {

@@ -9,13 +9,21 @@ import (
 
 var testSeries = []metrics.SeriesInfo{{Name: "login", Method: "POST", Group: "login"}, {Name: "list", Method: "GET", Group: "mix"}}
 
+var legend = &metrics.Legend{Series: testSeries, WarmTouch: -1}
+
+// snapshot is what the engine hands the search after the drain at sec.
+func snapshot(sec int, vus, warm *metrics.Aggregate, loggedIn, held int) metrics.Snapshot {
+	return metrics.Snapshot{Elapsed: time.Duration(sec) * time.Second, Interval: vus, Warm: warm,
+		LoggedIn: loggedIn, WarmHeld: held, Legend: legend}
+}
+
 func TestCapacitySearchSteps(t *testing.T) {
 	th, err := metrics.ParseThreshold("http_req_duration: p(95)<100")
 	if err != nil {
 		t.Fatal(err)
 	}
 	plan := Plan{Vary: "vus", Start: 10, Step: 10, Max: 60, StepLen: 5 * time.Second, Settle: time.Second,
-		Interval: time.Second, Thresholds: []metrics.Threshold{th}, Series: testSeries}
+		Interval: time.Second, Thresholds: []metrics.Threshold{th}}
 	if got := plan.Levels(); len(got) != 6 || got[5] != 60 || plan.Duration() != 30*time.Second {
 		t.Fatalf("levels %v, duration %v", got, plan.Duration())
 	}
@@ -35,7 +43,7 @@ func TestCapacitySearchSteps(t *testing.T) {
 		for range int(level) { // one request per VU per second
 			a.Add(&metrics.Sample{Kind: metrics.KindRequest, Series: 1, Status: 200, Duration: latency[level]})
 		}
-		more = s.Observe(time.Duration(sec)*time.Second, a, nil, int(level), 0)
+		more = s.Observe(snapshot(sec, a, nil, int(level), 0))
 		if sec > 100 {
 			t.Fatal("the search did not end")
 		}
@@ -60,14 +68,14 @@ func TestCapacitySearchSteps(t *testing.T) {
 
 func TestCapacitySearchWithoutFailure(t *testing.T) {
 	plan := Plan{Vary: "warm_sessions", Start: 100, Step: 100, Max: 200, StepLen: 2 * time.Second,
-		Interval: time.Second, Series: testSeries}
+		Interval: time.Second}
 	s := New(plan)
 	sec := 0
 	for more := true; more; {
 		sec++
 		a := metrics.NewAggregate(len(testSeries))
 		a.Add(&metrics.Sample{Kind: metrics.KindRequest, Series: 1, Status: 200, Duration: time.Millisecond})
-		more = s.Observe(time.Duration(sec)*time.Second, a, nil, 1, int(s.Level()))
+		more = s.Observe(snapshot(sec, a, nil, 1, int(s.Level())))
 	}
 	c := s.Finish()
 	if sec != 4 || c.LastPassing != 200 || c.FirstFailing != 0 || c.Knee != 200 || c.Steps[1].Warm != 200 {
@@ -83,7 +91,7 @@ func runSearch(t *testing.T, plan Plan, interval func(level float64, sec int) (v
 	s := New(plan)
 	for sec, more := 1, true; more; sec++ {
 		a, w, in, held := interval(s.Level(), sec)
-		more = s.Observe(time.Duration(sec)*time.Second, a, w, in, held)
+		more = s.Observe(snapshot(sec, a, w, in, held))
 		if sec > 1000 {
 			t.Fatal("the search did not end")
 		}
@@ -105,7 +113,7 @@ func requests(n int, d time.Duration) *metrics.Aggregate {
 func TestLevelNotHeld(t *testing.T) {
 	th, _ := metrics.ParseThreshold("warm_sessions_lost: count<1")
 	plan := Plan{Vary: "warm_sessions", Start: 120, Step: 60, Max: 300, StepLen: 3 * time.Second, Settle: time.Second,
-		Interval: time.Second, VUs: 2, Thresholds: []metrics.Threshold{th}, Series: testSeries}
+		Interval: time.Second, VUs: 2, Thresholds: []metrics.Threshold{th}}
 	c := runSearch(t, plan, func(level float64, sec int) (*metrics.Aggregate, *metrics.Aggregate, int, int) {
 		w := metrics.NewAggregate(len(testSeries))
 		held := min(int(level), 180)
@@ -134,7 +142,7 @@ func TestLevelNotHeld(t *testing.T) {
 // and thresholds come from the judged part only.
 func TestStepCountsItsLogins(t *testing.T) {
 	plan := Plan{Vary: "vus", Start: 2, Step: 2, Max: 4, StepLen: 3 * time.Second, Settle: time.Second,
-		Interval: time.Second, Series: testSeries}
+		Interval: time.Second}
 	c := runSearch(t, plan, func(level float64, sec int) (*metrics.Aggregate, *metrics.Aggregate, int, int) {
 		a := requests(int(level), time.Millisecond)
 		if sec%3 == 1 { // the first second of a step: its new VUs log in, one fails first
@@ -167,7 +175,7 @@ func TestKneeIgnoresOneNoisyStep(t *testing.T) {
 		{[]time.Duration{10, 11, 12, 13, 14, 50}, 5}, // the last step alone over
 	}
 	for _, c := range cases {
-		plan := Plan{Vary: "vus", Start: 1, Step: 1, Max: float64(len(c.p95)), StepLen: time.Second, Interval: time.Second, Series: testSeries}
+		plan := Plan{Vary: "vus", Start: 1, Step: 1, Max: float64(len(c.p95)), StepLen: time.Second, Interval: time.Second}
 		got := runSearch(t, plan, func(level float64, sec int) (*metrics.Aggregate, *metrics.Aggregate, int, int) {
 			return requests(10, c.p95[int(level)-1]*time.Millisecond), nil, int(level), 0
 		})

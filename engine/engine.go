@@ -1,7 +1,8 @@
 // Package engine runs a load shape: it starts and stops virtual users as
 // the executor says, paces them with the run's rate caps, and drains their
 // measurements at every interval. It prints nothing; callers watch a run
-// through the Tick callback and its Outcome.
+// through the snapshots (metrics.Snapshot, figures with their legend) its
+// Tick callback gets after every drain, and its Outcome.
 package engine
 
 import (
@@ -28,8 +29,9 @@ type Config struct {
 	Collector *metrics.Collector
 	// Interval is how often measurements are drained and Tick is called.
 	Interval time.Duration
-	// Tick, if set, is called after every drain, from the run's goroutine.
-	Tick func(Tick)
+	// Tick, if set, is called after every drain, from the run's goroutine,
+	// with the run's snapshot.
+	Tick func(metrics.Snapshot)
 	// Clock is the run's one source of time: what the VUs measure, their
 	// think times and timeouts, the schedules, the rate caps and the
 	// drains; nil means the system's. Tests give a fake one.
@@ -48,28 +50,11 @@ type Config struct {
 	// Steer, if set, changes the load while the run goes (the capacity
 	// search): called after every drain, from the run's goroutine, it
 	// returns the level Vary should have now, and false to end the run.
-	Steer func(Tick) (level float64, more bool)
+	Steer func(metrics.Snapshot) (level float64, more bool)
 	// Vary is what Steer sets: profiles.VaryVUs (closed model),
 	// profiles.VaryWarm, or profiles.VaryLoginRate (the login rate cap, or
 	// the session pool's login arrival rate).
 	Vary string
-}
-
-// Tick is the state of a run at the end of an interval.
-type Tick struct {
-	Elapsed  time.Duration
-	VUs      int
-	LoggedIn int
-	// Interval holds the measurements of the interval just ended; Total
-	// those of the whole run so far. Neither may be kept after the call.
-	Interval, Total *metrics.Aggregate
-	// WarmHeld is how many warm sessions are logged in; Warm holds the
-	// warm sessions' logins and touches of the interval (nil without a
-	// warm population).
-	WarmHeld int
-	Warm     *metrics.Aggregate
-	// WarmTotal is the warm population's figures of the run so far.
-	WarmTotal *metrics.Aggregate
 }
 
 // Outcome is what a run produced.
@@ -86,6 +71,8 @@ type Outcome struct {
 	// Warm what the warm population did (nil without one).
 	WarmHeld int
 	Warm     *metrics.Aggregate
+	// Legend names the figures' series, checks and instances.
+	Legend *metrics.Legend
 }
 
 // run is the state of one Run call.
@@ -107,6 +94,7 @@ type run struct {
 	idle     chan struct{} // closed when iterations are used up and VUs gone
 	idleOnce sync.Once
 	interval *metrics.Aggregate // reused for every drain
+	legend   *metrics.Legend
 	warm     *warmPool
 	warmInt  *metrics.Aggregate // the warm interval, reused
 	stopWarm func()             // ends the warm population's workers
@@ -146,7 +134,11 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 		r.logins = newPacer(cfg.Load.LoginRate, r.clock)
 		r.hooks.WaitLogin = r.logins.wait
 	}
-	out := &Outcome{Total: metrics.NewAggregate(len(cfg.Plan.Series)), Started: r.clock.Now()}
+	r.legend = &metrics.Legend{Series: cfg.Plan.Series, Checks: cfg.Plan.Checks, Instances: cfg.Collector.InstanceNames, WarmTouch: -1}
+	if cfg.Warm.Touch != nil {
+		r.legend.WarmTouch = int(cfg.Warm.Touch.Series)
+	}
+	out := &Outcome{Total: metrics.NewAggregate(len(cfg.Plan.Series)), Started: r.clock.Now(), Legend: r.legend}
 	r.interval = metrics.NewAggregate(len(cfg.Plan.Series))
 	if cfg.Warm.Sessions > 0 {
 		if cfg.Warm.Collector == nil || cfg.Warm.Touch == nil || cfg.Warm.Workers <= 0 {
@@ -247,8 +239,8 @@ func (r *run) drain(interval *metrics.Aggregate, out *Outcome) {
 	r.cfg.Collector.Drain(interval)
 	out.Total.Merge(interval)
 	out.Total.Opened = r.cfg.Pool.Opened()
-	t := Tick{Elapsed: r.clock.Now().Sub(out.Started), VUs: int(r.active.Load()),
-		LoggedIn: int(r.loggedIn.Load()), Interval: interval, Total: out.Total}
+	t := metrics.Snapshot{Elapsed: r.clock.Now().Sub(out.Started), VUs: int(r.active.Load()),
+		LoggedIn: int(r.loggedIn.Load()), Interval: interval, Total: out.Total, Legend: r.legend}
 	if r.warm != nil {
 		r.cfg.Warm.Collector.Drain(r.warmInt)
 		out.Warm.Merge(r.warmInt)

@@ -149,7 +149,7 @@ func TestRampingStartsAndStopsVUs(t *testing.T) {
 			p.Load = profiles.Load{Executor: profiles.RampingVUs, Stages: st}
 		})
 		most := 0
-		cfg.Tick = func(tk Tick) { most = max(most, tk.VUs) }
+		cfg.Tick = func(tk metrics.Snapshot) { most = max(most, tk.VUs) }
 		out := s.run(t, cfg)
 		if out.MaxVUs != 6 || most != 6 {
 			t.Fatalf("max VUs %d, up to %d seen at an interval; want 6", out.MaxVUs, most)
@@ -317,7 +317,7 @@ func TestParkedVUsHoldNoGoroutine(t *testing.T) {
 		})
 		within, parked := 0, 0
 		cfg.Interval = 20 * time.Millisecond
-		cfg.Tick = func(tk Tick) {
+		cfg.Tick = func(tk metrics.Snapshot) {
 			if tk.Elapsed <= 200*time.Millisecond || tk.Elapsed >= 1200*time.Millisecond {
 				return
 			}
@@ -357,7 +357,7 @@ func TestVUsAwaitTheirLoginTurnParked(t *testing.T) {
 		})
 		ticks := 0
 		cfg.Interval = 33 * time.Millisecond // never at a login's turn
-		cfg.Tick = func(tk Tick) {
+		cfg.Tick = func(tk metrics.Snapshot) {
 			if tk.Total.Iterations == 10 {
 				return
 			}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cohort-dev/cohort/bench/target"
+	"github.com/cohort-dev/cohort/metrics"
 	"github.com/cohort-dev/cohort/profiles"
 )
 
@@ -26,7 +27,7 @@ func runPool(t *testing.T, load profiles.Load) (*Outcome, *target.Target, int, i
 		p.Load = load
 	})
 	lastLoggedIn := -1
-	cfg.Tick = func(tk Tick) { lastLoggedIn = tk.LoggedIn }
+	cfg.Tick = func(tk metrics.Snapshot) { lastLoggedIn = tk.LoggedIn }
 	return s.run(t, cfg), s.target, lastLoggedIn, len(cfg.Plan.Login)
 }
 

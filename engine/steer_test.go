@@ -48,7 +48,7 @@ func TestSteering(t *testing.T) {
 				cfg := s.rig(t, "spring-form", ConnShared, 4, func(p *profiles.Profile) { p.Load = c.load })
 				cfg.Vary, cfg.Interval = c.vary, 30*time.Millisecond
 				second := map[string]float64{profiles.VaryWarm: 30, profiles.VaryLoginRate: 40}[c.vary]
-				cfg.Steer = func(tk Tick) (float64, bool) {
+				cfg.Steer = func(tk metrics.Snapshot) (float64, bool) {
 					if tk.Elapsed < 480*time.Millisecond {
 						return 10, true
 					}

@@ -12,7 +12,7 @@ import (
 
 // runWarm runs spring-form with 2 VUs for d beside a warm population, on a
 // fake clock; tick, if set, sees every interval.
-func runWarm(t *testing.T, tc target.Config, warm int, touchEvery, d time.Duration, tick func(Tick)) (*Outcome, *target.Target) {
+func runWarm(t *testing.T, tc target.Config, warm int, touchEvery, d time.Duration, tick func(metrics.Snapshot)) (*Outcome, *target.Target) {
 	t.Helper()
 	tc.Latency = simLatency
 	s := newSim(t, tc)

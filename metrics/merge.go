@@ -159,7 +159,8 @@ func Merge(names []string, parts []*Result, force bool) (*Result, error) {
 		if err != nil {
 			continue
 		}
-		v, ok := t.EvalOn(total, warm, series, checks, meta.Duration)
+		v, ok := t.EvalOn(Snapshot{Total: total, WarmTotal: warm, Elapsed: meta.Duration,
+			Legend: &Legend{Series: series, Checks: checks}})
 		r.Thresholds = append(r.Thresholds, ThresholdResult{Expr: expr, OK: ok, Value: v})
 	}
 	if tl, err := mergeTimelines(parts); err != nil {

@@ -123,17 +123,23 @@ func ParseThreshold(s string) (Threshold, error) {
 	return t, nil
 }
 
-// EvalOn is Eval over the VUs' aggregate, or the warm population's for a
-// warm_ metric (nil: none, and the value is 0).
-func (t Threshold) EvalOn(vus, warm *Aggregate, series []SeriesInfo, checks []string, d time.Duration) (float64, bool) {
-	a := vus
+// EvalOn evaluates the threshold on what a snapshot holds: the run's
+// figures so far (Total), or the warm population's (WarmTotal; nil: none,
+// and the value is 0) for a warm_ metric, over Elapsed.
+func (t Threshold) EvalOn(s Snapshot) (float64, bool) {
+	a := s.Total
 	if t.OnWarm {
-		a = warm
+		a = s.WarmTotal
 		if a == nil {
 			a = NewAggregate(0)
 		}
 	}
-	return t.Eval(a, series, checks, d)
+	var series []SeriesInfo
+	var checks []string
+	if s.Legend != nil {
+		series, checks = s.Legend.Series, s.Legend.Checks
+	}
+	return t.Eval(a, series, checks, s.Elapsed)
 }
 
 // Eval computes the threshold's value over a run's aggregate and says

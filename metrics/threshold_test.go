@@ -105,15 +105,15 @@ func TestWarmThresholdsReadTheWarmPopulation(t *testing.T) {
 	}
 	vus, warm := NewAggregate(0), NewAggregate(0)
 	vus.Add(&Sample{Kind: KindSessionLost})
-	if v, ok := th.EvalOn(vus, warm, nil, nil, time.Second); v != 0 || !ok {
+	if v, ok := th.EvalOn(Snapshot{Total: vus, WarmTotal: warm, Elapsed: time.Second}); v != 0 || !ok {
 		t.Fatalf("a VU's lost session counted as a warm one: %v %v", v, ok)
 	}
 	warm.Add(&Sample{Kind: KindSessionLost})
 	warm.Add(&Sample{Kind: KindSessionLost})
-	if v, ok := th.EvalOn(vus, warm, nil, nil, time.Second); v != 2 || ok {
+	if v, ok := th.EvalOn(Snapshot{Total: vus, WarmTotal: warm, Elapsed: time.Second}); v != 2 || ok {
 		t.Fatalf("warm lost %v, ok %v; want 2, false", v, ok)
 	}
-	if v, ok := th.EvalOn(vus, nil, nil, nil, time.Second); v != 0 || !ok {
+	if v, ok := th.EvalOn(Snapshot{Total: vus, Elapsed: time.Second}); v != 0 || !ok {
 		t.Fatalf("without a warm population: %v %v", v, ok)
 	}
 	for _, bad := range []string{"warm_iterations: count>1", "warm_checks: rate>0.9", "warm_nothing: count<1"} {

@@ -68,15 +68,15 @@ func NewTimelineRecorder(series []SeriesInfo, planned time.Duration) *TimelineRe
 		tl: Timeline{IntervalS: every.Seconds()}}
 }
 
-// Add folds an interval drained at elapsed into the timeline.
-func (t *TimelineRecorder) Add(elapsed time.Duration, vus, loggedIn int, interval *Aggregate) {
-	t.pending.Merge(interval)
+// Add folds the interval of a snapshot into the timeline.
+func (t *TimelineRecorder) Add(s Snapshot) {
+	t.pending.Merge(s.Interval)
 	// Drains come about every second; a tenth of slack keeps a drain that
 	// is a hair early from waiting for the next.
-	if elapsed-t.since < t.every-t.every/10 {
+	if s.Elapsed-t.since < t.every-t.every/10 {
 		return
 	}
-	t.flush(elapsed, vus, loggedIn)
+	t.flush(s.Elapsed, s.VUs, s.LoggedIn)
 }
 
 // Finish closes the last, partial point and returns the timeline.

@@ -6,7 +6,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/cohort-dev/cohort/engine"
 	"github.com/cohort-dev/cohort/metrics"
 	"github.com/cohort-dev/cohort/metrics/prom"
 )
@@ -79,14 +78,9 @@ func (f *runFlags) startLive(ctx context.Context, e *env, series []metrics.Serie
 	return l, nil
 }
 
-func (l *live) tick(t engine.Tick, warmTouch int, instances func() []string) {
+func (l *live) tick(snap metrics.Snapshot) {
 	if l.exp != nil {
-		u := prom.Update{VUs: t.VUs, LoggedIn: t.LoggedIn, Interval: t.Interval, Opened: t.Total.Opened,
-			WarmHeld: t.WarmHeld, Warm: t.Warm, WarmTouch: warmTouch}
-		if len(t.Interval.Instances) > 0 {
-			u.Instances = instances()
-		}
-		l.exp.Observe(u)
+		l.exp.Observe(snap)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/cohort-dev/cohort/engine"
 	"github.com/cohort-dev/cohort/metrics"
 )
 
@@ -30,7 +29,7 @@ func isTerminal(w any) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-func (p *progress) tick(t engine.Tick) {
+func (p *progress) tick(t metrics.Snapshot) {
 	if !p.on {
 		return
 	}

@@ -520,22 +520,11 @@ func (f *runFlags) report(e *env, res *metrics.Result, suffix string, summary bo
 // named with suffix), and keeps the metrics endpoint up for its linger; a
 // nil result comes with the exit code of what went wrong.
 func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffix string) (*metrics.Result, int) {
-	load := p.profile.Load
-	warm := p.warm()
 	var search *capacity.Search
-	peak := load.PeakVUs()
 	if f.findCapacity {
-		search = capacity.New(capacity.PlanOf(p.profile, p.thresholds, p.plan.Series, p.plan.Checks, runInterval))
-		if p.profile.Capacity.Vary == profiles.VaryVUs {
-			peak = int(p.profile.Capacity.Max)
-		}
+		search = capacity.New(capacity.PlanOf(p.profile, p.thresholds, runInterval))
 	}
-	warmTouch := -1
-	if warm.Touch != nil {
-		warmTouch = int(warm.Touch.Series)
-	}
-	pool, err := engine.NewPool(engine.TransportConfig{Mode: mode, VUs: peak + warm.Workers, Insecure: f.insecure,
-		CAFile: f.ca, CAPEM: p.demoCA, Proxy: f.proxy, NoTLSResumption: !f.tlsResume, Network: p.demoNet})
+	pool, err := f.pool(p, mode)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
 		return nil, exitUsage
@@ -551,14 +540,65 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
 		return nil, exitFailed
 	}
-	col := metrics.NewCollector(p.plan.Series, runtime.GOMAXPROCS(0))
-	prog := newProgress(e, f.quiet || f.noProgress, engine.ShapeOf(load).Duration())
-	runCtx, stopRun := context.WithCancel(ctx)
-	defer stopRun()
-	var aborted string
-	watch := abortWatch(p.thresholds, p.plan.Series, p.plan.Checks, func(t metrics.Threshold, v float64) {
-		aborted = fmt.Sprintf("threshold %q failed with %g (abort_on_fail)", t.Source, v)
-		stopRun()
+	if err := f.waitForStart(ctx, e); err != nil {
+		live.finish(ctx, true)
+		return nil, exitInterrupted
+	}
+	r := f.newRun(ctx, e, p, pool, search, live)
+	defer r.stop()
+	out, err := engine.Run(r.ctx, r.cfg)
+	r.prog.done()
+	if err != nil {
+		live.finish(ctx, true)
+		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
+		return nil, exitFailed
+	}
+	res, code := r.verdict(p, out, tags)
+	if err := f.report(e, res, suffix, !f.compareConn); err != nil {
+		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
+		code = exitFailed
+	}
+	if why := notCarriedOut(res, p.plan.Base.Host, len(p.plan.Login) > 0); code == exitFailed && why != "" {
+		fmt.Fprintf(e.stderr, "cohort run: %s\n", why)
+	}
+	live.finish(ctx, out.Interrupted)
+	return res, code
+}
+
+// pool makes the connections of a run in connection mode mode.
+func (f *runFlags) pool(p *prepared, mode string) (*engine.Pool, error) {
+	peak := p.profile.Load.PeakVUs()
+	if f.findCapacity && p.profile.Capacity.Vary == profiles.VaryVUs {
+		peak = int(p.profile.Capacity.Max)
+	}
+	return engine.NewPool(engine.TransportConfig{Mode: mode, VUs: peak + p.warm().Workers, Insecure: f.insecure,
+		CAFile: f.ca, CAPEM: p.demoCA, Proxy: f.proxy, NoTLSResumption: !f.tlsResume, Network: p.demoNet})
+}
+
+// liveRun is one run under way: the engine's configuration and the sinks
+// of its snapshots.
+type liveRun struct {
+	ctx      context.Context
+	stop     func()
+	cfg      engine.Config
+	prog     *progress
+	timeline *metrics.TimelineRecorder
+	search   *capacity.Search
+	aborted  string // why an abort_on_fail threshold stopped the run
+	server   func() *metrics.ServerSessions
+}
+
+// newRun configures a run whose every snapshot reaches the timeline, the
+// progress line, the live metrics and the abort watch (and the capacity
+// search, which also steers it).
+func (f *runFlags) newRun(ctx context.Context, e *env, p *prepared, pool *engine.Pool, search *capacity.Search, live *live) *liveRun {
+	load := p.profile.Load
+	r := &liveRun{prog: newProgress(e, f.quiet || f.noProgress, engine.ShapeOf(load).Duration()),
+		timeline: metrics.NewTimelineRecorder(p.plan.Series, engine.ShapeOf(load).Duration()), search: search}
+	r.ctx, r.stop = context.WithCancel(ctx)
+	watch := abortWatch(p.thresholds, func(t metrics.Threshold, v float64) {
+		r.aborted = fmt.Sprintf("threshold %q failed with %g (abort_on_fail)", t.Source, v)
+		r.stop()
 	})
 	var debug func(*virtualuser.VU, virtualuser.Exchange)
 	if f.httpDebug {
@@ -566,76 +606,65 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 			(&debugPrinter{w: e.stderr, vu: func() *virtualuser.VU { return v }}).exchange(x)
 		}
 	}
-	timeline := metrics.NewTimelineRecorder(p.plan.Series, engine.ShapeOf(load).Duration())
-	if err := f.waitForStart(ctx, e); err != nil {
-		live.finish(ctx, true)
-		return nil, exitInterrupted
-	}
-	cfg := engine.Config{Plan: p.plan, Users: p.users, Load: load, Pool: pool, Debug: debug, Segment: p.segment, Bare: f.bare,
-		Warm: warm, Collector: col, Interval: runInterval, Clock: e.clock}
+	r.cfg = engine.Config{Plan: p.plan, Users: p.users, Load: load, Pool: pool, Debug: debug, Segment: p.segment, Bare: f.bare,
+		Warm: p.warm(), Collector: metrics.NewCollector(p.plan.Series, runtime.GOMAXPROCS(0)), Interval: runInterval, Clock: e.clock}
 	if search != nil {
-		cfg.Steer, cfg.Vary = capacity.Steer(search), p.profile.Capacity.Vary
+		r.cfg.Steer, r.cfg.Vary = capacity.Steer(search), p.profile.Capacity.Vary
 	}
-	cfg.Tick = func(t engine.Tick) {
-		timeline.Add(t.Elapsed, t.VUs, t.LoggedIn, t.Interval)
-		prog.tick(t)
-		live.tick(t, warmTouch, col.InstanceNames)
-		watch(t.Elapsed, t.Total, t.WarmTotal)
-	}
-	out, err := engine.Run(runCtx, cfg)
-	prog.done()
-	if err != nil {
-		live.finish(ctx, true)
-		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
-		return nil, exitFailed
-	}
-	res := metrics.NewResult(metrics.Meta{Profile: p.profile.Name, Segment: p.segment.String(), StartedAt: out.Started,
-		Duration: out.Duration, Tags: tags, VUsMax: out.MaxVUs, Interrupted: out.Interrupted && aborted == "",
-		Checks: p.plan.Checks, Instances: col.InstanceNames(), NeverLoggedIn: out.NeverLoggedIn}, p.plan.Series, out.Total)
-	if warm.Sessions > 0 {
-		wanted := warm.Sessions
-		if search != nil && p.profile.Capacity.Vary == profiles.VaryWarm {
-			wanted = int(search.Level())
+	sinks := []func(metrics.Snapshot){r.timeline.Add, r.prog.tick, live.tick, watch}
+	r.cfg.Tick = func(snap metrics.Snapshot) {
+		for _, sink := range sinks {
+			sink(snap)
 		}
-		res.SetWarm(wanted, out.WarmHeld, out.Warm, warmTouch)
 	}
 	if p.demo != nil {
-		st := p.demo.Stats()
-		res.Server = &metrics.ServerSessions{Live: st.LiveSessions, Created: st.Created, Expired: st.Expired,
-			Evicted: st.Evicted, Invalidated: st.Invalidated, Rejected: st.Rejected}
+		r.server = func() *metrics.ServerSessions {
+			st := p.demo.Stats()
+			return &metrics.ServerSessions{Live: st.LiveSessions, Created: st.Created, Expired: st.Expired,
+				Evicted: st.Evicted, Invalidated: st.Invalidated, Rejected: st.Rejected}
+		}
 	}
-	tl := timeline.Finish(out.Duration, 0, 0)
+	return r
+}
+
+// verdict builds the result of a finished run and its exit code.
+func (r *liveRun) verdict(p *prepared, out *engine.Outcome, tags map[string]string) (*metrics.Result, int) {
+	res := metrics.NewResult(metrics.Meta{Profile: p.profile.Name, Segment: p.segment.String(), StartedAt: out.Started,
+		Duration: out.Duration, Tags: tags, VUsMax: out.MaxVUs, Interrupted: out.Interrupted && r.aborted == "",
+		Checks: out.Legend.Checks, Instances: out.Legend.InstanceNames(), NeverLoggedIn: out.NeverLoggedIn}, out.Legend.Series, out.Total)
+	if warm := r.cfg.Warm; warm.Sessions > 0 {
+		wanted := warm.Sessions
+		if r.search != nil && p.profile.Capacity.Vary == profiles.VaryWarm {
+			wanted = int(r.search.Level())
+		}
+		res.SetWarm(wanted, out.WarmHeld, out.Warm, out.Legend.WarmTouch)
+	}
+	if r.server != nil {
+		res.Server = r.server()
+	}
+	tl := r.timeline.Finish(out.Duration, 0, 0)
 	res.Timeline = &tl
 	var passed bool
-	res.Thresholds, passed = judge(p.thresholds, out.Total, out.Warm, p.plan.Series, p.plan.Checks, out.Duration)
-	if search != nil {
-		res.Capacity = search.Finish()
+	res.Thresholds, passed = judge(p.thresholds, metrics.Snapshot{Elapsed: out.Duration, Total: out.Total,
+		WarmTotal: out.Warm, Legend: out.Legend})
+	if r.search != nil {
+		res.Capacity = r.search.Finish()
 		// The search's verdict is whether some level passed; the whole
 		// run's thresholds fail by design once a step breaks them.
 		passed = res.Capacity.LastPassing > 0
 	}
-	res.Aborted = aborted
-	why := notCarriedOut(res, p.plan.Base.Host, len(p.plan.Login) > 0)
-	code := exitOK
+	res.Aborted = r.aborted
 	switch {
-	case aborted != "":
-		code = exitThreshold
+	case r.aborted != "":
+		return res, exitThreshold
 	case out.Interrupted:
-		code = exitInterrupted
-	case why != "":
-		code = exitFailed
+		return res, exitInterrupted
+	case notCarriedOut(res, p.plan.Base.Host, len(p.plan.Login) > 0) != "":
+		return res, exitFailed
 	case !passed:
-		code = exitThreshold
+		return res, exitThreshold
 	}
-	if err := f.report(e, res, suffix, !f.compareConn); err != nil {
-		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
-		code = exitFailed
-	}
-	if code == exitFailed && why != "" {
-		fmt.Fprintf(e.stderr, "cohort run: %s\n", why)
-	}
-	live.finish(ctx, out.Interrupted)
-	return res, code
+	return res, exitOK
 }
 
 // warm is the run's warm population, this segment's share of it.

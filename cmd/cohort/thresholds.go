@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/cohort-dev/cohort/metrics"
 	"github.com/cohort-dev/cohort/profiles"
@@ -47,22 +46,22 @@ func checkThresholds(p *profiles.Profile, plan *virtualuser.Plan, ts []metrics.T
 	return nil
 }
 
-// judge evaluates every threshold on the run's figures (warm: the warm
-// population's, nil without one).
-func judge(ts []metrics.Threshold, out, warm *metrics.Aggregate, series []metrics.SeriesInfo, checks []string, d time.Duration) ([]metrics.ThresholdResult, bool) {
+// judge evaluates every threshold on the run's final snapshot.
+func judge(ts []metrics.Threshold, final metrics.Snapshot) ([]metrics.ThresholdResult, bool) {
 	results := []metrics.ThresholdResult{}
 	all := true
 	for _, t := range ts {
-		v, ok := t.EvalOn(out, warm, series, checks, d)
+		v, ok := t.EvalOn(final)
 		results = append(results, metrics.ThresholdResult{Expr: t.Source, OK: ok, Value: v})
 		all = all && ok
 	}
 	return results, all
 }
 
-// abortWatch returns a tick function that evaluates the abort-on-fail
-// thresholds on the run so far and calls abort when one fails.
-func abortWatch(ts []metrics.Threshold, series []metrics.SeriesInfo, checks []string, abort func(metrics.Threshold, float64)) func(elapsed time.Duration, total, warm *metrics.Aggregate) {
+// abortWatch returns a sink of the run's snapshots that evaluates the
+// abort-on-fail thresholds on the run so far and calls abort when one
+// fails.
+func abortWatch(ts []metrics.Threshold, abort func(metrics.Threshold, float64)) func(metrics.Snapshot) {
 	var watched []metrics.Threshold
 	for _, t := range ts {
 		if t.AbortOnFail {
@@ -70,15 +69,15 @@ func abortWatch(ts []metrics.Threshold, series []metrics.SeriesInfo, checks []st
 		}
 	}
 	fired := false
-	return func(elapsed time.Duration, total, warm *metrics.Aggregate) {
+	return func(snap metrics.Snapshot) {
 		if fired {
 			return
 		}
 		for _, t := range watched {
-			if elapsed < t.Delay {
+			if snap.Elapsed < t.Delay {
 				continue
 			}
-			if v, ok := t.EvalOn(total, warm, series, checks, elapsed); !ok {
+			if v, ok := t.EvalOn(snap); !ok {
 				fired = true
 				abort(t, v)
 				return

@@ -61,7 +61,7 @@ func TestWriteDrawsEveryChart(t *testing.T) {
 		a.Add(&metrics.Sample{Kind: metrics.KindLogin, Duration: 3 * time.Millisecond})
 		a.Add(&metrics.Sample{Kind: metrics.KindFirstRequest, Duration: 4 * time.Millisecond})
 		total.Merge(a)
-		tr.Add(time.Duration(sec)*time.Second, 3, 3, a)
+		tr.Add(metrics.Snapshot{Elapsed: time.Duration(sec) * time.Second, VUs: 3, LoggedIn: 3, Interval: a})
 	}
 	r := metrics.NewResult(metrics.Meta{Profile: "p", Segment: "1/1", Duration: 5 * time.Second}, series, total)
 	tl := tr.Finish(5*time.Second, 0, 0)

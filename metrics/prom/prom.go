@@ -157,32 +157,15 @@ func (f factory) hist(h *histVec) *histVec {
 	return h
 }
 
-// Update is the state of a run at the end of an interval.
-type Update struct {
-	VUs, LoggedIn int
-	// Interval holds the interval's measurements; it is not kept.
-	Interval *metrics.Aggregate
-	// Opened is the run's connection count so far.
-	Opened int64
-	// WarmHeld is the warm population logged in; Warm the warm sessions'
-	// interval (nil without a warm population).
-	WarmHeld int
-	Warm     *metrics.Aggregate
-	// WarmTouch is the series of the warm sessions' touch request.
-	WarmTouch int
-	// Instances names the backend instances, by index less one.
-	Instances []string
-}
-
-// Observe adds an interval's measurements to the series. It is called
-// once per interval, off the VUs' path; its cost is in the number of
-// distinct histogram buckets the interval filled, not its request count.
-func (e *Exporter) Observe(u Update) {
+// Observe adds a snapshot's interval to the series. It is called once per
+// interval, off the VUs' path; its cost is in the number of distinct
+// histogram buckets the interval filled, not its request count.
+func (e *Exporter) Observe(snap metrics.Snapshot) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	a := u.Interval
-	e.vus.Set(float64(u.VUs))
-	e.active.Set(float64(u.LoggedIn))
+	a := snap.Interval
+	e.vus.Set(float64(snap.VUs))
+	e.active.Set(float64(snap.LoggedIn))
 	for i := range a.Series {
 		if i < len(e.series) {
 			e.observeSeries(e.series[i], &a.Series[i])
@@ -199,24 +182,31 @@ func (e *Exporter) Observe(u Update) {
 	e.issued.Add(float64(s.Issued))
 	e.iterations.Add(float64(a.Iterations))
 	e.dropped.Add(float64(a.Dropped))
-	if u.Opened > e.lastOpened {
-		e.connections.Add(float64(u.Opened - e.lastOpened))
-		e.lastOpened = u.Opened
+	if opened := snap.Total.Opened; opened > e.lastOpened {
+		e.connections.Add(float64(opened - e.lastOpened))
+		e.lastOpened = opened
 	}
 	e.loginTime.add(a.Login)
 	e.firstTime.add(a.First)
 	e.schedulerLag.add(a.Lag)
-	if w := u.Warm; w != nil {
-		e.observeWarm(u.WarmHeld, w, u.WarmTouch)
+	touch := -1
+	if snap.Legend != nil {
+		touch = snap.Legend.WarmTouch
+	}
+	if w := snap.Warm; w != nil {
+		e.observeWarm(snap.WarmHeld, w, touch)
 	}
 	e.cookieBytes.add(a.CookieHeader)
 	e.moved.Add(float64(s.Moved))
 	e.movedLost.Add(float64(s.MovedLost))
-	for i := range a.Instances {
-		if i < len(u.Instances) {
-			ia := &a.Instances[i]
-			e.instReqs.WithLabelValues(u.Instances[i], "ok").Add(float64(ia.Count - ia.Failures))
-			e.instReqs.WithLabelValues(u.Instances[i], "failed").Add(float64(ia.Failures))
+	if len(a.Instances) > 0 {
+		names := snap.Legend.InstanceNames()
+		for i := range a.Instances {
+			if i < len(names) {
+				ia := &a.Instances[i]
+				e.instReqs.WithLabelValues(names[i], "ok").Add(float64(ia.Count - ia.Failures))
+				e.instReqs.WithLabelValues(names[i], "failed").Add(float64(ia.Failures))
+			}
 		}
 	}
 }

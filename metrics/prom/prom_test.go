@@ -33,8 +33,8 @@ func interval() *metrics.Aggregate {
 
 func TestExporterSeries(t *testing.T) {
 	e := New(series, "t1", "2/3")
-	e.Observe(Update{VUs: 7, LoggedIn: 6, Interval: interval(), Opened: 10})
-	e.Observe(Update{VUs: 5, LoggedIn: 5, Interval: interval(), Opened: 12})
+	e.Observe(metrics.Snapshot{VUs: 7, LoggedIn: 6, Interval: interval(), Total: &metrics.Aggregate{Opened: 10}})
+	e.Observe(metrics.Snapshot{VUs: 5, LoggedIn: 5, Interval: interval(), Total: &metrics.Aggregate{Opened: 12}})
 	families, err := e.Registry().Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +100,7 @@ func TestListenAddr(t *testing.T) {
 
 func TestServeMetrics(t *testing.T) {
 	e := New(series, "t2", "1/1")
-	e.Observe(Update{VUs: 1, Interval: interval()})
+	e.Observe(metrics.Snapshot{VUs: 1, Interval: interval(), Total: metrics.NewAggregate(0)})
 	s, err := Listen("127.0.0.1:0", e)
 	if err != nil {
 		t.Fatal(err)
@@ -178,7 +178,7 @@ func TestClassicBucketsReadLikeHDR(t *testing.T) {
 		a.Add(&metrics.Sample{Kind: metrics.KindRequest, Series: 1, Status: 200, Duration: d, Flags: metrics.Reused})
 	}
 	e := New(series, "t4", "1/1")
-	e.Observe(Update{Interval: a})
+	e.Observe(metrics.Snapshot{Interval: a, Total: a})
 	var h *dto.Histogram
 	families, _ := e.Registry().Gather()
 	for _, f := range families {
