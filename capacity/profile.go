@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/metrics/results"
 	"github.com/cohort-dev/cohort/profiles"
 )
 
@@ -91,7 +92,7 @@ func checkWindow(p *profiles.Profile) error {
 
 // PlanOf is the search a profile, reshaped, asks for, judged on
 // thresholds, with the run drained every interval.
-func PlanOf(p *profiles.Profile, thresholds []metrics.Threshold, interval time.Duration) Plan {
+func PlanOf(p *profiles.Profile, thresholds []results.Threshold, interval time.Duration) Plan {
 	c := p.Capacity
 	plan := Plan{Vary: c.Vary, Start: c.Start, Step: c.Step, Max: c.Max,
 		StepLen: c.StepDuration.D(), Settle: c.Settle.D(), Interval: interval,

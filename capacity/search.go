@@ -1,7 +1,7 @@
 // Package capacity owns the capacity search (--find-capacity): it turns a
 // profile's load into steps of rising load, steers a run from one level to
 // the next, judges each step on its own, and says which level held last
-// and where latency began to climb. What it finds is metrics.Capacity, a
+// and where latency began to climb. What it finds is results.Capacity, a
 // part of the result file.
 package capacity
 
@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/metrics/results"
 	"github.com/cohort-dev/cohort/profiles"
 )
 
@@ -29,7 +30,7 @@ type Plan struct {
 	// level (when the level is something else): each step must keep them
 	// too.
 	VUs, Warm  int
-	Thresholds []metrics.Threshold
+	Thresholds []results.Threshold
 }
 
 // Levels returns the levels of the search, Start to Max by Step.
@@ -73,7 +74,7 @@ type Search struct {
 	cur    stepFigures
 	legend *metrics.Legend // of the run's figures, from its snapshots
 	done   bool
-	result metrics.Capacity
+	result results.Capacity
 }
 
 // stepFigures are what a step measured so far.
@@ -105,7 +106,7 @@ func (f *stepFigures) reset() {
 // New starts a search at its first level.
 func New(p Plan) *Search {
 	return &Search{plan: p, levels: p.Levels(), cur: newStepFigures(0),
-		result: metrics.Capacity{Vary: p.Vary, Steps: []metrics.CapacityStep{}}}
+		result: results.Capacity{Vary: p.Vary, Steps: []results.CapacityStep{}}}
 }
 
 // Level is the load level wanted now.
@@ -184,7 +185,7 @@ func (s *Search) judge() {
 }
 
 // stepResult is what the current step measured, and its verdict.
-func (s *Search) stepResult() metrics.CapacityStep {
+func (s *Search) stepResult() results.CapacityStep {
 	p, f := &s.plan, &s.cur
 	var series []metrics.SeriesInfo
 	if s.legend != nil {
@@ -192,13 +193,13 @@ func (s *Search) stepResult() metrics.CapacityStep {
 	}
 	reqs, fails := f.judged.Requests()
 	vus, warm := p.wanted(s.Level())
-	st := metrics.CapacityStep{Level: s.Level(), MeasuredS: f.judgedFor.Seconds(), Requests: reqs,
-		Failures: fails, Latency: metrics.LatencyOf(f.judged.AllLatency(series)),
+	st := results.CapacityStep{Level: s.Level(), MeasuredS: f.judgedFor.Seconds(), Requests: reqs,
+		Failures: fails, Latency: results.LatencyOf(f.judged.AllLatency(series)),
 		Logins: f.whole.Sessions.Logins, LoginFailures: f.whole.Sessions.LoginFailures,
 		WarmLogins: f.wholeWarm.Sessions.Logins, WarmLoginFailures: f.wholeWarm.Sessions.LoginFailures,
 		LostSessions: f.judged.Sessions.SessionsLost, WarmLost: f.judgedWarm.Sessions.SessionsLost,
 		LoggedIn: f.loggedIn, Warm: f.warm, LeastLoggedIn: f.leastIn, LeastWarm: f.leastWarm,
-		VUsWanted: vus, WarmWanted: warm, Thresholds: []metrics.ThresholdResult{}}
+		VUsWanted: vus, WarmWanted: warm, Thresholds: []results.ThresholdResult{}}
 	if secs := f.judgedFor.Seconds(); secs > 0 {
 		st.RPS = round3(float64(reqs) / secs)
 	}
@@ -211,7 +212,7 @@ func (s *Search) stepResult() metrics.CapacityStep {
 	st.Held = len(why) == 0
 	for _, t := range p.Thresholds {
 		v, ok := t.EvalOn(metrics.Snapshot{Total: f.judged, WarmTotal: f.judgedWarm, Elapsed: f.judgedFor, Legend: s.legend})
-		st.Thresholds = append(st.Thresholds, metrics.ThresholdResult{Expr: t.Source, OK: ok, Value: v})
+		st.Thresholds = append(st.Thresholds, results.ThresholdResult{Expr: t.Source, OK: ok, Value: v})
 		if !ok {
 			why = append(why, fmt.Sprintf("%s: %g", t.Source, v))
 		}
@@ -228,7 +229,7 @@ func (s *Search) stepResult() metrics.CapacityStep {
 // logged in, or fewer warm sessions held, than the level asks for at some
 // interval of the judged part, or logins failing while the login rate is
 // the level.
-func (s *Search) notHeld(st *metrics.CapacityStep) string {
+func (s *Search) notHeld(st *results.CapacityStep) string {
 	var short []string
 	if st.VUsWanted > 0 && st.LeastLoggedIn < st.VUsWanted {
 		short = append(short, fmt.Sprintf("%d of %d VUs logged in", st.LeastLoggedIn, st.VUsWanted))
@@ -311,7 +312,7 @@ func failuresOf(a *metrics.Aggregate) (byReason, byStatus map[string]int64) {
 
 // Finish judges a step the run's end cut short, if it measured anything,
 // and returns the outcome.
-func (s *Search) Finish() metrics.Capacity {
+func (s *Search) Finish() results.Capacity {
 	if !s.done && s.cur.judgedFor > 0 {
 		s.judge()
 	}
@@ -323,7 +324,7 @@ func (s *Search) Finish() metrics.Capacity {
 // whose p95 exceeds KneeFactor times the baseline, the median p95 of the
 // (up to) three lightest steps: one noisy step neither moves the baseline
 // nor ends the knee.
-func knee(steps []metrics.CapacityStep) float64 {
+func knee(steps []results.CapacityStep) float64 {
 	if len(steps) == 0 || !steps[0].Passed {
 		return 0
 	}
@@ -332,7 +333,7 @@ func knee(steps []metrics.CapacityStep) float64 {
 		first = append(first, st.Latency.P95)
 	}
 	slices.Sort(first)
-	limit := metrics.KneeFactor * math.Max(first[len(first)/2], 0.001)
+	limit := results.KneeFactor * math.Max(first[len(first)/2], 0.001)
 	over := func(i int) bool { return i >= len(steps) || !steps[i].Passed || steps[i].Latency.P95 > limit }
 	k := 0.0
 	for i, st := range steps {

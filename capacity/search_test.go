@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/metrics/results"
 )
 
 var testSeries = []metrics.SeriesInfo{{Name: "login", Method: "POST", Group: "login"}, {Name: "list", Method: "GET", Group: "mix"}}
@@ -18,12 +19,12 @@ func snapshot(sec int, vus, warm *metrics.Aggregate, loggedIn, held int) metrics
 }
 
 func TestCapacitySearchSteps(t *testing.T) {
-	th, err := metrics.ParseThreshold("http_req_duration: p(95)<100")
+	th, err := results.ParseThreshold("http_req_duration: p(95)<100")
 	if err != nil {
 		t.Fatal(err)
 	}
 	plan := Plan{Vary: "vus", Start: 10, Step: 10, Max: 60, StepLen: 5 * time.Second, Settle: time.Second,
-		Interval: time.Second, Thresholds: []metrics.Threshold{th}}
+		Interval: time.Second, Thresholds: []results.Threshold{th}}
 	if got := plan.Levels(); len(got) != 6 || got[5] != 60 || plan.Duration() != 30*time.Second {
 		t.Fatalf("levels %v, duration %v", got, plan.Duration())
 	}
@@ -86,7 +87,7 @@ func TestCapacitySearchWithoutFailure(t *testing.T) {
 // runSearch drives a search second by second: at each, interval says what
 // the VUs did and what the warm population did, and how many of each were
 // in, for the level wanted then. It returns the outcome.
-func runSearch(t *testing.T, plan Plan, interval func(level float64, sec int) (vus, warm *metrics.Aggregate, in, held int)) metrics.Capacity {
+func runSearch(t *testing.T, plan Plan, interval func(level float64, sec int) (vus, warm *metrics.Aggregate, in, held int)) results.Capacity {
 	t.Helper()
 	s := New(plan)
 	for sec, more := 1, true; more; sec++ {
@@ -111,9 +112,9 @@ func requests(n int, d time.Duration) *metrics.Aggregate {
 // login past it) holds 180 warm sessions whatever the level; a step above
 // it fails on the level alone, its thresholds all passing, and says why.
 func TestLevelNotHeld(t *testing.T) {
-	th, _ := metrics.ParseThreshold("warm_sessions_lost: count<1")
+	th, _ := results.ParseThreshold("warm_sessions_lost: count<1")
 	plan := Plan{Vary: "warm_sessions", Start: 120, Step: 60, Max: 300, StepLen: 3 * time.Second, Settle: time.Second,
-		Interval: time.Second, VUs: 2, Thresholds: []metrics.Threshold{th}}
+		Interval: time.Second, VUs: 2, Thresholds: []results.Threshold{th}}
 	c := runSearch(t, plan, func(level float64, sec int) (*metrics.Aggregate, *metrics.Aggregate, int, int) {
 		w := metrics.NewAggregate(len(testSeries))
 		held := min(int(level), 180)

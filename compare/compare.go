@@ -19,7 +19,7 @@ import (
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
-	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/metrics/results"
 )
 
 // Alpha is the significance level of each figure's test. It is below the
@@ -58,7 +58,7 @@ type Row struct {
 func (r Row) Judged() bool { return r.P != nil }
 
 // Compare lines up the figures of runs a and b.
-func Compare(a, b []*metrics.Result) ([]Row, error) {
+func Compare(a, b []*results.Result) ([]Row, error) {
 	if len(a) == 0 || len(b) == 0 {
 		return nil, errors.New("give at least one run on each side")
 	}
@@ -123,13 +123,13 @@ func judge(f figure, a, b values, okA, okB bool) Row {
 
 // side is the runs of one side, their timelines decoded once.
 type side struct {
-	runs   []*metrics.Result
+	runs   []*results.Result
 	points [][]point // by run: its timeline's whole intervals
 }
 
 // point is one whole interval of a run's timeline, its histograms decoded.
 type point struct {
-	p        metrics.Point
+	p        results.Point
 	secs     float64
 	latency  *hdr.Histogram
 	login    *hdr.Histogram
@@ -138,7 +138,7 @@ type point struct {
 	requests map[string]*hdr.Histogram
 }
 
-func newSide(runs []*metrics.Result) (*side, error) {
+func newSide(runs []*results.Result) (*side, error) {
 	s := &side{runs: runs}
 	if len(runs) > 1 {
 		return s, nil // judged on the runs, not their intervals
@@ -151,7 +151,7 @@ func newSide(runs []*metrics.Result) (*side, error) {
 // pointsOf decodes a run's timeline, leaving out intervals shorter than
 // half the others (the run's last, partial one): their rates would mean
 // nothing.
-func pointsOf(r *metrics.Result) ([]point, error) {
+func pointsOf(r *results.Result) ([]point, error) {
 	if r.Timeline == nil {
 		return nil, nil
 	}
@@ -169,12 +169,12 @@ func pointsOf(r *metrics.Result) ([]point, error) {
 			into **hdr.Histogram
 			s    string
 		}{{&pt.latency, p.Latency}, {&pt.login, p.Login}, {&pt.reused, p.Reused}, {&pt.fresh, p.New}} {
-			if *h.into, err = metrics.DecodeHist(h.s); err != nil {
+			if *h.into, err = results.DecodeHist(h.s); err != nil {
 				return nil, err
 			}
 		}
 		for key, ps := range p.ByName {
-			if pt.requests[key], err = metrics.DecodeHist(ps.Latency); err != nil {
+			if pt.requests[key], err = results.DecodeHist(ps.Latency); err != nil {
 				return nil, err
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/metrics/results"
 )
 
 func TestRegIncBeta(t *testing.T) {
@@ -42,9 +43,9 @@ var series = []metrics.SeriesInfo{{Name: "list", Method: "GET", Group: "mix"}, {
 // holds them: the pool's runs are compared many times, and encoding a
 // timeline is most of what a run costs here (more so under the race
 // detector). With encoded, the result carries its timeline too.
-func run(rng *rand.Rand, slow float64, encoded bool) (*metrics.Result, []point) {
+func run(rng *rand.Rand, slow float64, encoded bool) (*results.Result, []point) {
 	const secs = 10
-	r := &metrics.Result{Profile: "p", Segment: "1/1", DurationS: secs, Timeline: &metrics.Timeline{IntervalS: 1}}
+	r := &results.Result{Profile: "p", Segment: "1/1", DurationS: secs, Timeline: &results.Timeline{IntervalS: 1}}
 	all := metrics.NewHistogram()
 	var byName [2]*hdr.Histogram
 	var counts [2]int64
@@ -56,7 +57,7 @@ func run(rng *rand.Rand, slow float64, encoded bool) (*metrics.Result, []point) 
 	runFactor := math.Exp(0.03 * rng.NormFloat64())
 	var pts []point
 	for sec := 1; sec <= secs; sec++ {
-		p := metrics.Point{T: float64(sec), ByName: map[string]metrics.PointSeries{}}
+		p := results.Point{T: float64(sec), ByName: map[string]results.PointSeries{}}
 		pt := point{secs: 1, latency: hdr.New(1, 60_000_000, 2), requests: map[string]*hdr.Histogram{}}
 		for s, info := range series {
 			scale := 5.0 * runFactor
@@ -74,7 +75,7 @@ func run(rng *rand.Rand, slow float64, encoded bool) (*metrics.Result, []point) 
 			}
 			counts[s] += int64(n)
 			p.Requests += int64(n)
-			p.ByName[key] = metrics.PointSeries{Requests: int64(n)}
+			p.ByName[key] = results.PointSeries{Requests: int64(n)}
 			pt.requests[key] = ph
 		}
 		if encoded {
@@ -89,12 +90,12 @@ func run(rng *rand.Rand, slow float64, encoded bool) (*metrics.Result, []point) 
 		pts = append(pts, pt)
 	}
 	for s, info := range series {
-		r.Requests = append(r.Requests, metrics.RequestResult{Name: info.Name, Method: info.Method, Group: info.Group,
-			Count: counts[s], RPS: float64(counts[s]) / secs, Latency: metrics.LatencyOf(byName[s])})
+		r.Requests = append(r.Requests, results.RequestResult{Name: info.Name, Method: info.Method, Group: info.Group,
+			Count: counts[s], RPS: float64(counts[s]) / secs, Latency: results.LatencyOf(byName[s])})
 		r.Totals.Requests += counts[s]
 	}
 	r.Totals.RPS = float64(r.Totals.Requests) / secs
-	r.Latency = metrics.LatencyOf(all)
+	r.Latency = results.LatencyOf(all)
 	return r, pts
 }
 
@@ -111,11 +112,11 @@ func encode(h *hdr.Histogram) string {
 // run's decoded timeline.
 var (
 	poolOnce    sync.Once
-	same, slows []*metrics.Result
-	points      = map[*metrics.Result][]point{}
+	same, slows []*results.Result
+	points      = map[*results.Result][]point{}
 )
 
-func pool() ([]*metrics.Result, []*metrics.Result) {
+func pool() ([]*results.Result, []*results.Result) {
 	poolOnce.Do(func() {
 		rng := rand.New(rand.NewPCG(7, 11))
 		for i := range 36 {
@@ -164,15 +165,15 @@ func changedShare(t *testing.T, pairs, perSide int, slowB bool) (float64, map[st
 
 // sideOf is the side of runs, its one run's timeline taken decoded from
 // the pool.
-func sideOf(runs []*metrics.Result) *side {
+func sideOf(runs []*results.Result) *side {
 	if len(runs) > 1 {
 		return &side{runs: runs}
 	}
 	return &side{runs: runs, points: [][]point{points[runs[0]]}}
 }
 
-func choose(runs []*metrics.Result, idx []int) []*metrics.Result {
-	out := make([]*metrics.Result, len(idx))
+func choose(runs []*results.Result, idx []int) []*results.Result {
+	out := make([]*results.Result, len(idx))
 	for i, j := range idx {
 		out[i] = runs[j]
 	}
@@ -234,9 +235,9 @@ func TestRowsOnOneSide(t *testing.T) {
 	extra := b.Requests[0]
 	extra.Name = "checkout"
 	b.Requests = append(b.Requests, extra)
-	a.Requests[0].Phases = map[string]metrics.Latency{"connect": {Count: 5, P50: 1, P95: 2, P99: 2}}
+	a.Requests[0].Phases = map[string]results.Latency{"connect": {Count: 5, P50: 1, P95: 2, P99: 2}}
 	b.Requests[0].Phases = nil
-	rows, err := Compare([]*metrics.Result{&a}, []*metrics.Result{&b})
+	rows, err := Compare([]*results.Result{&a}, []*results.Result{&b})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +255,7 @@ func TestRowsOnOneSide(t *testing.T) {
 	if !strings.Contains(out.String(), "only in B") || !strings.Contains(out.String(), "--all shows them") {
 		t.Fatalf("the table:\n%s", out.String())
 	}
-	if _, err := Compare([]*metrics.Result{&a}, []*metrics.Result{&a, &b}); err == nil {
+	if _, err := Compare([]*results.Result{&a}, []*results.Result{&a, &b}); err == nil {
 		t.Fatal("one run against two was compared")
 	}
 }

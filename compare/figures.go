@@ -6,13 +6,14 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/metrics/results"
 )
 
 // figure is one thing compared: how to read it off a whole run, and off
 // one interval of a run's timeline (nil: the timeline does not hold it).
 type figure struct {
 	request, metric string
-	whole           func(*metrics.Result) (float64, bool)
+	whole           func(*results.Result) (float64, bool)
 	interval        func(*point) (float64, bool)
 }
 
@@ -20,10 +21,10 @@ var quantiles = []float64{50, 95, 99}
 
 // figuresOf lists the figures of runs a and b: the run's, then each
 // request's that either side has, in the order they first appear.
-func figuresOf(a, b []*metrics.Result) []figure {
+func figuresOf(a, b []*results.Result) []figure {
 	fs := runFigures()
 	seen := map[string]bool{}
-	for _, r := range append(append([]*metrics.Result{}, a...), b...) {
+	for _, r := range append(append([]*results.Result{}, a...), b...) {
 		for _, q := range r.Requests {
 			key := q.Group + "/" + q.Name
 			if !seen[key] {
@@ -36,20 +37,20 @@ func figuresOf(a, b []*metrics.Result) []figure {
 }
 
 func runFigures() []figure {
-	fs := latencyFigures("", "all", func(r *metrics.Result) (metrics.Latency, bool) { return r.Latency, r.Latency.Count > 0 },
+	fs := latencyFigures("", "all", func(r *results.Result) (results.Latency, bool) { return r.Latency, r.Latency.Count > 0 },
 		func(p *point) *hdr.Histogram { return p.latency })
 	fs = append(fs,
-		figure{"", "rps", func(r *metrics.Result) (float64, bool) { return r.Totals.RPS, true },
+		figure{"", "rps", func(r *results.Result) (float64, bool) { return r.Totals.RPS, true },
 			func(p *point) (float64, bool) { return float64(p.p.Requests) / p.secs, true }},
-		figure{"", "failure %", func(r *metrics.Result) (float64, bool) {
+		figure{"", "failure %", func(r *results.Result) (float64, bool) {
 			return percent(r.Totals.Failures, r.Totals.Requests), r.Totals.Requests > 0
 		}, func(p *point) (float64, bool) { return percent(p.p.Failures, p.p.Requests), p.p.Requests > 0 }},
-		figure{"", "connections opened", func(r *metrics.Result) (float64, bool) { return float64(r.Connections.Opened), true }, nil},
-		figure{"", "logins/s", func(r *metrics.Result) (float64, bool) {
+		figure{"", "connections opened", func(r *results.Result) (float64, bool) { return float64(r.Connections.Opened), true }, nil},
+		figure{"", "logins/s", func(r *results.Result) (float64, bool) {
 			return perSecond(r.Sessions.Logins, r.DurationS), r.Sessions.Logins+r.Sessions.LoginFailures > 0
 		}, func(p *point) (float64, bool) { return float64(p.p.Logins) / p.secs, true }},
 	)
-	fs = append(fs, latencyFigures("", "login", func(r *metrics.Result) (metrics.Latency, bool) {
+	fs = append(fs, latencyFigures("", "login", func(r *results.Result) (results.Latency, bool) {
 		return r.Sessions.Login, r.Sessions.Login.Count > 0
 	}, func(p *point) *hdr.Histogram { return p.login })...)
 	return fs
@@ -57,22 +58,22 @@ func runFigures() []figure {
 
 func requestFigures(group, name string) []figure {
 	key := group + "/" + name
-	find := func(r *metrics.Result) (metrics.RequestResult, bool) {
+	find := func(r *results.Result) (results.RequestResult, bool) {
 		for _, q := range r.Requests {
 			if q.Group == group && q.Name == name {
 				return q, true
 			}
 		}
-		return metrics.RequestResult{}, false
+		return results.RequestResult{}, false
 	}
 	fs := []figure{
-		{key, "rps", func(r *metrics.Result) (float64, bool) {
+		{key, "rps", func(r *results.Result) (float64, bool) {
 			q, ok := find(r)
 			return q.RPS, ok
 		}, func(p *point) (float64, bool) {
 			return float64(p.p.ByName[key].Requests) / p.secs, true // an interval without the request had none
 		}},
-		{key, "failure %", func(r *metrics.Result) (float64, bool) {
+		{key, "failure %", func(r *results.Result) (float64, bool) {
 			q, ok := find(r)
 			return percent(q.Failures, q.Count), ok && q.Count > 0
 		}, func(p *point) (float64, bool) {
@@ -80,19 +81,19 @@ func requestFigures(group, name string) []figure {
 			return percent(ps.Failures, ps.Requests), ok && ps.Requests > 0
 		}},
 	}
-	fs = append(fs, latencyFigures(key, "latency", func(r *metrics.Result) (metrics.Latency, bool) {
+	fs = append(fs, latencyFigures(key, "latency", func(r *results.Result) (results.Latency, bool) {
 		q, ok := find(r)
 		return q.Latency, ok && q.Latency.Count > 0
 	}, func(p *point) *hdr.Histogram { return p.requests[key] })...)
 	for _, phase := range []string{"blocked", "connect", "tls", "sending", "ttfb", "receiving"} {
-		fs = append(fs, latencyFigures(key, phase, func(r *metrics.Result) (metrics.Latency, bool) {
+		fs = append(fs, latencyFigures(key, phase, func(r *results.Result) (results.Latency, bool) {
 			q, ok := find(r)
 			l := q.Phases[phase]
 			return l, ok && l.Count > 0
 		}, nil)...)
 	}
 	for _, conn := range []string{"new", "reused"} {
-		fs = append(fs, latencyFigures(key, conn, func(r *metrics.Result) (metrics.Latency, bool) {
+		fs = append(fs, latencyFigures(key, conn, func(r *results.Result) (results.Latency, bool) {
 			q, ok := find(r)
 			l := q.ByConnection[conn].Latency
 			return l, ok && l.Count > 0
@@ -104,11 +105,11 @@ func requestFigures(group, name string) []figure {
 // latencyFigures are the p50, p95 and p99 of a latency, in ms, read off a
 // whole run's latency block and, if hist is set, off an interval's
 // histogram.
-func latencyFigures(req, label string, block func(*metrics.Result) (metrics.Latency, bool), hist func(*point) *hdr.Histogram) []figure {
+func latencyFigures(req, label string, block func(*results.Result) (results.Latency, bool), hist func(*point) *hdr.Histogram) []figure {
 	var fs []figure
 	for _, q := range quantiles {
 		f := figure{request: req, metric: fmt.Sprintf("%s p%g ms", label, q),
-			whole: func(r *metrics.Result) (float64, bool) {
+			whole: func(r *results.Result) (float64, bool) {
 				l, ok := block(r)
 				return pick(l, q), ok
 			}}
@@ -126,7 +127,7 @@ func latencyFigures(req, label string, block func(*metrics.Result) (metrics.Late
 	return fs
 }
 
-func pick(l metrics.Latency, q float64) float64 {
+func pick(l results.Latency, q float64) float64 {
 	switch q {
 	case 50:
 		return l.P50

@@ -20,6 +20,11 @@ func newHist() *hdr.Histogram { return hdr.New(histMin, histMax, histSigFigs) }
 // every latency histogram cohort keeps, in microseconds.
 func NewHistogram() *hdr.Histogram { return newHist() }
 
+// NewCoarseHistogram returns an empty histogram with the bounds of
+// NewHistogram's at 2 significant digits (1%): a timeline's, enough for a
+// chart and cheap to make every second.
+func NewCoarseHistogram() *hdr.Histogram { return hdr.New(histMin, histMax, 2) }
+
 // RecordDuration records d into h as cohort records a latency: in
 // microseconds, clamped to the histogram's bounds.
 func RecordDuration(h *hdr.Histogram, d time.Duration) { h.RecordValue(micros(d)) }
@@ -48,6 +53,9 @@ const (
 	HistSteady
 	numHists
 )
+
+// NumHists is how many histograms a series keeps: its Hists index.
+const NumHists = numHists
 
 var histNames = [numHists]string{"latency", "reused", "new", "blocked", "connect", "tls", "sending", "ttfb", "receiving", "first", "steady"}
 
@@ -96,6 +104,18 @@ func (s *SeriesAgg) record(h Hist, d time.Duration) {
 func (s *SeriesAgg) addStatus(code uint16, reused bool, n int64) {
 	s.status = addCount(s.status, code, reused, n)
 }
+
+// AddStatus counts n requests that got status code on a reused or new
+// connection: for rebuilding an aggregate from a result file.
+func (s *SeriesAgg) AddStatus(code uint16, reused bool, n int64) { s.addStatus(code, reused, n) }
+
+// AddFailedStatus counts n failed requests that got status code.
+func (s *SeriesAgg) AddFailedStatus(code uint16, n int64) {
+	s.failedStatus = addCount(s.failedStatus, code, false, n)
+}
+
+// Merge adds o's figures to s.
+func (s *SeriesAgg) Merge(o *SeriesAgg) { s.merge(o) }
 
 // Status returns the count of each status code (0: no response).
 func (s *SeriesAgg) Status() map[int]int64 {
@@ -228,6 +248,9 @@ type InstanceAgg struct {
 	Latency         *hdr.Histogram
 }
 
+// Merge adds o's figures to ia.
+func (ia *InstanceAgg) Merge(o *InstanceAgg) { ia.merge(o) }
+
 func (ia *InstanceAgg) merge(o *InstanceAgg) {
 	ia.Count += o.Count
 	ia.Failures += o.Failures
@@ -240,6 +263,10 @@ func (ia *InstanceAgg) merge(o *InstanceAgg) {
 }
 
 // instance returns the aggregate of instance index i (from 1).
+// Instance returns the figures of backend instance i (from 1), made on
+// first use.
+func (a *Aggregate) Instance(i uint8) *InstanceAgg { return a.instance(i) }
+
 func (a *Aggregate) instance(i uint8) *InstanceAgg {
 	for int(i) > len(a.Instances) {
 		a.Instances = append(a.Instances, InstanceAgg{})

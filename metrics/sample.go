@@ -1,12 +1,14 @@
-// Package metrics records what a run measures and turns it into figures.
+// Package metrics records what a run measures: the hot path of every VU.
 //
 // Each VU owns a Recorder: recording a sample appends it to a small buffer
 // the VU alone touches (no lock, no allocation). Full buffers, and the
 // buffer of a VU about to think, are flushed into one of a few shards, each
 // an Aggregate behind its own lock. The engine drains the shards
-// periodically; Aggregates are values that merge, so per-interval figures,
-// run totals and results of several processes combine the same way.
-// Reporters are functions over a Result.
+// periodically and hands every sink a Snapshot of the figures with their
+// legend; Aggregates are values that merge, so per-interval figures, run
+// totals and results of several processes combine the same way. What is
+// made of the figures (the result file, merges, thresholds, reporters)
+// lives beside this package, in metrics/results.
 package metrics
 
 import "time"
@@ -106,6 +108,17 @@ func FailureReasons() []Reason {
 		out = append(out, r)
 	}
 	return out
+}
+
+// ReasonByName returns the reason a result file names; an unknown name is
+// ReasonOther.
+func ReasonByName(name string) Reason {
+	for i, n := range reasonNames {
+		if n == name && i > 0 {
+			return Reason(i)
+		}
+	}
+	return ReasonOther
 }
 
 // String names the reason as results and metrics do.

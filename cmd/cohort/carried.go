@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/metrics/results"
 )
 
 // notCarriedOut says why a run measured nothing a verdict can rest on, or
@@ -15,7 +15,7 @@ import (
 // everything), no login succeeded, or most VUs never got a session. Such
 // a run exits 1 whatever its thresholds say: a CI gate must not read
 // "all thresholds passed" off a run that never reached the application.
-func notCarriedOut(r *metrics.Result, host string, hasLogin bool) string {
+func notCarriedOut(r *results.Result, host string, hasLogin bool) string {
 	if n := r.Totals.Requests; n > 0 && r.Totals.Failures == n {
 		return fmt.Sprintf("all %d requests failed: %s to %s; is the target up?", n, topReasons(r.Requests, ""), host)
 	}
@@ -34,7 +34,7 @@ func notCarriedOut(r *metrics.Result, host string, hasLogin bool) string {
 
 // topReasons lists the failure reasons of the requests of group ("": all),
 // most frequent first: "connection_refused (150)".
-func topReasons(reqs []metrics.RequestResult, group string) string {
+func topReasons(reqs []results.RequestResult, group string) string {
 	counts := map[string]int64{}
 	for _, q := range reqs {
 		if group != "" && q.Group != group {
@@ -57,8 +57,8 @@ func topReasons(reqs []metrics.RequestResult, group string) string {
 // loginFailures says where logins failed: the login step that failed most,
 // its commonest answer and why: "login-submit failed 50 times: status
 // 302, expectation (50)".
-func loginFailures(r *metrics.Result) string {
-	var worst *metrics.RequestResult
+func loginFailures(r *results.Result) string {
+	var worst *results.RequestResult
 	for i := range r.Requests {
 		q := &r.Requests[i]
 		if q.Group == "login" && q.Failures > 0 && (worst == nil || q.Failures > worst.Failures) {
@@ -74,5 +74,5 @@ func loginFailures(r *metrics.Result) string {
 	}); len(codes) > 0 {
 		status = "status " + codes[0] + ", "
 	}
-	return fmt.Sprintf("%s failed %d times: %s%s", worst.Name, worst.Failures, status, topReasons([]metrics.RequestResult{*worst}, ""))
+	return fmt.Sprintf("%s failed %d times: %s%s", worst.Name, worst.Failures, status, topReasons([]results.RequestResult{*worst}, ""))
 }

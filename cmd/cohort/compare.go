@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/cohort-dev/cohort/compare"
-	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/metrics/results"
 )
 
 const compareUsage = "cohort compare: want A.json B.json, or A1.json A2.json ... -- B1.json B2.json ... [--all] [--format text|json]"
@@ -26,10 +26,10 @@ func runCompare(_ context.Context, e *env, args []string) int {
 		fmt.Fprintln(e.stderr, compareUsage)
 		return exitUsage
 	}
-	var runs [2][]*metrics.Result
+	var runs [2][]*results.Result
 	for i, paths := range [2][]string{a, b} {
 		for _, path := range paths {
-			r, err := metrics.ReadResult(path)
+			r, err := results.ReadResult(path)
 			if err != nil {
 				fmt.Fprintf(e.stderr, "cohort compare: %v\n", err)
 				return exitUsage

@@ -12,12 +12,12 @@ import (
 	"time"
 
 	"github.com/cohort-dev/cohort/bench/target"
-	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/metrics/results"
 )
 
 // runSegments runs spring-form against a fresh target as n processes
 // (segments 1/n..n/n, merged) and returns the result and the target's view.
-func runSegments(t *testing.T, n int, dir string) (*metrics.Result, target.Stats) {
+func runSegments(t *testing.T, n int, dir string) (*results.Result, target.Stats) {
 	t.Helper()
 	tg, err := target.New(target.Config{})
 	if err != nil {
@@ -54,7 +54,7 @@ func runSegments(t *testing.T, n int, dir string) (*metrics.Result, target.Stats
 		}
 	}
 	if n == 1 {
-		r, err := metrics.ReadResult(parts[0])
+		r, err := results.ReadResult(parts[0])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,7 +65,7 @@ func runSegments(t *testing.T, n int, dir string) (*metrics.Result, target.Stats
 	if code := dispatch(context.Background(), &env{stdout: &out, stderr: &out}, append(append([]string{"merge"}, parts...), "-o", merged)); code != exitOK {
 		t.Fatalf("merge: exit %d\n%s", code, out.String())
 	}
-	r, err := metrics.ReadResult(merged)
+	r, err := results.ReadResult(merged)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestSegmentsAddUpToTheWholeRun(t *testing.T) {
 	var count int64
 	lo, hi := merged.Latency.Min, 0.0
 	for i := range 3 {
-		part, err := metrics.ReadResult(filepath.Join(dir3, fmt.Sprintf("part%d.json", i+1)))
+		part, err := results.ReadResult(filepath.Join(dir3, fmt.Sprintf("part%d.json", i+1)))
 		if err != nil {
 			t.Fatal(err)
 		}

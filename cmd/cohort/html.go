@@ -3,15 +3,15 @@ package main
 import (
 	"bytes"
 
-	"github.com/cohort-dev/cohort/metrics"
 	"github.com/cohort-dev/cohort/metrics/htmlreport"
+	"github.com/cohort-dev/cohort/metrics/results"
 )
 
 // writeHTML writes the HTML report of r to path, atomically.
-func writeHTML(path string, r *metrics.Result) error {
+func writeHTML(path string, r *results.Result) error {
 	var b bytes.Buffer
 	if err := htmlreport.Write(&b, r); err != nil {
 		return err
 	}
-	return metrics.WriteFileAtomic(path, b.Bytes())
+	return results.WriteFileAtomic(path, b.Bytes())
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
-	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/metrics/results"
 )
 
 // artifactDir is where browser tests leave their screenshots: $COHORT_ARTIFACTS,
@@ -136,7 +136,7 @@ func TestHTMLReportInChromium(t *testing.T) {
 			t.Errorf("chart %s rendered %.0fx%.0f, widest data line %.0f px: empty", id, c.Width, c.Height, c.Widest)
 		}
 	}
-	r, _ := metrics.ReadResult(filepath.Join(dir, "r.json"))
+	r, _ := results.ReadResult(filepath.Join(dir, "r.json"))
 	report := filepath.Join(dir, "again.html")
 	if code := dispatch(context.Background(), &env{stdout: &out, stderr: &out},
 		[]string{"report", filepath.Join(dir, "r.json"), "--format", "html", "--out", report}); code != exitOK || r == nil {

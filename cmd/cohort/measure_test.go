@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/cohort-dev/cohort/bench/target"
-	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/metrics/results"
 )
 
 func TestConnectionModes(t *testing.T) {
@@ -264,7 +264,7 @@ func TestCompareConnTable(t *testing.T) {
 		t.Fatalf("per-request row %q does not show 30 connections", table[3])
 	}
 	for _, mode := range []string{"shared", "per-user", "per-request"} {
-		r, err := metrics.ReadResult(strings.TrimSuffix(out, ".json") + "." + mode + ".json")
+		r, err := results.ReadResult(strings.TrimSuffix(out, ".json") + "." + mode + ".json")
 		if err != nil || r.Tags["conn"] != mode || r.Totals.Iterations != 30 {
 			t.Fatalf("%s: %v %+v", mode, err, r)
 		}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/metrics/results"
 )
 
 // runMerge combines the result files of a distributed run's segments.
@@ -22,19 +22,19 @@ func runMerge(_ context.Context, e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "cohort merge: want PART.json... -o OUT.json")
 		return exitUsage
 	}
-	var parts []*metrics.Result
+	var parts []*results.Result
 	for _, path := range fs.Args() {
-		r, err := metrics.ReadResult(path)
+		r, err := results.ReadResult(path)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "cohort merge: %v\n", err)
 			return exitUsage
 		}
 		parts = append(parts, r)
 	}
-	merged, err := metrics.Merge(fs.Args(), parts, *force)
+	merged, err := results.Merge(fs.Args(), parts, *force)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "cohort merge: %v\n", err)
-		var me *metrics.MergeError
+		var me *results.MergeError
 		if errors.As(err, &me) {
 			return exitUsage
 		}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/metrics/results"
 )
 
 // progress draws the live progress line on a terminal's stderr.
@@ -36,7 +37,7 @@ func (p *progress) tick(t metrics.Snapshot) {
 	reqs, fails := t.Total.Requests()
 	n, _ := t.Interval.Requests()
 	p95 := metrics.Percentile(t.Total.AllLatency(nil), 95)
-	line := metrics.ProgressLine(metrics.Progress{
+	line := results.ProgressLine(results.Progress{
 		Elapsed: t.Elapsed, Total: p.total, VUs: t.VUs, LoggedIn: t.LoggedIn,
 		Requests: reqs, Failures: fails, RPS: float64(n), P95: time.Duration(p95) * time.Microsecond,
 	})

@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/metrics/results"
 )
 
 // component finds a program the integration tests need. scripts/test
@@ -163,7 +163,7 @@ scrape_configs:
 	case code := <-exited:
 		t.Fatalf("run: exit %d before serving its final metrics\n%s", code, out.String())
 	}
-	r, err := metrics.ReadResult(res)
+	r, err := results.ReadResult(res)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,7 +289,7 @@ func TestPushgateway(t *testing.T) {
 		"--vus", "3", "--duration", "2s", "--tag", "testid=pushtest", "--prometheus-push", gw, "--out", res, "--no-progress"}); code != exitOK {
 		t.Fatalf("run: exit %d\n%s", code, out.String())
 	}
-	r, _ := metrics.ReadResult(res)
+	r, _ := results.ReadResult(res)
 	resp, err := http.Get(gw + "/metrics")
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/metrics/results"
 )
 
 // runReport turns a result file into a report.
@@ -24,14 +24,14 @@ func runReport(_ context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 	path := fs.Arg(0)
-	r, err := metrics.ReadResult(path)
+	r, err := results.ReadResult(path)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "cohort report: %v\n", err)
 		return exitUsage
 	}
 	switch *format {
 	case "text":
-		err = metrics.WriteSummary(e.stdout, r)
+		err = results.WriteSummary(e.stdout, r)
 	case "json":
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")

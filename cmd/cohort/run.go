@@ -22,6 +22,7 @@ import (
 	"github.com/cohort-dev/cohort/clock"
 	"github.com/cohort-dev/cohort/engine"
 	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/metrics/results"
 	"github.com/cohort-dev/cohort/profiles"
 	"github.com/cohort-dev/cohort/virtualuser"
 )
@@ -105,7 +106,7 @@ type prepared struct {
 	plan       *virtualuser.Plan
 	users      *virtualuser.UserPool
 	tags       map[string]string
-	thresholds []metrics.Threshold
+	thresholds []results.Threshold
 	segment    engine.Segment
 	demo       *target.Target
 	demoCA     []byte         // the demo target's certificate, trusted when it serves TLS
@@ -171,7 +172,7 @@ func (f *runFlags) checkOutputs() error {
 			}
 		}
 		for _, p := range paths {
-			if err := metrics.CheckWritable(p, o.dir); err != nil {
+			if err := results.CheckWritable(p, o.dir); err != nil {
 				return fmt.Errorf("%s: %v", o.flag, err)
 			}
 		}
@@ -493,9 +494,9 @@ func (f *runFlags) startProfiles() (func() error, error) {
 
 // report prints the summary and writes every requested output; suffix
 // goes before the extension of each output's name.
-func (f *runFlags) report(e *env, res *metrics.Result, suffix string, summary bool) error {
+func (f *runFlags) report(e *env, res *results.Result, suffix string, summary bool) error {
 	if summary && !f.quiet {
-		metrics.WriteSummary(e.stdout, res)
+		results.WriteSummary(e.stdout, res)
 	}
 	named := func(path, ext string) string { return suffixed(path, ext, suffix) }
 	if f.out != "" {
@@ -519,7 +520,7 @@ func (f *runFlags) report(e *env, res *metrics.Result, suffix string, summary bo
 // runOnce runs the plan with one connection mode, reports it (outputs
 // named with suffix), and keeps the metrics endpoint up for its linger; a
 // nil result comes with the exit code of what went wrong.
-func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffix string) (*metrics.Result, int) {
+func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffix string) (*results.Result, int) {
 	var search *capacity.Search
 	if f.findCapacity {
 		search = capacity.New(capacity.PlanOf(p.profile, p.thresholds, runInterval))
@@ -582,10 +583,10 @@ type liveRun struct {
 	stop     func()
 	cfg      engine.Config
 	prog     *progress
-	timeline *metrics.TimelineRecorder
+	timeline *results.TimelineRecorder
 	search   *capacity.Search
 	aborted  string // why an abort_on_fail threshold stopped the run
-	server   func() *metrics.ServerSessions
+	server   func() *results.ServerSessions
 }
 
 // newRun configures a run whose every snapshot reaches the timeline, the
@@ -594,9 +595,9 @@ type liveRun struct {
 func (f *runFlags) newRun(ctx context.Context, e *env, p *prepared, pool *engine.Pool, search *capacity.Search, live *live) *liveRun {
 	load := p.profile.Load
 	r := &liveRun{prog: newProgress(e, f.quiet || f.noProgress, engine.ShapeOf(load).Duration()),
-		timeline: metrics.NewTimelineRecorder(p.plan.Series, engine.ShapeOf(load).Duration()), search: search}
+		timeline: results.NewTimelineRecorder(p.plan.Series, engine.ShapeOf(load).Duration()), search: search}
 	r.ctx, r.stop = context.WithCancel(ctx)
-	watch := abortWatch(p.thresholds, func(t metrics.Threshold, v float64) {
+	watch := abortWatch(p.thresholds, func(t results.Threshold, v float64) {
 		r.aborted = fmt.Sprintf("threshold %q failed with %g (abort_on_fail)", t.Source, v)
 		r.stop()
 	})
@@ -618,9 +619,9 @@ func (f *runFlags) newRun(ctx context.Context, e *env, p *prepared, pool *engine
 		}
 	}
 	if p.demo != nil {
-		r.server = func() *metrics.ServerSessions {
+		r.server = func() *results.ServerSessions {
 			st := p.demo.Stats()
-			return &metrics.ServerSessions{Live: st.LiveSessions, Created: st.Created, Expired: st.Expired,
+			return &results.ServerSessions{Live: st.LiveSessions, Created: st.Created, Expired: st.Expired,
 				Evicted: st.Evicted, Invalidated: st.Invalidated, Rejected: st.Rejected}
 		}
 	}
@@ -628,8 +629,8 @@ func (f *runFlags) newRun(ctx context.Context, e *env, p *prepared, pool *engine
 }
 
 // verdict builds the result of a finished run and its exit code.
-func (r *liveRun) verdict(p *prepared, out *engine.Outcome, tags map[string]string) (*metrics.Result, int) {
-	res := metrics.NewResult(metrics.Meta{Profile: p.profile.Name, Segment: p.segment.String(), StartedAt: out.Started,
+func (r *liveRun) verdict(p *prepared, out *engine.Outcome, tags map[string]string) (*results.Result, int) {
+	res := results.NewResult(results.Meta{Profile: p.profile.Name, Segment: p.segment.String(), StartedAt: out.Started,
 		Duration: out.Duration, Tags: tags, VUsMax: out.MaxVUs, Interrupted: out.Interrupted && r.aborted == "",
 		Checks: out.Legend.Checks, Instances: out.Legend.InstanceNames(), NeverLoggedIn: out.NeverLoggedIn}, out.Legend.Series, out.Total)
 	if warm := r.cfg.Warm; warm.Sessions > 0 {
@@ -682,7 +683,7 @@ func (p *prepared) warm() engine.Warm {
 // another against the same target, and prints them side by side.
 func (f *runFlags) executeEachConn(ctx context.Context, e *env, p *prepared) int {
 	modes := []string{engine.ConnShared, engine.ConnPerUser, engine.ConnPerRequest}
-	var results []*metrics.Result
+	var runs []*results.Result
 	for _, mode := range modes {
 		if !f.quiet {
 			fmt.Fprintf(e.stdout, "cohort %s: profile %s against %s, %s, --conn %s\n", versionString(), p.profile.Name,
@@ -692,14 +693,14 @@ func (f *runFlags) executeEachConn(ctx context.Context, e *env, p *prepared) int
 		if res == nil {
 			return code
 		}
-		results = append(results, res)
+		runs = append(runs, res)
 		if code != exitOK {
 			return code
 		}
 	}
 	if !f.quiet {
 		fmt.Fprintln(e.stdout)
-		if err := metrics.WriteConnComparison(e.stdout, modes, results); err != nil {
+		if err := results.WriteConnComparison(e.stdout, modes, runs); err != nil {
 			fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
 			return exitFailed
 		}

@@ -15,14 +15,14 @@ import (
 	"github.com/cohort-dev/cohort/clock"
 	"github.com/cohort-dev/cohort/clock/clocktest"
 	"github.com/cohort-dev/cohort/engine"
-	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/metrics/results"
 	"github.com/cohort-dev/cohort/profiles"
 	"github.com/cohort-dev/cohort/simnet"
 )
 
 // runCohort runs "cohort run ARGS..." in-process and returns its exit code,
 // its output and, when --out was asked for, the result file.
-func runCohort(t *testing.T, args ...string) (int, string, *metrics.Result) {
+func runCohort(t *testing.T, args ...string) (int, string, *results.Result) {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "result.json")
 	var stdout, stderr bytes.Buffer
@@ -35,7 +35,7 @@ func runCohort(t *testing.T, args ...string) (int, string, *metrics.Result) {
 	if _, err := os.Stat(out); code == exitFailed && err != nil {
 		return code, text, nil // failed before the run
 	}
-	res, err := metrics.ReadResult(out)
+	res, err := results.ReadResult(out)
 	if err != nil {
 		t.Fatalf("reading the result: %v\noutput:\n%s", err, text)
 	}
@@ -47,7 +47,7 @@ func runCohort(t *testing.T, args ...string) (int, string, *metrics.Result) {
 // simulated network, with its latencies on the same clock, so the run
 // takes no real time and what it measures is exact, however busy the
 // machine is.
-func runSimulated(t *testing.T, args ...string) (code int, text string, res *metrics.Result) {
+func runSimulated(t *testing.T, args ...string) (code int, text string, res *results.Result) {
 	t.Helper()
 	synctest.Test(t, func(t *testing.T) {
 		fc := clock.NewFake(clocktest.Epoch)
@@ -68,7 +68,7 @@ func runSimulated(t *testing.T, args ...string) (code int, text string, res *met
 			return // failed before the run
 		}
 		var err error
-		if res, err = metrics.ReadResult(out); err != nil {
+		if res, err = results.ReadResult(out); err != nil {
 			t.Fatalf("reading the result: %v\noutput:\n%s", err, text)
 		}
 	})
@@ -78,7 +78,7 @@ func runSimulated(t *testing.T, args ...string) (code int, text string, res *met
 // simConnect is how long a simulated connection takes to open.
 const simConnect = time.Millisecond
 
-func request(t *testing.T, r *metrics.Result, name string) metrics.RequestResult {
+func request(t *testing.T, r *results.Result, name string) results.RequestResult {
 	t.Helper()
 	for _, q := range r.Requests {
 		if q.Name == name {
@@ -86,7 +86,7 @@ func request(t *testing.T, r *metrics.Result, name string) metrics.RequestResult
 		}
 	}
 	t.Fatalf("no request %q in the result", name)
-	return metrics.RequestResult{}
+	return results.RequestResult{}
 }
 
 func TestSpringFormFiftyVUs(t *testing.T) {
@@ -110,7 +110,7 @@ func TestSpringFormFiftyVUs(t *testing.T) {
 	if request(t, r, "login-submit").Status["302"] != 50 {
 		t.Fatal("want 50 login POSTs answered 302")
 	}
-	if r.VUsMax != 50 || r.Schema != metrics.Schema || r.Tags["testid"] == "" {
+	if r.VUsMax != 50 || r.Schema != results.Schema || r.Tags["testid"] == "" {
 		t.Fatalf("result header: vus_max %d schema %q tags %v", r.VUsMax, r.Schema, r.Tags)
 	}
 	if r.Totals.Requests != sumCounts(r) || r.Latency.Count != r.Totals.Requests {
@@ -118,7 +118,7 @@ func TestSpringFormFiftyVUs(t *testing.T) {
 	}
 }
 
-func sumCounts(r *metrics.Result) int64 {
+func sumCounts(r *results.Result) int64 {
 	var n int64
 	for _, q := range r.Requests {
 		n += q.Count
@@ -327,7 +327,7 @@ func TestOutputPaths(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, out.String())
 	}
-	if r, err := metrics.ReadResult(res); err != nil || r.Totals.Iterations != 3 {
+	if r, err := results.ReadResult(res); err != nil || r.Totals.Iterations != 3 {
 		t.Fatalf("--out json=FILE: %v", err)
 	}
 	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {

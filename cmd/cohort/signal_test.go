@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/cohort-dev/cohort/bench/target"
-	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/metrics/results"
 )
 
 // TestMain lets the test binary stand in for cohort in subprocess tests.
@@ -78,7 +78,7 @@ func TestInterruptWritesResultsAndExits130(t *testing.T) {
 			if !errors.As(err, &exit) || exit.ExitCode() != exitInterrupted {
 				t.Fatalf("wait: %v, want exit code 130", err)
 			}
-			r, err := metrics.ReadResult(path)
+			r, err := results.ReadResult(path)
 			if err != nil {
 				t.Fatal(err)
 			}

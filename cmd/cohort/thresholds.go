@@ -4,15 +4,16 @@ import (
 	"fmt"
 
 	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/metrics/results"
 	"github.com/cohort-dev/cohort/profiles"
 	"github.com/cohort-dev/cohort/virtualuser"
 )
 
 // thresholds gathers the profile's thresholds and the --threshold flags.
-func (f *runFlags) thresholds(p *profiles.Profile) ([]metrics.Threshold, error) {
-	var out []metrics.Threshold
+func (f *runFlags) thresholds(p *profiles.Profile) ([]results.Threshold, error) {
+	var out []results.Threshold
 	for i, spec := range p.Thresholds {
-		t, err := metrics.ParseThreshold(spec.Expr)
+		t, err := results.ParseThreshold(spec.Expr)
 		if err != nil {
 			return nil, p.Errorf(fmt.Sprintf("thresholds[%d]", i), "%v", err)
 		}
@@ -20,7 +21,7 @@ func (f *runFlags) thresholds(p *profiles.Profile) ([]metrics.Threshold, error) 
 		out = append(out, t)
 	}
 	for _, s := range f.thresholdFlags {
-		t, err := metrics.ParseThreshold(s)
+		t, err := results.ParseThreshold(s)
 		if err != nil {
 			return nil, usagef("--threshold: %v", err)
 		}
@@ -32,7 +33,7 @@ func (f *runFlags) thresholds(p *profiles.Profile) ([]metrics.Threshold, error) 
 // checkThresholds refuses a threshold that names a request, group,
 // method or check the plan does not have: ts holds the profile's
 // thresholds first, then the --threshold flags, as thresholds made them.
-func checkThresholds(p *profiles.Profile, plan *virtualuser.Plan, ts []metrics.Threshold) error {
+func checkThresholds(p *profiles.Profile, plan *virtualuser.Plan, ts []results.Threshold) error {
 	for i, t := range ts {
 		err := t.Check(plan.Series, plan.Checks)
 		switch {
@@ -47,22 +48,22 @@ func checkThresholds(p *profiles.Profile, plan *virtualuser.Plan, ts []metrics.T
 }
 
 // judge evaluates every threshold on the run's final snapshot.
-func judge(ts []metrics.Threshold, final metrics.Snapshot) ([]metrics.ThresholdResult, bool) {
-	results := []metrics.ThresholdResult{}
+func judge(ts []results.Threshold, final metrics.Snapshot) ([]results.ThresholdResult, bool) {
+	out := []results.ThresholdResult{}
 	all := true
 	for _, t := range ts {
 		v, ok := t.EvalOn(final)
-		results = append(results, metrics.ThresholdResult{Expr: t.Source, OK: ok, Value: v})
+		out = append(out, results.ThresholdResult{Expr: t.Source, OK: ok, Value: v})
 		all = all && ok
 	}
-	return results, all
+	return out, all
 }
 
 // abortWatch returns a sink of the run's snapshots that evaluates the
 // abort-on-fail thresholds on the run so far and calls abort when one
 // fails.
-func abortWatch(ts []metrics.Threshold, abort func(metrics.Threshold, float64)) func(metrics.Snapshot) {
-	var watched []metrics.Threshold
+func abortWatch(ts []results.Threshold, abort func(results.Threshold, float64)) func(metrics.Snapshot) {
+	var watched []results.Threshold
 	for _, t := range ts {
 		if t.AbortOnFail {
 			watched = append(watched, t)

@@ -17,6 +17,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 
 	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/metrics/results"
 )
 
 // Chart is one figure of the report.
@@ -26,7 +27,7 @@ type Chart struct {
 }
 
 type page struct {
-	R      *metrics.Result
+	R      *results.Result
 	Charts []Chart
 	Timing []timingRow
 }
@@ -36,8 +37,8 @@ type timingRow struct {
 	Cells []string
 }
 
-func timing(r *metrics.Result) []timingRow {
-	pair := func(l metrics.Latency) string {
+func timing(r *results.Result) []timingRow {
+	pair := func(l results.Latency) string {
 		if l.Count == 0 {
 			return "–"
 		}
@@ -59,7 +60,7 @@ func timing(r *metrics.Result) []timingRow {
 }
 
 // Write writes the report of r.
-func Write(w io.Writer, r *metrics.Result) error {
+func Write(w io.Writer, r *results.Result) error {
 	charts, err := Charts(r)
 	if err != nil {
 		return err
@@ -68,7 +69,7 @@ func Write(w io.Writer, r *metrics.Result) error {
 }
 
 // Charts draws every chart the result has data for.
-func Charts(r *metrics.Result) ([]Chart, error) {
+func Charts(r *results.Result) ([]Chart, error) {
 	var out []Chart
 	add := func(id, title, caption, xl, yl string, lines []line, logX bool) error {
 		svg, err := chart(title, xl, yl, lines, logX)
@@ -146,7 +147,7 @@ func Charts(r *metrics.Result) ([]Chart, error) {
 
 // capacityLines are the percentiles and the throughput of each step of a
 // capacity search, by load level.
-func capacityLines(c *metrics.Capacity) (lat, tput []line) {
+func capacityLines(c *results.Capacity) (lat, tput []line) {
 	p50, p95, p99, rps := make(plotter.XYs, 0, len(c.Steps)), make(plotter.XYs, 0, len(c.Steps)),
 		make(plotter.XYs, 0, len(c.Steps)), make(plotter.XYs, 0, len(c.Steps))
 	for _, st := range c.Steps {
@@ -166,12 +167,12 @@ func quantiles(h *hdr.Histogram, qs ...float64) []float64 {
 	return out
 }
 
-func latencyOverTime(tl *metrics.Timeline) ([]line, []line, error) {
+func latencyOverTime(tl *results.Timeline) ([]line, []line, error) {
 	p50, p95, p99 := line{name: "p50"}, line{name: "p95"}, line{name: "p99"}
 	names := map[string]*line{}
 	var order []string
 	for _, pt := range tl.Points {
-		h, err := metrics.DecodeHist(pt.Latency)
+		h, err := results.DecodeHist(pt.Latency)
 		if err != nil {
 			return nil, nil, fmt.Errorf("timeline at %gs: %v", pt.T, err)
 		}
@@ -182,7 +183,7 @@ func latencyOverTime(tl *metrics.Timeline) ([]line, []line, error) {
 			p99.xys = append(p99.xys, plotter.XY{X: pt.T, Y: q[2]})
 		}
 		for key, s := range pt.ByName {
-			h, err := metrics.DecodeHist(s.Latency)
+			h, err := results.DecodeHist(s.Latency)
 			if err != nil || h == nil {
 				continue
 			}
@@ -203,7 +204,7 @@ func latencyOverTime(tl *metrics.Timeline) ([]line, []line, error) {
 	return []line{p50, p95, p99}, byName, nil
 }
 
-func throughput(tl *metrics.Timeline) []line {
+func throughput(tl *results.Timeline) []line {
 	reqs, fails := line{name: "requests/s"}, line{name: "failures/s"}
 	prev := 0.0
 	for _, pt := range tl.Points {
@@ -218,7 +219,7 @@ func throughput(tl *metrics.Timeline) []line {
 	return []line{reqs, fails}
 }
 
-func population(tl *metrics.Timeline) []line {
+func population(tl *results.Timeline) []line {
 	vus, in := line{name: "VUs"}, line{name: "logged-in sessions"}
 	for _, pt := range tl.Points {
 		vus.xys = append(vus.xys, plotter.XY{X: pt.T, Y: float64(pt.VUs)})
@@ -227,7 +228,7 @@ func population(tl *metrics.Timeline) []line {
 	return []line{vus, in}
 }
 
-func distributions(r *metrics.Result) ([]line, error) {
+func distributions(r *results.Result) ([]line, error) {
 	all, err := r.Histogram("all")
 	if err != nil {
 		return nil, err
@@ -246,7 +247,7 @@ func distributions(r *metrics.Result) ([]line, error) {
 	return lines, nil
 }
 
-func connectionLines(r *metrics.Result) ([]line, error) {
+func connectionLines(r *results.Result) ([]line, error) {
 	var lines []line
 	for _, kind := range []string{"reused", "new"} {
 		h, err := r.MergedHistogram(kind)
@@ -258,7 +259,7 @@ func connectionLines(r *metrics.Result) ([]line, error) {
 	return lines, nil
 }
 
-func loginLines(r *metrics.Result) ([]line, error) {
+func loginLines(r *results.Result) ([]line, error) {
 	var lines []line
 	for _, k := range []struct{ key, name string }{{"login", "login flow"}, {"first_request", "login to first response"}} {
 		h, err := r.Histogram(k.key)
@@ -274,7 +275,7 @@ func ms(v float64) string {
 	if v == 0 {
 		return "–"
 	}
-	return metrics.FormatMS(v)
+	return results.FormatMS(v)
 }
 
 var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{

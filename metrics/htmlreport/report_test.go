@@ -8,6 +8,7 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/cohort-dev/cohort/metrics"
+	"github.com/cohort-dev/cohort/metrics/results"
 )
 
 func TestDistribution(t *testing.T) {
@@ -45,7 +46,7 @@ func TestPercentileTicks(t *testing.T) {
 
 func TestWriteDrawsEveryChart(t *testing.T) {
 	series := []metrics.SeriesInfo{{Name: "login", Method: "POST", Group: "login"}, {Name: "list", Method: "GET", Group: "mix"}}
-	tr := metrics.NewTimelineRecorder(series, 5*time.Second)
+	tr := results.NewTimelineRecorder(series, 5*time.Second)
 	total := metrics.NewAggregate(2)
 	for sec := 1; sec <= 5; sec++ {
 		a := metrics.NewAggregate(2)
@@ -63,7 +64,7 @@ func TestWriteDrawsEveryChart(t *testing.T) {
 		total.Merge(a)
 		tr.Add(metrics.Snapshot{Elapsed: time.Duration(sec) * time.Second, VUs: 3, LoggedIn: 3, Interval: a})
 	}
-	r := metrics.NewResult(metrics.Meta{Profile: "p", Segment: "1/1", Duration: 5 * time.Second}, series, total)
+	r := results.NewResult(results.Meta{Profile: "p", Segment: "1/1", Duration: 5 * time.Second}, series, total)
 	tl := tr.Finish(5*time.Second, 0, 0)
 	r.Timeline = &tl
 	var b strings.Builder
@@ -81,10 +82,10 @@ func TestWriteDrawsEveryChart(t *testing.T) {
 	if strings.Contains(b.String(), `id="capacity-latency"`) {
 		t.Error("a run without a capacity search drew its chart")
 	}
-	r.Capacity = metrics.Capacity{Vary: "vus", LastPassing: 20, FirstFailing: 30, Knee: 10, Steps: []metrics.CapacityStep{
-		{Level: 10, Passed: true, RPS: 100, Latency: metrics.Latency{P50: 1, P95: 2, P99: 3}},
-		{Level: 20, Passed: true, RPS: 190, Latency: metrics.Latency{P50: 2, P95: 5, P99: 9}},
-		{Level: 30, RPS: 200, Latency: metrics.Latency{P50: 9, P95: 40, P99: 90}},
+	r.Capacity = results.Capacity{Vary: "vus", LastPassing: 20, FirstFailing: 30, Knee: 10, Steps: []results.CapacityStep{
+		{Level: 10, Passed: true, RPS: 100, Latency: results.Latency{P50: 1, P95: 2, P99: 3}},
+		{Level: 20, Passed: true, RPS: 190, Latency: results.Latency{P50: 2, P95: 5, P99: 9}},
+		{Level: 30, RPS: 200, Latency: results.Latency{P50: 9, P95: 40, P99: 90}},
 	}}
 	b.Reset()
 	if err := Write(&b, r); err != nil {

@@ -1,6 +1,8 @@
-package metrics
+package results
 
 import (
+	"github.com/cohort-dev/cohort/metrics"
+
 	"errors"
 	"fmt"
 	"slices"
@@ -13,11 +15,11 @@ import (
 
 // AggregateOf rebuilds the aggregate a result was made from: its counts
 // and its histograms. (Statuses lose their split by connection reuse.)
-func AggregateOf(r *Result) (*Aggregate, []SeriesInfo, error) {
-	a := NewAggregate(len(r.Requests))
-	series := make([]SeriesInfo, len(r.Requests))
+func AggregateOf(r *Result) (*metrics.Aggregate, []metrics.SeriesInfo, error) {
+	a := metrics.NewAggregate(len(r.Requests))
+	series := make([]metrics.SeriesInfo, len(r.Requests))
 	for i, q := range r.Requests {
-		series[i] = SeriesInfo{Name: q.Name, Method: q.Method, Group: q.Group}
+		series[i] = metrics.SeriesInfo{Name: q.Name, Method: q.Method, Group: q.Group}
 		s := &a.Series[i]
 		s.Count, s.Failures = q.Count, q.Failures
 		s.Reused, s.New = q.ByConnection["reused"].Count, q.ByConnection["new"].Count
@@ -26,20 +28,20 @@ func AggregateOf(r *Result) (*Aggregate, []SeriesInfo, error) {
 			if err != nil {
 				return nil, nil, fmt.Errorf("requests %s: status %q is not a code", q.Name, code)
 			}
-			s.addStatus(uint16(c), false, n)
+			s.AddStatus(uint16(c), false, n)
 		}
 		for name, n := range q.Reasons {
-			s.Reasons[reasonByName(name)] += n
+			s.Reasons[metrics.ReasonByName(name)] += n
 		}
 		for code, n := range q.FailedStatus {
 			c, err := strconv.Atoi(code)
 			if err != nil {
 				return nil, nil, fmt.Errorf("requests %s: failures_by_status %q is not a code", q.Name, code)
 			}
-			s.failedStatus = addCount(s.failedStatus, uint16(c), false, n)
+			s.AddFailedStatus(uint16(c), n)
 		}
-		for h := range numHists {
-			hist, err := r.Histogram(q.Group + "/" + q.Name + "/" + Hist(h).String())
+		for h := range metrics.NumHists {
+			hist, err := r.Histogram(q.Group + "/" + q.Name + "/" + metrics.Hist(h).String())
 			if err != nil {
 				return nil, nil, err
 			}
@@ -57,31 +59,22 @@ func AggregateOf(r *Result) (*Aggregate, []SeriesInfo, error) {
 		}
 		if h != nil {
 			if *k.into == nil {
-				*k.into = newHist()
+				*k.into = metrics.NewHistogram()
 			}
 			(*k.into).Merge(h)
 		}
 	}
 	s := r.Sessions
-	a.Sessions = Sessions{Logins: s.Logins, LoginFailures: s.LoginFailures, Relogins: s.Relogins,
+	a.Sessions = metrics.Sessions{Logins: s.Logins, LoginFailures: s.LoginFailures, Relogins: s.Relogins,
 		SessionsLost: s.SessionsLost, Refreshes: s.Refreshes, RefreshFails: s.RefreshFails,
 		Rotations: s.IDRotations, Issued: s.Issued, Logouts: s.Logouts, LogoutFailures: s.LogoutFailures,
 		Moved: s.Moved, MovedLost: s.LostAfterMove}
 	a.Iterations, a.Dropped, a.Interrupted = r.Totals.Iterations, r.Totals.Dropped, r.Totals.Interrupted
 	a.Opened = r.Connections.Opened
 	for _, c := range r.Checks {
-		a.Checks = append(a.Checks, CheckAgg{Pass: c.Passes, Fail: c.Fails})
+		a.Checks = append(a.Checks, metrics.CheckAgg{Pass: c.Passes, Fail: c.Fails})
 	}
 	return a, series, nil
-}
-
-func reasonByName(name string) Reason {
-	for i, n := range reasonNames {
-		if n == name && i > 0 {
-			return Reason(i)
-		}
-	}
-	return ReasonOther
 }
 
 // MergeError is a refusal to merge: the parts are not segments of one run.
@@ -102,10 +95,10 @@ func Merge(names []string, parts []*Result, force bool) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	var series []SeriesInfo
+	var series []metrics.SeriesInfo
 	index := map[string]int{}
 	var checks, instances []string
-	total := NewAggregate(0)
+	total := metrics.NewAggregate(0)
 	meta := Meta{Profile: parts[0].Profile, StartedAt: parts[0].StartedAt, Tags: parts[0].Tags}
 	var thresholds []string
 	for _, p := range parts {
@@ -120,9 +113,9 @@ func Merge(names []string, parts []*Result, force bool) (*Result, error) {
 				j = len(series)
 				index[key] = j
 				series = append(series, info)
-				total.Series = append(total.Series, SeriesAgg{})
+				total.Series = append(total.Series, metrics.SeriesAgg{})
 			}
-			total.Series[j].merge(&a.Series[i])
+			total.Series[j].Merge(&a.Series[i])
 		}
 		mergeChecks(total, &checks, p, a)
 		if err := mergeInstances(total, &instances, p); err != nil {
@@ -159,8 +152,8 @@ func Merge(names []string, parts []*Result, force bool) (*Result, error) {
 		if err != nil {
 			continue
 		}
-		v, ok := t.EvalOn(Snapshot{Total: total, WarmTotal: warm, Elapsed: meta.Duration,
-			Legend: &Legend{Series: series, Checks: checks}})
+		v, ok := t.EvalOn(metrics.Snapshot{Total: total, WarmTotal: warm, Elapsed: meta.Duration,
+			Legend: &metrics.Legend{Series: series, Checks: checks}})
 		r.Thresholds = append(r.Thresholds, ThresholdResult{Expr: expr, OK: ok, Value: v})
 	}
 	if tl, err := mergeTimelines(parts); err != nil {
@@ -171,13 +164,13 @@ func Merge(names []string, parts []*Result, force bool) (*Result, error) {
 	return r, nil
 }
 
-func mergeChecks(total *Aggregate, names *[]string, p *Result, a *Aggregate) {
+func mergeChecks(total *metrics.Aggregate, names *[]string, p *Result, a *metrics.Aggregate) {
 	for i, c := range p.Checks {
 		j := slices.Index(*names, c.Name)
 		if j < 0 {
 			j = len(*names)
 			*names = append(*names, c.Name)
-			total.Checks = append(total.Checks, CheckAgg{})
+			total.Checks = append(total.Checks, metrics.CheckAgg{})
 		}
 		total.Checks[j].Pass += a.Checks[i].Pass
 		total.Checks[j].Fail += a.Checks[i].Fail
@@ -188,7 +181,7 @@ func mergeChecks(total *Aggregate, names *[]string, p *Result, a *Aggregate) {
 // they belong to one run.
 // mergeInstances adds a part's per-instance figures into total, matching
 // instances by name (each part numbered them in the order it met them).
-func mergeInstances(total *Aggregate, names *[]string, p *Result) error {
+func mergeInstances(total *metrics.Aggregate, names *[]string, p *Result) error {
 	for _, in := range p.Instances {
 		j := slices.Index(*names, in.Name)
 		if j < 0 {
@@ -199,7 +192,7 @@ func mergeInstances(total *Aggregate, names *[]string, p *Result) error {
 		if err != nil {
 			return err
 		}
-		total.instance(uint8(j + 1)).merge(&InstanceAgg{Count: in.Requests, Failures: in.Failures, Latency: h})
+		total.Instance(uint8(j + 1)).Merge(&metrics.InstanceAgg{Count: in.Requests, Failures: in.Failures, Latency: h})
 	}
 	return nil
 }

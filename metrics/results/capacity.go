@@ -1,4 +1,4 @@
-package metrics
+package results
 
 // CapacityStep is one load level of a capacity search and how the run did
 // at it. The step passes when the level was held through the judged part

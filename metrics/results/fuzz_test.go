@@ -1,6 +1,8 @@
-package metrics
+package results
 
 import (
+	"github.com/cohort-dev/cohort/metrics"
+
 	"encoding/json"
 	"testing"
 	"time"
@@ -9,8 +11,8 @@ import (
 // FuzzDecodeResult feeds the result decoder arbitrary bytes: it must refuse
 // or accept them, never panic, and an accepted result's histograms decode.
 func FuzzDecodeResult(f *testing.F) {
-	a := NewAggregate(len(testSeries))
-	a.Add(&Sample{Kind: KindRequest, Series: 1, Status: 200, Duration: time.Millisecond})
+	a := metrics.NewAggregate(len(testSeries))
+	a.Add(&metrics.Sample{Kind: metrics.KindRequest, Series: 1, Status: 200, Duration: time.Millisecond})
 	good, _ := json.Marshal(NewResult(Meta{Profile: "p", Duration: time.Second}, testSeries, a))
 	f.Add(good)
 	f.Add([]byte(`{"schema":"cohort.result/v1","histograms":{"all":"HISTFAAAACh4nJNpmSzMwMDAxQABzFCaEUzOmwQRAAA4LwRd"}}`))

@@ -1,6 +1,8 @@
-package metrics
+package results
 
 import (
+	"github.com/cohort-dev/cohort/metrics"
+
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
@@ -50,26 +52,26 @@ type PointSeries struct {
 
 // TimelineRecorder folds the engine's drains into timeline points.
 type TimelineRecorder struct {
-	series  []SeriesInfo
+	series  []metrics.SeriesInfo
 	every   time.Duration
-	pending *Aggregate
+	pending *metrics.Aggregate
 	since   time.Duration
 	tl      Timeline
 }
 
 // NewTimelineRecorder makes points of at least every (rounded up so that
 // a run of the planned length has at most MaxPoints).
-func NewTimelineRecorder(series []SeriesInfo, planned time.Duration) *TimelineRecorder {
+func NewTimelineRecorder(series []metrics.SeriesInfo, planned time.Duration) *TimelineRecorder {
 	every := time.Second
 	if planned > MaxPoints*time.Second {
 		every = (planned/MaxPoints + time.Second - 1).Truncate(time.Second)
 	}
-	return &TimelineRecorder{series: series, every: every, pending: NewAggregate(len(series)),
+	return &TimelineRecorder{series: series, every: every, pending: metrics.NewAggregate(len(series)),
 		tl: Timeline{IntervalS: every.Seconds()}}
 }
 
 // Add folds the interval of a snapshot into the timeline.
-func (t *TimelineRecorder) Add(s Snapshot) {
+func (t *TimelineRecorder) Add(s metrics.Snapshot) {
 	t.pending.Merge(s.Interval)
 	// Drains come about every second; a tenth of slack keeps a drain that
 	// is a hair early from waiting for the next.
@@ -99,10 +101,10 @@ func (t *TimelineRecorder) flush(elapsed time.Duration, vus, loggedIn int) {
 		if s.Count == 0 {
 			continue
 		}
-		h := coarsen(s.Hists[HistLatency])
+		h := coarsen(s.Hists[metrics.HistLatency])
 		all.Merge(h)
-		reused.Merge(coarsen(s.Hists[HistReused]))
-		fresh.Merge(coarsen(s.Hists[HistNew]))
+		reused.Merge(coarsen(s.Hists[metrics.HistReused]))
+		fresh.Merge(coarsen(s.Hists[metrics.HistNew]))
 		key := t.series[i].Group + "/" + t.series[i].Name
 		p.ByName[key] = PointSeries{Requests: s.Count, Failures: s.Failures, Latency: encodeHist(h)}
 	}
@@ -116,7 +118,7 @@ func (t *TimelineRecorder) flush(elapsed time.Duration, vus, loggedIn int) {
 	a.Reset()
 }
 
-func coarseHist() *hdr.Histogram { return hdr.New(histMin, histMax, 2) }
+func coarseHist() *hdr.Histogram { return metrics.NewCoarseHistogram() }
 
 // coarsen copies a histogram at 2 significant digits.
 func coarsen(h *hdr.Histogram) *hdr.Histogram {

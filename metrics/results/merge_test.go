@@ -1,19 +1,21 @@
-package metrics
+package results
 
 import (
+	"github.com/cohort-dev/cohort/metrics"
+
 	"strings"
 	"testing"
 	"time"
 )
 
-func partResult(seg string, seed uint64, n int) (*Result, *Aggregate) {
-	a := NewAggregate(len(testSeries))
+func partResult(seg string, seed uint64, n int) (*Result, *metrics.Aggregate) {
+	a := metrics.NewAggregate(len(testSeries))
 	for i := range n {
 		d := time.Duration((int(seed)*7919+i*104729)%50000+100) * time.Microsecond
-		a.Add(&Sample{Kind: KindRequest, Series: 1, Status: 200, Duration: d, Flags: Reused})
+		a.Add(&metrics.Sample{Kind: metrics.KindRequest, Series: 1, Status: 200, Duration: d, Flags: metrics.Reused})
 	}
-	a.Add(&Sample{Kind: KindLogin, Duration: time.Duration(seed) * time.Millisecond})
-	a.Add(&Sample{Kind: KindCheck, Series: 0})
+	a.Add(&metrics.Sample{Kind: metrics.KindLogin, Duration: time.Duration(seed) * time.Millisecond})
+	a.Add(&metrics.Sample{Kind: metrics.KindCheck, Series: 0})
 	a.Iterations = int64(n)
 	r := NewResult(Meta{Profile: "p", Segment: seg, Duration: 10 * time.Second, VUsMax: 2, Checks: []string{"c"}}, testSeries, a)
 	r.Thresholds = []ThresholdResult{{Expr: "http_reqs: count>0"}}
@@ -22,7 +24,7 @@ func partResult(seg string, seed uint64, n int) (*Result, *Aggregate) {
 
 func TestMergeIsExactAndChecked(t *testing.T) {
 	var parts []*Result
-	whole := NewAggregate(len(testSeries))
+	whole := metrics.NewAggregate(len(testSeries))
 	for i, seg := range []string{"1/3", "2/3", "3/3"} {
 		r, a := partResult(seg, uint64(i+1), 500+i*37)
 		parts = append(parts, r)
@@ -73,17 +75,17 @@ func TestMergeIsExactAndChecked(t *testing.T) {
 
 func TestMergeAddsWarmPopulations(t *testing.T) {
 	var parts []*Result
-	all := newHist()
+	all := metrics.NewHistogram()
 	for i, seg := range []string{"1/2", "2/2"} {
 		r, _ := partResult(seg, uint64(i+1), 10)
-		w := NewAggregate(len(testSeries))
+		w := metrics.NewAggregate(len(testSeries))
 		for j := range 100 + i {
 			d := time.Duration(1000+j*37*(i+1)) * time.Microsecond
-			w.Add(&Sample{Kind: KindRequest, Series: 1, Status: 200, Duration: d})
-			all.RecordValue(micros(d))
+			w.Add(&metrics.Sample{Kind: metrics.KindRequest, Series: 1, Status: 200, Duration: d})
+			metrics.RecordDuration(all, d)
 		}
-		w.Add(&Sample{Kind: KindLogin, Duration: time.Millisecond})
-		w.Add(&Sample{Kind: KindSessionLost})
+		w.Add(&metrics.Sample{Kind: metrics.KindLogin, Duration: time.Millisecond})
+		w.Add(&metrics.Sample{Kind: metrics.KindSessionLost})
 		r.SetWarm(50, 49-i, w, 1)
 		parts = append(parts, r)
 	}
@@ -107,13 +109,13 @@ func TestMergeMatchesInstancesByName(t *testing.T) {
 	var parts []*Result
 	for i, order := range [][]string{{"a", "b"}, {"b", "a"}} {
 		r, _ := partResult([]string{"1/2", "2/2"}[i], uint64(i+1), 4)
-		a := NewAggregate(len(testSeries))
+		a := metrics.NewAggregate(len(testSeries))
 		for j := range order {
 			for range 10 * (j + 1) { // the first instance met answers 10, the second 20
-				a.Add(&Sample{Kind: KindRequest, Series: 1, Status: 200, Duration: time.Millisecond, Instance: uint8(j + 1)})
+				a.Add(&metrics.Sample{Kind: metrics.KindRequest, Series: 1, Status: 200, Duration: time.Millisecond, Instance: uint8(j + 1)})
 			}
 		}
-		a.Add(&Sample{Kind: KindMoved, Instance: 2})
+		a.Add(&metrics.Sample{Kind: metrics.KindMoved, Instance: 2})
 		ir := NewResult(Meta{Profile: "p", Instances: order}, testSeries, a)
 		r.Instances, r.Histograms["instance:a"], r.Histograms["instance:b"] = ir.Instances, ir.Histograms["instance:a"], ir.Histograms["instance:b"]
 		r.Sessions.Moved = ir.Sessions.Moved

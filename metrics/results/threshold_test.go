@@ -1,6 +1,8 @@
-package metrics
+package results
 
 import (
+	"github.com/cohort-dev/cohort/metrics"
+
 	"strings"
 	"testing"
 	"time"
@@ -53,20 +55,20 @@ func TestParseThreshold(t *testing.T) {
 }
 
 func TestThresholdEval(t *testing.T) {
-	a := NewAggregate(len(testSeries))
+	a := metrics.NewAggregate(len(testSeries))
 	for i := range 100 {
-		s := Sample{Kind: KindRequest, Series: 1, Status: 200, Duration: time.Duration(i+1) * time.Millisecond, Flags: Reused}
+		s := metrics.Sample{Kind: metrics.KindRequest, Series: 1, Status: 200, Duration: time.Duration(i+1) * time.Millisecond, Flags: metrics.Reused}
 		if i < 5 {
-			s.Flags, s.Status, s.Reason = Failed, 500, ReasonStatus
+			s.Flags, s.Status, s.Reason = metrics.Failed, 500, metrics.ReasonStatus
 		}
 		a.Add(&s)
 	}
-	a.Add(&Sample{Kind: KindRequest, Series: 0, Status: 302, Duration: 300 * time.Millisecond})
-	a.Add(&Sample{Kind: KindLogin, Duration: 40 * time.Millisecond})
-	a.Add(&Sample{Kind: KindLogin, Flags: Failed})
-	a.Add(&Sample{Kind: KindSessionLost})
-	a.Add(&Sample{Kind: KindCheck, Series: 0})
-	a.Add(&Sample{Kind: KindCheck, Series: 0, Flags: Failed})
+	a.Add(&metrics.Sample{Kind: metrics.KindRequest, Series: 0, Status: 302, Duration: 300 * time.Millisecond})
+	a.Add(&metrics.Sample{Kind: metrics.KindLogin, Duration: 40 * time.Millisecond})
+	a.Add(&metrics.Sample{Kind: metrics.KindLogin, Flags: metrics.Failed})
+	a.Add(&metrics.Sample{Kind: metrics.KindSessionLost})
+	a.Add(&metrics.Sample{Kind: metrics.KindCheck, Series: 0})
+	a.Add(&metrics.Sample{Kind: metrics.KindCheck, Series: 0, Flags: metrics.Failed})
 	cases := []struct {
 		src  string
 		want float64
@@ -103,17 +105,17 @@ func TestWarmThresholdsReadTheWarmPopulation(t *testing.T) {
 	if err != nil || !th.OnWarm || th.Metric != "sessions_lost" {
 		t.Fatalf("%+v, %v", th, err)
 	}
-	vus, warm := NewAggregate(0), NewAggregate(0)
-	vus.Add(&Sample{Kind: KindSessionLost})
-	if v, ok := th.EvalOn(Snapshot{Total: vus, WarmTotal: warm, Elapsed: time.Second}); v != 0 || !ok {
+	vus, warm := metrics.NewAggregate(0), metrics.NewAggregate(0)
+	vus.Add(&metrics.Sample{Kind: metrics.KindSessionLost})
+	if v, ok := th.EvalOn(metrics.Snapshot{Total: vus, WarmTotal: warm, Elapsed: time.Second}); v != 0 || !ok {
 		t.Fatalf("a VU's lost session counted as a warm one: %v %v", v, ok)
 	}
-	warm.Add(&Sample{Kind: KindSessionLost})
-	warm.Add(&Sample{Kind: KindSessionLost})
-	if v, ok := th.EvalOn(Snapshot{Total: vus, WarmTotal: warm, Elapsed: time.Second}); v != 2 || ok {
+	warm.Add(&metrics.Sample{Kind: metrics.KindSessionLost})
+	warm.Add(&metrics.Sample{Kind: metrics.KindSessionLost})
+	if v, ok := th.EvalOn(metrics.Snapshot{Total: vus, WarmTotal: warm, Elapsed: time.Second}); v != 2 || ok {
 		t.Fatalf("warm lost %v, ok %v; want 2, false", v, ok)
 	}
-	if v, ok := th.EvalOn(Snapshot{Total: vus, Elapsed: time.Second}); v != 0 || !ok {
+	if v, ok := th.EvalOn(metrics.Snapshot{Total: vus, Elapsed: time.Second}); v != 0 || !ok {
 		t.Fatalf("without a warm population: %v %v", v, ok)
 	}
 	for _, bad := range []string{"warm_iterations: count>1", "warm_checks: rate>0.9", "warm_nothing: count<1"} {

@@ -1,6 +1,8 @@
-package metrics
+package results
 
 import (
+	"github.com/cohort-dev/cohort/metrics"
+
 	"fmt"
 	"math"
 	"regexp"
@@ -55,10 +57,10 @@ var thresholdMetrics = map[string]metricKind{
 	"sessions_lost": counterKind, "relogins": counterKind, "logins": counterKind,
 }
 
-var phaseOfMetric = map[string]Hist{
-	"http_req_duration": HistLatency, "http_req_blocked": HistBlocked, "http_req_connecting": HistConnect,
-	"http_req_tls_handshaking": HistTLS, "http_req_sending": HistSending, "http_req_waiting": HistTTFB,
-	"http_req_receiving": HistReceiving,
+var phaseOfMetric = map[string]metrics.Hist{
+	"http_req_duration": metrics.HistLatency, "http_req_blocked": metrics.HistBlocked, "http_req_connecting": metrics.HistConnect,
+	"http_req_tls_handshaking": metrics.HistTLS, "http_req_sending": metrics.HistSending, "http_req_waiting": metrics.HistTTFB,
+	"http_req_receiving": metrics.HistReceiving,
 }
 
 var (
@@ -126,15 +128,15 @@ func ParseThreshold(s string) (Threshold, error) {
 // EvalOn evaluates the threshold on what a snapshot holds: the run's
 // figures so far (Total), or the warm population's (WarmTotal; nil: none,
 // and the value is 0) for a warm_ metric, over Elapsed.
-func (t Threshold) EvalOn(s Snapshot) (float64, bool) {
+func (t Threshold) EvalOn(s metrics.Snapshot) (float64, bool) {
 	a := s.Total
 	if t.OnWarm {
 		a = s.WarmTotal
 		if a == nil {
-			a = NewAggregate(0)
+			a = metrics.NewAggregate(0)
 		}
 	}
-	var series []SeriesInfo
+	var series []metrics.SeriesInfo
 	var checks []string
 	if s.Legend != nil {
 		series, checks = s.Legend.Series, s.Legend.Checks
@@ -145,7 +147,7 @@ func (t Threshold) EvalOn(s Snapshot) (float64, bool) {
 // Eval computes the threshold's value over a run's aggregate and says
 // whether it holds. A threshold over nothing (no requests of that name)
 // has value 0 and is judged on it, as k6 does.
-func (t Threshold) Eval(a *Aggregate, series []SeriesInfo, checks []string, d time.Duration) (float64, bool) {
+func (t Threshold) Eval(a *metrics.Aggregate, series []metrics.SeriesInfo, checks []string, d time.Duration) (float64, bool) {
 	v := t.value(a, series, checks, d)
 	return v, compare(v, t.Op, t.Bound)
 }
@@ -166,7 +168,7 @@ func compare(v float64, op string, bound float64) bool {
 	return v != bound
 }
 
-func (t Threshold) value(a *Aggregate, series []SeriesInfo, checks []string, d time.Duration) float64 {
+func (t Threshold) value(a *metrics.Aggregate, series []metrics.SeriesInfo, checks []string, d time.Duration) float64 {
 	perSecond := func(n int64) float64 {
 		if t.Agg == "rate" {
 			if d <= 0 {
@@ -207,10 +209,10 @@ func (t Threshold) value(a *Aggregate, series []SeriesInfo, checks []string, d t
 		return perSecond(a.Sessions.Logins)
 	}
 	var count, failures int64
-	h := newHist()
+	h := metrics.NewHistogram()
 	kind := phaseOfMetric[t.Metric]
 	if r, ok := t.Tags["reused"]; ok && t.Metric == "http_req_duration" {
-		kind = map[string]Hist{"true": HistReused, "false": HistNew}[r]
+		kind = map[string]metrics.Hist{"true": metrics.HistReused, "false": metrics.HistNew}[r]
 	}
 	for i := range a.Series {
 		if i >= len(series) || !t.matches(series[i]) {
@@ -232,7 +234,7 @@ func (t Threshold) value(a *Aggregate, series []SeriesInfo, checks []string, d t
 	return t.fromHist(h)
 }
 
-func (t Threshold) matches(s SeriesInfo) bool {
+func (t Threshold) matches(s metrics.SeriesInfo) bool {
 	for k, v := range t.Tags {
 		switch k {
 		case "name":
@@ -267,9 +269,9 @@ func (t Threshold) fromHist(h *hdr.Histogram) float64 {
 	ms := func(us int64) float64 { return round3(float64(us) / 1000) }
 	switch t.Agg {
 	case "p":
-		return ms(Percentile(h, t.P))
+		return ms(metrics.Percentile(h, t.P))
 	case "med":
-		return ms(Percentile(h, 50))
+		return ms(metrics.Percentile(h, 50))
 	case "avg":
 		return round3(h.Mean() / 1000)
 	case "min":
@@ -287,7 +289,7 @@ func (t Threshold) fromHist(h *hdr.Histogram) float64 {
 // true or false, or a check the plan does not define. Such a threshold is
 // judged on nothing, passes as 0, and says nothing; a typo in a CI gate
 // must fail before the run, not pass after it.
-func (t Threshold) Check(series []SeriesInfo, checks []string) error {
+func (t Threshold) Check(series []metrics.SeriesInfo, checks []string) error {
 	if r, ok := t.Tags["reused"]; ok && r != "true" && r != "false" {
 		return fmt.Errorf("%q: reused:%s: want reused:true or reused:false", t.Source, r)
 	}

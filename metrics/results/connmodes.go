@@ -1,6 +1,8 @@
-package metrics
+package results
 
 import (
+	"github.com/cohort-dev/cohort/metrics"
+
 	"fmt"
 	"io"
 	"strings"
@@ -12,7 +14,7 @@ import (
 // MergedHistogram merges the histograms of every request series of one
 // kind (latency, connect, tls, ...).
 func (r *Result) MergedHistogram(kind string) (*hdr.Histogram, error) {
-	h := newHist()
+	h := metrics.NewHistogram()
 	for _, key := range r.HistogramKeys() {
 		if strings.Count(key, "/") != 2 || !strings.HasSuffix(key, "/"+kind) {
 			continue
@@ -41,7 +43,7 @@ func WriteConnComparison(w io.Writer, modes []string, results []*Result) error {
 			}
 			p95[j] = "-"
 			if h.TotalCount() > 0 {
-				p95[j] = ms(float64(Percentile(h, 95)) / 1000)
+				p95[j] = ms(float64(metrics.Percentile(h, 95)) / 1000)
 			}
 		}
 		l := r.Latency

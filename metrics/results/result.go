@@ -1,6 +1,14 @@
-package metrics
+// Package results makes what a run measured into what a user reads and
+// keeps: the result file (its schema, reading it back, merging the results
+// of a distributed run's segments exactly), thresholds and their verdict,
+// the timeline, and the reporters (the summary, percentile files, the
+// connection-mode table), all functions over a Result. The hot path that
+// records the figures is metrics, a leaf this package builds on.
+package results
 
 import (
+	"github.com/cohort-dev/cohort/metrics"
+
 	"encoding/json"
 	"fmt"
 	"math"
@@ -38,11 +46,11 @@ func LatencyOf(h *hdr.Histogram) Latency {
 		Count: h.TotalCount(),
 		Min:   ms(h.Min()),
 		Mean:  round3(h.Mean() / 1000),
-		P50:   ms(Percentile(h, 50)),
-		P90:   ms(Percentile(h, 90)),
-		P95:   ms(Percentile(h, 95)),
-		P99:   ms(Percentile(h, 99)),
-		P999:  ms(Percentile(h, 99.9)),
+		P50:   ms(metrics.Percentile(h, 50)),
+		P90:   ms(metrics.Percentile(h, 90)),
+		P95:   ms(metrics.Percentile(h, 95)),
+		P99:   ms(metrics.Percentile(h, 99)),
+		P999:  ms(metrics.Percentile(h, 99.9)),
 		Max:   ms(h.Max()),
 	}
 }
@@ -127,8 +135,8 @@ func SizeOf(h *hdr.Histogram) *SizeBlock {
 	if h == nil || h.TotalCount() == 0 {
 		return nil
 	}
-	return &SizeBlock{Count: h.TotalCount(), Mean: round3(h.Mean()), P50: Percentile(h, 50),
-		P95: Percentile(h, 95), Max: h.Max()}
+	return &SizeBlock{Count: h.TotalCount(), Mean: round3(h.Mean()), P50: metrics.Percentile(h, 50),
+		P95: metrics.Percentile(h, 95), Max: h.Max()}
 }
 
 // ServerSessions is the server's own count of its sessions: how many it
@@ -174,15 +182,15 @@ type WarmResult struct {
 
 // SetWarm fills in what a warm population did, from its aggregate (the
 // touch request is series touch), keeping its histograms for merges.
-func (r *Result) SetWarm(wanted, held int, a *Aggregate, touch int) {
+func (r *Result) SetWarm(wanted, held int, a *metrics.Aggregate, touch int) {
 	w := &WarmResult{Wanted: int64(wanted), Held: int64(held), Logins: a.Sessions.Logins,
 		LoginFailures: a.Sessions.LoginFailures, Login: LatencyOf(a.Login),
 		Lost: a.Sessions.SessionsLost, Relogins: a.Sessions.Relogins}
 	r.encode("warm_login", a.Login)
 	if touch >= 0 && touch < len(a.Series) {
 		t := &a.Series[touch]
-		w.Touches, w.TouchFailures, w.Touch = t.Count, t.Failures, LatencyOf(t.Hists[HistLatency])
-		r.encode("warm_touch", t.Hists[HistLatency])
+		w.Touches, w.TouchFailures, w.Touch = t.Count, t.Failures, LatencyOf(t.Hists[metrics.HistLatency])
+		r.encode("warm_touch", t.Hists[metrics.HistLatency])
 	}
 	r.Warm = w
 	r.Sessions.Warm = w.Held
@@ -190,13 +198,13 @@ func (r *Result) SetWarm(wanted, held int, a *Aggregate, touch int) {
 
 // warmAggregate rebuilds what thresholds read of the warm population from
 // the result's warm block; nil without one.
-func (r *Result) warmAggregate() (*Aggregate, error) {
+func (r *Result) warmAggregate() (*metrics.Aggregate, error) {
 	w := r.Warm
 	if w == nil {
 		return nil, nil
 	}
-	a := NewAggregate(0)
-	a.Sessions = Sessions{Logins: w.Logins, LoginFailures: w.LoginFailures, SessionsLost: w.Lost, Relogins: w.Relogins}
+	a := metrics.NewAggregate(0)
+	a.Sessions = metrics.Sessions{Logins: w.Logins, LoginFailures: w.LoginFailures, SessionsLost: w.Lost, Relogins: w.Relogins}
 	h, err := r.Histogram("warm_login")
 	if err != nil || h == nil {
 		return a, err
@@ -209,7 +217,7 @@ func (r *Result) warmAggregate() (*Aggregate, error) {
 // come from the parts' histograms merged.
 func (r *Result) mergeWarm(parts []*Result) error {
 	var w *WarmResult
-	login, touch := newHist(), newHist()
+	login, touch := metrics.NewHistogram(), metrics.NewHistogram()
 	for _, p := range parts {
 		pw := p.Warm
 		if pw == nil {
@@ -332,7 +340,7 @@ type Meta struct {
 }
 
 // NewResult builds the result document of a run from its aggregate.
-func NewResult(m Meta, series []SeriesInfo, a *Aggregate) *Result {
+func NewResult(m Meta, series []metrics.SeriesInfo, a *metrics.Aggregate) *Result {
 	secs := m.Duration.Seconds()
 	rate := func(n int64) float64 {
 		if secs <= 0 {
@@ -381,7 +389,7 @@ func NewResult(m Meta, series []SeriesInfo, a *Aggregate) *Result {
 	r.encode("login", a.Login)
 	r.encode("first_request", a.First)
 	for i, name := range m.Checks {
-		var c CheckAgg
+		var c metrics.CheckAgg
 		if i < len(a.Checks) {
 			c = a.Checks[i]
 		}
@@ -392,11 +400,11 @@ func NewResult(m Meta, series []SeriesInfo, a *Aggregate) *Result {
 	return r
 }
 
-func (r *Result) requestResult(info SeriesInfo, s *SeriesAgg, rate func(int64) float64) RequestResult {
+func (r *Result) requestResult(info metrics.SeriesInfo, s *metrics.SeriesAgg, rate func(int64) float64) RequestResult {
 	rr := RequestResult{
 		Name: info.Name, Method: info.Method, Group: info.Group, Count: s.Count, Failures: s.Failures,
 		RPS: rate(s.Count), Status: map[string]int64{}, Reasons: map[string]int64{},
-		Latency:      LatencyOf(s.Hists[HistLatency]),
+		Latency:      LatencyOf(s.Hists[metrics.HistLatency]),
 		Phases:       map[string]Latency{},
 		ByConnection: map[string]ConnBlock{},
 		BySession:    map[string]Latency{},
@@ -406,7 +414,7 @@ func (r *Result) requestResult(info SeriesInfo, s *SeriesAgg, rate func(int64) f
 	}
 	for i, n := range s.Reasons {
 		if n > 0 {
-			rr.Reasons[Reason(i).String()] = n
+			rr.Reasons[metrics.Reason(i).String()] = n
 		}
 	}
 	if s.Failures > 0 {
@@ -415,17 +423,17 @@ func (r *Result) requestResult(info SeriesInfo, s *SeriesAgg, rate func(int64) f
 			rr.FailedStatus[strconv.Itoa(code)] = n
 		}
 	}
-	for _, h := range []Hist{HistBlocked, HistConnect, HistTLS, HistSending, HistTTFB, HistReceiving} {
+	for _, h := range []metrics.Hist{metrics.HistBlocked, metrics.HistConnect, metrics.HistTLS, metrics.HistSending, metrics.HistTTFB, metrics.HistReceiving} {
 		rr.Phases[h.String()] = LatencyOf(s.Hists[h])
 	}
-	rr.ByConnection["reused"] = ConnBlock{Count: s.Reused, Latency: LatencyOf(s.Hists[HistReused])}
-	rr.ByConnection["new"] = ConnBlock{Count: s.New, Latency: LatencyOf(s.Hists[HistNew])}
+	rr.ByConnection["reused"] = ConnBlock{Count: s.Reused, Latency: LatencyOf(s.Hists[metrics.HistReused])}
+	rr.ByConnection["new"] = ConnBlock{Count: s.New, Latency: LatencyOf(s.Hists[metrics.HistNew])}
 	if info.Group == "mix" { // only the mix has a first request after login
-		rr.BySession["first"] = LatencyOf(s.Hists[HistFirst])
-		rr.BySession["steady"] = LatencyOf(s.Hists[HistSteady])
+		rr.BySession["first"] = LatencyOf(s.Hists[metrics.HistFirst])
+		rr.BySession["steady"] = LatencyOf(s.Hists[metrics.HistSteady])
 	}
 	for h, hist := range s.Hists {
-		r.encode(info.Group+"/"+info.Name+"/"+Hist(h).String(), hist)
+		r.encode(info.Group+"/"+info.Name+"/"+metrics.Hist(h).String(), hist)
 	}
 	return rr
 }
