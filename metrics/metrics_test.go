@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -69,3 +70,34 @@ func TestMergeIsExact(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkRecord(b *testing.B) {
+	c := NewCollector(testSeries, 1)
+	r := c.NewRecorder()
+	s := Sample{Kind: KindRequest, Series: 1, Status: 200, Duration: 3 * time.Millisecond, TTFB: time.Millisecond, Flags: Reused}
+	b.ReportAllocs()
+	for b.Loop() {
+		r.Add(s)
+	}
+}
+
+// BenchmarkDrain10kVUs is the periodic merge with 10,000 VUs each having
+// flushed a sample.
+func BenchmarkDrain10kVUs(b *testing.B) {
+	c := NewCollector(testSeries, 2)
+	recs := make([]*Recorder, 10_000)
+	for i := range recs {
+		recs[i] = c.NewRecorder()
+	}
+	into := NewAggregate(len(testSeries))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, r := range recs {
+			r.Add(Sample{Kind: KindRequest, Series: 1, Status: 200, Duration: time.Millisecond})
+			r.Flush()
+		}
+		c.Drain(into)
+	}
+}
+
+func near(got, want float64) bool { return math.Abs(got-want) <= want/1000 }

@@ -87,35 +87,6 @@ func TestReadResultRefusesForeignFiles(t *testing.T) {
 }
 
 // BenchmarkRecord is the hot path: a VU recording one request sample.
-func BenchmarkRecord(b *testing.B) {
-	c := metrics.NewCollector(testSeries, 1)
-	r := c.NewRecorder()
-	s := metrics.Sample{Kind: metrics.KindRequest, Series: 1, Status: 200, Duration: 3 * time.Millisecond, TTFB: time.Millisecond, Flags: metrics.Reused}
-	b.ReportAllocs()
-	for b.Loop() {
-		r.Add(s)
-	}
-}
-
-// BenchmarkDrain10kVUs is the periodic merge with 10,000 VUs each having
-// flushed a sample.
-func BenchmarkDrain10kVUs(b *testing.B) {
-	c := metrics.NewCollector(testSeries, 2)
-	recs := make([]*metrics.Recorder, 10_000)
-	for i := range recs {
-		recs[i] = c.NewRecorder()
-	}
-	into := metrics.NewAggregate(len(testSeries))
-	b.ReportAllocs()
-	for b.Loop() {
-		for _, r := range recs {
-			r.Add(metrics.Sample{Kind: metrics.KindRequest, Series: 1, Status: 200, Duration: time.Millisecond})
-			r.Flush()
-		}
-		c.Drain(into)
-	}
-}
-
 func near(got, want float64) bool { return math.Abs(got-want) <= want/1000 }
 
 // TestHgrmUnits checks the units of .hgrm files: durations in
