@@ -61,16 +61,18 @@ func commands() []command {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	ctx, interrupt := context.WithCancel(context.Background())
 	go func() {
-		// After the first signal, the default action returns: a second
+		<-sigs
+		// The default action returns before anything is said: a second
 		// Ctrl-C kills the process at once.
-		<-ctx.Done()
-		stop()
+		signal.Stop(sigs)
 		fmt.Fprintln(os.Stderr, "\ncohort: stopping, outputs will be written (a second Ctrl-C aborts at once)")
+		interrupt()
 	}()
 	code := dispatch(ctx, &env{stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:])
-	stop()
 	os.Exit(code)
 }
 

@@ -156,3 +156,16 @@ load: {executor: constant-vus, vus: 2, duration: 1h, graceful_stop: 1h}
 		t.Fatalf("the process ended with %v, want killed by the second SIGINT", exit)
 	}
 }
+
+// TestNoStoppingLineWithoutASignal: the line that a signal is being
+// handled is printed on a signal only, not when a run ends or is refused.
+func TestNoStoppingLineWithoutASignal(t *testing.T) {
+	for _, args := range [][]string{{"run", "basic", "--vus", "1", "--iterations", "2", "--quiet"}, {"run", "basic", "--vus", "0"}} {
+		cmd := exec.Command(os.Args[0], args...)
+		cmd.Env = append(os.Environ(), "COHORT_TEST_AS_MAIN=1")
+		out, _ := cmd.CombinedOutput()
+		if strings.Contains(string(out), "stopping") {
+			t.Errorf("cohort %v said it was stopping on no signal:\n%s", args, out)
+		}
+	}
+}
