@@ -127,6 +127,9 @@ func ReadUsersCSV(r io.Reader, share bool) (*UserPool, error) {
 		columns = append(columns, h)
 	}
 	pool := &UserPool{columns: columns, share: share}
+	// Without sharing, each user is one VU's: the same name twice would
+	// log one account in from two VUs at once.
+	firstLine := map[string]int{}
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -143,6 +146,10 @@ func ReadUsersCSV(r io.Reader, share bool) (*UserPool, error) {
 		if vals[0] == "" {
 			return nil, fmt.Errorf("%d: field username: empty", line)
 		}
+		if at, dup := firstLine[vals[0]]; dup && !share {
+			return nil, fmt.Errorf("%d: field username: %q is also the user of line %d (two VUs would share its session; remove one, or set users.share: true)", line, vals[0], at)
+		}
+		firstLine[vals[0]] = line
 		pool.rows = append(pool.rows, User{Values: vals, index: len(pool.rows)})
 	}
 	if len(pool.rows) == 0 {

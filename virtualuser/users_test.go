@@ -22,6 +22,7 @@ func TestReadUsersCSV(t *testing.T) {
 		{name: "bad quoting", csv: "username,password\n\"u1,p1\n", err: "2:"},
 		{name: "header only", csv: "username,password\n", err: "no users after the header"},
 		{name: "empty user name", csv: "username,password\n,p\n", err: "2: field username: empty"},
+		{name: "a user twice", csv: "username,password\nu1,p1\nu2,p2\nu1,p3\n", err: `4: field username: "u1" is also the user of line 2`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -43,6 +44,14 @@ func TestReadUsersCSV(t *testing.T) {
 				t.Fatalf("first user %v", u.Values)
 			}
 		})
+	}
+}
+
+// TestSharedUsersMayRepeat: with users.share, a user may stand on
+// several lines (the VUs share its sessions by design).
+func TestSharedUsersMayRepeat(t *testing.T) {
+	if _, err := ReadUsersCSV(strings.NewReader("username,password\nu1,p1\nu1,p1\n"), true); err != nil {
+		t.Fatal(err)
 	}
 }
 

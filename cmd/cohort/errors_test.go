@@ -73,6 +73,8 @@ func badInputs(t *testing.T, dir string) []badInput {
 		{id: "csv-bad-quoting", profile: string(good), args: []string{"--users", write("quote.csv", "username,password\n\"user1,pass1\n")}, want: []string{"quote.csv:2:"}},
 		{id: "csv-column-used", profile: edit(`X-CSRF-TOKEN: "{{vars.csrf}}"`, `X-CSRF-TOKEN: "{{vars.csrf}}", X-Email: "{{user.email}}"`),
 			args: []string{"--users", oneUser, "--vus", "1"}, want: []string{"p.yaml:", "mix[2].headers.X-Email", `the users have no column "email"`}},
+		{id: "csv-duplicate-user", profile: string(good), args: []string{"--users", write("dup.csv", "username,password\nuser1,pass1\nuser2,pass2\nuser1,other\n")},
+			want: []string{`dup.csv:4: field username: "user1" is also the user of line 2`}},
 		{id: "csv-too-few-users", profile: string(good), args: []string{"--users", oneUser, "--vus", "2"}, want: []string{"2 VUs need 2 distinct users, the users have 1"}},
 		{id: "duplicate-request-names", profile: strings.Replace(minimal, "load:", "  - {name: a, path: /b}\nload:", 1), want: []string{`p.yaml:5:12: mix[1].name: "a" is also the name of mix[0]`}},
 		{id: "empty-mix", profile: "name: x\nbase_url: http://127.0.0.1:1\nmix: []\nload: {vus: 1, duration: 1s}\n", want: []string{"p.yaml:3:6: mix: the mix is empty"}},
