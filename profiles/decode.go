@@ -65,6 +65,10 @@ func Parse(file string, data []byte) (*Profile, error) {
 	if doc.Kind != yaml.MappingNode {
 		return nil, &Error{File: file, Line: doc.Line, Col: doc.Column, Msg: "a profile is a mapping of fields (name:, base_url:, login:, mix:, ...)"}
 	}
+	if n := countSteps(doc); n > MaxSteps {
+		return nil, &Error{File: file, Line: doc.Line, Col: doc.Column, Field: "mix",
+			Msg: fmt.Sprintf("%d steps in all: at most %d (a figure is kept per step)", n, MaxSteps)}
+	}
 	p := &Profile{File: file, pos: map[string]Pos{}, values: map[string]string{}}
 	indexPositions(doc, "", p.pos, p.values)
 	if err := checkKnownFields(file, doc, reflect.TypeOf(*p), ""); err != nil {
@@ -138,6 +142,27 @@ func (p *Profile) Errorf(field, format string, args ...any) *Error {
 	return &Error{File: p.File, Line: pos.Line, Col: pos.Col, Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
+// countSteps counts the steps of a profile's document (login, mix,
+// logout, session.refresh) before it is decoded: a profile with too many
+// is refused without the cost of decoding them.
+func countSteps(doc *yaml.Node) int {
+	n := 0
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		k, v := doc.Content[i].Value, doc.Content[i+1]
+		switch {
+		case (k == "login" || k == "mix" || k == "logout") && v.Kind == yaml.SequenceNode:
+			n += len(v.Content)
+		case k == "session" && v.Kind == yaml.MappingNode:
+			for j := 0; j+1 < len(v.Content); j += 2 {
+				if v.Content[j].Value == "refresh" && v.Content[j+1].Kind == yaml.SequenceNode {
+					n += len(v.Content[j+1].Content)
+				}
+			}
+		}
+	}
+	return n
+}
+
 // indexPositions records where every field's value starts.
 func indexPositions(n *yaml.Node, path string, out map[string]Pos, values map[string]string) {
 	if n.Kind == yaml.AliasNode && n.Alias != nil {
@@ -185,6 +210,10 @@ func checkKnownFields(file string, n *yaml.Node, t reflect.Type, path string) er
 	if t == durationType || t == anyType {
 		return nil
 	}
+	if isInteger(t.Kind()) && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!float" {
+		// yaml would truncate it (vus: 2.9 would run 2 VUs).
+		return &Error{File: file, Line: n.Line, Col: n.Column, Field: path, Msg: fmt.Sprintf("want a whole number, got %s", n.Value)}
+	}
 	switch {
 	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
 		fields := yamlFields(t)
@@ -218,6 +247,15 @@ func checkKnownFields(file string, n *yaml.Node, t reflect.Type, path string) er
 		}
 	}
 	return nil
+}
+
+func isInteger(k reflect.Kind) bool {
+	switch k {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return true
+	}
+	return false
 }
 
 // yamlFields maps the yaml keys of a struct (inline fields included) to

@@ -2,6 +2,7 @@ package profiles
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -388,6 +389,18 @@ func (p *Profile) validateExpect(field string, e *Expect) error {
 	return nil
 }
 
+// MaxSteps is how many steps (login, mix, logout and refresh together) a
+// profile may have: a sample names its step in 16 bits.
+const MaxSteps = 1<<16 - 1
+
+// maxWeight bounds the sum of a mix's weights, so that picking by weight
+// never overflows; only the weights' ratios count.
+const maxWeight = 1 << 30
+
+// maxRate bounds the load figures (VUs, iterations, rates): far beyond
+// what one process can run, and small enough that no schedule overflows.
+const maxRate = 1e9
+
 func (p *Profile) validateMix() error {
 	if len(p.Mix) == 0 {
 		return p.Errorf("mix", "the mix is empty: give at least one request")
@@ -409,6 +422,9 @@ func (p *Profile) validateMix() error {
 		}
 		if r.Weight < 0 {
 			return p.Errorf(field+".weight", "must not be negative, got %d", r.Weight)
+		}
+		if r.Weight > maxWeight || total+r.Weight > maxWeight {
+			return p.Errorf(field+".weight", "the weights add up past %d: give smaller ones (only their ratios count)", maxWeight)
 		}
 		total += r.Weight
 		if err := p.validateStep(field, &r.Step, "mix"); err != nil {
@@ -501,8 +517,13 @@ func (p *Profile) CheckLoad() error {
 		{"load.pre_allocated_vus", "load.pre_allocated_vus", float64(l.PreAllocatedVUs)},
 		{"load.max_vus", "load.max_vus", float64(l.MaxVUs)}, {"load.start_vus", "load.start_vus", float64(l.StartVUs)},
 	} {
-		if f.v < 0 {
+		switch {
+		case math.IsNaN(f.v) || math.IsInf(f.v, 0):
+			return p.Errorf(at(f.field, f.flag), "want a finite number, got %v", f.v)
+		case f.v < 0:
 			return p.Errorf(at(f.field, f.flag), "must not be negative, got %v", f.v)
+		case f.v > maxRate:
+			return p.Errorf(at(f.field, f.flag), "%v is beyond what one process can run (at most %v)", f.v, maxRate)
 		}
 	}
 	for i, s := range l.Stages {
