@@ -201,9 +201,13 @@ type Sessions struct {
 	// answered than its previous one; MovedLost those of them that found
 	// the session gone (a store the instances do not share).
 	Moved, MovedLost int64
+	// Discarded counts session states thrown away so that a login starts
+	// afresh (a retry after a failed login, a re-login after a loss).
+	Discarded int64
 }
 
 func (s *Sessions) merge(o *Sessions) {
+	s.Discarded += o.Discarded
 	s.Moved += o.Moved
 	s.MovedLost += o.MovedLost
 	s.Logins += o.Logins
@@ -339,6 +343,8 @@ func (a *Aggregate) Add(s *Sample) {
 		}
 	case KindRotation:
 		a.Sessions.Rotations++
+	case KindDiscarded:
+		a.Sessions.Discarded++
 	case KindIssued:
 		a.Sessions.Issued++
 	case KindLogout:

@@ -57,6 +57,9 @@ const (
 	// Status holds the size in bytes of the Cookie header the next request
 	// carries, Series the size of the session cookie's value.
 	KindCookies
+	// KindDiscarded is a session's state (cookies, session header,
+	// variables) thrown away so that a login starts afresh.
+	KindDiscarded
 )
 
 // Flags qualify a Sample.

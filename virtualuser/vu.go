@@ -285,6 +285,33 @@ func (v *VU) Login(ctx context.Context) bool {
 	return ok
 }
 
+// freshSession starts a login from nothing, as a browser whose session
+// was lost, or whose login failed part way, starts again: an empty cookie
+// jar, no session header, no variable of an earlier login (the user and
+// its CSV columns stay). A retry on the old jar would meet the page the
+// server sends an authenticated session (a login failed after the server
+// had authenticated it) and never send its credentials again. What is
+// thrown away is counted.
+func (v *VU) freshSession() {
+	s := v.sess
+	if !s.hasCookies && s.header == "" && s.SessionID == "" && !anySet(s.Vars) {
+		return // nothing to throw away: a first login
+	}
+	s.Jar = NewJar(v.hooks.Clock.Now)
+	s.hasCookies, s.header, s.SessionID = false, "", ""
+	clear(s.Vars)
+	v.rec.Add(metrics.Sample{Kind: metrics.KindDiscarded})
+}
+
+func anySet(vars []string) bool {
+	for _, x := range vars {
+		if x != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // SkipLoginWait tells the VU that its next login's turn under the login
 // rate cap was already taken for it.
 func (v *VU) SkipLoginWait() { v.loginPaid = true }
@@ -297,6 +324,7 @@ func (v *VU) login(ctx context.Context) (bool, []StepResult) {
 			return false, nil
 		}
 	}
+	v.freshSession()
 	start := v.now()
 	v.inLogin = true
 	ok, results := v.runFlow(ctx, v.plan.Login)

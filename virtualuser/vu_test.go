@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -286,5 +287,55 @@ mix: [{name: me, path: /me, expect: {body_contains: "tok-{{user.username}}"}}]
 	a := h.drain()
 	if _, fails := a.Requests(); fails != 0 || a.Sessions.Logins != 1 || a.Sessions.Issued != 1 || a.Iterations != 3 {
 		t.Fatalf("failures %d sessions %+v iterations %d", fails, a.Sessions, a.Iterations)
+	}
+}
+
+// TestLoginRetryStartsAfresh: a login that fails after the server has
+// authenticated the session (here the page after the 303 answers 500 once)
+// is retried from nothing. On the old jar the retry would get the
+// protected page instead of the form, fail its first step, and never send
+// the credentials again.
+func TestLoginRetryStartsAfresh(t *testing.T) {
+	tg, err := target.New(target.Config{ServletForm: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	posted, failedOnce := false, false
+	var firstCookies []string // the Cookie header of each login's first request
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		switch {
+		case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "j_security_check"):
+			posted = true
+		case r.URL.Path == "/app/account" && posted && !failedOnce:
+			failedOnce = true
+			mu.Unlock()
+			http.Error(w, "boom", http.StatusInternalServerError)
+			return
+		case r.URL.Path == "/app/account" && !posted || (failedOnce && len(firstCookies) == 1):
+			firstCookies = append(firstCookies, r.Header.Get("Cookie"))
+		}
+		mu.Unlock()
+		tg.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	src, _ := profiles.BuiltinSource("servlet-form")
+	h := newHarness(t, string(src), srv.URL)
+	v := h.vu(1, "user1", "pass1")
+	ctx := context.Background()
+	if v.Login(ctx) {
+		t.Fatal("the first login passed although its last page failed")
+	}
+	if !v.Login(ctx) {
+		t.Fatal("the retry did not log in: it went on with the old session")
+	}
+	if len(firstCookies) != 2 || firstCookies[1] != "" {
+		t.Fatalf("the logins' first requests carried cookies %q: the retry must start with an empty jar", firstCookies)
+	}
+	v.Close()
+	s := h.drain().Sessions
+	if s.Logins != 1 || s.LoginFailures != 1 || s.Discarded != 1 {
+		t.Fatalf("sessions %+v: want 1 login, 1 failure, 1 session thrown away", s)
 	}
 }

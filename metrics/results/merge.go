@@ -68,7 +68,7 @@ func AggregateOf(r *Result) (*metrics.Aggregate, []metrics.SeriesInfo, error) {
 	a.Sessions = metrics.Sessions{Logins: s.Logins, LoginFailures: s.LoginFailures, Relogins: s.Relogins,
 		SessionsLost: s.SessionsLost, Refreshes: s.Refreshes, RefreshFails: s.RefreshFails,
 		Rotations: s.IDRotations, Issued: s.Issued, Logouts: s.Logouts, LogoutFailures: s.LogoutFailures,
-		Moved: s.Moved, MovedLost: s.LostAfterMove}
+		Moved: s.Moved, MovedLost: s.LostAfterMove, Discarded: s.Discarded}
 	a.Iterations, a.Dropped, a.Interrupted = r.Totals.Iterations, r.Totals.Dropped, r.Totals.Interrupted
 	a.Opened = r.Connections.Opened
 	for _, c := range r.Checks {

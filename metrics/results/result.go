@@ -112,6 +112,9 @@ type SessionResult struct {
 	// the session gone. Both need the profile's instance_header.
 	Moved         int64 `json:"moved,omitempty"`
 	LostAfterMove int64 `json:"lost_after_move,omitempty"`
+	// Discarded counts session states (cookies, session header, variables)
+	// thrown away so that a login started afresh.
+	Discarded int64 `json:"discarded"`
 	// NeverLoggedIn counts the VUs that tried to log in and never did.
 	NeverLoggedIn int64 `json:"vus_never_logged_in,omitempty"`
 	// CookieHeader and SessionCookie are the sizes of the Cookie header a
@@ -372,7 +375,7 @@ func NewResult(m Meta, series []metrics.SeriesInfo, a *metrics.Aggregate) *Resul
 		FirstRequest: LatencyOf(a.First), Relogins: s.Relogins, SessionsLost: s.SessionsLost,
 		Refreshes: s.Refreshes, RefreshFails: s.RefreshFails, IDRotations: s.Rotations,
 		Logouts: s.Logouts, LogoutFailures: s.LogoutFailures, Issued: s.Issued,
-		Moved: s.Moved, LostAfterMove: s.MovedLost, NeverLoggedIn: int64(m.NeverLoggedIn),
+		Moved: s.Moved, LostAfterMove: s.MovedLost, NeverLoggedIn: int64(m.NeverLoggedIn), Discarded: s.Discarded,
 		CookieHeader: SizeOf(a.CookieHeader), SessionCookie: SizeOf(a.SessionCookie),
 	}
 	r.encode("cookie_header_bytes", a.CookieHeader)

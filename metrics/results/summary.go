@@ -82,6 +82,9 @@ func writeSessions(b *strings.Builder, s SessionResult) {
 		s.Logins, s.LoginFailures, ms(s.Login.P50), ms(s.Login.P95), ms(s.Login.P99), ms(s.FirstRequest.P50), ms(s.FirstRequest.P95))
 	fmt.Fprintf(b, "          %d lost, %d re-logins, %d id rotations, %d ids issued, %d token refreshes (%d failed), %d logouts (%d failed)\n",
 		s.SessionsLost, s.Relogins, s.IDRotations, s.Issued, s.Refreshes, s.RefreshFails, s.Logouts, s.LogoutFailures)
+	if s.Discarded > 0 {
+		fmt.Fprintf(b, "          %d sessions thrown away before a login started afresh (a retry, or a re-login)\n", s.Discarded)
+	}
 	if s.NeverLoggedIn > 0 {
 		fmt.Fprintf(b, "          %d VUs never logged in: every login they tried failed\n", s.NeverLoggedIn)
 	}
