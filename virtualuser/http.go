@@ -508,17 +508,21 @@ func (v *VU) stepBody(st *Step) []byte {
 }
 
 // setHeaders sets the profile's headers, then the step's. Credentials go
-// only to the host the step was addressed to: a redirect elsewhere does
-// not carry them.
+// only to the host the step was addressed to: a redirect elsewhere carries
+// neither the session (cookie, header, Basic) nor a header that holds a
+// credential (Cookie, Authorization, Proxy-Authorization, or one whose
+// value is the password, a secret variable or a cookie's).
 func (v *VU) setHeaders(req *http.Request, st *Step, sameHost bool) {
 	h := req.Header
 	for _, hs := range [2][]header{v.plan.headers, st.headers} {
 		for i := range hs {
+			if !sameHost && hs[i].credential {
+				continue // a credential stays with the step's host
+			}
 			h[hs[i].name] = v.headerValue(&hs[i])
 		}
 	}
 	if !sameHost {
-		delete(h, "Authorization")
 		if v.plan.sessionHeader != "" {
 			delete(h, v.plan.sessionHeader)
 		}

@@ -73,6 +73,11 @@ type header struct {
 	name  string // canonical
 	val   *Template
 	fixed []string // the value, when the template is constant
+	// credential says the header carries a credential: by its name
+	// (Cookie, Authorization, Proxy-Authorization) or by its value (the
+	// user's password, a secret variable, a cookie's value). It never goes
+	// to another host than the step's.
+	credential bool
 }
 
 type formField struct {
@@ -236,12 +241,32 @@ func (c *compiler) headerList(field string, m map[string]string) ([]header, erro
 			return nil, err
 		}
 		hd := header{name: http.CanonicalHeaderKey(k), val: t}
+		hd.credential = credentialHeaders[hd.name] || c.fromCredential(t)
 		if t.Constant() {
 			hd.fixed = []string{t.expandString(nil)}
 		}
 		out = append(out, hd)
 	}
 	return out, nil
+}
+
+// credentialHeaders are the headers that carry credentials by their name;
+// Go's client drops Cookie and Proxy-Authorization on a redirect to another
+// host too.
+var credentialHeaders = map[string]bool{"Cookie": true, "Authorization": true, "Proxy-Authorization": true}
+
+// fromCredential says whether t puts a credential in its value: the user's
+// password, a secret variable, or a cookie's value.
+func (c *compiler) fromCredential(t *Template) bool {
+	for _, p := range t.parts {
+		switch {
+		case p.kind == refUser && p.idx == 1,
+			p.kind == refVar && p.idx < len(c.pl.Secret) && c.pl.Secret[p.idx],
+			p.kind == refCookie:
+			return true
+		}
+	}
+	return false
 }
 
 func (c *compiler) compileStep(field, group string, s *profiles.Step, redirects int) (*Step, error) {

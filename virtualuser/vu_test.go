@@ -339,3 +339,63 @@ func TestLoginRetryStartsAfresh(t *testing.T) {
 		t.Fatalf("sessions %+v: want 1 login, 1 failure, 1 session thrown away", s)
 	}
 }
+
+// TestCredentialsStayOnTheirHost: a redirect to another host carries
+// none of the credentials a step set: the Cookie and Proxy-Authorization
+// headers, a header holding the password, a secret variable or a cookie's
+// value, Authorization. A second listener records what it receives.
+func TestCredentialsStayOnTheirHost(t *testing.T) {
+	var mu sync.Mutex
+	var got http.Header
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = r.Header.Clone()
+		mu.Unlock()
+	}))
+	defer other.Close()
+	first := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/login":
+			http.SetCookie(w, &http.Cookie{Name: "SESSION", Value: "s3ss10n"})
+			w.Header().Set("X-Token", "t0ken-secret")
+		case "/go":
+			// Another host name (cookies do not tell ports apart).
+			http.Redirect(w, r, strings.Replace(other.URL, "127.0.0.1", "localhost", 1)+"/landing", http.StatusFound)
+		}
+	}))
+	defer first.Close()
+	h := newHarness(t, `
+name: creds
+session: {cookie: SESSION}
+login:
+  - {name: login, path: /login, extract: [{name: tok, header: X-Token, secret: true}]}
+mix:
+  - name: go
+    path: /go
+    headers:
+      Cookie: "SESSION={{cookie.SESSION}}"
+      Proxy-Authorization: "Basic {{user.password}}"
+      Authorization: "Bearer fixed"
+      X-Api-Key: "{{user.password}}"
+      X-Csrf-Token: "{{vars.tok}}"
+      X-Session-Copy: "{{cookie.SESSION}}"
+      X-Trace: "plain-{{user.username}}"
+`, first.URL)
+	v := h.vu(1, "user1", "hunter2-pass")
+	if !v.Iterate(context.Background(), time.Time{}) {
+		t.Fatal("the iteration failed")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got == nil {
+		t.Fatal("the redirect never reached the other host")
+	}
+	for _, name := range []string{"Cookie", "Proxy-Authorization", "Authorization", "X-Api-Key", "X-Csrf-Token", "X-Session-Copy"} {
+		if v := got.Get(name); v != "" {
+			t.Errorf("%s: %q went to another host", name, v)
+		}
+	}
+	if got.Get("X-Trace") != "plain-user1" {
+		t.Errorf("X-Trace %q: a header without a credential must still go", got.Get("X-Trace"))
+	}
+}
