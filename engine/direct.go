@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/textproto"
 	"net/url"
 	"sync"
 	"time"
@@ -113,12 +114,41 @@ func (d *directConn) roundTrip(req *http.Request, deadline time.Time) (resp *htt
 	if trace != nil && trace.GotFirstResponseByte != nil {
 		trace.GotFirstResponseByte()
 	}
-	resp, err = http.ReadResponse(d.br, req)
+	resp, err = readFinal(d.br, req, trace)
 	if err != nil {
 		return nil, reused, true, d.fail(ctx, err)
 	}
 	resp.Body = &directBody{ReadCloser: resp.Body, d: d, ctx: ctx, closeAfter: resp.Close || req.Close}
 	return resp, reused, true, nil
+}
+
+// maxInformational bounds the 1xx answers read before the final one, as
+// net/http bounds them: a server sending them forever is a broken one.
+const maxInformational = 5
+
+// readFinal reads the answer to req, passing over informational (1xx)
+// responses (103 Early Hints, an unsolicited 100 Continue) as net/http
+// does: taken for the final answer, one would leave the real answer on
+// the connection for the next request. A 101 is final.
+func readFinal(br *bufio.Reader, req *http.Request, trace *httptrace.ClientTrace) (*http.Response, error) {
+	for n := 0; ; n++ {
+		resp, err := http.ReadResponse(br, req)
+		if err != nil {
+			return nil, err
+		}
+		code := resp.StatusCode
+		if code < 100 || code > 199 || code == http.StatusSwitchingProtocols {
+			return resp, nil
+		}
+		if n == maxInformational {
+			return nil, errors.New("malformed HTTP response: too many 1xx informational responses")
+		}
+		if trace != nil && trace.Got1xxResponse != nil {
+			if err := trace.Got1xxResponse(code, textproto.MIMEHeader(resp.Header)); err != nil {
+				return nil, err
+			}
+		}
+	}
 }
 
 // idempotent says whether a request may be sent again after a failure

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -100,6 +101,11 @@ func (s *rawServer) serve(c net.Conn) {
 		case "truncated":
 			fmt.Fprint(c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b")
 			return
+		case "early-hints":
+			// A 103, and an unsolicited 100, before the answer.
+			fmt.Fprint(c, "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"+
+				"HTTP/1.1 100 Continue\r\n\r\n"+
+				"HTTP/1.1 200 OK\r\nContent-Length: "+strconv.Itoa(len(req.URL.Path))+"\r\n\r\n"+req.URL.Path)
 		case "malformed":
 			fmt.Fprint(c, "HTTP/1.1 OK maybe\r\nwhat: is this\r\n\r\n")
 			return
@@ -189,12 +195,17 @@ func runFaultUntil(parent context.Context, t *testing.T, mode string, base, yaml
 	}
 }
 
-// faultProfile is a one-request mix; timeout is the request timeout.
-func faultProfile(timeout time.Duration) string {
+// faultProfile is a one-request mix; timeout is the request timeout,
+// expect the request's expectations (YAML, "" for none).
+func faultProfile(timeout time.Duration, expect ...string) string {
+	e := ""
+	if len(expect) > 0 {
+		e = ", expect: " + expect[0]
+	}
 	return fmt.Sprintf(`
 http: {timeout: %v, redirects: 3, max_body: 65536}
-mix: [{name: get, path: /x}]
-`, timeout)
+mix: [{name: get, path: /x%s}]
+`, timeout, e)
 }
 
 // oneRequest is faultProfile with a timeout no loaded machine reaches.
@@ -210,21 +221,25 @@ func TestFaultsAreMeasured(t *testing.T) {
 		timeout time.Duration
 		// hops is how many requests an iteration makes.
 		hops int64
+		// expect is what the answer must be, when the fault is in getting
+		// the right one.
+		expect string
 	}{
-		{"reset", "connection_reset|eof", 30 * time.Second, 1},
-		{"stall", "timeout", 300 * time.Millisecond, 1},
-		{"slow-body", "timeout", 300 * time.Millisecond, 1},
-		{"truncated", "eof", 30 * time.Second, 1},
-		{"malformed", "malformed_response", 30 * time.Second, 1},
-		{"redirect-loop", "too_many_redirects", 30 * time.Second, 4}, // 3 redirects followed, then the 4th answer fails
-		{"huge-body", "", 30 * time.Second, 1},
+		{"reset", "connection_reset|eof", 30 * time.Second, 1, ""},
+		{"stall", "timeout", 300 * time.Millisecond, 1, ""},
+		{"slow-body", "timeout", 300 * time.Millisecond, 1, ""},
+		{"truncated", "eof", 30 * time.Second, 1, ""},
+		{"malformed", "malformed_response", 30 * time.Second, 1, ""},
+		{"redirect-loop", "too_many_redirects", 30 * time.Second, 4, ""}, // 3 redirects followed, then the 4th answer fails
+		{"huge-body", "", 30 * time.Second, 1, ""},
+		{"early-hints", "", 30 * time.Second, 1, `{status: [200], body_contains: "/x"}`}, // the final answer, not a 1xx
 	}
 	for _, c := range cases {
 		for _, conn := range []string{ConnShared, ConnPerUser} {
 			t.Run(c.mode+"/"+conn, func(t *testing.T) {
 				defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 				srv := startRaw(t, c.mode)
-				out := runFaultOn(t, conn, srv.url(), faultProfile(c.timeout), faultLoad)
+				out := runFaultOn(t, conn, srv.url(), faultProfile(c.timeout, c.expect), faultLoad)
 				srv.close()
 				s := out.Total.Series[0]
 				iterations := int64(faultLoad.Iterations)
