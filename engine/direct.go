@@ -32,6 +32,7 @@ type directConn struct {
 	opened  func()
 
 	conn net.Conn
+	lim  headerLimit // bounds the header of each answer
 	br   *bufio.Reader
 	bw   *bufio.Writer
 	// scheme and host (as the URL wrote it) the connection is to
@@ -114,12 +115,43 @@ func (d *directConn) roundTrip(req *http.Request, deadline time.Time) (resp *htt
 	if trace != nil && trace.GotFirstResponseByte != nil {
 		trace.GotFirstResponseByte()
 	}
+	d.lim.left = maxResponseHeader // the answer's header, at most; its body, unbounded
 	resp, err = readFinal(d.br, req, trace)
+	d.lim.left = -1
 	if err != nil {
 		return nil, reused, true, d.fail(ctx, err)
 	}
 	resp.Body = &directBody{ReadCloser: resp.Body, d: d, ctx: ctx, closeAfter: resp.Close || req.Close}
 	return resp, reused, true, nil
+}
+
+// maxResponseHeader bounds the header of an answer (both transports): a
+// server that sends headers without end is a broken one, and its answer
+// is a malformed response, not a run out of memory.
+const maxResponseHeader = 1 << 20
+
+// errHeaderTooLarge is a header past maxResponseHeader.
+var errHeaderTooLarge = errors.New("malformed HTTP response: header larger than 1 MiB")
+
+// headerLimit reads from r, failing once left bytes have been read (left <
+// 0: no limit): the bound on an answer's header.
+type headerLimit struct {
+	r    io.Reader
+	left int64
+}
+
+func (h *headerLimit) Read(p []byte) (int, error) {
+	if h.left == 0 {
+		return 0, errHeaderTooLarge
+	}
+	if h.left > 0 && int64(len(p)) > h.left {
+		p = p[:h.left]
+	}
+	n, err := h.r.Read(p)
+	if h.left > 0 {
+		h.left -= int64(n)
+	}
+	return n, err
 }
 
 // maxInformational bounds the 1xx answers read before the final one, as
@@ -215,7 +247,8 @@ func (d *directConn) ensure(ctx context.Context, u *url.URL, trace *httptrace.Cl
 	d.mu.Lock()
 	d.conn = conn
 	d.mu.Unlock()
-	d.br, d.bw = bufio.NewReaderSize(conn, 4<<10), bufio.NewWriterSize(conn, 1<<10)
+	d.lim = headerLimit{r: conn, left: -1}
+	d.br, d.bw = bufio.NewReaderSize(&d.lim, 4<<10), bufio.NewWriterSize(conn, 1<<10)
 	d.scheme, d.host = u.Scheme, u.Host
 	return false, nil
 }

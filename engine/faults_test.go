@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -106,6 +107,25 @@ func (s *rawServer) serve(c net.Conn) {
 			fmt.Fprint(c, "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"+
 				"HTTP/1.1 100 Continue\r\n\r\n"+
 				"HTTP/1.1 200 OK\r\nContent-Length: "+strconv.Itoa(len(req.URL.Path))+"\r\n\r\n"+req.URL.Path)
+		case "negative-length":
+			fmt.Fprint(c, "HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n")
+			return
+		case "broken-chunked":
+			fmt.Fprint(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n")
+			return
+		case "huge-header":
+			// A header of 100 MB is cut at the client's limit; send until it
+			// gives up.
+			fmt.Fprint(c, "HTTP/1.1 200 OK\r\nX-Big: ")
+			chunk := bytes.Repeat([]byte("a"), 64<<10)
+			for range 100 << 20 / len(chunk) {
+				if _, err := c.Write(chunk); err != nil {
+					return
+				}
+			}
+			return
+		case "bad-location":
+			fmt.Fprint(c, "HTTP/1.1 302 Found\r\nLocation: http://[::1\r\nContent-Length: 0\r\n\r\n")
 		case "malformed":
 			fmt.Fprint(c, "HTTP/1.1 OK maybe\r\nwhat: is this\r\n\r\n")
 			return
@@ -232,6 +252,10 @@ func TestFaultsAreMeasured(t *testing.T) {
 		{"malformed", "malformed_response", 30 * time.Second, 1, ""},
 		{"redirect-loop", "too_many_redirects", 30 * time.Second, 4, ""}, // 3 redirects followed, then the 4th answer fails
 		{"huge-body", "", 30 * time.Second, 1, ""},
+		{"negative-length", "malformed_response", 30 * time.Second, 1, ""},
+		{"broken-chunked", "malformed_response", 30 * time.Second, 1, ""},
+		{"huge-header", "malformed_response", 30 * time.Second, 1, ""},
+		{"bad-location", "malformed_response", 30 * time.Second, 1, ""},
 		{"early-hints", "", 30 * time.Second, 1, `{status: [200], body_contains: "/x"}`}, // the final answer, not a 1xx
 	}
 	for _, c := range cases {

@@ -110,14 +110,15 @@ func NewPool(c TransportConfig) (*Pool, error) {
 			}
 			return conn, err
 		},
-		TLSClientConfig:       tlsConf,
-		TLSHandshakeTimeout:   10 * time.Second,
-		MaxIdleConns:          0, // no global cap: the per-host cap rules
-		MaxIdleConnsPerHost:   max(c.VUs, 2),
-		IdleConnTimeout:       90 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		DisableKeepAlives:     c.Mode == ConnPerRequest,
-		ForceAttemptHTTP2:     true,
+		TLSClientConfig:        tlsConf,
+		TLSHandshakeTimeout:    10 * time.Second,
+		MaxIdleConns:           0, // no global cap: the per-host cap rules
+		MaxIdleConnsPerHost:    max(c.VUs, 2),
+		IdleConnTimeout:        90 * time.Second,
+		ExpectContinueTimeout:  time.Second,
+		MaxResponseHeaderBytes: maxResponseHeader,
+		DisableKeepAlives:      c.Mode == ConnPerRequest,
+		ForceAttemptHTTP2:      true,
 	}
 	p.all = []*http.Transport{p.base}
 	p.shared = p.base

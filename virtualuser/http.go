@@ -180,8 +180,7 @@ func classify(err error) metrics.Reason {
 	case errors.As(err, &certErr) || errors.As(err, &recErr) || errors.As(err, &unkAuth) ||
 		errors.As(err, &hostErr) || errors.As(err, &alert):
 		return metrics.ReasonTLS
-	case strings.Contains(err.Error(), "malformed HTTP"):
-		// net/http has no error type for an answer that is not HTTP.
+	case isMalformed(err.Error()):
 		return metrics.ReasonMalformed
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		return metrics.ReasonEOF
@@ -189,6 +188,22 @@ func classify(err error) metrics.Reason {
 		return metrics.ReasonTimeout
 	}
 	return metrics.ReasonOther
+}
+
+// malformedErrors are the words of net/http's errors for an answer that is
+// not well-formed HTTP (it has no error type for them): not HTTP at all, a
+// broken chunked body, a bad Content-Length, a header past the limit, a
+// header line that does not parse.
+var malformedErrors = []string{"malformed HTTP", "malformed chunked encoding", "invalid byte in chunk length",
+	"chunked encoding", "bad Content-Length", "invalid Content-Length", "headers exceeded", "malformed MIME header"}
+
+func isMalformed(msg string) bool {
+	for _, m := range malformedErrors {
+		if strings.Contains(msg, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // stripSessionID removes ";jsessionid=..." path parameters: cohort keeps
@@ -256,7 +271,7 @@ func (v *VU) send(ctx context.Context, st *Step, due time.Time, keepBody bool) *
 		}
 		next, err := u.Parse(loc)
 		if err != nil {
-			r.reason, r.err = metrics.ReasonOther, err
+			r.reason, r.err = metrics.ReasonMalformed, err // a Location that is not a URL
 			return r
 		}
 		if v.plan.stripURLIDs {
