@@ -69,6 +69,9 @@ func Parse(file string, data []byte) (*Profile, error) {
 		return nil, &Error{File: file, Line: doc.Line, Col: doc.Column, Field: "mix",
 			Msg: fmt.Sprintf("%d steps in all: at most %d (a figure is kept per step)", n, MaxSteps)}
 	}
+	if err := checkExpansion(file, doc); err != nil {
+		return nil, err
+	}
 	p := &Profile{File: file, pos: map[string]Pos{}, values: map[string]string{}}
 	indexPositions(doc, "", p.pos, p.values)
 	if err := checkKnownFields(file, doc, reflect.TypeOf(*p), ""); err != nil {
@@ -140,6 +143,42 @@ func (p *Profile) Where(field string) Pos { return p.pos[field] }
 func (p *Profile) Errorf(field, format string, args ...any) *Error {
 	pos := p.pos[field]
 	return &Error{File: p.File, Line: pos.Line, Col: pos.Col, Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// maxExpanded bounds how many nodes a profile may have once its aliases
+// are expanded. A few aliases (a shared header map, a step used twice)
+// add a few nodes; aliases of aliases grow exponentially (a 420-byte
+// profile can stand for billions of nodes), and everything that walks
+// the document expanded (positions, known fields, decoding) would run
+// for minutes and take gigabytes.
+const maxExpanded = 1_000_000
+
+// checkExpansion refuses a document whose aliases expand past
+// maxExpanded, before anything walks it expanded. Each node's expanded
+// size is counted once (memoized), so the check itself is linear.
+func checkExpansion(file string, doc *yaml.Node) error {
+	sizes := map[*yaml.Node]int{}
+	var size func(n *yaml.Node) int
+	size = func(n *yaml.Node) int {
+		if n.Kind == yaml.AliasNode && n.Alias != nil {
+			n = n.Alias
+		}
+		if s, ok := sizes[n]; ok {
+			return s
+		}
+		sizes[n] = maxExpanded + 1 // a node within itself: a cycle
+		total := 1
+		for _, c := range n.Content {
+			total = min(total+size(c), maxExpanded+1)
+		}
+		sizes[n] = total
+		return total
+	}
+	if size(doc) > maxExpanded {
+		return &Error{File: file, Line: doc.Line, Col: doc.Column,
+			Msg: fmt.Sprintf("the profile's aliases expand to more than %d nodes: write it out, or use fewer aliases of aliases", maxExpanded)}
+	}
+	return nil
 }
 
 // countSteps counts the steps of a profile's document (login, mix,

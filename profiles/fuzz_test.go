@@ -13,6 +13,8 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte(minimal))
 	f.Add([]byte("name: [\n"))
+	f.Add([]byte(aliasBomb(6))) // aliases of aliases: refused, never expanded
+	f.Add([]byte(aliasBomb(10)))
 	f.Add([]byte("mix: [{name: a, path: /, weight: -1}]"))
 	f.Add([]byte("load: {stages: [{duration: 1s, target: 1e400}]}"))
 	f.Add([]byte("&a [*a]"))

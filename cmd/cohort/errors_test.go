@@ -82,6 +82,10 @@ func badInputs(t *testing.T, dir string) []badInput {
 		{id: "csv-duplicate-user", profile: string(good), args: []string{"--users", write("dup.csv", "username,password\nuser1,pass1\nuser2,pass2\nuser1,other\n")},
 			want: []string{`dup.csv:4: field username: "user1" is also the user of line 2`}},
 		{id: "csv-too-few-users", profile: string(good), args: []string{"--users", oneUser, "--vus", "2"}, want: []string{"2 VUs need 2 distinct users, the users have 1"}},
+		{id: "alias-bomb", profile: "name: x\nbase_url: http://127.0.0.1:1\nmix: [{name: a, path: /}]\na: &a [x, x, x, x, x, x, x, x, x, x]\n" +
+			"b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n" +
+			"e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n",
+			want: []string{"p.yaml:1:1: the profile's aliases expand to more than 1000000 nodes"}},
 		{id: "duplicate-request-names", profile: strings.Replace(minimal, "load:", "  - {name: a, path: /b}\nload:", 1), want: []string{`p.yaml:5:12: mix[1].name: "a" is also the name of mix[0]`}},
 		{id: "empty-mix", profile: "name: x\nbase_url: http://127.0.0.1:1\nmix: []\nload: {vus: 1, duration: 1s}\n", want: []string{"p.yaml:3:6: mix: the mix is empty"}},
 		{id: "zero-weights", profile: strings.Replace(minimal, "{name: a, path: /}", "{name: a, path: /, weight: 0}", 1), want: []string{"p.yaml:4:3: mix: every weight is 0"}},
