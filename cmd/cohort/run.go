@@ -542,8 +542,15 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 		return nil, exitFailed
 	}
 	if err := f.waitForStart(ctx, e); err != nil {
+		// Interrupted before the start: nothing was measured, and the
+		// outputs asked for say so, as an interrupted run's do.
+		res := results.NewResult(results.Meta{Profile: p.profile.Name, Segment: p.segment.String(), StartedAt: clock.Or(e.clock).Now(),
+			Tags: tags, Interrupted: true}, p.plan.Series, metrics.NewAggregate(len(p.plan.Series)))
+		if err := f.report(e, res, suffix, !f.compareConn); err != nil {
+			fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
+		}
 		live.finish(ctx, true)
-		return nil, exitInterrupted
+		return res, exitInterrupted
 	}
 	r := f.newRun(ctx, e, p, pool, search, live)
 	defer r.stop()

@@ -169,3 +169,31 @@ func TestNoStoppingLineWithoutASignal(t *testing.T) {
 		}
 	}
 }
+
+// TestInterruptWhileWaitingToStart: Ctrl-C during --start-at still prints
+// the summary and writes --out (an interrupted run that measured nothing),
+// and exits 130.
+func TestInterruptWhileWaitingToStart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.json")
+	at := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	cmd, lines := cohortProcess(t, "run", "basic", "--start-at", at, "--out", path, "--no-progress")
+	for lines.Scan() && !strings.HasPrefix(lines.Text(), "waiting ") {
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	var out strings.Builder
+	for lines.Scan() {
+		out.WriteString(lines.Text() + "\n")
+	}
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != exitInterrupted {
+		t.Fatalf("wait: %v, want exit code 130", err)
+	}
+	r, err := results.ReadResult(path)
+	if err != nil || !r.Interrupted || r.Totals.Requests != 0 {
+		t.Fatalf("result %v: %+v", err, r)
+	}
+	if !strings.Contains(out.String(), "cohort: basic") {
+		t.Fatalf("no summary:\n%s", out.String())
+	}
+}
