@@ -66,18 +66,27 @@ func Reshape(p *profiles.Profile) error {
 	return checkWindow(p)
 }
 
-// checkWindow makes sure each step's judged part can see a warm session
+// MinJudged is the least of a step that can be judged: the run is drained
+// once a second, and a step is judged on whole intervals.
+const MinJudged = time.Second
+
+// checkWindow makes sure each step is judged on at least one interval,
+// and that its judged part can see a warm session
 // the store lost: a session is found gone only when it is next touched, so
 // every warm session must be touched at least once in the judged part. An
 // unset touch_every is set to the judged part's length; one set longer is
 // refused, saying which values to change.
 func checkWindow(p *profiles.Profile) error {
+	c := p.Capacity
+	judged := c.StepDuration.D() - c.Settle.D()
+	if judged < MinJudged {
+		return p.Errorf("capacity.settle", "leaves %v of a %v step to judge: a step is judged on the run's 1 s intervals, so give it at least %v after its settling time",
+			judged, c.StepDuration.D(), MinJudged)
+	}
 	s := &p.Sessions
 	if s.Warm == 0 {
 		return nil
 	}
-	c := p.Capacity
-	judged := c.StepDuration.D() - c.Settle.D()
 	if s.TouchEvery.D() <= judged {
 		return nil
 	}

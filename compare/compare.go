@@ -16,6 +16,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strings"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
@@ -31,6 +32,17 @@ const Alpha = 0.01
 // is the histograms' rounding (2 significant digits in a timeline).
 const resolution = 0.01
 
+// floorMS is the least change of a latency that can be told: a few of the
+// histograms' 1 µs floor (0.001 against 0.002 ms is the floor, not a
+// doubling).
+const floorMS = 0.005
+
+// minOneSided is how many values a figure must hold on its side to be
+// shown, by default, as present on one side only: a phase a handful of
+// requests had in one run (a connection that happened to be reused) is
+// pool timing, not a difference.
+const minOneSided = 10
+
 // minReplicates is how many replicate values each side needs for a test.
 const (
 	minRuns      = 2
@@ -41,11 +53,14 @@ const (
 type Row struct {
 	Request string `json:"request"` // "group/name", or "" for the run as a whole
 	Metric  string `json:"metric"`
-	// A and B are the figure (the median of the runs, with several); Only
-	// is "A" or "B" when one side has no such figure.
-	A    float64 `json:"a"`
-	B    float64 `json:"b"`
-	Only string  `json:"only_in,omitempty"`
+	// A and B are the figure (the median of the runs, with several); nil
+	// on a side without it, and Only then names the side that has it.
+	A    *float64 `json:"a"`
+	B    *float64 `json:"b"`
+	Only string   `json:"only_in,omitempty"`
+	// N is how many values the one side's figure holds (rows present on
+	// one side only).
+	N int64 `json:"n,omitempty"`
 	// Change is (B-A)/A in percent; nil when A is 0.
 	Change *float64 `json:"change_pct,omitempty"`
 	// P is the p-value of the test; nil when the figure was not judged
@@ -94,19 +109,21 @@ func compareSides(sa, sb *side) []Row {
 type values struct {
 	value float64
 	reps  []float64
-	min   int // replicates needed for a test
+	min   int   // replicates needed for a test
+	count int64 // values behind the figure (a latency's; 0: not a count)
 }
 
 func judge(f figure, a, b values, okA, okB bool) Row {
-	r := Row{Request: f.request, Metric: f.metric, A: a.value, B: b.value}
+	r := Row{Request: f.request, Metric: f.metric}
 	switch {
 	case !okA:
-		r.Only = "B"
+		r.B, r.Only, r.N = &b.value, "B", b.count
 		return r
 	case !okB:
-		r.Only = "A"
+		r.A, r.Only, r.N = &a.value, "A", a.count
 		return r
 	}
+	r.A, r.B = &a.value, &b.value
 	if a.value != 0 {
 		c := 100 * (b.value - a.value) / a.value
 		r.Change = &c
@@ -116,7 +133,11 @@ func judge(f figure, a, b values, okA, okB bool) Row {
 	}
 	p := welch(a.reps, b.reps)
 	r.P = &p
-	resolvable := math.Abs(b.value-a.value) > resolution*max(math.Abs(a.value), math.Abs(b.value))
+	diff := math.Abs(b.value - a.value)
+	resolvable := diff > resolution*max(math.Abs(a.value), math.Abs(b.value))
+	if strings.HasSuffix(f.metric, " ms") {
+		resolvable = resolvable && diff > floorMS
+	}
 	r.Changed = p < Alpha && resolvable
 	return r
 }
@@ -193,6 +214,9 @@ func (s *side) values(f figure) (values, bool) {
 			return values{}, false
 		}
 		out := values{value: v, min: minIntervals}
+		if f.count != nil {
+			out.count = f.count(s.runs[0])
+		}
 		if f.interval != nil {
 			for _, pt := range s.points[0] {
 				if x, ok := f.interval(&pt); ok {
@@ -212,11 +236,20 @@ func (s *side) values(f figure) (values, bool) {
 		return values{}, false
 	}
 	out.value = median(out.reps)
+	if f.count != nil {
+		for _, r := range s.runs {
+			out.count += f.count(r)
+		}
+	}
 	return out, true
 }
 
 // Changed returns the rows marked changed, and the rows present on one
-// side only: what a reader looks for first.
+// side only that hold enough values to mean something: what a reader looks
+// for first.
 func Changed(rows []Row) []Row {
-	return slices.DeleteFunc(slices.Clone(rows), func(r Row) bool { return !r.Changed && r.Only == "" })
+	return slices.DeleteFunc(slices.Clone(rows), func(r Row) bool {
+		oneSided := r.Only != "" && (r.N == 0 || r.N >= minOneSided)
+		return !r.Changed && !oneSided
+	})
 }

@@ -235,7 +235,7 @@ func TestRowsOnOneSide(t *testing.T) {
 	extra := b.Requests[0]
 	extra.Name = "checkout"
 	b.Requests = append(b.Requests, extra)
-	a.Requests[0].Phases = map[string]results.Latency{"connect": {Count: 5, P50: 1, P95: 2, P99: 2}}
+	a.Requests[0].Phases = map[string]results.Latency{"connect": {Count: 50, P50: 1, P95: 2, P99: 2}, "tls": {Count: 3, P50: 1, P95: 1, P99: 1}}
 	b.Requests[0].Phases = nil
 	rows, err := Compare([]*results.Result{&a}, []*results.Result{&b})
 	if err != nil {
@@ -247,8 +247,18 @@ func TestRowsOnOneSide(t *testing.T) {
 			only[r.Request+" "+r.Metric] = r.Only
 		}
 	}
-	if only["mix/checkout rps"] != "B" || only["mix/checkout latency p99 ms"] != "B" || only["mix/list connect p50 ms"] != "A" {
+	// A phase that 3 requests had on one side is pool timing: kept out of
+	// the default view (--all shows it).
+	if only["mix/checkout rps"] != "B" || only["mix/checkout latency p99 ms"] != "B" || only["mix/list connect p50 ms"] != "A" ||
+		only["mix/list tls p50 ms"] != "" {
 		t.Fatalf("rows on one side: %v", only)
+	}
+	hidden := false
+	for _, r := range rows {
+		hidden = hidden || (r.Request == "mix/list" && r.Metric == "tls p50 ms" && r.Only == "A" && r.N == 3 && r.B == nil)
+	}
+	if !hidden {
+		t.Fatal("the one-sided tls row is not among all the rows")
 	}
 	var out strings.Builder
 	WriteText(&out, []string{"a.json"}, []string{"b.json"}, rows, false)
@@ -257,5 +267,20 @@ func TestRowsOnOneSide(t *testing.T) {
 	}
 	if _, err := Compare([]*results.Result{&a}, []*results.Result{&a, &b}); err == nil {
 		t.Fatal("one run against two was compared")
+	}
+}
+
+// TestChangesAtTheHistogramFloor: latencies at the histograms' 1 µs floor
+// (0.001 against 0.002 ms) have no spread to test against; their change
+// is the floor's rounding, not a doubling, and is not marked. The same
+// values as a rate are a real change.
+func TestChangesAtTheHistogramFloor(t *testing.T) {
+	a := values{value: 0.001, reps: []float64{0.001, 0.001, 0.001}, min: minRuns}
+	b := values{value: 0.002, reps: []float64{0.002, 0.002, 0.002}, min: minRuns}
+	if r := judge(figure{request: "mix/x", metric: "blocked p50 ms"}, a, b, true, true); r.Changed {
+		t.Errorf("0.001 against 0.002 ms marked changed: %+v", r)
+	}
+	if r := judge(figure{request: "mix/x", metric: "rps"}, a, b, true, true); !r.Changed {
+		t.Errorf("a doubled rate without spread not marked: %+v", r)
 	}
 }

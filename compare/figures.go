@@ -15,6 +15,9 @@ type figure struct {
 	request, metric string
 	whole           func(*results.Result) (float64, bool)
 	interval        func(*point) (float64, bool)
+	// count says how many values a run's figure holds (latencies); nil
+	// when it is not a count of values.
+	count func(*results.Result) int64
 }
 
 var quantiles = []float64{50, 95, 99}
@@ -41,14 +44,14 @@ func runFigures() []figure {
 		func(p *point) *hdr.Histogram { return p.latency })
 	fs = append(fs,
 		figure{"", "rps", func(r *results.Result) (float64, bool) { return r.Totals.RPS, true },
-			func(p *point) (float64, bool) { return float64(p.p.Requests) / p.secs, true }},
+			func(p *point) (float64, bool) { return float64(p.p.Requests) / p.secs, true }, nil},
 		figure{"", "failure %", func(r *results.Result) (float64, bool) {
 			return percent(r.Totals.Failures, r.Totals.Requests), r.Totals.Requests > 0
-		}, func(p *point) (float64, bool) { return percent(p.p.Failures, p.p.Requests), p.p.Requests > 0 }},
-		figure{"", "connections opened", func(r *results.Result) (float64, bool) { return float64(r.Connections.Opened), true }, nil},
+		}, func(p *point) (float64, bool) { return percent(p.p.Failures, p.p.Requests), p.p.Requests > 0 }, nil},
+		figure{"", "connections opened", func(r *results.Result) (float64, bool) { return float64(r.Connections.Opened), true }, nil, nil},
 		figure{"", "logins/s", func(r *results.Result) (float64, bool) {
 			return perSecond(r.Sessions.Logins, r.DurationS), r.Sessions.Logins+r.Sessions.LoginFailures > 0
-		}, func(p *point) (float64, bool) { return float64(p.p.Logins) / p.secs, true }},
+		}, func(p *point) (float64, bool) { return float64(p.p.Logins) / p.secs, true }, nil},
 	)
 	fs = append(fs, latencyFigures("", "login", func(r *results.Result) (results.Latency, bool) {
 		return r.Sessions.Login, r.Sessions.Login.Count > 0
@@ -72,14 +75,14 @@ func requestFigures(group, name string) []figure {
 			return q.RPS, ok
 		}, func(p *point) (float64, bool) {
 			return float64(p.p.ByName[key].Requests) / p.secs, true // an interval without the request had none
-		}},
+		}, nil},
 		{key, "failure %", func(r *results.Result) (float64, bool) {
 			q, ok := find(r)
 			return percent(q.Failures, q.Count), ok && q.Count > 0
 		}, func(p *point) (float64, bool) {
 			ps, ok := p.p.ByName[key]
 			return percent(ps.Failures, ps.Requests), ok && ps.Requests > 0
-		}},
+		}, nil},
 	}
 	fs = append(fs, latencyFigures(key, "latency", func(r *results.Result) (results.Latency, bool) {
 		q, ok := find(r)
@@ -112,6 +115,10 @@ func latencyFigures(req, label string, block func(*results.Result) (results.Late
 			whole: func(r *results.Result) (float64, bool) {
 				l, ok := block(r)
 				return pick(l, q), ok
+			},
+			count: func(r *results.Result) int64 {
+				l, _ := block(r)
+				return l.Count
 			}}
 		if hist != nil {
 			f.interval = func(p *point) (float64, bool) {

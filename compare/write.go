@@ -36,7 +36,7 @@ func WriteText(w io.Writer, a, b []string, rows []Row, all bool) error {
 		writeRows(&sb, shown)
 	}
 	if hidden := len(rows) - len(shown); hidden > 0 {
-		fmt.Fprintf(&sb, "\n%d more rows, unchanged or not judged (--all shows them).\n", hidden)
+		fmt.Fprintf(&sb, "\n%d more rows, unchanged, not judged, or on one side with fewer than %d values (--all shows them).\n", hidden, minOneSided)
 	}
 	fmt.Fprintf(&sb, "\n%d of %d figures changed beyond noise (*: Welch's t-test, p < %g, on %s; and more than %g%% apart).\n",
 		changed, judged, Alpha, replicates(len(a), len(b)), 100*resolution)
@@ -61,13 +61,11 @@ func writeRows(sb *strings.Builder, rows []Row) {
 		} else {
 			last = req
 		}
-		a, b := num(r.A), num(r.B)
+		a, b := numOr(r.A), numOr(r.B)
 		change := "   -"
 		switch {
-		case r.Only == "A":
-			b, change = "", "only in A"
-		case r.Only == "B":
-			a, change = "", "only in B"
+		case r.Only != "":
+			change = "only in " + r.Only
 		case r.Change != nil:
 			change = fmt.Sprintf("%+.1f%%", *r.Change)
 		}
@@ -94,6 +92,14 @@ func hint(na, nb int) string {
 		return "give 2 or more runs with the figure on each side"
 	}
 	return "the phases and connections are not in a run's timeline: give several runs per side (cohort compare A1 A2 A3 -- B1 B2 B3) to judge them"
+}
+
+// numOr shows a figure, or nothing for a side without it.
+func numOr(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return num(*v)
 }
 
 func num(v float64) string {

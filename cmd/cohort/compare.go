@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/spf13/pflag"
 
@@ -18,10 +19,10 @@ func runCompare(_ context.Context, e *env, args []string) int {
 	fs := pflag.NewFlagSet("compare", pflag.ContinueOnError)
 	format := fs.String("format", "text", "text or json")
 	all := fs.Bool("all", false, "show every figure, not only the changed ones")
-	if code, ok := parseFlags(e, fs, args); !ok {
+	a, b, ok, code := compareSides(e, fs, args)
+	if code >= 0 {
 		return code
 	}
-	a, b, ok := compareSides(fs)
 	if !ok || (*format != "text" && *format != "json") {
 		fmt.Fprintln(e.stderr, compareUsage)
 		return exitUsage
@@ -58,17 +59,28 @@ func runCompare(_ context.Context, e *env, args []string) int {
 	return exitOK
 }
 
-// compareSides splits the arguments into the A and B runs: two files, or
-// a list for each side either side of --.
-func compareSides(fs *pflag.FlagSet) (a, b []string, ok bool) {
-	args := fs.Args()
-	dash := fs.ArgsLenAtDash()
+// compareSides parses the flags and splits the files into the A and B
+// runs: two files, or a list for each side either side of --. Flags may
+// stand on either side (--all after the B files too). code is an exit
+// code when parsing ended the command, else -1.
+func compareSides(e *env, fs *pflag.FlagSet, args []string) (a, b []string, ok bool, code int) {
+	dash := slices.Index(args, "--")
 	if dash < 0 {
-		if len(args) != 2 {
-			return nil, nil, false
+		if code, ok := parseFlags(e, fs, args); !ok {
+			return nil, nil, false, code
 		}
-		return args[:1], args[1:], true
+		files := fs.Args()
+		return files[:min(1, len(files))], files[min(1, len(files)):], len(files) == 2, -1
 	}
-	a, b = args[:dash], args[dash:]
-	return a, b, len(a) > 0 && len(b) > 0
+	for i, part := range [][]string{args[:dash], args[dash+1:]} {
+		if code, ok := parseFlags(e, fs, part); !ok {
+			return nil, nil, false, code
+		}
+		if i == 0 {
+			a = fs.Args()
+		} else {
+			b = fs.Args()
+		}
+	}
+	return a, b, len(a) > 0 && len(b) > 0, -1
 }

@@ -183,6 +183,10 @@ func TestCompareCommand(t *testing.T) {
 			t.Errorf("compare %v: the run's p50 latency is not marked changed", args)
 		}
 	}
+	// Flags may follow the B files.
+	if out := compareOut(append(append(append([]string{}, a...), "--"), append(b, "--all")...)...); !strings.Contains(out, "ttfb p50 ms") {
+		t.Errorf("--all after the B files: the table lacks the unchanged rows:\n%s", out)
+	}
 	var rows []map[string]any
 	if err := json.Unmarshal([]byte(compareOut(a[0], b[0], "--format", "json")), &rows); err != nil || len(rows) == 0 {
 		t.Fatalf("--format json: %v, %d rows", err, len(rows))

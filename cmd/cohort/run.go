@@ -9,6 +9,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
@@ -154,7 +155,13 @@ func (f *runFlags) checkOutputs() error {
 		if kind != "json" {
 			return fmt.Errorf("--out %s: cohort writes its result as JSON (--out FILE or --out json=FILE)", f.out)
 		}
+		if path == "" {
+			return fmt.Errorf("--out json=: give the file after the =")
+		}
 		f.out = path
+	}
+	if err := distinctOutputs(map[string]string{"--out": f.out, "--html": f.html, "--hgrm": f.hgrm}); err != nil {
+		return err
 	}
 	outputs := []struct {
 		flag, path, ext string
@@ -176,6 +183,27 @@ func (f *runFlags) checkOutputs() error {
 				return fmt.Errorf("%s: %v", o.flag, err)
 			}
 		}
+	}
+	return nil
+}
+
+// distinctOutputs refuses two outputs given one path: the second would
+// overwrite the first.
+func distinctOutputs(paths map[string]string) error {
+	seen := map[string]string{}
+	for _, flag := range []string{"--out", "--html", "--hgrm"} {
+		p := paths[flag]
+		if p == "" {
+			continue
+		}
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			abs = p
+		}
+		if other, dup := seen[abs]; dup {
+			return fmt.Errorf("%s and %s: both write %s; give each its own path", other, flag, p)
+		}
+		seen[abs] = flag
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package results
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -109,5 +110,60 @@ func TestCheckWritable(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if string(b) != "keep" || len(entries) != 1 {
 		t.Fatalf("the check changed something: %q, %d entries", b, len(entries))
+	}
+}
+
+// TestOutputsOnOpenFiles: --out /dev/stdout with stdout redirected to a
+// file stands for a file the process has open, holding the summary
+// already: the result is appended to it, not renamed over it (which left
+// the file with the JSON alone). A FIFO is checked without being opened
+// (opening it hands its reader an end of file before the run wrote
+// anything).
+func TestOutputsOnOpenFiles(t *testing.T) {
+	dir := t.TempDir()
+	f, err := os.Create(filepath.Join(dir, "both.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.WriteString("the summary\n")
+	fd := fmt.Sprintf("/proc/self/fd/%d", f.Fd())
+	if _, err := os.Stat(fd); err != nil {
+		t.Skip("no /proc here")
+	}
+	if err := CheckWritable(fd, false); err != nil {
+		t.Fatalf("check: %v", err)
+	}
+	if err := WriteFileAtomic(fd, []byte("{}\n")); err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("more\n") // the process's own descriptor still writes to the same file
+	if got, _ := os.ReadFile(f.Name()); string(got) != "the summary\n{}\nmore\n" {
+		t.Fatalf("the file holds %q", got)
+	}
+
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	got := make(chan string)
+	go func() {
+		r, err := os.Open(fifo) // blocks until a writer opens it
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(r)
+		r.Close()
+		got <- string(b)
+	}()
+	if err := CheckWritable(fifo, false); err != nil {
+		t.Fatalf("check of a FIFO: %v", err)
+	}
+	if err := WriteFileAtomic(fifo, []byte("the result")); err != nil {
+		t.Fatal(err)
+	}
+	if s := <-got; s != "the result" {
+		t.Fatalf("the FIFO's reader got %q: the check must not open it", s)
 	}
 }
