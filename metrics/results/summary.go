@@ -135,13 +135,15 @@ func writeWarm(b *strings.Builder, w *WarmResult) {
 func writeCapacity(b *strings.Builder, c *Capacity) {
 	fmt.Fprintf(b, "\ncapacity search (%s; each step judged alone, after its settling time; the thresholds above cover the whole run)\n", c.Vary)
 	tw := tabwriter.NewWriter(b, 2, 8, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "level\trps\tp50 ms\tp95 ms\tp99 ms\tfailed\tlost\tlogins (failed)\tlogged in\twarm held\tverdict\t")
+	// The verdict is the last cell, not a column: left as written, not
+	// padded to the longest reason.
+	fmt.Fprintln(tw, "level\trps\tp50 ms\tp95 ms\tp99 ms\tfailed\tlost\tlogins (failed)\tlogged in\twarm held\t  verdict")
 	for _, st := range c.Steps {
 		verdict := "pass"
 		if !st.Passed {
 			verdict = "FAIL: " + st.Reason
 		}
-		fmt.Fprintf(tw, "%g\t%.1f\t%s\t%s\t%s\t%.2f%%\t%d\t%d (%d)\t%s\t%s\t%s\t\n", st.Level, st.RPS, ms(st.Latency.P50),
+		fmt.Fprintf(tw, "%g\t%.1f\t%s\t%s\t%s\t%.2f%%\t%d\t%d (%d)\t%s\t%s\t  %s\n", st.Level, st.RPS, ms(st.Latency.P50),
 			ms(st.Latency.P95), ms(st.Latency.P99), 100*st.FailureRatio, st.LostSessions+st.WarmLost,
 			st.Logins+st.WarmLogins, st.LoginFailures+st.WarmLoginFailures,
 			ofWanted(st.LeastLoggedIn, st.VUsWanted), ofWanted(st.LeastWarm, st.WarmWanted), verdict)
