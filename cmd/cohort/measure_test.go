@@ -172,7 +172,10 @@ func TestCompareCommand(t *testing.T) {
 		}
 		return n, latency
 	}
-	if n, _ := changed(compareOut(a[0], a[1])); n > 1 {
+	// Two runs of one target differ by chance only (its jitter is random):
+	// at p < 0.01 over about 25 judged rows, 4 or more marked happens about
+	// once in 10,000 comparisons.
+	if n, _ := changed(compareOut(a[0], a[1])); n > 3 {
 		t.Errorf("A against A: %d rows marked", n)
 	}
 	if n, _ := changed(compareOut(append(append(a, "--"), a...)...)); n != 0 {
