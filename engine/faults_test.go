@@ -353,7 +353,8 @@ mix: [{name: get, path: /x, expect: {body_contains: "never"}}]
 // and brings it back: refusals are counted, the VUs log in again, and the
 // run carries on until they have (then it is stopped).
 func TestTargetKilledAndRestarted(t *testing.T) {
-	tg, _ := target.New(target.Config{})
+	firstLogins, secondLogins := make(chan struct{}, 1000), make(chan struct{}, 1000)
+	tg, _ := target.New(target.Config{OnLogin: notify(firstLogins)})
 	base, err := tg.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -368,9 +369,9 @@ func TestTargetKilledAndRestarted(t *testing.T) {
 	go func() { done <- runFaultUntil(ctx, t, ConnShared, base, string(src), load) }()
 	// Let the VUs log in and work, kill the target, bring up a new one
 	// (empty session store) on the same address.
-	waitForLogins(t, tg, 3)
+	waitForLogins(t, firstLogins, 3)
 	tg.Close(context.Background())
-	second, _ := target.New(target.Config{})
+	second, _ := target.New(target.Config{OnLogin: notify(secondLogins)})
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		_, err := second.Start(addr)
 		if err == nil {
@@ -382,7 +383,7 @@ func TestTargetKilledAndRestarted(t *testing.T) {
 	}
 	defer second.Close(context.Background())
 	// Every VU must log in again, on the new target.
-	waitForLogins(t, second, 3)
+	waitForLogins(t, secondLogins, 3)
 	stop()
 	out := <-done
 	var refused int64
@@ -403,15 +404,28 @@ func TestTargetKilledAndRestarted(t *testing.T) {
 	}
 }
 
-// waitForLogins waits until the target has seen n logins.
-func waitForLogins(t *testing.T, tg *target.Target, n int64) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for tg.Stats().LoginsOK < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d logins", tg.Stats().LoginsOK)
+// notify returns a target's OnLogin hook that signals on ch (dropping a
+// signal nobody waits for).
+func notify(ch chan struct{}) func() {
+	return func() {
+		select {
+		case ch <- struct{}{}:
+		default:
 		}
-		time.Sleep(time.Millisecond) // polling the target's counters; a spin would take the VUs' CPU
+	}
+}
+
+// waitForLogins waits for n logins signalled on ch, for a minute at most.
+func waitForLogins(t *testing.T, ch chan struct{}, n int) {
+	t.Helper()
+	deadline := time.NewTimer(time.Minute)
+	defer deadline.Stop()
+	for i := range n {
+		select {
+		case <-ch:
+		case <-deadline.C:
+			t.Fatalf("only %d of %d logins after a minute", i, n)
+		}
 	}
 }
 

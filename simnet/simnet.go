@@ -177,9 +177,6 @@ func (t *Transport) ReleaseIdle() {
 	t.mu.Unlock()
 }
 
-// CloseIdleConnections is ReleaseIdle, under net/http's name.
-func (t *Transport) CloseIdleConnections() { t.ReleaseIdle() }
-
 // serverRequest is req as the server reads it: its body read off the
 // wire, its request line and host set.
 func serverRequest(req *http.Request) (*http.Request, error) {

@@ -80,6 +80,10 @@ type Config struct {
 	// Instance is sent in the X-Instance response header.
 	Instance string
 
+	// OnLogin, if set, is called after every successful login: tests wait
+	// on it for the logins they need instead of polling the counters.
+	OnLogin func()
+
 	// Now and Sleep are the target's clock (nil: the system's). A test
 	// that runs the target on a fake clock, in-process, gives the fake
 	// clock's: then latency, stalls and expiry take no real time.

@@ -317,4 +317,7 @@ func (t *Target) loggedIn(user string) {
 	if _, dup := t.seen.LoadOrStore(user, true); !dup {
 		t.users.Add(1)
 	}
+	if t.cfg.OnLogin != nil {
+		t.cfg.OnLogin()
+	}
 }

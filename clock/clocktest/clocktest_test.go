@@ -68,7 +68,9 @@ func TestDoReportsWaitsOnAnythingElse(t *testing.T) {
 		want string
 	}{
 		{"a channel nobody sends on", func(c *clock.Fake, release chan struct{}) { <-release }, "nothing is due"},
-		{"the real clock", func(c *clock.Fake, release chan struct{}) { time.Sleep(time.Second) }, "nothing is due"},
+		// The time package inside a bubble (its own fake time, never the
+		// machine's): code that bypassed the injected clock.
+		{"the time package", func(c *clock.Fake, release chan struct{}) { <-time.After(time.Second) }, "nothing is due"},
 		{"a fake time that never ends", func(c *clock.Fake, release chan struct{}) {
 			for {
 				select {
@@ -84,14 +86,19 @@ func TestDoReportsWaitsOnAnythingElse(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				c := clock.NewFake(Epoch)
-				release := make(chan struct{})
-				msg := failure(c, func() { tc.wait(c, release) })
+				release, ended := make(chan struct{}), make(chan struct{})
+				msg := failure(c, func() {
+					defer close(ended)
+					tc.wait(c, release)
+				})
 				if !strings.Contains(msg, tc.want) {
 					t.Errorf("Do failed with %q, want it to say %q", msg, tc.want)
 				}
+				// Let the waiter go: the channel, the fake clock, or the
+				// bubble's time, which moves once this goroutine blocks.
 				close(release)
-				c.Advance(time.Hour)        // let the last fake sleeper go
-				time.Sleep(2 * time.Second) // and the real one (bubble time)
+				c.Advance(time.Hour)
+				<-ended
 			})
 		})
 	}

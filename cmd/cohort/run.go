@@ -607,7 +607,7 @@ func (f *runFlags) pool(p *prepared, mode string) (*engine.Pool, error) {
 	if f.findCapacity && p.profile.Capacity.Vary == profiles.VaryVUs {
 		peak = int(p.profile.Capacity.Max)
 	}
-	return engine.NewPool(engine.TransportConfig{Mode: mode, VUs: peak + p.warm().Workers, Insecure: f.insecure,
+	return engine.NewPool(engine.TransportConfig{Mode: mode, VUs: peak + p.warmWorkers(), Insecure: f.insecure,
 		CAFile: f.ca, CAPEM: p.demoCA, Proxy: f.proxy, NoTLSResumption: !f.tlsResume, Network: p.demoNet})
 }
 
@@ -711,7 +711,12 @@ func (p *prepared) warm() engine.Warm {
 		return engine.Warm{}
 	}
 	return engine.Warm{Sessions: n, TouchEvery: s.TouchEvery.D(), Touch: p.plan.MixStep(s.Touch),
-		Workers: min(s.Workers, n), Collector: metrics.NewCollector(p.plan.Series, 1)}
+		Workers: p.warmWorkers(), Collector: metrics.NewCollector(p.plan.Series, 1)}
+}
+
+// warmWorkers is how many workers drive this segment's warm population.
+func (p *prepared) warmWorkers() int {
+	return min(p.profile.Sessions.Workers, p.segment.Share(p.profile.Sessions.Warm))
 }
 
 // executeEachConn runs the profile once per connection mode, one after
