@@ -204,9 +204,15 @@ type Sessions struct {
 	// Discarded counts session states thrown away so that a login starts
 	// afresh (a retry after a failed login, a re-login after a loss).
 	Discarded int64
+	// CookiesDropped counts the cookies sessions' jars refused or evicted,
+	// by CookieDrop.
+	CookiesDropped [NumCookieDrops]int64
 }
 
 func (s *Sessions) merge(o *Sessions) {
+	for i, n := range o.CookiesDropped {
+		s.CookiesDropped[i] += n
+	}
 	s.Discarded += o.Discarded
 	s.Moved += o.Moved
 	s.MovedLost += o.MovedLost
@@ -323,9 +329,13 @@ func (a *Aggregate) Add(s *Sample) {
 		if a.CookieHeader == nil {
 			a.CookieHeader, a.SessionCookie = newHist(), newHist()
 		}
-		a.CookieHeader.RecordValue(max(int64(s.Status), 1))
-		if s.Series > 0 {
-			a.SessionCookie.RecordValue(int64(s.Series))
+		a.CookieHeader.RecordValue(max(int64(s.Duration), 1))
+		if s.Connect > 0 {
+			a.SessionCookie.RecordValue(int64(s.Connect))
+		}
+	case KindCookiesDropped:
+		if int(s.Series) < len(a.Sessions.CookiesDropped) {
+			a.Sessions.CookiesDropped[s.Series] += int64(s.Duration)
 		}
 	case KindMoved:
 		a.Sessions.Moved++

@@ -54,13 +54,28 @@ const (
 	// KindMovedLost is a session found lost by the request that moved it.
 	KindMovedLost
 	// KindCookies is a session's cookies after a response changed them:
-	// Status holds the size in bytes of the Cookie header the next request
-	// carries, Series the size of the session cookie's value.
+	// Duration holds the size in bytes (not a time) of the Cookie header the
+	// next request carries, Connect the size of the session cookie's value;
+	// sizes have no cap (CookieSizes makes it).
 	KindCookies
 	// KindDiscarded is a session's state (cookies, session header,
 	// variables) thrown away so that a login starts afresh.
 	KindDiscarded
+	// KindCookiesDropped is cookies a session's jar refused or evicted:
+	// Series holds the CookieDrop, Duration the count (CookiesDropped
+	// makes it).
+	KindCookiesDropped
 )
+
+// CookieSizes is the sample of a session's cookie sizes in bytes.
+func CookieSizes(header, session int) Sample {
+	return Sample{Kind: KindCookies, Duration: time.Duration(header), Connect: time.Duration(session)}
+}
+
+// CookiesDropped is the sample of n cookies dropped for why.
+func CookiesDropped(why CookieDrop, n int) Sample {
+	return Sample{Kind: KindCookiesDropped, Series: uint16(why), Duration: time.Duration(n)}
+}
 
 // Flags qualify a Sample.
 type Flags uint8

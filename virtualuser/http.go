@@ -420,23 +420,28 @@ func (v *VU) noteCookieSizes(u *url.URL) {
 	if name := v.plan.sessionCookie; name != "" {
 		sc = len(v.sess.Jar.Value(u, name))
 	}
-	v.rec.Add(metrics.Sample{Kind: metrics.KindCookies, Status: uint16(min(n, 65535)), Series: uint16(min(sc, 65535))})
+	v.rec.Add(metrics.CookieSizes(n, sc))
 }
 
 // takeCookies stores the response's cookies and notes new session ids.
 func (v *VU) takeCookies(u *url.URL, resp *http.Response) {
-	cookies := resp.Cookies()
+	cookies := parseSetCookies(resp.Header["Set-Cookie"])
 	v.sess.Jar.SetCookies(u, cookies)
 	v.sess.hasCookies = v.sess.hasCookies || len(cookies) > 0
 	if len(cookies) > 0 {
 		v.noteCookieSizes(u)
+	}
+	for why, n := range v.sess.Jar.TakeDropped() {
+		if n > 0 {
+			v.rec.Add(metrics.CookiesDropped(metrics.CookieDrop(why), int(n)))
+		}
 	}
 	name := v.plan.sessionCookie
 	if name == "" {
 		return
 	}
 	for _, c := range cookies {
-		if c.Name == name && c.Value != "" && c.MaxAge >= 0 && c.Value != v.sess.SessionID {
+		if c.Name == name && c.Value != "" && c.MaxAge >= 0 && c.Value != v.sess.SessionID && v.sess.Jar.Value(u, name) == c.Value {
 			if v.inLogin && v.loginStep > 0 && v.sess.SessionID != "" {
 				v.rec.Add(metrics.Sample{Kind: metrics.KindRotation})
 			}
@@ -444,6 +449,20 @@ func (v *VU) takeCookies(u *url.URL, resp *http.Response) {
 			v.rec.Add(metrics.Sample{Kind: metrics.KindIssued})
 		}
 	}
+}
+
+// parseSetCookies parses Set-Cookie lines one by one, skipping the ones
+// that do not parse, as a browser does. Response.Cookies is not used: it
+// returns nothing at all for an answer of more than 3,000 lines, where a
+// browser keeps the newest its limits allow.
+func parseSetCookies(lines []string) []*http.Cookie {
+	out := make([]*http.Cookie, 0, len(lines))
+	for _, line := range lines {
+		if c, err := http.ParseSetCookie(line); err == nil {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func (v *VU) stepURL(st *Step) (*url.URL, error) {

@@ -7,22 +7,49 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/net/publicsuffix"
+
 	"github.com/cohort-dev/cohort/clock"
+	"github.com/cohort-dev/cohort/metrics"
 )
 
+// Browsers' cookie limits (RFC 6265 section 6.1 gives the minimums: 4096
+// bytes a cookie, 50 a domain, 3000 in all; Chrome keeps 180 a site).
+const (
+	// MaxCookieBytes bounds a cookie's name and value together.
+	MaxCookieBytes = 4096
+	// MaxCookiesPerSite is how many cookies one registrable domain keeps.
+	MaxCookiesPerSite = 180
+	// MaxCookies is how many cookies a jar keeps in all.
+	MaxCookies = 3000
+)
+
+// TakeDropped returns what the jar dropped since the last call, and forgets it.
+func (j *Jar) TakeDropped() metrics.CookieDrops {
+	d := j.dropped
+	j.dropped = metrics.CookieDrops{}
+	return d
+}
+
 // Jar is one VU's cookie jar: RFC 6265 storage and matching (domain and
-// host-only cookies, paths, Secure, Max-Age and Expires), without a public
-// suffix list. A run holds one per VU, 100,000 and more, so it is compact
-// (about 100 bytes per cookie instead of net/http/cookiejar's nested maps),
-// and it writes the Cookie header once per change instead of once per
-// request. It is not safe for concurrent use: it is its VU's.
+// host-only cookies, paths, Secure, Max-Age and Expires) with the limits
+// and rules browsers keep: the public suffix list, the __Secure- and
+// __Host- name prefixes, no Secure cookie from an insecure origin, at most
+// MaxCookieBytes per cookie, MaxCookiesPerSite per site and MaxCookies in
+// all. What it refuses or evicts is counted (Dropped).
+//
+// A run holds one per VU, 100,000 and more, so it is compact (about 100
+// bytes per cookie instead of net/http/cookiejar's nested maps), and it
+// writes the Cookie header once per change instead of once per request.
+// It is not safe for concurrent use: it is its VU's.
 type Jar struct {
 	now     func() time.Time
-	cookies []jarCookie // in sending order: longest path first, then oldest
-	seq     uint32      // creation order of the next new cookie
-	version uint32      // bumped by every change
-	expiry  int64       // the earliest expiry in the jar; 0: none
-	off     bool        // keeps nothing (scripts/bench overhead)
+	cookies []jarCookie         // in sending order: longest path first, then oldest
+	seq     uint32              // creation order of the next new cookie
+	version uint32              // bumped by every change
+	expiry  int64               // the earliest expiry in the jar; 0: none
+	off     bool                // keeps nothing (scripts/bench overhead)
+	dropped metrics.CookieDrops // since the last TakeDropped
 
 	hdr    []string // the last Cookie header, shared with requests
 	hdrKey headerKey
@@ -30,7 +57,8 @@ type Jar struct {
 
 type jarCookie struct {
 	name, value, domain, path string
-	expires                   int64 // Unix nanoseconds; 0: ends with the session
+	site                      string // the registrable domain: what the per-site limit counts
+	expires                   int64  // Unix nanoseconds; 0: ends with the session
 	seq                       uint32
 	hostOnly, secure, quoted  bool
 }
@@ -69,14 +97,28 @@ func (j *Jar) SetCookies(u *url.URL, cookies []*http.Cookie) {
 }
 
 func (j *Jar) set(u *url.URL, host string, c *http.Cookie, now int64) {
-	domain, hostOnly, ok := cookieDomain(host, c.Domain)
-	if !ok {
+	if len(c.Name)+len(c.Value) > MaxCookieBytes {
+		j.dropped[metrics.DropTooLarge]++
+		return
+	}
+	domain, hostOnly, why := cookieDomain(host, c.Domain)
+	if why != metrics.DropNone {
+		j.dropped[why]++
+		return
+	}
+	secureOrigin := isSecureOrigin(u.Scheme, host)
+	if why := prefixRule(c, secureOrigin, hostOnly); why != metrics.DropNone {
+		j.dropped[why]++
 		return
 	}
 	nc := jarCookie{name: c.Name, value: c.Value, domain: domain, path: c.Path,
 		hostOnly: hostOnly, secure: c.Secure, quoted: c.Quoted}
 	if nc.path == "" || nc.path[0] != '/' {
 		nc.path = defaultPath(u.Path)
+	}
+	if !secureOrigin && j.shadowsSecure(&nc) {
+		j.dropped[metrics.DropInsecure]++ // an insecure origin may not overwrite a Secure cookie
+		return
 	}
 	remove := false
 	switch {
@@ -101,10 +143,62 @@ func (j *Jar) set(u *url.URL, host string, c *http.Cookie, now int64) {
 		j.cookies[i] = nc
 	} else {
 		nc.seq = j.seq
+		nc.site = siteOf(domain)
 		j.seq++
+		j.makeRoom(nc.site)
 		j.insert(nc)
 	}
 	j.changed()
+}
+
+// makeRoom evicts the oldest cookies of site, then of the whole jar, so
+// that a new one fits within MaxCookiesPerSite and MaxCookies (RFC 6265
+// 5.3: the user agent may evict; browsers drop the least recent).
+func (j *Jar) makeRoom(site string) {
+	j.expireAll(j.now().UnixNano())
+	for j.countSite(site) >= MaxCookiesPerSite {
+		j.evictOldest(site)
+	}
+	for len(j.cookies) >= MaxCookies {
+		j.evictOldest("")
+	}
+}
+
+func (j *Jar) countSite(site string) int {
+	n := 0
+	for i := range j.cookies {
+		if j.cookies[i].site == site {
+			n++
+		}
+	}
+	return n
+}
+
+// evictOldest removes the earliest made cookie of site ("": of any).
+func (j *Jar) evictOldest(site string) {
+	at := -1
+	for i := range j.cookies {
+		c := &j.cookies[i]
+		if (site == "" || c.site == site) && (at < 0 || c.seq < j.cookies[at].seq) {
+			at = i
+		}
+	}
+	j.cookies = append(j.cookies[:at], j.cookies[at+1:]...)
+	j.dropped[metrics.DropEvicted]++
+}
+
+// shadowsSecure says whether c, from an insecure origin, would replace a
+// Secure cookie of its name whose domain and path cover it (RFC 6265bis
+// 5.7 step 16, "leave secure cookies alone").
+func (j *Jar) shadowsSecure(c *jarCookie) bool {
+	for i := range j.cookies {
+		o := &j.cookies[i]
+		if o.secure && o.name == c.name && (o.domain == c.domain || hasDotSuffix(o.domain, c.domain) || hasDotSuffix(c.domain, o.domain)) &&
+			pathMatch(c.path, o.path) {
+			return true
+		}
+	}
+	return false
 }
 
 func (j *Jar) find(name, domain, path string) int {
@@ -144,8 +238,12 @@ func (j *Jar) expire() {
 	if j.expiry == 0 {
 		return
 	}
-	now := j.now().UnixNano()
-	if now < j.expiry {
+	j.expireAll(j.now().UnixNano())
+}
+
+// expireAll drops the cookies whose time is up at now.
+func (j *Jar) expireAll(now int64) {
+	if j.expiry == 0 || now < j.expiry {
 		return
 	}
 	kept := j.cookies[:0]
@@ -168,7 +266,8 @@ func (j *Jar) Header(u *url.URL) []string {
 		return nil
 	}
 	j.expire()
-	host, path, https := hostOf(u), u.Path, u.Scheme == "https"
+	host, path := hostOf(u), u.Path
+	https := isSecureOrigin(u.Scheme, host)
 	if path == "" {
 		path = "/"
 	}
@@ -206,7 +305,8 @@ func (j *Jar) Header(u *url.URL) []string {
 // Cookies returns the cookies a request to u carries, in sending order.
 func (j *Jar) Cookies(u *url.URL) []*http.Cookie {
 	j.expire()
-	host, path, https := hostOf(u), u.Path, u.Scheme == "https"
+	host, path := hostOf(u), u.Path
+	https := isSecureOrigin(u.Scheme, host)
 	if path == "" {
 		path = "/"
 	}
@@ -222,7 +322,8 @@ func (j *Jar) Cookies(u *url.URL) []*http.Cookie {
 // Value returns the value of cookie name sent to u, or "".
 func (j *Jar) Value(u *url.URL, name string) string {
 	j.expire()
-	host, path, https := hostOf(u), u.Path, u.Scheme == "https"
+	host, path := hostOf(u), u.Path
+	https := isSecureOrigin(u.Scheme, host)
 	if path == "" {
 		path = "/"
 	}
@@ -265,26 +366,83 @@ func hostOf(u *url.URL) string {
 
 // cookieDomain applies a Domain attribute (RFC 6265 5.3 steps 4-6): no
 // attribute makes a host-only cookie; one the host is not within rejects
-// the cookie. Without a public suffix list, a single-label domain (such
-// as "com") is refused unless it is the host itself.
-func cookieDomain(host, attr string) (domain string, hostOnly, ok bool) {
+// the cookie, and so does a public suffix ("com", "co.uk", "github.io")
+// unless it is the host itself, which then gets a host-only cookie.
+func cookieDomain(host, attr string) (domain string, hostOnly bool, why metrics.CookieDrop) {
 	if attr == "" {
-		return host, true, true
+		return host, true, metrics.DropNone
 	}
 	if net.ParseIP(host) != nil {
-		return host, true, attr == host
+		if attr != host {
+			return "", false, metrics.DropForeignDomain
+		}
+		return host, true, metrics.DropNone
 	}
 	d := strings.ToLower(strings.TrimPrefix(attr, "."))
 	if d == "" || strings.HasSuffix(d, ".") || strings.HasPrefix(d, ".") {
-		return "", false, false
+		return "", false, metrics.DropForeignDomain
 	}
-	if d == host {
-		return d, false, true
+	if d != host && !hasDotSuffix(host, d) {
+		return "", false, metrics.DropForeignDomain
 	}
-	if !strings.Contains(d, ".") || !hasDotSuffix(host, d) {
-		return "", false, false
+	if ps, _ := publicsuffix.PublicSuffix(d); ps == d {
+		if d == host {
+			return host, true, metrics.DropNone
+		}
+		return "", false, metrics.DropPublicSuffix
 	}
-	return d, false, true
+	return d, false, metrics.DropNone
+}
+
+// siteOf is the registrable domain of a cookie's domain (eTLD+1), or the
+// domain itself where there is none (an IP address, localhost).
+func siteOf(domain string) string {
+	if net.ParseIP(domain) != nil {
+		return domain
+	}
+	if s, err := publicsuffix.EffectiveTLDPlusOne(domain); err == nil {
+		return s
+	}
+	return domain
+}
+
+// isSecureOrigin says whether a browser treats the origin as secure: https,
+// or a loopback host (localhost, 127.0.0.0/8, ::1), which browsers trust
+// as "potentially trustworthy" and so send and accept Secure cookies over
+// plain HTTP there.
+func isSecureOrigin(scheme, host string) bool {
+	if scheme == "https" {
+		return true
+	}
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// prefixRule applies the cookie name prefixes (RFC 6265bis 4.1.3): a
+// __Secure- cookie must be Secure, a __Host- one also host-only with
+// Path=/; and no origin that is not secure may set a Secure cookie.
+func prefixRule(c *http.Cookie, secureOrigin, hostOnly bool) metrics.CookieDrop {
+	if c.Secure && !secureOrigin {
+		return metrics.DropInsecure
+	}
+	switch {
+	case hasPrefixFold(c.Name, "__Secure-"):
+		if !c.Secure {
+			return metrics.DropPrefix
+		}
+	case hasPrefixFold(c.Name, "__Host-"):
+		if !c.Secure || !hostOnly || c.Path != "/" {
+			return metrics.DropPrefix
+		}
+	}
+	return metrics.DropNone
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 func hasDotSuffix(s, suffix string) bool {

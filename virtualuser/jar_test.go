@@ -1,12 +1,17 @@
 package virtualuser
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/net/publicsuffix"
+
+	"github.com/cohort-dev/cohort/metrics"
 )
 
 // jarSet is one response: the URL it came from and its Set-Cookie lines.
@@ -17,7 +22,7 @@ type jarSet struct {
 
 func setCookies(t *testing.T, lines []string) []*http.Cookie {
 	t.Helper()
-	return (&http.Response{Header: http.Header{"Set-Cookie": lines}}).Cookies()
+	return parseSetCookies(lines)
 }
 
 func mustURL(t *testing.T, s string) *url.URL {
@@ -34,8 +39,9 @@ func TestJar(t *testing.T) {
 		name string
 		sets []jarSet
 		to   map[string]string // request URL → Cookie header wanted
-		// stdlib is false where net/http/cookiejar (without a public
-		// suffix list) knowingly answers otherwise.
+		// stdlib is false where net/http/cookiejar (with the public
+		// suffix list) knowingly answers otherwise: it keeps no prefix
+		// rules, no secure-origin rules and no limits.
 		stdlib bool
 	}{
 		{"host-only", []jarSet{{"http://a.example.com/", []string{"x=1"}}},
@@ -45,7 +51,25 @@ func TestJar(t *testing.T) {
 		{"foreign domain refused", []jarSet{{"http://a.example.com/", []string{"x=1; Domain=other.com"}}},
 			map[string]string{"http://a.example.com/": "", "http://other.com/": ""}, true},
 		{"top-level domain refused", []jarSet{{"http://shop.com/", []string{"x=1; Domain=com"}}},
-			map[string]string{"http://shop.com/": "", "http://other.com/": ""}, false},
+			map[string]string{"http://shop.com/": "", "http://other.com/": ""}, true},
+		{"public suffix refused", []jarSet{{"http://shop.co.uk/", []string{"x=1; Domain=co.uk", "y=2; Domain=shop.co.uk"}}},
+			map[string]string{"http://shop.co.uk/": "y=2", "http://other.co.uk/": "", "http://a.shop.co.uk/": "y=2"}, true},
+		{"private public suffix refused", []jarSet{{"http://me.github.io/", []string{"x=1; Domain=github.io"}}},
+			map[string]string{"http://me.github.io/": "", "http://you.github.io/": ""}, true},
+		{"public suffix that is the host: host-only", []jarSet{{"http://github.io/", []string{"x=1; Domain=github.io"}}},
+			map[string]string{"http://github.io/": "x=1", "http://me.github.io/": ""}, true},
+		{"__Secure- needs Secure", []jarSet{{"https://h.test/", []string{"__Secure-a=1", "__Secure-b=2; Secure", "__secure-c=3"}}},
+			map[string]string{"https://h.test/": "__Secure-b=2"}, false},
+		{"__Host- needs Secure, no Domain, Path=/", []jarSet{{"https://a.h.test/x/y", []string{
+			"__Host-ok=1; Secure; Path=/", "__Host-dom=2; Secure; Path=/; Domain=h.test",
+			"__Host-path=3; Secure; Path=/x", "__Host-nopath=4; Secure", "__Host-plain=5; Path=/"}}},
+			map[string]string{"https://a.h.test/": "__Host-ok=1", "https://b.h.test/": ""}, false},
+		{"no Secure cookie from plain HTTP", []jarSet{{"http://h.test/", []string{"s=1; Secure", "p=2"}}},
+			map[string]string{"https://h.test/": "p=2", "http://h.test/": "p=2"}, false},
+		{"plain HTTP leaves Secure cookies alone", []jarSet{{"https://h.test/", []string{"s=1; Secure"}}, {"http://h.test/", []string{"s=2", "t=3"}}},
+			map[string]string{"https://h.test/": "s=1; t=3", "http://h.test/": "t=3"}, false},
+		{"loopback is a secure origin", []jarSet{{"http://127.0.0.1:8080/", []string{"s=1; Secure", "__Host-h=2; Secure; Path=/"}}, {"http://localhost/", []string{"l=3; Secure"}}},
+			map[string]string{"http://127.0.0.1:8080/": "s=1; __Host-h=2", "http://localhost:9/": "l=3"}, false},
 		{"IP host", []jarSet{{"http://127.0.0.1:8080/", []string{"a=1; Domain=127.0.0.1", "b=2; Domain=0.0.1", "c=3"}}},
 			map[string]string{"http://127.0.0.1:9090/": "a=1; c=3", "http://127.0.0.2/": ""}, true},
 		{"path attribute", []jarSet{{"http://h.test/", []string{"x=1; Path=/app"}}},
@@ -72,7 +96,7 @@ func TestJar(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			j := NewJar(nil)
-			ref, _ := cookiejar.New(nil)
+			ref, _ := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
 			for _, s := range c.sets {
 				u := mustURL(t, s.from)
 				j.SetCookies(u, setCookies(t, s.set))
@@ -97,6 +121,77 @@ func TestJar(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestJarLimits checks browsers' limits: a cookie over 4096 bytes is
+// refused, a site keeps its 180 newest cookies and the jar 3000 in all,
+// and every refusal and eviction is counted by reason.
+func TestJarLimits(t *testing.T) {
+	t.Run("size", func(t *testing.T) {
+		j := NewJar(nil)
+		u := mustURL(t, "http://h.test/")
+		fits := "a=" + strings.Repeat("v", MaxCookieBytes-1)
+		over := "b=" + strings.Repeat("v", MaxCookieBytes)
+		j.SetCookies(u, setCookies(t, []string{fits, over}))
+		if j.Len() != 1 || j.Value(u, "a") == "" {
+			t.Errorf("kept %d cookies, a=%d bytes; want the 4096-byte one only", j.Len(), len(j.Value(u, "a")))
+		}
+		if d := j.TakeDropped(); d[metrics.DropTooLarge] != 1 || d != (metrics.CookieDrops{metrics.DropTooLarge: 1}) {
+			t.Errorf("dropped %v, want one too_large", d)
+		}
+		if d := j.TakeDropped(); d != (metrics.CookieDrops{}) {
+			t.Errorf("TakeDropped did not forget: %v", d)
+		}
+	})
+	t.Run("per site", func(t *testing.T) {
+		j := NewJar(nil)
+		u := mustURL(t, "http://a.example.com/")
+		lines := make([]string, 10000)
+		for i := range lines {
+			lines[i] = fmt.Sprintf("c%d=%d", i, i)
+		}
+		j.SetCookies(u, setCookies(t, lines))
+		// A cookie of b.example.com counts against the same site.
+		j.SetCookies(mustURL(t, "http://b.example.com/"), setCookies(t, []string{"other=1"}))
+		if j.Len() != MaxCookiesPerSite {
+			t.Fatalf("kept %d cookies, want %d", j.Len(), MaxCookiesPerSite)
+		}
+		hdr := strings.Split(strings.Join(j.Header(u), ""), "; ")
+		if len(hdr) != MaxCookiesPerSite-1 || hdr[0] != "c9821=9821" || hdr[len(hdr)-1] != "c9999=9999" {
+			t.Errorf("sent %d cookies, %q ... %q; want c9821 to c9999", len(hdr), hdr[0], hdr[len(hdr)-1])
+		}
+		if d := j.TakeDropped(); d[metrics.DropEvicted] != 10000+1-MaxCookiesPerSite {
+			t.Errorf("evicted %d, want %d", d[metrics.DropEvicted], 10000+1-MaxCookiesPerSite)
+		}
+	})
+	t.Run("in all", func(t *testing.T) {
+		j := NewJar(nil)
+		for site := range 20 {
+			u := mustURL(t, fmt.Sprintf("http://s%d.test/", site))
+			lines := make([]string, MaxCookiesPerSite)
+			for i := range lines {
+				lines[i] = fmt.Sprintf("c%d=1", i)
+			}
+			j.SetCookies(u, setCookies(t, lines))
+		}
+		if j.Len() != MaxCookies {
+			t.Errorf("kept %d, want %d", j.Len(), MaxCookies)
+		}
+		if got := j.Header(mustURL(t, "http://s0.test/")); got != nil {
+			t.Errorf("the oldest site kept %q, want it evicted first", got)
+		}
+		if d := j.TakeDropped(); d[metrics.DropEvicted] != 20*MaxCookiesPerSite-MaxCookies {
+			t.Errorf("evicted %d, want %d", d[metrics.DropEvicted], 20*MaxCookiesPerSite-MaxCookies)
+		}
+	})
+	t.Run("reasons", func(t *testing.T) {
+		j := NewJar(nil)
+		j.SetCookies(mustURL(t, "http://shop.co.uk/"), setCookies(t, []string{"a=1; Domain=co.uk", "b=1; Domain=other.uk", "__Host-c=1", "d=1; Secure"}))
+		want := metrics.CookieDrops{metrics.DropPublicSuffix: 1, metrics.DropForeignDomain: 1, metrics.DropPrefix: 1, metrics.DropInsecure: 1}
+		if d := j.TakeDropped(); d != want {
+			t.Errorf("dropped %v, want %v", d, want)
+		}
+	})
 }
 
 func TestJarExpiresOnItsClock(t *testing.T) {

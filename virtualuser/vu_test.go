@@ -399,3 +399,44 @@ mix:
 		t.Errorf("X-Trace %q: a header without a credential must still go", got.Get("X-Trace"))
 	}
 }
+
+// TestCookieSizesAndDrops checks that a session's cookie sizes are
+// recorded without a cap (an 80 KB Cookie header is not 64 KiB) and that
+// the cookies a browser would refuse are counted, not sent.
+func TestCookieSizesAndDrops(t *testing.T) {
+	var sent sync.Map // path → Cookie header received
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sent.Store(r.URL.Path, r.Header.Get("Cookie"))
+		if r.URL.Path == "/set" {
+			for i := range 20 {
+				w.Header().Add("Set-Cookie", fmt.Sprintf("c%02d=%s; Path=/", i, strings.Repeat("v", 4000)))
+			}
+			w.Header().Add("Set-Cookie", "big="+strings.Repeat("v", 5000)+"; Path=/")
+			w.Header().Add("Set-Cookie", "__Host-x=1; Path=/app")
+		}
+	}))
+	defer srv.Close()
+	h := newHarness(t, `
+login:
+  - path: /set
+  - path: /after
+mix: [{name: m, path: /}]
+`, srv.URL)
+	v := h.vu(1, "u", "p")
+	if !v.Login(context.Background()) {
+		t.Fatal("login failed")
+	}
+	v.Close()
+	a := h.drain()
+	const want = 20*4004 + 19*2 // c00=vvv...; c01=...
+	if a.CookieHeader == nil || a.CookieHeader.Max() < want || a.CookieHeader.Max() > want*1001/1000 {
+		t.Errorf("Cookie header max %v B, want %d", a.CookieHeader, want)
+	}
+	got, _ := sent.Load("/after")
+	if c := got.(string); len(c) != want || strings.Contains(c, "big=") || strings.Contains(c, "__Host-") {
+		t.Errorf("sent a Cookie header of %d B (big or __Host- in it: %v), want %d", len(c), strings.Contains(c, "big="), want)
+	}
+	if d := a.Sessions.CookiesDropped; d[metrics.DropTooLarge] != 1 || d[metrics.DropPrefix] != 1 {
+		t.Errorf("dropped %v, want one too_large and one prefix", d)
+	}
+}

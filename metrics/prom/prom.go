@@ -53,6 +53,7 @@ type Exporter struct {
 	warmTouch    *histVec
 	cookieBytes  *histVec
 	instReqs     *prometheus.CounterVec
+	cookieDrops  *prometheus.CounterVec
 	moved        prometheus.Counter
 	movedLost    prometheus.Counter
 	lastOpened   int64
@@ -91,6 +92,10 @@ func New(series []metrics.SeriesInfo, testid, segment string) *Exporter {
 		"Size of the Cookie header a session sends, taken when a response changes its cookies.",
 		prometheus.ExponentialBuckets(64, 2, 10), 1))
 	e.instReqs = f.counterVec("cohort_instance_requests_total", "Requests by the backend instance that answered (instance_header) and result (ok, failed).", "instance", "result")
+	e.cookieDrops = f.counterVec("cohort_cookies_dropped_total", "Cookies the VUs' jars refused or evicted as a browser would, by reason (too_large, foreign_domain, public_suffix, prefix, insecure, evicted).", "reason")
+	for d := metrics.DropNone + 1; d < metrics.NumCookieDrops; d++ {
+		e.cookieDrops.WithLabelValues(d.String())
+	}
 	e.moved = f.counter("cohort_sessions_moved_total", "Requests of a session answered by another backend instance than its previous one.")
 	e.movedLost = f.counter("cohort_sessions_lost_after_move_total", "Requests that moved a session to another backend instance and found it gone.")
 	r.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -199,6 +204,11 @@ func (e *Exporter) Observe(snap metrics.Snapshot) {
 	e.cookieBytes.add(a.CookieHeader)
 	e.moved.Add(float64(s.Moved))
 	e.movedLost.Add(float64(s.MovedLost))
+	for d, n := range s.CookiesDropped {
+		if n > 0 {
+			e.cookieDrops.WithLabelValues(metrics.CookieDrop(d).String()).Add(float64(n))
+		}
+	}
 	if len(a.Instances) > 0 {
 		names := snap.Legend.InstanceNames()
 		for i := range a.Instances {

@@ -69,6 +69,13 @@ func AggregateOf(r *Result) (*metrics.Aggregate, []metrics.SeriesInfo, error) {
 		SessionsLost: s.SessionsLost, Refreshes: s.Refreshes, RefreshFails: s.RefreshFails,
 		Rotations: s.IDRotations, Issued: s.Issued, Logouts: s.Logouts, LogoutFailures: s.LogoutFailures,
 		Moved: s.Moved, MovedLost: s.LostAfterMove, Discarded: s.Discarded}
+	for name, n := range s.CookiesDropped {
+		d, ok := metrics.CookieDropByName(name)
+		if !ok {
+			return nil, nil, fmt.Errorf("sessions.cookies_dropped: unknown reason %q", name)
+		}
+		a.Sessions.CookiesDropped[d] = n
+	}
 	a.Iterations, a.Dropped, a.Interrupted = r.Totals.Iterations, r.Totals.Dropped, r.Totals.Interrupted
 	a.Opened = r.Connections.Opened
 	for _, c := range r.Checks {

@@ -16,6 +16,8 @@ func partResult(seg string, seed uint64, n int) (*Result, *metrics.Aggregate) {
 	}
 	a.Add(&metrics.Sample{Kind: metrics.KindLogin, Duration: time.Duration(seed) * time.Millisecond})
 	a.Add(&metrics.Sample{Kind: metrics.KindCheck, Series: 0})
+	drop := metrics.CookiesDropped(metrics.DropEvicted, int(seed))
+	a.Add(&drop)
 	a.Iterations = int64(n)
 	r := NewResult(Meta{Profile: "p", Segment: seg, Duration: 10 * time.Second, VUsMax: 2, Checks: []string{"c"}}, testSeries, a)
 	r.Thresholds = []ThresholdResult{{Expr: "http_reqs: count>0"}}
@@ -41,7 +43,7 @@ func TestMergeIsExactAndChecked(t *testing.T) {
 	if m.Latency != want.Latency {
 		t.Fatalf("merged latency %+v\nfrom all samples %+v", m.Latency, want.Latency)
 	}
-	if m.Sessions.Logins != 3 || m.Checks[0].Passes != 3 || m.VUsMax != 6 || len(m.Thresholds) != 1 || !m.Thresholds[0].OK {
+	if m.Sessions.Logins != 3 || m.Sessions.CookiesDropped["evicted"] != 1+2+3 || m.Checks[0].Passes != 3 || m.VUsMax != 6 || len(m.Thresholds) != 1 || !m.Thresholds[0].OK {
 		t.Fatalf("sessions %+v checks %+v vus %d thresholds %+v", m.Sessions, m.Checks, m.VUsMax, m.Thresholds)
 	}
 	refusals := []struct {

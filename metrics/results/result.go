@@ -122,6 +122,24 @@ type SessionResult struct {
 	// response changed the session's cookies; absent if none did.
 	CookieHeader  *SizeBlock `json:"cookie_header_bytes,omitempty"`
 	SessionCookie *SizeBlock `json:"session_cookie_bytes,omitempty"`
+	// CookiesDropped counts the cookies the sessions' jars refused or
+	// evicted as a browser would, by reason (too_large, foreign_domain,
+	// public_suffix, prefix, insecure, evicted); absent when none was.
+	CookiesDropped map[string]int64 `json:"cookies_dropped,omitempty"`
+}
+
+// cookieDrops names the non-zero counts of drops.
+func cookieDrops(d *[metrics.NumCookieDrops]int64) map[string]int64 {
+	var m map[string]int64
+	for i, n := range d {
+		if n > 0 {
+			if m == nil {
+				m = map[string]int64{}
+			}
+			m[metrics.CookieDrop(i).String()] = n
+		}
+	}
+	return m
 }
 
 // SizeBlock summarizes sizes in bytes.
@@ -377,6 +395,7 @@ func NewResult(m Meta, series []metrics.SeriesInfo, a *metrics.Aggregate) *Resul
 		Logouts: s.Logouts, LogoutFailures: s.LogoutFailures, Issued: s.Issued,
 		Moved: s.Moved, LostAfterMove: s.MovedLost, NeverLoggedIn: int64(m.NeverLoggedIn), Discarded: s.Discarded,
 		CookieHeader: SizeOf(a.CookieHeader), SessionCookie: SizeOf(a.SessionCookie),
+		CookiesDropped: cookieDrops(&s.CookiesDropped),
 	}
 	r.encode("cookie_header_bytes", a.CookieHeader)
 	r.encode("session_cookie_bytes", a.SessionCookie)

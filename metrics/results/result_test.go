@@ -94,7 +94,8 @@ func near(got, want float64) bool { return math.Abs(got-want) <= want/1000 }
 func TestHgrmUnits(t *testing.T) {
 	a := metrics.NewAggregate(2)
 	a.Add(&metrics.Sample{Kind: metrics.KindRequest, Series: 1, Status: 200, Duration: 7 * time.Millisecond})
-	a.Add(&metrics.Sample{Kind: metrics.KindCookies, Status: 43, Series: 32}) // Cookie header, session cookie sizes
+	s := metrics.CookieSizes(43, 32) // Cookie header, session cookie sizes
+	a.Add(&s)
 	r := NewResult(Meta{Profile: "p", Duration: time.Second}, testSeries, a)
 	for key, want := range map[string]string{
 		"cookie_header_bytes": "#[Max     =       43.000", "session_cookie_bytes": "#[Max     =       32.000",

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -101,6 +102,17 @@ func writeCookieSizes(b *strings.Builder, s SessionResult) {
 		fmt.Fprintf(b, "; session cookie p50 %d B, max %d B", sc.P50, sc.Max)
 	}
 	b.WriteString("\n")
+	if len(s.CookiesDropped) == 0 {
+		return
+	}
+	var total int64
+	reasons := make([]string, 0, len(s.CookiesDropped))
+	for name, n := range s.CookiesDropped {
+		total += n
+		reasons = append(reasons, fmt.Sprintf("%s %d", name, n))
+	}
+	sort.Strings(reasons)
+	fmt.Fprintf(b, "          %d cookies dropped as a browser would (%s)\n", total, strings.Join(reasons, ", "))
 }
 
 // writeInstances splits the requests by the backend instance that
