@@ -30,6 +30,12 @@ type directConn struct {
 	tlsConf func() *tls.Config
 	tls     *tls.Config
 	opened  func()
+	// h2, when set, makes the VU's own net/http transport on its first
+	// https request; https then goes through it, which offers HTTP/2 in
+	// ALPN as a browser does (http.version auto). This connection itself
+	// speaks HTTP/1.1 only.
+	h2 func() *http.Transport
+	tr *http.Transport
 
 	conn net.Conn
 	lim  headerLimit // bounds the header of each answer
@@ -50,8 +56,42 @@ type directConn struct {
 // connection before any answer came (the server had closed it) is sent
 // once more on a new one, as net/http does.
 func (d *directConn) RoundTrip(req *http.Request) (*http.Response, error) {
+	if d.h2 != nil && req.URL.Scheme == "https" {
+		return d.viaTransport(req, time.Time{})
+	}
 	deadline, _ := req.Context().Deadline()
 	return d.send(req, deadline)
+}
+
+// viaTransport sends req on the VU's own transport, with deadline (zero:
+// the request's context alone) kept by a context that ends with the body.
+func (d *directConn) viaTransport(req *http.Request, deadline time.Time) (*http.Response, error) {
+	if d.tr == nil {
+		d.tr = d.h2()
+	}
+	if deadline.IsZero() {
+		return d.tr.RoundTrip(req)
+	}
+	ctx, cancel := context.WithDeadline(req.Context(), deadline)
+	resp, err := d.tr.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = cancelBody{resp.Body, cancel}
+	return resp, nil
+}
+
+// cancelBody ends its request's context when it is closed.
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
 
 // RoundTripTimeout is RoundTrip with a timeout kept by the connection's
@@ -63,6 +103,9 @@ func (d *directConn) RoundTripTimeout(req *http.Request, timeout time.Duration) 
 	deadline := time.Now().Add(timeout)
 	if dl, ok := req.Context().Deadline(); ok && dl.Before(deadline) {
 		deadline = dl
+	}
+	if d.h2 != nil && req.URL.Scheme == "https" {
+		return d.viaTransport(req, deadline)
 	}
 	return d.send(req, deadline)
 }
@@ -270,6 +313,9 @@ func (d *directConn) fail(ctx context.Context, err error) error {
 func (d *directConn) closeConn() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.tr != nil {
+		d.tr.CloseIdleConnections()
+	}
 	if d.conn != nil {
 		d.conn.Close()
 		d.conn = nil

@@ -110,6 +110,8 @@ func (s *rawServer) serve(c net.Conn) {
 		case "negative-length":
 			fmt.Fprint(c, "HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n")
 			return
+		case "bad-gzip":
+			fmt.Fprint(c, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 9\r\n\r\nnot gzip!")
 		case "broken-chunked":
 			fmt.Fprint(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n")
 			return
@@ -172,6 +174,12 @@ func runFaultOn(t *testing.T, mode string, base, yaml string, load profiles.Load
 // any request's timeout, rather than hanging the suite.
 func runFaultUntil(parent context.Context, t *testing.T, mode string, base, yaml string, load profiles.Load) *Outcome {
 	t.Helper()
+	return runFaultWith(parent, t, TransportConfig{Mode: mode}, base, yaml, load)
+}
+
+// runFaultWith is runFaultUntil on connections tc describes.
+func runFaultWith(parent context.Context, t *testing.T, tc TransportConfig, base, yaml string, load profiles.Load) *Outcome {
+	t.Helper()
 	p, err := profiles.Parse("fault.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatal(err)
@@ -189,7 +197,11 @@ func runFaultUntil(parent context.Context, t *testing.T, mode string, base, yaml
 	if err != nil {
 		t.Fatal(err)
 	}
-	pool, _ := NewPool(TransportConfig{Mode: mode, VUs: p.Load.PeakVUs()})
+	tc.VUs = p.Load.PeakVUs()
+	pool, err := NewPool(tc)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer pool.Close()
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
@@ -254,6 +266,7 @@ func TestFaultsAreMeasured(t *testing.T) {
 		{"huge-body", "", 30 * time.Second, 1, ""},
 		{"negative-length", "malformed_response", 30 * time.Second, 1, ""},
 		{"broken-chunked", "malformed_response", 30 * time.Second, 1, ""},
+		{"bad-gzip", "malformed_response", 30 * time.Second, 1, `{body_contains: "gzip"}`},
 		{"huge-header", "malformed_response", 30 * time.Second, 1, ""},
 		{"bad-location", "malformed_response", 30 * time.Second, 1, ""},
 		{"early-hints", "", 30 * time.Second, 1, `{status: [200], body_contains: "/x"}`}, // the final answer, not a 1xx

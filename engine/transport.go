@@ -46,9 +46,39 @@ type TransportConfig struct {
 	// NoTLSResumption turns off TLS session resumption, so every new
 	// connection pays for a full handshake.
 	NoTLSResumption bool
+	// Version is the HTTP version offered, the same in every mode:
+	// VersionAuto (default: HTTP/2 where a TLS server offers it in ALPN,
+	// else HTTP/1.1, as browsers do), Version11, or Version2 (HTTP/2 only;
+	// h2c with prior knowledge over plain HTTP).
+	Version string
 	// Network, if set, carries the requests instead of TCP: the tests give
 	// a simulated network (package simnet) on a fake clock.
 	Network Network
+}
+
+// HTTP versions (TransportConfig.Version, the profile's http.version).
+const (
+	VersionAuto = "auto"
+	Version11   = "1.1"
+	Version2    = "2"
+)
+
+// protocols is what a transport offers for version.
+func protocols(version string) (*http.Protocols, error) {
+	p := new(http.Protocols)
+	switch version {
+	case "", VersionAuto:
+		p.SetHTTP1(true)
+		p.SetHTTP2(true)
+	case Version11:
+		p.SetHTTP1(true)
+	case Version2:
+		p.SetHTTP2(true)
+		p.SetUnencryptedHTTP2(true)
+	default:
+		return nil, fmt.Errorf("http.version: want auto, 1.1 or 2, got %q", version)
+	}
+	return p, nil
 }
 
 // Network makes transports over something other than TCP. keepAlive is
@@ -61,13 +91,14 @@ type Network interface {
 // Pool hands out the transports of a run and counts the connections they
 // open.
 type Pool struct {
-	mode   string
-	base   *http.Transport
-	net    Network
-	shared http.RoundTripper // what every VU gets outside per-user mode
-	opened atomic.Int64
-	direct bool // per-user VUs own a direct HTTP/1.1 connection
-	dialer *net.Dialer
+	mode    string
+	base    *http.Transport
+	net     Network
+	shared  http.RoundTripper // what every VU gets outside per-user mode
+	opened  atomic.Int64
+	direct  bool // per-user VUs own a direct HTTP/1.1 connection
+	version string
+	dialer  *net.Dialer
 
 	mu    sync.Mutex
 	all   []*http.Transport
@@ -96,11 +127,20 @@ func NewPool(c TransportConfig) (*Pool, error) {
 	if err != nil {
 		return nil, err
 	}
+	protos, err := protocols(c.Version)
+	if err != nil {
+		return nil, err
+	}
+	if c.Version == "" {
+		c.Version = VersionAuto
+	}
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	// Per-user VUs talk HTTP/1.1 on their own connection, unless a proxy
-	// is in the way (the Transport knows proxies).
-	p := &Pool{mode: c.Mode, dialer: dialer, conns: map[*directConn]bool{},
-		direct: c.Mode == ConnPerUser && c.Proxy == "" && !proxyInEnvironment()}
+	// is in the way (the Transport knows proxies) or only HTTP/2 will do;
+	// under auto, a VU's https requests go through a transport of its own,
+	// which offers HTTP/2 (directConn.h2).
+	p := &Pool{mode: c.Mode, dialer: dialer, conns: map[*directConn]bool{}, version: c.Version,
+		direct: c.Mode == ConnPerUser && c.Proxy == "" && !proxyInEnvironment() && c.Version != Version2}
 	p.base = &http.Transport{
 		Proxy: proxy,
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -118,7 +158,11 @@ func NewPool(c TransportConfig) (*Pool, error) {
 		ExpectContinueTimeout:  time.Second,
 		MaxResponseHeaderBytes: maxResponseHeader,
 		DisableKeepAlives:      c.Mode == ConnPerRequest,
-		ForceAttemptHTTP2:      true,
+		Protocols:              protos,
+		// The VU asks for compression itself and inflates the answer, the
+		// same in every connection mode (the direct connection has no
+		// transparent gzip): the transport must not add its own.
+		DisableCompression: true,
 	}
 	p.all = []*http.Transport{p.base}
 	p.shared = p.base
@@ -168,19 +212,30 @@ func (p *Pool) ForVU() http.RoundTripper {
 	}
 	if p.direct {
 		d := &directConn{dialer: p.dialer, tlsConf: p.vuTLS, opened: func() { p.opened.Add(1) }}
+		if p.version == VersionAuto {
+			d.h2 = p.vuTransport
+		}
 		p.mu.Lock()
 		p.conns[d] = true
 		p.mu.Unlock()
 		return d
 	}
+	t := p.vuTransport()
+	p.mu.Lock()
+	p.all = append(p.all, t)
+	p.mu.Unlock()
+	return t
+}
+
+// vuTransport is a transport of one VU's own, as a browser has: at most
+// two idle connections (one, multiplexed, over HTTP/2) and its own TLS
+// session cache.
+func (p *Pool) vuTransport() *http.Transport {
 	t := p.base.Clone()
 	t.MaxIdleConnsPerHost = 2
 	if p.base.TLSClientConfig.ClientSessionCache != nil {
 		t.TLSClientConfig.ClientSessionCache = tls.NewLRUClientSessionCache(4)
 	}
-	p.mu.Lock()
-	p.all = append(p.all, t)
-	p.mu.Unlock()
 	return t
 }
 

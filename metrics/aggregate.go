@@ -250,6 +250,8 @@ type Aggregate struct {
 	// CookieHeader and SessionCookie hold sizes in bytes, recorded when a
 	// response changed a session's cookies; nil until one did.
 	CookieHeader, SessionCookie *hdr.Histogram
+	// HTTP1 and HTTP2 count the requests answered over each protocol.
+	HTTP1, HTTP2 int64
 }
 
 // InstanceAgg is what one backend instance answered.
@@ -373,6 +375,13 @@ func (a *Aggregate) addRequest(s *Sample) {
 	sa := &a.Series[s.Series]
 	sa.Count++
 	sa.addStatus(s.Status, s.Flags&Reused != 0, 1)
+	switch {
+	case s.Status == 0: // no answer, no protocol
+	case s.Flags&HTTP2 != 0:
+		a.HTTP2++
+	default:
+		a.HTTP1++
+	}
 	if s.Flags&Failed != 0 {
 		sa.Failures++
 		sa.Reasons[s.Reason]++
@@ -437,6 +446,8 @@ func (a *Aggregate) Merge(o *Aggregate) {
 	a.First.Merge(o.First)
 	a.Lag.Merge(o.Lag)
 	a.Iterations += o.Iterations
+	a.HTTP1 += o.HTTP1
+	a.HTTP2 += o.HTTP2
 	a.Dropped += o.Dropped
 	a.Interrupted += o.Interrupted
 	a.Opened += o.Opened

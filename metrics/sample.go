@@ -88,6 +88,9 @@ const (
 	Reused
 	// FirstAfterLogin marks the first mix request after a login.
 	FirstAfterLogin
+	// HTTP2 marks a request answered over HTTP/2 (a request with a status
+	// and without it was answered over HTTP/1.x).
+	HTTP2
 )
 
 // Reason classifies why a request failed.

@@ -62,7 +62,27 @@ type HTTP struct {
 	// MaxBody caps how much of a response body is kept for extractors and
 	// expectations; the rest is read and discarded. Default 1 MiB.
 	MaxBody int `yaml:"max_body"`
+	// Compression is gzip (default: Accept-Encoding: gzip, as browsers
+	// ask, and gzip answers inflated) or none (no Accept-Encoding).
+	Compression string `yaml:"compression"`
+	// Version is the HTTP version offered: auto (default: HTTP/2 where a
+	// TLS server offers it, else HTTP/1.1), 1.1, or 2 (HTTP/2 only; over
+	// plain HTTP, h2c with prior knowledge).
+	Version string `yaml:"version"`
 }
+
+// HTTP compression settings.
+const (
+	CompressionGzip = "gzip"
+	CompressionNone = "none"
+)
+
+// HTTP versions.
+const (
+	VersionAuto = "auto"
+	Version11   = "1.1"
+	Version2    = "2"
+)
 
 // Users says where credentials come from.
 type Users struct {

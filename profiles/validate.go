@@ -120,6 +120,20 @@ func (p *Profile) validateHTTP() error {
 	if h.MaxBody == 0 {
 		h.MaxBody = DefaultMaxBody
 	}
+	switch h.Compression {
+	case "":
+		h.Compression = CompressionGzip
+	case CompressionGzip, CompressionNone:
+	default:
+		return p.Errorf("http.compression", "want gzip or none, got %q", h.Compression)
+	}
+	switch h.Version {
+	case "":
+		h.Version = VersionAuto
+	case VersionAuto, Version11, Version2:
+	default:
+		return p.Errorf("http.version", "want auto, 1.1 or 2, got %q", h.Version)
+	}
 	return nil
 }
 

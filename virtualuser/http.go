@@ -2,6 +2,7 @@ package virtualuser
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -332,6 +333,7 @@ func (v *VU) exchange(ctx context.Context, method string, u *url.URL, body []byt
 		r.status, r.header, r.err, r.reason = 0, nil, err, classify(err)
 		if resp != nil {
 			r.status, r.header = resp.StatusCode, resp.Header
+			s.Flags |= protoFlag(resp)
 		}
 		s.Status, s.Reason, s.Flags = uint16(r.status), r.reason, s.Flags|metrics.Failed
 		r.sample = s
@@ -339,6 +341,7 @@ func (v *VU) exchange(ctx context.Context, method string, u *url.URL, body []byt
 	}
 	r.status, r.header, r.err, r.reason = resp.StatusCode, resp.Header, nil, metrics.ReasonNone
 	s.Status = uint16(resp.StatusCode)
+	s.Flags |= protoFlag(resp)
 	if v.plan.instanceHeader != "" {
 		v.noteInstance(resp.Header, &s, r)
 	}
@@ -355,6 +358,14 @@ func (v *VU) exchange(ctx context.Context, method string, u *url.URL, body []byt
 	return req
 }
 
+// protoFlag flags an answer that came over HTTP/2.
+func protoFlag(resp *http.Response) metrics.Flags {
+	if resp.ProtoMajor == 2 {
+		return metrics.HTTP2
+	}
+	return 0
+}
+
 func (v *VU) readBody(resp *http.Response, keep bool, r *response) error {
 	defer resp.Body.Close()
 	if !keep {
@@ -363,16 +374,72 @@ func (v *VU) readBody(resp *http.Response, keep bool, r *response) error {
 	}
 	buf := bodyPool.Get().(*bytes.Buffer)
 	r.buf = buf
-	v.limited = io.LimitedReader{R: resp.Body, N: int64(v.plan.maxBody)}
+	src := io.Reader(resp.Body)
+	var gz *gzip.Reader
+	if isGzip(resp) {
+		var err error
+		gz, err = gunzip(resp.Body)
+		switch {
+		case err == io.EOF: // no body at all (a HEAD, a 304)
+			r.body = buf.Bytes()
+			return nil
+		case err != nil:
+			return errBadGzip{err}
+		}
+		defer gzipPool.Put(gz)
+		src = gz
+	}
+	v.limited = io.LimitedReader{R: src, N: int64(v.plan.maxBody)}
 	_, err := buf.ReadFrom(&v.limited)
 	v.limited.R = nil
+	if err != nil && gz != nil && err != io.ErrUnexpectedEOF && !isNetError(err) {
+		err = errBadGzip{err}
+	}
 	if err == nil {
 		// Whatever is beyond the cap is read and dropped, so the connection
-		// can be reused.
+		// can be reused: as it came, not inflated (a gzip bomb costs its
+		// compressed size, not its inflated one).
 		_, err = io.Copy(io.Discard, resp.Body)
 	}
 	r.body = buf.Bytes()
 	return err
+}
+
+// isGzip says whether the body is gzip the transport did not inflate.
+func isGzip(resp *http.Response) bool {
+	if resp.Uncompressed {
+		return false
+	}
+	ce := resp.Header["Content-Encoding"]
+	return len(ce) == 1 && strings.EqualFold(strings.TrimSpace(ce[0]), "gzip")
+}
+
+// gzipPool holds inflaters between answers: one holds a 32 KiB window,
+// too much to keep in each of 100,000 VUs.
+var gzipPool sync.Pool
+
+// gunzip returns a pooled gzip reader reset onto body; it goes back to
+// gzipPool once read.
+func gunzip(body io.Reader) (*gzip.Reader, error) {
+	if gz, ok := gzipPool.Get().(*gzip.Reader); ok {
+		if err := gz.Reset(body); err != nil {
+			gzipPool.Put(gz)
+			return nil, err
+		}
+		return gz, nil
+	}
+	return gzip.NewReader(body)
+}
+
+// errBadGzip is a body that says it is gzip and is not: a malformed
+// response.
+type errBadGzip struct{ err error }
+
+func (e errBadGzip) Error() string { return "malformed HTTP response: bad gzip body: " + e.err.Error() }
+
+func isNetError(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne)
 }
 
 // noteInstance reads which backend instance answered, and counts a session

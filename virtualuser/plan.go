@@ -222,10 +222,21 @@ func (c *compiler) compileHeaders(userAgent string) error {
 		ua = userAgent
 	}
 	if ua != "" && !slices.ContainsFunc(hs, func(h header) bool { return h.name == "User-Agent" }) {
-		hs = append(hs, header{name: "User-Agent", val: &Template{src: ua, parts: []part{{lit: ua}}}, fixed: []string{ua}})
+		hs = append(hs, fixedHeader("User-Agent", ua))
+	}
+	// Compression is asked for by the VU itself in every connection mode
+	// (the transports never add Accept-Encoding), so shared, per-user and
+	// per-request connections carry the same request and the VU inflates
+	// what comes back (readBody).
+	if c.p.HTTP.Compression == profiles.CompressionGzip && !slices.ContainsFunc(hs, func(h header) bool { return h.name == "Accept-Encoding" }) {
+		hs = append(hs, fixedHeader("Accept-Encoding", "gzip"))
 	}
 	c.pl.headers = hs
 	return nil
+}
+
+func fixedHeader(name, val string) header {
+	return header{name: name, val: &Template{src: val, parts: []part{{lit: val}}}, fixed: []string{val}}
 }
 
 func (c *compiler) headerList(field string, m map[string]string) ([]header, error) {

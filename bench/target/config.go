@@ -77,6 +77,10 @@ type Config struct {
 	ResetRate float64
 	// TLS serves HTTPS with a self-signed certificate made at start.
 	TLS bool
+	// HTTP2 offers HTTP/2 (ALPN h2) beside HTTP/1.1 over TLS, as Spring
+	// Boot does with server.http2.enabled; without it the target serves
+	// HTTP/1.1 only, as an embedded Tomcat does by default.
+	HTTP2 bool
 	// Instance is sent in the X-Instance response header.
 	Instance string
 

@@ -98,7 +98,16 @@ func TestResetRate(t *testing.T) {
 }
 
 func TestStartTLS(t *testing.T) {
-	tg, err := New(Config{TLS: true, Instance: "node-7"})
+	for _, c := range []struct {
+		http2 bool
+		proto string // what a client offering h2 gets
+	}{{false, "HTTP/1.1"}, {true, "HTTP/2.0"}} {
+		t.Run(c.proto, func(t *testing.T) { startTLS(t, c.http2, c.proto) })
+	}
+}
+
+func startTLS(t *testing.T, http2 bool, proto string) {
+	tg, err := New(Config{TLS: true, HTTP2: http2, Instance: "node-7"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,14 +129,15 @@ func TestStartTLS(t *testing.T) {
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(tg.CertificatePEM())
-	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	resp, err := c.Get(base + "/login")
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr}).Get(base + "/login")
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.Proto != "HTTP/1.1" || resp.Header.Get("X-Instance") != "node-7" {
-		t.Fatalf("proto %s, X-Instance %q", resp.Proto, resp.Header.Get("X-Instance"))
+	if resp.Proto != proto || resp.Header.Get("X-Instance") != "node-7" {
+		t.Fatalf("proto %s (want %s), X-Instance %q", resp.Proto, proto, resp.Header.Get("X-Instance"))
 	}
 	for _, line := range resp.Header.Values("Set-Cookie") {
 		if !strings.Contains(line, "; Secure") {

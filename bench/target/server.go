@@ -172,8 +172,14 @@ func (t *Target) Start(addr string) (string, error) {
 			return "", err
 		}
 		t.cert = cert
-		// HTTP/1.1 only, as an embedded Tomcat serves unless told otherwise.
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert.cert}, MinVersion: tls.VersionTLS12})
+		// HTTP/1.1 only, as an embedded Tomcat serves unless told otherwise;
+		// HTTP2 offers h2 too (http.Server speaks it on a TLS listener
+		// that negotiated it).
+		conf := &tls.Config{Certificates: []tls.Certificate{cert.cert}, MinVersion: tls.VersionTLS12}
+		if t.cfg.HTTP2 {
+			conf.NextProtos = []string{"h2", "http/1.1"}
+		}
+		ln = tls.NewListener(ln, conf)
 		scheme = "https"
 	}
 	t.ln = ln

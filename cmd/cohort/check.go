@@ -34,7 +34,7 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 		return exitCode(err)
 	}
 	pool, err := engine.NewPool(engine.TransportConfig{Mode: engine.ConnPerUser, VUs: 1, Insecure: f.insecure,
-		CAFile: f.ca, CAPEM: p.demoCA, Proxy: f.proxy, Network: p.demoNet})
+		CAFile: f.ca, CAPEM: p.demoCA, Proxy: f.proxy, Network: p.demoNet, Version: p.profile.HTTP.Version})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "cohort check: %v\n", err)
 		return exitUsage

@@ -67,6 +67,8 @@ func badInputs(t *testing.T, dir string) []badInput {
 			want: []string{"sessions.touch_every: 1m0s is longer than the 8s each capacity step is judged on", "make touch_every at most 8s, or step_duration at least 1m2s"}},
 		{id: "capacity-vary", profile: edit("think:", "capacity: {vary: cpu}\nthink:"), want: []string{"capacity.vary: want vus, warm_sessions or login_rate, got \"cpu\""}},
 		{id: "instance-header", profile: edit("think:", "instance_header: \"X Instance\"\nthink:"), want: []string{`instance_header: "X Instance" is not a header name`}},
+		{id: "http-compression", profile: minimal + "http: {compression: br}\n", want: []string{"p.yaml:6:", `http.compression: want gzip or none, got "br"`}},
+		{id: "http-version", profile: minimal + "http: {version: 3}\n", want: []string{"p.yaml:6:", `http.version: want auto, 1.1 or 2, got "3"`}},
 		{id: "unknown-touch", profile: edit("think:", "sessions: {warm: 10, touch: nope}\nthink:"), want: []string{"sessions.touch: \"nope\" is not the name of a mix request"}},
 		{id: "zero-rate", profile: string(good), args: []string{"--rate", "0"}, want: []string{"--rate: constant-arrival-rate needs a rate above 0"}},
 		{id: "unknown-executor", profile: strings.Replace(minimal, "{vus: 1", "{executor: per-vu, vus: 1", 1), want: []string{`p.yaml:5:18: load.executor: unknown executor "per-vu"`}},

@@ -608,7 +608,8 @@ func (f *runFlags) pool(p *prepared, mode string) (*engine.Pool, error) {
 		peak = int(p.profile.Capacity.Max)
 	}
 	return engine.NewPool(engine.TransportConfig{Mode: mode, VUs: peak + p.warmWorkers(), Insecure: f.insecure,
-		CAFile: f.ca, CAPEM: p.demoCA, Proxy: f.proxy, NoTLSResumption: !f.tlsResume, Network: p.demoNet})
+		CAFile: f.ca, CAPEM: p.demoCA, Proxy: f.proxy, NoTLSResumption: !f.tlsResume, Network: p.demoNet,
+		Version: p.profile.HTTP.Version})
 }
 
 // liveRun is one run under way: the engine's configuration and the sinks

@@ -44,6 +44,7 @@ func newTargetFlags(name string) (*pflag.FlagSet, *targetFlags) {
 	fs.Float64Var(&c.ErrorRate, "error-rate", 0, "fraction of requests answered 500 (0..1)")
 	fs.Float64Var(&c.ResetRate, "reset-rate", 0, "fraction of requests whose connection is reset without a response (0..1)")
 	fs.BoolVar(&c.TLS, "tls", false, "serve HTTPS with a self-signed certificate made at start")
+	fs.BoolVar(&c.HTTP2, "http2", false, "with --tls, offer HTTP/2 beside HTTP/1.1 (ALPN h2)")
 	fs.StringVar(&c.Instance, "instance", "target-1", "value of the X-Instance response header")
 	return fs, tf
 }

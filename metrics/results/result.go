@@ -286,6 +286,29 @@ type Connections struct {
 	Opened         int64 `json:"opened"`
 	ReusedRequests int64 `json:"reused_requests"`
 	NewRequests    int64 `json:"new_requests"`
+	// Protocols counts the answered requests by protocol ("HTTP/1.1",
+	// "HTTP/2"); absent when nothing was answered.
+	Protocols map[string]int64 `json:"protocols,omitempty"`
+}
+
+// Protocol names, as results give them.
+const (
+	ProtoHTTP1 = "HTTP/1.1"
+	ProtoHTTP2 = "HTTP/2"
+)
+
+func protocols(a *metrics.Aggregate) map[string]int64 {
+	if a.HTTP1 == 0 && a.HTTP2 == 0 {
+		return nil
+	}
+	m := map[string]int64{}
+	if a.HTTP1 > 0 {
+		m[ProtoHTTP1] = a.HTTP1
+	}
+	if a.HTTP2 > 0 {
+		m[ProtoHTTP2] = a.HTTP2
+	}
+	return m
 }
 
 // ThresholdResult is one evaluated threshold.
@@ -387,6 +410,7 @@ func NewResult(m Meta, series []metrics.SeriesInfo, a *metrics.Aggregate) *Resul
 		r.Connections.NewRequests += a.Series[i].New
 	}
 	r.Connections.Opened = a.Opened
+	r.Connections.Protocols = protocols(a)
 	s := a.Sessions
 	r.Sessions = SessionResult{
 		Logins: s.Logins, LoginFailures: s.LoginFailures, Login: LatencyOf(a.Login),

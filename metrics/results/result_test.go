@@ -109,3 +109,33 @@ func TestHgrmUnits(t *testing.T) {
 		}
 	}
 }
+
+// TestProtocolsAreCounted: the result and summary say which protocol
+// answered, and a merge of results keeps the counts.
+func TestProtocolsAreCounted(t *testing.T) {
+	a := metrics.NewAggregate(len(testSeries))
+	for i := range 4 {
+		s := metrics.Sample{Kind: metrics.KindRequest, Series: 1, Status: 200, Duration: time.Millisecond}
+		if i > 0 {
+			s.Flags = metrics.HTTP2
+		}
+		a.Add(&s)
+	}
+	a.Add(&metrics.Sample{Kind: metrics.KindRequest, Series: 1, Flags: metrics.Failed, Reason: metrics.ReasonRefused})
+	r := NewResult(Meta{Profile: "p", Segment: "1/1", Duration: time.Second}, testSeries, a)
+	if p := r.Connections.Protocols; len(p) != 2 || p[ProtoHTTP1] != 1 || p[ProtoHTTP2] != 3 {
+		t.Fatalf("protocols %v, want 1 over HTTP/1.1 and 3 over HTTP/2 (the refused one over none)", p)
+	}
+	var b strings.Builder
+	WriteSummary(&b, r)
+	if !strings.Contains(b.String(), "answered over HTTP/1.1 25%, HTTP/2 75%\n") {
+		t.Errorf("summary does not give the protocols:\n%s", b.String())
+	}
+	m, err := Merge([]string{"a"}, []*Result{r}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := m.Connections.Protocols; p[ProtoHTTP1] != 1 || p[ProtoHTTP2] != 3 {
+		t.Errorf("merged protocols %v", p)
+	}
+}

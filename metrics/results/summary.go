@@ -54,8 +54,9 @@ func WriteSummary(w io.Writer, r *Result) error {
 	if len(r.Instances) > 0 {
 		writeInstances(&b, r)
 	}
-	fmt.Fprintf(&b, "connections: %d opened; %d requests on new connections, %d on reused ones\n",
+	fmt.Fprintf(&b, "connections: %d opened; %d requests on new connections, %d on reused ones",
 		r.Connections.Opened, r.Connections.NewRequests, r.Connections.ReusedRequests)
+	writeProtocols(&b, r.Connections.Protocols)
 	fmt.Fprintf(&b, "iterations: %d", r.Totals.Iterations)
 	if r.Totals.Interrupted > 0 {
 		fmt.Fprintf(&b, " (%d interrupted)", r.Totals.Interrupted)
@@ -89,6 +90,25 @@ func writeSessions(b *strings.Builder, s SessionResult) {
 	if s.NeverLoggedIn > 0 {
 		fmt.Fprintf(b, "          %d VUs never logged in: every login they tried failed\n", s.NeverLoggedIn)
 	}
+}
+
+// writeProtocols ends the connections line with the protocols that
+// answered, and their shares.
+func writeProtocols(b *strings.Builder, p map[string]int64) {
+	var total int64
+	for _, n := range p {
+		total += n
+	}
+	for i, name := range []string{ProtoHTTP1, ProtoHTTP2} {
+		if n := p[name]; n > 0 {
+			sep := ", "
+			if i == 0 || p[ProtoHTTP1] == 0 {
+				sep = "; answered over "
+			}
+			fmt.Fprintf(b, "%s%s %.0f%%", sep, name, 100*float64(n)/float64(total))
+		}
+	}
+	b.WriteString("\n")
 }
 
 // writeCookieSizes says how big the sessions' cookies were.
