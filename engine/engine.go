@@ -36,8 +36,10 @@ type Config struct {
 	// think times and timeouts, the schedules, the rate caps and the
 	// drains; nil means the system's. Tests give a fake one.
 	Clock clock.Clock
-	// Debug, if set, sees every exchange of the first VU (--http-debug).
-	Debug func(*virtualuser.VU, virtualuser.Exchange)
+	// Debug, if set, sees every exchange of the first VU (--http-debug);
+	// DebugStep, with it, every step of that VU once judged.
+	Debug     func(*virtualuser.VU, virtualuser.Exchange)
+	DebugStep func(*virtualuser.VU, virtualuser.StepResult)
 	// Bare turns off per-VU cookie jars, tracing and recording, to measure
 	// what they cost (scripts/bench overhead); a bare run has no figures.
 	Bare bool
@@ -644,6 +646,9 @@ func (r *run) newVU(id int, rt http.RoundTripper, sess *virtualuser.Session) *vi
 	var v *virtualuser.VU
 	if id == 1 && r.cfg.Debug != nil {
 		hooks.Debug = func(x virtualuser.Exchange) { r.cfg.Debug(v, x) }
+		if r.cfg.DebugStep != nil {
+			hooks.Judged = func(res virtualuser.StepResult) { r.cfg.DebugStep(v, res) }
+		}
 	}
 	rec := r.cfg.Collector.NewRecorder()
 	if r.cfg.Bare {

@@ -154,9 +154,14 @@ func TestHTTPVersionInEveryMode(t *testing.T) {
 				if got := map[int]int64{1: out.Total.HTTP1, 2: out.Total.HTTP2}; got[c.major] != 6 {
 					t.Errorf("recorded HTTP/1 %d, HTTP/2 %d; want 6 over HTTP/%d", out.Total.HTTP1, out.Total.HTTP2, c.major)
 				}
-				want := map[string]int64{ConnPerUser: 2, ConnPerRequest: 6}[mode]
-				if opened := out.Total.Opened; want != 0 && opened != want {
-					t.Errorf("%d connections opened, want %d", opened, want)
+				// Per-user: one connection a VU (a VU may have done all six
+				// before the other started). Per-request: none reused (an
+				// HTTP/2 transport may dial one more than it uses).
+				if opened := out.Total.Opened; mode == ConnPerUser && (opened < 1 || opened > 2 || s.New != opened) {
+					t.Errorf("%d connections opened, %d requests on new ones; want one connection a VU", opened, s.New)
+				}
+				if mode == ConnPerRequest && (s.Reused != 0 || out.Total.Opened < 6) {
+					t.Errorf("%d requests reused a connection, %d opened; want none, at least 6", s.Reused, out.Total.Opened)
 				}
 			})
 		}

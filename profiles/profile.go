@@ -192,18 +192,31 @@ type Step struct {
 // Check is a named assertion on a response. Every condition given must
 // hold for the check to pass.
 type Check struct {
-	Name         string       `yaml:"name"`
-	Status       int          `yaml:"status"`
-	BodyContains string       `yaml:"body_contains"`
+	Name         string `yaml:"name"`
+	Status       int    `yaml:"status"`
+	BodyContains string `yaml:"body_contains"`
+	// TextContains is body_contains on the body's text: tags dropped and
+	// runs of whitespace made one space, on both sides.
+	TextContains string       `yaml:"text_contains"`
 	BodyRegex    string       `yaml:"body_regex"`
 	Header       *HeaderCheck `yaml:"header"`
 	JSON         *JSONCheck   `yaml:"json"`
+	// CSS, Attr, Regex and Cookie take a value as an extractor does (at
+	// most one of CSS, Regex, Cookie); the check needs it found, and equal
+	// to Equals (a template) when given.
+	CSS    string `yaml:"css"`
+	Attr   string `yaml:"attr"`
+	Regex  string `yaml:"regex"`
+	Cookie string `yaml:"cookie"`
+	Equals string `yaml:"equals"`
 }
 
-// HeaderCheck asserts a response header matches a regular expression.
+// HeaderCheck asserts a response header matches a regular expression, or
+// equals a value (a template).
 type HeaderCheck struct {
 	Name    string `yaml:"name"`
 	Matches string `yaml:"matches"`
+	Equals  string `yaml:"equals"`
 }
 
 // JSONCheck asserts a JSON path exists, or equals a value (template).
@@ -253,6 +266,9 @@ type Extractor struct {
 type Expect struct {
 	Status       []int  `yaml:"status"`
 	BodyContains string `yaml:"body_contains"`
+	// TextContains is body_contains on the body's text: tags dropped and
+	// runs of whitespace made one space, on both sides.
+	TextContains string `yaml:"text_contains"`
 	BodyRegex    string `yaml:"body_regex"`
 	Location     string `yaml:"location"`
 	LocationNot  string `yaml:"location_not"`

@@ -182,6 +182,12 @@ func (p *Profile) validateSession() error {
 	if err := p.checkRegex("session.lost.redirect_to", s.Lost.RedirectTo); err != nil {
 		return err
 	}
+	if err := p.notTemplate("session.lost.redirect_to", s.Lost.RedirectTo); err != nil {
+		return err
+	}
+	if err := p.notTemplate("session.lost.body_contains", s.Lost.BodyContains); err != nil {
+		return err
+	}
 	for i := range s.Refresh {
 		if err := p.validateStep(fmt.Sprintf("session.refresh[%d]", i), &s.Refresh[i], "refresh"); err != nil {
 			return err
@@ -262,11 +268,13 @@ func (p *Profile) checkWarm(at func(field, flag string) string) error {
 	return nil
 }
 
+// checkRegex checks a regular expression compiles, with each template
+// reference in it taken as the literal text its value will be.
 func (p *Profile) checkRegex(field, expr string) error {
 	if expr == "" {
 		return nil
 	}
-	if _, err := regexp.Compile(expr); err != nil {
+	if _, err := regexp.Compile(templateRef.ReplaceAllString(expr, "x")); err != nil {
 		return p.Errorf(field, "bad regular expression %q: %v", expr, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
 	}
 	return nil
@@ -335,8 +343,12 @@ func (p *Profile) validateCheck(field string, c *Check) error {
 		return p.Errorf(field+".name", "%q is also the name of %s", c.Name, other)
 	}
 	p.checkNames[c.Name] = field
-	if c.Status == 0 && c.BodyContains == "" && c.BodyRegex == "" && c.Header == nil && c.JSON == nil {
-		return p.Errorf(field, "give at least one of status, body_contains, body_regex, header, json")
+	if err := p.validateCheckSource(field, c); err != nil {
+		return err
+	}
+	if c.Status == 0 && c.BodyContains == "" && c.TextContains == "" && c.BodyRegex == "" && c.Header == nil && c.JSON == nil &&
+		c.CSS == "" && c.Regex == "" && c.Cookie == "" {
+		return p.Errorf(field, "give at least one of status, body_contains, text_contains, body_regex, header, json, css, regex, cookie")
 	}
 	if c.Status != 0 && (c.Status < 100 || c.Status > 599) {
 		return p.Errorf(field+".status", "%d is not an HTTP status", c.Status)
@@ -351,9 +363,54 @@ func (p *Profile) validateCheck(field string, c *Check) error {
 		if err := p.checkRegex(field+".header.matches", h.Matches); err != nil {
 			return err
 		}
+		if h.Matches != "" && h.Equals != "" {
+			return p.Errorf(field+".header", "give matches or equals, not both")
+		}
+		if err := p.notTemplate(field+".header.name", h.Name); err != nil {
+			return err
+		}
 	}
-	if j := c.JSON; j != nil && j.Path == "" {
-		return p.Errorf(field+".json.path", "required")
+	if j := c.JSON; j != nil {
+		if j.Path == "" {
+			return p.Errorf(field+".json.path", "required")
+		}
+		if err := p.notTemplate(field+".json.path", j.Path); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validateCheckSource checks a check that takes a value as an extractor
+// does (css, regex, cookie), and its equals.
+func (p *Profile) validateCheckSource(field string, c *Check) error {
+	n := 0
+	for _, v := range []string{c.CSS, c.Regex, c.Cookie} {
+		if v != "" {
+			n++
+		}
+	}
+	switch {
+	case n > 1:
+		return p.Errorf(field, "give at most one of css, regex and cookie")
+	case c.Attr != "" && c.CSS == "":
+		return p.Errorf(field+".attr", "attr goes with css")
+	case c.Equals != "" && n == 0:
+		return p.Errorf(field+".equals", "equals compares the value of css, regex or cookie: give one (header and json have their own equals)")
+	}
+	for _, f := range []struct{ name, v string }{{"css", c.CSS}, {"attr", c.Attr}, {"cookie", c.Cookie}} {
+		if err := p.notTemplate(field+"."+f.name, f.v); err != nil {
+			return err
+		}
+	}
+	return p.checkRegex(field+".regex", c.Regex)
+}
+
+// notTemplate refuses {{...}} in a field that is not a template, rather
+// than let it be taken literally (it would never match).
+func (p *Profile) notTemplate(field, v string) error {
+	if strings.Contains(v, "{{") {
+		return p.Errorf(field, "%q: this field is not a template ({{...}} is taken for text only in expectations, checks, paths, headers and bodies)", v)
 	}
 	return nil
 }
@@ -365,6 +422,9 @@ func stepIndex(field string) int {
 	}
 	return i
 }
+
+// templateRef is a {{...}} reference.
+var templateRef = regexp.MustCompile(`\{\{[^}]*\}\}`)
 
 var varName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
 
@@ -378,11 +438,19 @@ func (p *Profile) validateExtractor(field string, e *Extractor) error {
 			n++
 		}
 	}
+	if e.Header != "" && e.Regex != "" {
+		n-- // a regex on a header's value
+	}
 	if n != 1 {
-		return p.Errorf(field, "give exactly one of css, regex, json, cookie and header")
+		return p.Errorf(field, "give exactly one of css, regex, json, cookie and header (or header with regex, to take part of a header)")
 	}
 	if e.Attr != "" && e.CSS == "" {
 		return p.Errorf(field+".attr", "attr goes with css")
+	}
+	for _, f := range []struct{ name, v string }{{"css", e.CSS}, {"attr", e.Attr}, {"regex", e.Regex}, {"json", e.JSON}, {"cookie", e.Cookie}, {"header", e.Header}} {
+		if err := p.notTemplate(field+"."+f.name, f.v); err != nil {
+			return err
+		}
 	}
 	return p.checkRegex(field+".regex", e.Regex)
 }

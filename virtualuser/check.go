@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
-	"regexp"
 
 	"github.com/tidwall/gjson"
 
@@ -18,28 +17,43 @@ type check struct {
 	index        uint16 // into Plan.Checks
 	status       int
 	bodyContains *Template
-	bodyRegex    *regexp.Regexp
+	textContains *Template
+	bodyRegex    *pattern
 	header       string
-	headerRE     *regexp.Regexp
+	headerRE     *pattern
+	headerEquals *Template
 	jsonPath     string
 	jsonEquals   *Template
+	// value takes a value as an extractor does (css, regex, cookie);
+	// equals, when set, is what it must be.
+	value  *extractor
+	equals *Template
 }
 
 func (c *compiler) compileCheck(field string, pc *profiles.Check) (check, error) {
 	ch := check{name: pc.Name, index: uint16(len(c.pl.Checks)), status: pc.Status}
 	c.pl.Checks = append(c.pl.Checks, pc.Name)
 	var err error
-	if pc.BodyContains != "" {
-		if ch.bodyContains, err = c.template(field+".body_contains", pc.BodyContains); err != nil {
+	for _, t := range []struct {
+		name, src string
+		into      **Template
+	}{{"body_contains", pc.BodyContains, &ch.bodyContains}, {"text_contains", pc.TextContains, &ch.textContains}, {"equals", pc.Equals, &ch.equals}} {
+		if t.src == "" {
+			continue
+		}
+		if *t.into, err = c.template(field+"."+t.name, t.src); err != nil {
 			return ch, err
 		}
 	}
 	if pc.BodyRegex != "" {
-		ch.bodyRegex = regexp.MustCompile(pc.BodyRegex)
+		if ch.bodyRegex, err = c.pattern(field+".body_regex", pc.BodyRegex); err != nil {
+			return ch, err
+		}
 	}
 	if h := pc.Header; h != nil {
-		ch.header = http.CanonicalHeaderKey(h.Name)
-		ch.headerRE = regexp.MustCompile(h.Matches)
+		if err := c.compileHeaderCheck(field+".header", h, &ch); err != nil {
+			return ch, err
+		}
 	}
 	if j := pc.JSON; j != nil {
 		if err := checkJSONPath(j.Path); err != nil {
@@ -52,15 +66,34 @@ func (c *compiler) compileCheck(field string, pc *profiles.Check) (check, error)
 			}
 		}
 	}
+	if pc.CSS != "" || pc.Regex != "" || pc.Cookie != "" {
+		ex, err := c.compileExtractor(field, &profiles.Extractor{CSS: pc.CSS, Attr: pc.Attr, Regex: pc.Regex, Cookie: pc.Cookie})
+		if err != nil {
+			return ch, err
+		}
+		ch.value = &ex
+	}
 	return ch, nil
 }
 
+func (c *compiler) compileHeaderCheck(field string, h *profiles.HeaderCheck, ch *check) error {
+	ch.header = http.CanonicalHeaderKey(h.Name)
+	var err error
+	if h.Equals != "" {
+		ch.headerEquals, err = c.template(field+".equals", h.Equals)
+		return err
+	}
+	ch.headerRE, err = c.pattern(field+".matches", h.Matches)
+	return err
+}
+
 func (ch *check) needsBody() bool {
-	return ch.bodyContains != nil || ch.bodyRegex != nil || ch.jsonPath != ""
+	return ch.bodyContains != nil || ch.textContains != nil || ch.bodyRegex != nil || ch.jsonPath != "" ||
+		ch.value != nil && ch.value.needsBody()
 }
 
 // eval judges the response; the reason is empty when the check passes.
-func (ch *check) eval(r *response, v *VU) string {
+func (ch *check) eval(r *response, v *VU, page *pageDoc) string {
 	if ch.status != 0 && r.status != ch.status {
 		return fmt.Sprintf("status %d, want %d", r.status, ch.status)
 	}
@@ -70,31 +103,84 @@ func (ch *check) eval(r *response, v *VU) string {
 			return fmt.Sprintf("the body does not contain %q", ch.bodyContains)
 		}
 	}
-	if ch.bodyRegex != nil && !ch.bodyRegex.Match(r.body) {
+	if ch.textContains != nil {
+		v.scratch = ch.textContains.expand(v.scratch[:0], v)
+		if !textContains(page, v.scratch) {
+			return fmt.Sprintf("the text of the body does not contain %q", ch.textContains)
+		}
+	}
+	if ch.bodyRegex != nil && !ch.bodyRegex.match(v, r.body) {
 		return fmt.Sprintf("the body does not match %s", ch.bodyRegex)
 	}
-	if ch.header != "" {
-		if got := r.header.Get(ch.header); !ch.headerRE.MatchString(got) {
-			return fmt.Sprintf("header %s %q does not match %s", ch.header, got, ch.headerRE)
-		}
+	if why := ch.evalHeader(r, v); why != "" {
+		return why
 	}
-	if ch.jsonPath != "" {
-		res := gjson.GetBytes(r.body, ch.jsonPath)
-		if !res.Exists() {
-			return fmt.Sprintf("JSON path %s is absent", ch.jsonPath)
+	if why := ch.evalJSON(r, v); why != "" {
+		return why
+	}
+	return ch.evalValue(r, v, page)
+}
+
+func (ch *check) evalHeader(r *response, v *VU) string {
+	if ch.header == "" {
+		return ""
+	}
+	got := r.header.Get(ch.header)
+	if ch.headerEquals != nil {
+		if want := ch.headerEquals.expandString(v); got != want {
+			return fmt.Sprintf("header %s is %q, want %q", ch.header, got, want)
 		}
-		if ch.jsonEquals != nil {
-			want := ch.jsonEquals.expandString(v)
-			if res.String() != want {
-				return fmt.Sprintf("JSON path %s is %q, want %q", ch.jsonPath, res.String(), want)
-			}
+		return ""
+	}
+	if !ch.headerRE.matchString(v, got) {
+		return fmt.Sprintf("header %s %q does not match %s", ch.header, got, ch.headerRE)
+	}
+	return ""
+}
+
+func (ch *check) evalJSON(r *response, v *VU) string {
+	if ch.jsonPath == "" {
+		return ""
+	}
+	res := gjson.GetBytes(r.body, ch.jsonPath)
+	if !res.Exists() {
+		return fmt.Sprintf("JSON path %s is absent", ch.jsonPath)
+	}
+	if ch.jsonEquals != nil {
+		if want := ch.jsonEquals.expandString(v); res.String() != want {
+			return fmt.Sprintf("JSON path %s is %q, want %q", ch.jsonPath, res.String(), want)
 		}
 	}
 	return ""
 }
 
+// evalValue takes the check's value as an extractor would and compares it
+// with equals; the text of a CSS selection is compared with white space
+// collapsed on both sides, as it shows in a browser.
+func (ch *check) evalValue(r *response, v *VU, page *pageDoc) string {
+	if ch.value == nil {
+		return ""
+	}
+	got, found := ch.value.run(r, page, v.cookieValue)
+	if !found {
+		return fmt.Sprintf("%s found nothing", ch.value.describe())
+	}
+	if ch.equals == nil {
+		return ""
+	}
+	want := ch.equals.expandString(v)
+	if ch.value.kind == extractCSS && ch.value.attr == "" {
+		got = string(collapseSpace(nil, []byte(got)))
+		want = string(collapseSpace(nil, []byte(want)))
+	}
+	if got != want {
+		return fmt.Sprintf("%s is %q, want %q", ch.value.describe(), got, want)
+	}
+	return ""
+}
+
 // runChecks records every check of the step on its final response.
-func (v *VU) runChecks(st *Step, r *response) []CheckResult {
+func (v *VU) runChecks(st *Step, r *response, page *pageDoc) []CheckResult {
 	var out []CheckResult
 	for i := range st.checks {
 		ch := &st.checks[i]
@@ -102,7 +188,7 @@ func (v *VU) runChecks(st *Step, r *response) []CheckResult {
 		if r.err != nil {
 			why = "no response"
 		} else {
-			why = ch.eval(r, v)
+			why = ch.eval(r, v, page)
 		}
 		s := metrics.Sample{Kind: metrics.KindCheck, Series: ch.index}
 		if why != "" {

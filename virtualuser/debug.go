@@ -2,6 +2,7 @@ package virtualuser
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -89,17 +90,26 @@ func (v *VU) emptyVars(st *Step) []string {
 // Masker hides a session's secrets in text: the password, session and
 // cookie values, and every variable marked secret.
 type Masker struct {
-	secrets []string
+	secrets []secret
 }
 
-// NewMasker collects the secrets the VU knows now.
+// MaskedLen is the length from which an extracted value is shown masked
+// even when not marked secret: long values are tokens more often than not.
+const MaskedLen = 16
+
+// Masked says whether an extracted value is shown masked: wherever it
+// appears (its "extracted" line, a URL, a header, a message) it is, alike.
+func Masked(value string, secret bool) bool { return secret || len(value) > MaskedLen }
+
+// NewMasker collects the secrets the VU knows now: the password, every
+// variable Masked says to hide, the session and the cookies.
 func (v *VU) NewMasker() *Masker {
 	m := &Masker{}
 	if u := v.sess.User; u != nil && len(u.Values) > 1 {
 		m.add(u.Values[1])
 	}
 	for i, val := range v.sess.Vars {
-		if v.plan.Secret[i] {
+		if Masked(val, v.plan.Secret[i]) {
 			m.add(val)
 		}
 	}
@@ -111,16 +121,26 @@ func (v *VU) NewMasker() *Masker {
 	return m
 }
 
+// add hides s, and s as a URL's path or query writes it.
 func (m *Masker) add(s string) {
-	if len(s) >= 4 && !slices.Contains(m.secrets, s) {
-		m.secrets = append(m.secrets, s)
+	if len(s) < 4 {
+		return
+	}
+	for _, form := range []string{s, url.QueryEscape(s), url.PathEscape(s)} {
+		if !slices.ContainsFunc(m.secrets, func(x secret) bool { return x.text == form }) {
+			m.secrets = append(m.secrets, secret{form, MaskValue(s)})
+		}
 	}
 }
+
+// secret is a text to hide and what shows instead: the shape of the value
+// it stands for, however it was escaped.
+type secret struct{ text, mask string }
 
 // Mask replaces every known secret in s.
 func (m *Masker) Mask(s string) string {
 	for _, sec := range m.secrets {
-		s = strings.ReplaceAll(s, sec, MaskValue(sec))
+		s = strings.ReplaceAll(s, sec.text, sec.mask)
 	}
 	return s
 }

@@ -48,6 +48,9 @@ func (c *compiler) compileExtractor(field string, e *profiles.Extractor) (extrac
 			return ex, c.p.Errorf(field+".css", "bad CSS selector %q: %v", e.CSS, err)
 		}
 		ex.kind, ex.src, ex.css = extractCSS, e.CSS, m
+	case e.Header != "" && e.Regex != "":
+		// The profile package has checked the regex compiles.
+		ex.kind, ex.src, ex.re = extractHeader, http.CanonicalHeaderKey(e.Header), regexp.MustCompile(e.Regex)
 	case e.Regex != "":
 		ex.kind, ex.src, ex.re = extractRegex, e.Regex, regexp.MustCompile(e.Regex)
 	case e.JSON != "":
@@ -94,8 +97,9 @@ func checkJSONPath(path string) error {
 
 // pageDoc parses a body as HTML at most once per response.
 type pageDoc struct {
-	body []byte
-	doc  *goquery.Document
+	body  []byte
+	doc   *goquery.Document
+	plain []byte // text(), once made
 }
 
 func (p *pageDoc) get() (*goquery.Document, error) {
@@ -126,14 +130,7 @@ func (e *extractor) run(r *response, page *pageDoc, cookie func(string) string) 
 		}
 		return sel.Attr(e.attr)
 	case extractRegex:
-		m := e.re.FindSubmatch(r.body)
-		switch {
-		case m == nil:
-			return "", false
-		case len(m) > 1:
-			return string(m[1]), true
-		}
-		return string(m[0]), true
+		return submatch(e.re.FindSubmatch(r.body))
 	case extractJSON:
 		res := gjson.GetBytes(r.body, e.src)
 		return res.String(), res.Exists()
@@ -142,9 +139,24 @@ func (e *extractor) run(r *response, page *pageDoc, cookie func(string) string) 
 		return v, v != ""
 	case extractHeader:
 		v := r.header.Get(e.src)
+		if e.re != nil {
+			return submatch(e.re.FindSubmatch([]byte(v)))
+		}
 		return v, v != ""
 	}
 	return "", false
+}
+
+// submatch is a regex extractor's value: group 1 if there is one, else
+// the whole match.
+func submatch(m [][]byte) (string, bool) {
+	switch {
+	case m == nil:
+		return "", false
+	case len(m) > 1:
+		return string(m[1]), true
+	}
+	return string(m[0]), true
 }
 
 // describe says in words what the extractor looks for.
@@ -161,6 +173,9 @@ func (e *extractor) describe() string {
 		return "JSON path " + e.src
 	case extractCookie:
 		return "cookie " + e.src
+	}
+	if e.re != nil {
+		return fmt.Sprintf("regex %s on header %s", e.re, e.src)
 	}
 	return "header " + e.src
 }

@@ -18,13 +18,16 @@ import (
 // Plan is a compiled profile: everything a VU needs, checked once and
 // shared, read-only, by every VU.
 type Plan struct {
-	Profile string
-	Base    *url.URL
-	Series  []metrics.SeriesInfo
-	Login   []*Step
-	Refresh []*Step
-	Logout  []*Step
-	Mix     []*Step
+	// patterns counts the templated regular expressions: each VU keeps
+	// their compiled forms in as many slots.
+	patterns int
+	Profile  string
+	Base     *url.URL
+	Series   []metrics.SeriesInfo
+	Login    []*Step
+	Refresh  []*Step
+	Logout   []*Step
+	Mix      []*Step
 	// Vars names the variable slots; Secret marks those never shown.
 	Vars    []string
 	Secret  []bool
@@ -88,9 +91,10 @@ type formField struct {
 type expect struct {
 	status       []int
 	bodyContains *Template
-	bodyRegex    *regexp.Regexp
-	location     *regexp.Regexp
-	locationNot  *regexp.Regexp
+	textContains *Template
+	bodyRegex    *pattern
+	location     *pattern
+	locationNot  *pattern
 }
 
 type lostRule struct {
@@ -205,7 +209,12 @@ func (c *compiler) collectVars() {
 }
 
 func (c *compiler) template(field, src string) (*Template, error) {
-	t, err := parseTemplate(src, c.sc, escRaw)
+	return c.templateEsc(field, src, escRaw)
+}
+
+// templateEsc is template with the references escaped by esc.
+func (c *compiler) templateEsc(field, src string, esc escape) (*Template, error) {
+	t, err := parseTemplate(src, c.sc, esc)
 	if err != nil {
 		return nil, c.p.Errorf(field, "%v", err)
 	}
@@ -289,7 +298,7 @@ func (c *compiler) compileStep(field, group string, s *profiles.Step, redirects 
 		st.redirects = *s.Redirects
 	}
 	var err error
-	if st.url, err = c.template(field+".path", s.Path); err != nil {
+	if st.url, err = c.templateEsc(field+".path", s.Path, escURL); err != nil {
 		return nil, err
 	}
 	if st.url.Constant() {
@@ -372,16 +381,28 @@ func (c *compiler) compileExpect(field string, e *profiles.Expect, st *Step) err
 		st.expect.bodyContains = t
 		st.needBody = true
 	}
-	// The profile package has checked these compile.
-	if e.BodyRegex != "" {
-		st.expect.bodyRegex = regexp.MustCompile(e.BodyRegex)
+	if e.TextContains != "" {
+		t, err := c.template(field+".text_contains", e.TextContains)
+		if err != nil {
+			return err
+		}
+		st.expect.textContains = t
 		st.needBody = true
 	}
-	if e.Location != "" {
-		st.expect.location = regexp.MustCompile(e.Location)
+	var err error
+	for _, f := range []struct {
+		name, src string
+		into      **pattern
+	}{{"body_regex", e.BodyRegex, &st.expect.bodyRegex}, {"location", e.Location, &st.expect.location}, {"location_not", e.LocationNot, &st.expect.locationNot}} {
+		if f.src == "" {
+			continue
+		}
+		if *f.into, err = c.pattern(field+"."+f.name, f.src); err != nil {
+			return err
+		}
 	}
-	if e.LocationNot != "" {
-		st.expect.locationNot = regexp.MustCompile(e.LocationNot)
+	if e.BodyRegex != "" {
+		st.needBody = true
 	}
 	return nil
 }

@@ -3,6 +3,8 @@ package virtualuser
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,7 +28,16 @@ type escape uint8
 const (
 	escRaw escape = iota
 	escJSON
+	escPath  // a URL path segment: url.PathEscape
+	escQuery // a URL query value: url.QueryEscape
+	escRegex // literal text in a regular expression: regexp.QuoteMeta
+	// escURL is not a part's escape but a template's: each reference is
+	// escaped for where it stands in the URL (urlEscape).
+	escURL
 )
+
+// rawPrefix opts a reference out of escaping: {{raw vars.next}}.
+const rawPrefix = "raw "
 
 type part struct {
 	kind refKind
@@ -78,14 +89,53 @@ func parseTemplate(src string, sc *scope, esc escape) (*Template, error) {
 			return nil, fmt.Errorf("unclosed {{ in %q", src)
 		}
 		ref := strings.TrimSpace(rest[open+2 : open+end])
-		p, err := sc.resolve(ref)
+		raw := strings.HasPrefix(ref, rawPrefix)
+		p, err := sc.resolve(strings.TrimSpace(strings.TrimPrefix(ref, rawPrefix)))
 		if err != nil {
 			return nil, err
 		}
-		p.esc = esc
+		switch {
+		case raw:
+			p.esc = escRaw
+		case esc == escURL:
+			p.esc = urlEscape(t.placeholder())
+		default:
+			p.esc = esc
+		}
 		t.parts = append(t.parts, p)
 		rest = rest[open+end+2:]
 	}
+}
+
+// urlEscape is how a reference is escaped in a URL template, from the
+// text before it: nothing before it, or a scheme and host not yet ended,
+// is a URL or host given whole (raw); after a '?', a query value; else a
+// path segment. So a username "../admin?x=1" stays in its segment.
+func urlEscape(before string) escape {
+	if before == "" {
+		return escRaw
+	}
+	if strings.ContainsAny(before, "?#") {
+		return escQuery
+	}
+	if _, host, ok := strings.Cut(before, "://"); ok && !strings.Contains(host, "/") {
+		return escRaw
+	}
+	return escPath
+}
+
+// placeholder is the template so far with each reference written as "x":
+// what urlEscape reads.
+func (t *Template) placeholder() string {
+	var b strings.Builder
+	for _, p := range t.parts {
+		if p.kind == refLiteral {
+			b.WriteString(p.lit)
+		} else {
+			b.WriteByte('x')
+		}
+	}
+	return b.String()
 }
 
 func (t *Template) addLiteral(s string, esc escape) {
@@ -124,7 +174,7 @@ func (sc *scope) resolve(ref string) (part, error) {
 	case ref == "vu.iteration":
 		return part{kind: refIteration}, nil
 	}
-	return part{}, fmt.Errorf("unknown template reference {{%s}} (want user.COLUMN, vars.NAME, cookie.NAME, vu.id or vu.iteration)", ref)
+	return part{}, fmt.Errorf("unknown template reference {{%s}} (want user.COLUMN, vars.NAME, cookie.NAME, vu.id or vu.iteration, optionally after raw)", ref)
 }
 
 // env is what templates are expanded against.
@@ -158,9 +208,16 @@ func (t *Template) expand(dst []byte, e env) []byte {
 			dst = strconv.AppendInt(dst, e.iteration(), 10)
 			continue
 		}
-		if p.esc == escJSON {
+		switch p.esc {
+		case escJSON:
 			dst = appendJSONEscaped(dst, v)
-		} else {
+		case escPath:
+			dst = appendPathSegment(dst, v)
+		case escQuery:
+			dst = append(dst, url.QueryEscape(v)...)
+		case escRegex:
+			dst = append(dst, regexp.QuoteMeta(v)...)
+		default:
 			dst = append(dst, v...)
 		}
 	}
@@ -173,6 +230,19 @@ func (t *Template) expandString(e env) string {
 		return t.parts[0].lit
 	}
 	return string(t.expand(nil, e))
+}
+
+// appendPathSegment appends v escaped as a path segment, dot segments
+// too: a value ".." must not climb out of its place when the URL is
+// resolved.
+func appendPathSegment(dst []byte, v string) []byte {
+	switch v {
+	case ".":
+		return append(dst, "%2E"...)
+	case "..":
+		return append(dst, "%2E%2E"...)
+	}
+	return append(dst, url.PathEscape(v)...) // v itself when nothing needs escaping
 }
 
 func jsonEscape(s string) string { return string(appendJSONEscaped(nil, s)) }

@@ -34,9 +34,23 @@ func TestTemplates(t *testing.T) {
 		{src: "{{vars.nope}}", err: `no step extracts a variable named "nope"`},
 		{src: "{{env.HOME}}", err: "unknown template reference {{env.HOME}}"},
 		{src: "{{vars.csrf", err: "unclosed {{"},
+		// In a URL each reference is escaped for where it stands.
+		{src: "/users/{{vars.csrf}}/orders?q={{vars.token}}", esc: escURL, want: "/users/abc/orders?q=t0k"},
+		{src: "/users/{{user.username}}", esc: escURL, want: "/users/..%2F..%2Fadmin%3Fx=1%23frag"},
+		{src: "/search?q={{user.username}}&n=1", esc: escURL, want: "/search?q=..%2F..%2Fadmin%3Fx%3D1%23frag&n=1"},
+		{src: "/a?{{user.email}}#{{user.email}}", esc: escURL, want: "/a?a%26b+c#a%26b+c"},
+		{src: "{{vars.csrf}}/next", esc: escURL, want: "abc/next"},                   // a URL or path given whole
+		{src: "http://{{vars.csrf}}:8080/x", esc: escURL, want: "http://abc:8080/x"}, // a host
+		{src: "/go/{{raw user.username}}", esc: escURL, want: "/go/../../admin?x=1#frag"},
+		{src: `{{raw user.password}}`, esc: escJSON, want: `p"w\d`},
 	}
+	hostile := fakeEnv{user: []string{"../../admin?x=1#frag", "", "a&b c"}, vars: e.vars}
 	for _, c := range cases {
 		t.Run(c.src, func(t *testing.T) {
+			env := e
+			if c.esc == escURL && strings.Contains(c.src, "user.") || strings.Contains(c.src, "raw user.username") {
+				env = hostile
+			}
 			tm, err := parseTemplate(c.src, sc, c.esc)
 			if c.err != "" {
 				if err == nil || !strings.Contains(err.Error(), c.err) {
@@ -47,7 +61,7 @@ func TestTemplates(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := string(tm.expand(nil, e)); got != c.want {
+			if got := string(tm.expand(nil, env)); got != c.want {
 				t.Fatalf("expand = %q, want %q", got, c.want)
 			}
 		})
@@ -70,7 +84,7 @@ func TestJSONTemplate(t *testing.T) {
 
 func TestTemplateExpandDoesNotAllocate(t *testing.T) {
 	sc := &scope{columns: []string{"username", "password"}, vars: map[string]int{"csrf": 0}}
-	tm, _ := parseTemplate("/api/{{user.username}}?t={{vars.csrf}}&i={{vu.iteration}}", sc, escRaw)
+	tm, _ := parseTemplate("/api/{{user.username}}?t={{vars.csrf}}&i={{vu.iteration}}", sc, escURL)
 	e := &fakeEnv{user: []string{"u", "p"}, vars: []string{"c"}}
 	buf := make([]byte, 0, 128)
 	if n := testing.AllocsPerRun(100, func() { buf = tm.expand(buf[:0], e) }); n != 0 {

@@ -50,6 +50,9 @@ type Hooks struct {
 	Clock clock.Clock
 	// Debug, if set, sees every exchange (cohort check, --http-debug).
 	Debug func(Exchange)
+	// Judged, if set with Debug, sees every step once judged: what it
+	// extracted and how its checks went (--http-debug).
+	Judged func(StepResult)
 	// NoTrace sends requests without httptrace (no phases, no reuse
 	// figures): for measuring what tracing costs.
 	NoTrace bool
@@ -79,8 +82,11 @@ type VU struct {
 	// context: a request's context cannot be changed in place).
 	spare   []*response
 	limited io.LimitedReader
-	req     *http.Request
-	reqCtx  context.Context
+	// patterns holds the VU's compiled templated regular expressions, by
+	// pattern slot.
+	patterns []compiledPattern
+	req      *http.Request
+	reqCtx   context.Context
 
 	// traceCtx carries the trace of tm under traceParent, reused by every
 	// request while those stay the same.
@@ -163,25 +169,29 @@ func (v *VU) runStep(ctx context.Context, st *Step, due time.Time, flags metrics
 	r := v.send(ctx, st, due, keep)
 	r.sample.Flags |= flags
 	res := StepResult{Step: st, Status: r.status, Reason: r.reason}
+	page := pageDoc{body: r.body}
 	switch {
 	case r.err != nil:
 		res.Problem = fmt.Sprintf("%s %s: no response: %v", st.Method, st.Name, r.err)
 	case r.reason != metrics.ReasonNone:
 		res.Problem = fmt.Sprintf("more than %d redirects", st.redirects)
 	default:
-		res.Reason, res.Problem = v.judge(st, r)
+		res.Reason, res.Problem = v.judge(st, r, &page)
 		if res.Reason == metrics.ReasonNone {
-			res.Reason, res.Problem, res.Extracted = v.extract(st, r)
+			res.Reason, res.Problem, res.Extracted = v.extract(st, r, &page)
 		}
 	}
 	if len(st.checks) > 0 && ctx.Err() == nil {
-		res.Checks = v.runChecks(st, r)
+		res.Checks = v.runChecks(st, r, &page)
+	}
+	if v.hooks.Judged != nil {
+		v.hooks.Judged(res)
 	}
 	return r, res
 }
 
 // judge checks the step's expectations on the final response.
-func (v *VU) judge(st *Step, r *response) (metrics.Reason, string) {
+func (v *VU) judge(st *Step, r *response, page *pageDoc) (metrics.Reason, string) {
 	e := &st.expect
 	if len(e.status) > 0 && !slices.Contains(e.status, r.status) {
 		return metrics.ReasonStatus, fmt.Sprintf("status %d, want %v", r.status, e.status)
@@ -195,28 +205,33 @@ func (v *VU) judge(st *Step, r *response) (metrics.Reason, string) {
 			return metrics.ReasonExpectation, fmt.Sprintf("the body does not contain %q", e.bodyContains.String())
 		}
 	}
-	if e.bodyRegex != nil && !e.bodyRegex.Match(r.body) {
+	if e.textContains != nil {
+		v.scratch = e.textContains.expand(v.scratch[:0], v)
+		if !textContains(page, v.scratch) {
+			return metrics.ReasonExpectation, fmt.Sprintf("the text of the body does not contain %q", e.textContains.String())
+		}
+	}
+	if e.bodyRegex != nil && !e.bodyRegex.match(v, r.body) {
 		return metrics.ReasonExpectation, fmt.Sprintf("the body does not match %s", e.bodyRegex)
 	}
 	loc := r.header.Get("Location")
 	if loc == "" {
 		loc = r.location
 	}
-	if e.location != nil && !e.location.MatchString(loc) {
+	if e.location != nil && !e.location.matchString(v, loc) {
 		return metrics.ReasonExpectation, fmt.Sprintf("Location %q does not match %s", loc, e.location)
 	}
-	if e.locationNot != nil && loc != "" && e.locationNot.MatchString(loc) {
+	if e.locationNot != nil && loc != "" && e.locationNot.matchString(v, loc) {
 		return metrics.ReasonExpectation, fmt.Sprintf("Location %q matches %s", loc, e.locationNot)
 	}
 	return metrics.ReasonNone, ""
 }
 
-func (v *VU) extract(st *Step, r *response) (metrics.Reason, string, []Extracted) {
-	page := pageDoc{body: r.body}
+func (v *VU) extract(st *Step, r *response, page *pageDoc) (metrics.Reason, string, []Extracted) {
 	var got []Extracted
 	for i := range st.extract {
 		ex := &st.extract[i]
-		val, found := ex.run(r, &page, v.cookieValue)
+		val, found := ex.run(r, page, v.cookieValue)
 		if v.hooks.Debug != nil {
 			got = append(got, Extracted{Name: ex.name, Value: val, Found: found, Secret: v.plan.Secret[ex.slot], What: ex.describe()})
 		}
@@ -224,7 +239,7 @@ func (v *VU) extract(st *Step, r *response) (metrics.Reason, string, []Extracted
 			if ex.optional {
 				continue
 			}
-			return metrics.ReasonExtract, fmt.Sprintf("extractor %s found nothing (%s)%s", ex.name, ex.describe(), ex.hint(&page)), got
+			return metrics.ReasonExtract, fmt.Sprintf("extractor %s found nothing (%s)%s", ex.name, ex.describe(), ex.hint(page)), got
 		}
 		v.sess.Vars[ex.slot] = val
 	}

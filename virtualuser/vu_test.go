@@ -440,3 +440,78 @@ mix: [{name: m, path: /}]
 		t.Errorf("dropped %v, want one too_large and one prefix", d)
 	}
 }
+
+// TestUserValuesStayInTheirPlaceInURLs: a username from the CSV cannot
+// change the path or the query it is put in.
+func TestUserValuesStayInTheirPlaceInURLs(t *testing.T) {
+	var mu sync.Mutex
+	var got []string // each request's path and query, as sent
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.URL.RequestURI())
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	h := newHarness(t, `
+login:
+  - path: /users/{{user.username}}/home?who={{user.username}}&x=1
+  - path: /up/{{user.password}}
+  - path: /go/{{raw user.password}}
+mix: [{name: m, path: /}]
+`, srv.URL)
+	v := h.vu(1, "../../admin?x=1#frag", "..")
+	if !v.Login(context.Background()) {
+		t.Fatal("login failed")
+	}
+	want := []string{"/users/..%2F..%2Fadmin%3Fx=1%23frag/home?who=..%2F..%2Fadmin%3Fx%3D1%23frag&x=1", "/up/%2E%2E", "/"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("sent %q\nwant %q", got, want)
+	}
+}
+
+// TestExpectationsAndChecksTakeTheUser: regular expressions are templates
+// with the values quoted, text_contains and CSS text ignore how the page
+// breaks its lines, equals compares an extracted value with the user, and
+// a regex takes part of a header.
+func TestExpectationsAndChecksTakeTheUser(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-User", "a+b")
+		w.Header().Set("X-Next", "/cb?code=xyz123&state=s")
+		fmt.Fprint(w, "<html><body><p>remote user\n      <b>\n        a+b\n      </b></p><script>var who = 'nobody';</script></body></html>")
+	}))
+	defer srv.Close()
+	h := newHarness(t, `
+login:
+  - path: /
+    expect:
+      body_regex: 'remote user\s*<b>\s*{{user.username}}\s*</b>'
+      text_contains: "remote user {{user.username}}"
+    extract:
+      - {name: code, header: X-Next, regex: 'code=([a-z0-9]+)'}
+    checks:
+      - {name: page names the user, css: b, equals: "{{user.username}}"}
+      - {name: header names the user, header: {name: X-User, equals: "{{user.username}}"}}
+      - {name: script text is not page text, text_contains: "nobody"}
+      - {name: another user, css: b, equals: "a+bb"}
+      - {name: regex quoted, body_regex: '<b>\s*{{user.password}}'}
+mix: [{name: m, path: /}]
+`, srv.URL)
+	v := h.vu(1, "a+b", "a.b")
+	ok, steps := v.LoginSteps(context.Background())
+	if !ok {
+		t.Fatalf("login failed: %s", steps[0].Problem)
+	}
+	if got := v.Session().Vars[0]; got != "xyz123" {
+		t.Errorf("code = %q, want xyz123 (regex on a header)", got)
+	}
+	want := map[string]bool{"page names the user": true, "header names the user": true,
+		"script text is not page text": false, "another user": false, "regex quoted": false}
+	for _, c := range steps[0].Checks {
+		if pass := c.Problem == ""; pass != want[c.Name] {
+			t.Errorf("check %q passed %v (%s), want %v", c.Name, pass, c.Problem, want[c.Name])
+		}
+	}
+	if len(steps[0].Checks) != len(want) {
+		t.Errorf("%d checks ran, want %d", len(steps[0].Checks), len(want))
+	}
+}

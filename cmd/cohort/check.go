@@ -56,11 +56,12 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 
 // checker prints each step of one VU as it goes.
 type checker struct {
-	w         io.Writer
-	vu        *virtualuser.VU
-	exchanges []virtualuser.Exchange
-	passed    int
-	failed    int
+	w            io.Writer
+	vu           *virtualuser.VU
+	exchanges    []virtualuser.Exchange
+	passed       int
+	failed       int
+	checksFailed int
 }
 
 func (c *checker) exchange(x virtualuser.Exchange) { c.exchanges = append(c.exchanges, x) }
@@ -87,12 +88,22 @@ func (c *checker) walk(ctx context.Context, plan *virtualuser.Plan) int {
 	return c.verdict()
 }
 
+// verdict ends the walk: exit 0 only when every step and every check
+// passed.
 func (c *checker) verdict() int {
-	if c.failed == 0 {
+	checks := ""
+	if c.checksFailed > 0 {
+		checks = fmt.Sprintf("; %d checks failed", c.checksFailed)
+	}
+	if c.failed == 0 && c.checksFailed == 0 {
 		fmt.Fprintf(c.w, "\nall %d steps passed\n", c.passed)
 		return exitOK
 	}
-	fmt.Fprintf(c.w, "\n%d of %d steps failed\n", c.failed, c.passed+c.failed)
+	if c.failed == 0 {
+		fmt.Fprintf(c.w, "\nall %d steps passed%s\n", c.passed, checks)
+		return exitFailed
+	}
+	fmt.Fprintf(c.w, "\n%d of %d steps failed%s\n", c.failed, c.passed+c.failed, checks)
 	return exitFailed
 }
 
@@ -121,28 +132,36 @@ func (c *checker) report(results []virtualuser.StepResult) {
 		for _, x := range mine {
 			writeExchange(c.w, m, x, "      ")
 		}
-		for _, ex := range res.Extracted {
-			switch {
-			case !ex.Found:
-				fmt.Fprintf(c.w, "      extracted %s: nothing (%s)\n", ex.Name, ex.What)
-			case ex.Secret || len(ex.Value) > 16:
-				// Long values are tokens more often than not: show their shape.
-				fmt.Fprintf(c.w, "      extracted %s = %s (%s)\n", ex.Name, virtualuser.MaskValue(ex.Value), ex.What)
-			default:
-				fmt.Fprintf(c.w, "      extracted %s = %q (%s)\n", ex.Name, m.Mask(ex.Value), ex.What)
-			}
-		}
-		for _, ch := range res.Checks {
-			if ch.Problem == "" {
-				fmt.Fprintf(c.w, "      check %q passed\n", ch.Name)
-			} else {
-				fmt.Fprintf(c.w, "      check %q failed: %s\n", ch.Name, m.Mask(ch.Problem))
-			}
-		}
+		c.checksFailed += writeFindings(c.w, m, res, "      ")
 		if res.Problem != "" {
 			fmt.Fprintf(c.w, "      problem: %s\n", m.Mask(explain(res, mine)))
 		}
 	}
+}
+
+// writeFindings prints what a step extracted and how its checks went,
+// values masked as everywhere else; it returns how many checks failed.
+func writeFindings(w io.Writer, m *virtualuser.Masker, res virtualuser.StepResult, indent string) int {
+	for _, ex := range res.Extracted {
+		switch {
+		case !ex.Found:
+			fmt.Fprintf(w, "%sextracted %s: nothing (%s)\n", indent, ex.Name, ex.What)
+		case virtualuser.Masked(ex.Value, ex.Secret):
+			fmt.Fprintf(w, "%sextracted %s = %s (%s)\n", indent, ex.Name, virtualuser.MaskValue(ex.Value), ex.What)
+		default:
+			fmt.Fprintf(w, "%sextracted %s = %q (%s)\n", indent, ex.Name, m.Mask(ex.Value), ex.What)
+		}
+	}
+	failed := 0
+	for _, ch := range res.Checks {
+		if ch.Problem == "" {
+			fmt.Fprintf(w, "%scheck %q passed\n", indent, ch.Name)
+		} else {
+			fmt.Fprintf(w, "%scheck %q failed: %s\n", indent, ch.Name, m.Mask(ch.Problem))
+			failed++
+		}
+	}
+	return failed
 }
 
 // writeExchange prints one request and its answer, secrets masked.
@@ -275,15 +294,30 @@ func pathOf(u string) string {
 type debugPrinter struct {
 	mu sync.Mutex
 	w  io.Writer
-	vu func() *virtualuser.VU
 }
 
-func (d *debugPrinter) exchange(x virtualuser.Exchange) {
+// step logs what a judged step extracted and how its checks went.
+func (d *debugPrinter) step(v *virtualuser.VU, res virtualuser.StepResult) {
+	if len(res.Extracted) == 0 && len(res.Checks) == 0 && res.Problem == "" {
+		return
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	m := v.NewMasker()
+	fmt.Fprintf(d.w, "[http-debug] %s judged:\n", res.Step.Name)
+	writeFindings(d.w, m, res, "  ")
+	if res.Problem != "" {
+		fmt.Fprintf(d.w, "  problem: %s\n", m.Mask(res.Problem))
+	}
+}
+
+func (d *debugPrinter) exchange(v *virtualuser.VU, x virtualuser.Exchange) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	m := v.NewMasker()
 	fmt.Fprintf(d.w, "[http-debug] %s:\n", x.Step.Name)
-	writeExchange(d.w, d.vu().NewMasker(), x, "  ")
+	writeExchange(d.w, m, x, "  ")
 	if x.Body != "" {
-		fmt.Fprintf(d.w, "  body: %s\n", d.vu().NewMasker().Mask(shorten(x.Body)))
+		fmt.Fprintf(d.w, "  body: %s\n", m.Mask(shorten(x.Body)))
 	}
 }

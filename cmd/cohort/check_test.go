@@ -86,3 +86,63 @@ func TestHTTPDebugLogsTheFirstVU(t *testing.T) {
 		t.Fatalf("a secret was logged: %q", s)
 	}
 }
+
+// withOrderChecks puts the CSRF variable in a URL and two checks on
+// list-orders, one that holds and one that cannot.
+func withOrderChecks(s string) string {
+	return strings.Replace(s, `    path: /api/orders
+    headers: {Accept: application/json}
+    expect: {status: [200]}`, `    path: /api/orders?t={{vars.csrf}}
+    headers: {Accept: application/json}
+    expect: {status: [200]}
+    checks:
+      - {name: answers json, header: {name: Content-Type, matches: json}}
+      - {name: never, text_contains: "no such text on the page"}`, 1)
+}
+
+// maskedInURL is the CSRF token as a URL shows it: its shape, not its value.
+var maskedInURL = regexp.MustCompile(`/api/orders\?t=\S{2}…\(\d+ chars\) → 200`)
+
+// TestCheckFailsOnAFailedCheck: cohort check exits 1 when a check failed
+// although every step passed, and masks an extracted value in the URLs it
+// prints as on its "extracted" line.
+func TestCheckFailsOnAFailedCheck(t *testing.T) {
+	path := writeProfile(t, "spring-form", withOrderChecks)
+	code, out := runCheckCmd(t, path)
+	if code != exitFailed {
+		t.Fatalf("exit %d, want 1\n%s", code, out)
+	}
+	for _, w := range []string{`check "answers json" passed`, `check "never" failed: the text of the body does not contain "no such text on the page"`,
+		"steps passed; 1 checks failed"} {
+		if !strings.Contains(out, w) {
+			t.Fatalf("output lacks %q:\n%s", w, out)
+		}
+	}
+	if !maskedInURL.MatchString(out) {
+		t.Fatalf("the CSRF token is not masked in the URL:\n%s", out)
+	}
+}
+
+// TestHTTPDebugPrintsFindings: --http-debug logs what each step extracted
+// and how its checks went, values masked as cohort check masks them.
+func TestHTTPDebugPrintsFindings(t *testing.T) {
+	path := writeProfile(t, "spring-form", withOrderChecks)
+	var stdout, stderr bytes.Buffer
+	code := dispatch(context.Background(), &env{stdout: &stdout, stderr: &stderr},
+		[]string{"run", path, "--vus", "1", "--iterations", "60", "--http-debug", "--no-progress"})
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	log := stderr.String()
+	for _, w := range []string{"[http-debug] login-page judged:", "extracted csrf = ", `check "never" failed`, `check "answers json" passed`} {
+		if !strings.Contains(log, w) {
+			t.Fatalf("log lacks %q:\n%s", w, log)
+		}
+	}
+	if !maskedInURL.MatchString(log) {
+		t.Fatalf("the CSRF token is not masked in the URL:\n%s", log)
+	}
+	if s := secretShapes.FindString(log); s != "" {
+		t.Fatalf("a secret was logged: %q", s)
+	}
+}

@@ -638,12 +638,12 @@ func (f *runFlags) newRun(ctx context.Context, e *env, p *prepared, pool *engine
 		r.stop()
 	})
 	var debug func(*virtualuser.VU, virtualuser.Exchange)
+	var debugStep func(*virtualuser.VU, virtualuser.StepResult)
 	if f.httpDebug {
-		debug = func(v *virtualuser.VU, x virtualuser.Exchange) {
-			(&debugPrinter{w: e.stderr, vu: func() *virtualuser.VU { return v }}).exchange(x)
-		}
+		printer := &debugPrinter{w: e.stderr}
+		debug, debugStep = printer.exchange, printer.step
 	}
-	r.cfg = engine.Config{Plan: p.plan, Users: p.users, Load: load, Pool: pool, Debug: debug, Segment: p.segment, Bare: f.bare,
+	r.cfg = engine.Config{Plan: p.plan, Users: p.users, Load: load, Pool: pool, Debug: debug, DebugStep: debugStep, Segment: p.segment, Bare: f.bare,
 		Warm: p.warm(), Collector: metrics.NewCollector(p.plan.Series, runtime.GOMAXPROCS(0)), Interval: runInterval, Clock: e.clock}
 	if search != nil {
 		r.cfg.Steer, r.cfg.Vary = capacity.Steer(search), p.profile.Capacity.Vary
