@@ -395,3 +395,20 @@ func TestCookieSizes(t *testing.T) {
 		t.Fatalf("%d sizes taken, %d session ids issued: one per response that set the cookie", n, out.Total.Sessions.Issued)
 	}
 }
+
+// TestLoginsCutShortAreCounted: logins still under way when the graceful
+// stop runs out are counted as interrupted, not lost from every figure nor
+// taken for failures.
+func TestLoginsCutShortAreCounted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newSim(t, target.Config{Latency: time.Second}) // a login of three steps takes 3 s
+		cfg := s.rig(t, "spring-form", ConnShared, 0, func(p *profiles.Profile) {
+			p.Load = profiles.Load{Executor: profiles.ConstantVUs, VUs: 4, Duration: profiles.Duration(500 * time.Millisecond),
+				GracefulStop: profiles.Duration(200 * time.Millisecond)}
+		})
+		out := s.run(t, cfg)
+		if sess := out.Total.Sessions; sess.LoginsInterrupted != 4 || sess.Logins != 0 || sess.LoginFailures != 0 {
+			t.Fatalf("sessions %+v: want 4 logins interrupted, none passed or failed", sess)
+		}
+	})
+}

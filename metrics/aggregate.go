@@ -204,6 +204,8 @@ type Sessions struct {
 	// Discarded counts session states thrown away so that a login starts
 	// afresh (a retry after a failed login, a re-login after a loss).
 	Discarded int64
+	// LoginsInterrupted counts login flows cut short by the end of the run.
+	LoginsInterrupted int64
 	// CookiesDropped counts the cookies sessions' jars refused or evicted,
 	// by CookieDrop.
 	CookiesDropped [NumCookieDrops]int64
@@ -214,6 +216,7 @@ func (s *Sessions) merge(o *Sessions) {
 		s.CookiesDropped[i] += n
 	}
 	s.Discarded += o.Discarded
+	s.LoginsInterrupted += o.LoginsInterrupted
 	s.Moved += o.Moved
 	s.MovedLost += o.MovedLost
 	s.Logins += o.Logins
@@ -335,6 +338,8 @@ func (a *Aggregate) Add(s *Sample) {
 		if s.Connect > 0 {
 			a.SessionCookie.RecordValue(int64(s.Connect))
 		}
+	case KindLoginInterrupted:
+		a.Sessions.LoginsInterrupted++
 	case KindCookiesDropped:
 		if int(s.Series) < len(a.Sessions.CookiesDropped) {
 			a.Sessions.CookiesDropped[s.Series] += int64(s.Duration)

@@ -61,6 +61,9 @@ const (
 	// KindDiscarded is a session's state (cookies, session header,
 	// variables) thrown away so that a login starts afresh.
 	KindDiscarded
+	// KindLoginInterrupted is a login flow cut short by the end of the run
+	// (a graceful stop that ran out): neither a login nor a failed one.
+	KindLoginInterrupted
 	// KindCookiesDropped is cookies a session's jar refused or evicted:
 	// Series holds the CookieDrop, Duration the count (CookiesDropped
 	// makes it).

@@ -345,6 +345,9 @@ func (v *VU) login(ctx context.Context) (bool, []StepResult) {
 	ok, results := v.runFlow(ctx, v.plan.Login)
 	v.inLogin, v.loginStep = false, 0
 	if ctx.Err() != nil {
+		if len(v.plan.Login) > 0 {
+			v.rec.Add(metrics.Sample{Kind: metrics.KindLoginInterrupted, Duration: v.now().Sub(start)})
+		}
 		return false, results
 	}
 	s := metrics.Sample{Kind: metrics.KindLogin, Duration: v.now().Sub(start)}

@@ -71,7 +71,7 @@ func New(series []metrics.SeriesInfo, testid, segment string) *Exporter {
 	e.phase = f.latency("cohort_http_request_phase_seconds", "Request phases: blocked, connect, tls, sending, ttfb (waiting), receiving.", "phase")
 	e.vus = f.gauge("cohort_vus", "Virtual users running.")
 	e.active = f.gauge("cohort_sessions_active", "Sessions logged in.")
-	e.logins = f.counterVec("cohort_logins_total", "Login flows, by result (ok, failed).", "result")
+	e.logins = f.counterVec("cohort_logins_total", "Login flows, by result (ok, failed, interrupted: cut short by the end of the run).", "result")
 	e.loginTime = f.latency("cohort_login_duration_seconds", "Duration of successful login flows.")
 	e.firstTime = f.latency("cohort_first_request_duration_seconds", "From the start of a login to the end of the first authenticated request after it.")
 	e.lost = f.counter("cohort_sessions_lost_total", "Sessions found gone mid-run (401, redirect to login, login form served).")
@@ -112,6 +112,7 @@ func (e *Exporter) zero() {
 			c.WithLabelValues(result)
 		}
 	}
+	e.logins.WithLabelValues("interrupted")
 	for _, info := range e.series {
 		for _, reused := range []string{"true", "false"} {
 			e.duration.init(info.Name, reused)
@@ -179,6 +180,7 @@ func (e *Exporter) Observe(snap metrics.Snapshot) {
 	s := a.Sessions
 	e.logins.WithLabelValues("ok").Add(float64(s.Logins))
 	e.logins.WithLabelValues("failed").Add(float64(s.LoginFailures))
+	e.logins.WithLabelValues("interrupted").Add(float64(s.LoginsInterrupted))
 	e.refreshes.WithLabelValues("ok").Add(float64(s.Refreshes))
 	e.refreshes.WithLabelValues("failed").Add(float64(s.RefreshFails))
 	e.lost.Add(float64(s.SessionsLost))

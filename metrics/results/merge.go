@@ -68,7 +68,7 @@ func AggregateOf(r *Result) (*metrics.Aggregate, []metrics.SeriesInfo, error) {
 	a.Sessions = metrics.Sessions{Logins: s.Logins, LoginFailures: s.LoginFailures, Relogins: s.Relogins,
 		SessionsLost: s.SessionsLost, Refreshes: s.Refreshes, RefreshFails: s.RefreshFails,
 		Rotations: s.IDRotations, Issued: s.Issued, Logouts: s.Logouts, LogoutFailures: s.LogoutFailures,
-		Moved: s.Moved, MovedLost: s.LostAfterMove, Discarded: s.Discarded}
+		Moved: s.Moved, MovedLost: s.LostAfterMove, Discarded: s.Discarded, LoginsInterrupted: s.LoginsInterrupted}
 	for name, n := range s.CookiesDropped {
 		d, ok := metrics.CookieDropByName(name)
 		if !ok {

@@ -115,6 +115,10 @@ type SessionResult struct {
 	// Discarded counts session states (cookies, session header, variables)
 	// thrown away so that a login started afresh.
 	Discarded int64 `json:"discarded"`
+	// LoginsInterrupted counts login flows the end of the run cut short
+	// (its graceful stop ran out): counted neither as logins nor as failed
+	// ones.
+	LoginsInterrupted int64 `json:"logins_interrupted,omitempty"`
 	// NeverLoggedIn counts the VUs that tried to log in and never did.
 	NeverLoggedIn int64 `json:"vus_never_logged_in,omitempty"`
 	// CookieHeader and SessionCookie are the sizes of the Cookie header a
@@ -419,7 +423,7 @@ func NewResult(m Meta, series []metrics.SeriesInfo, a *metrics.Aggregate) *Resul
 		Logouts: s.Logouts, LogoutFailures: s.LogoutFailures, Issued: s.Issued,
 		Moved: s.Moved, LostAfterMove: s.MovedLost, NeverLoggedIn: int64(m.NeverLoggedIn), Discarded: s.Discarded,
 		CookieHeader: SizeOf(a.CookieHeader), SessionCookie: SizeOf(a.SessionCookie),
-		CookiesDropped: cookieDrops(&s.CookiesDropped),
+		CookiesDropped: cookieDrops(&s.CookiesDropped), LoginsInterrupted: s.LoginsInterrupted,
 	}
 	r.encode("cookie_header_bytes", a.CookieHeader)
 	r.encode("session_cookie_bytes", a.SessionCookie)

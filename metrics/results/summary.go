@@ -87,6 +87,9 @@ func writeSessions(b *strings.Builder, s SessionResult) {
 	if s.Discarded > 0 {
 		fmt.Fprintf(b, "          %d sessions thrown away before a login started afresh (a retry, or a re-login)\n", s.Discarded)
 	}
+	if s.LoginsInterrupted > 0 {
+		fmt.Fprintf(b, "          %d logins cut short by the end of the run (neither passed nor failed)\n", s.LoginsInterrupted)
+	}
 	if s.NeverLoggedIn > 0 {
 		fmt.Fprintf(b, "          %d VUs never logged in: every login they tried failed\n", s.NeverLoggedIn)
 	}
