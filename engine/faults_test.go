@@ -272,7 +272,7 @@ func TestFaultsAreMeasured(t *testing.T) {
 		{"early-hints", "", 30 * time.Second, 1, `{status: [200], body_contains: "/x"}`}, // the final answer, not a 1xx
 	}
 	for _, c := range cases {
-		for _, conn := range []string{ConnShared, ConnPerUser} {
+		for _, conn := range []string{ConnShared, ConnPerUser, ConnPerRequest} {
 			t.Run(c.mode+"/"+conn, func(t *testing.T) {
 				defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 				srv := startRaw(t, c.mode)
