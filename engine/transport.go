@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -204,6 +205,16 @@ func tlsConfig(c TransportConfig) (*tls.Config, error) {
 // ForVU returns the transport a new VU uses: the shared one, or in
 // per-user mode one of its own (with its own TLS session cache).
 func (p *Pool) ForVU() http.RoundTripper {
+	if p.mode == ConnPerRequest && p.net == nil && p.version != Version11 {
+		// Over HTTP/2 a shared transport hands a request a connection
+		// another request dialed: per-request VUs get their own, so that
+		// every request opens its own connection.
+		t := p.vuTransport()
+		p.mu.Lock()
+		p.all = append(p.all, t)
+		p.mu.Unlock()
+		return t
+	}
 	if p.mode != ConnPerUser {
 		return p.shared
 	}
@@ -233,6 +244,10 @@ func (p *Pool) ForVU() http.RoundTripper {
 func (p *Pool) vuTransport() *http.Transport {
 	t := p.base.Clone()
 	t.MaxIdleConnsPerHost = 2
+	// A clone's tls.Config shares the ALPN list's array with the base's,
+	// and net/http appends to it when it first sets HTTP/2 up: each VU
+	// needs its own.
+	t.TLSClientConfig.NextProtos = slices.Clone(t.TLSClientConfig.NextProtos)
 	if p.base.TLSClientConfig.ClientSessionCache != nil {
 		t.TLSClientConfig.ClientSessionCache = tls.NewLRUClientSessionCache(4)
 	}
