@@ -1,0 +1,312 @@
+package tomcat
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cohort-dev/cohort/metrics/results"
+)
+
+// The package's Tomcat and cohort binary: started and built once, shared
+// by every test and table row (Java's start is seconds).
+var (
+	shared *Server
+	cohort string
+)
+
+func TestMain(m *testing.M) {
+	if err := Installed(); err != nil {
+		if os.Getenv("CI") == "true" {
+			fmt.Fprintf(os.Stderr, "bench/tomcat: %v (CI: a missing component is a failure)\n", err)
+			os.Exit(1)
+		}
+		fmt.Fprintf(os.Stderr, "bench/tomcat: skipped: %v (./scripts/test installs it)\n", err)
+		os.Exit(0)
+	}
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "cohort-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	cohort = filepath.Join(dir, "cohort")
+	if out, err := exec.Command("go", "build", "-o", cohort, "github.com/cohort-dev/cohort/cmd/cohort").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building cohort: %v\n%s", err, out)
+		return 1
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	shared, err = Start(ctx, Config{Users: 50})
+	cancel()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer shared.Close()
+	return m.Run()
+}
+
+// runCohort runs the cohort binary and reads the result file it wrote.
+func runCohort(t *testing.T, args ...string) (int, *results.Result, string) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "result.json")
+	cmd := exec.Command(cohort, append(append([]string{"run"}, args...), "--no-progress", "--out", "json="+out)...)
+	var output bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &output, &output
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	r, rerr := results.ReadResult(out)
+	if rerr != nil {
+		t.Fatalf("exit %d, no result: %v\n%s", code, rerr, output.String())
+	}
+	return code, r, output.String()
+}
+
+// profileFile writes a profile for the shared Tomcat.
+func profileFile(t *testing.T, yaml string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "profile.yaml")
+	if err := os.WriteFile(p, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// formLogin is the built-in servlet-form profile's flow, met here by
+// Tomcat itself, with checks that the pages name the VU's own user.
+const formLogin = `
+name: tomcat-form
+headers: {Accept: "text/html,*/*;q=0.8"}
+users: {generate: {username: "user{{n}}", password: "pass{{n}}", start: 1}}
+session:
+  cookie: JSESSIONID
+  lost: {body_contains: "j_security_check"}
+login:
+  - name: protected-page
+    path: /app/account
+    expect: {status: [200], body_contains: "j_security_check"}
+  - name: j_security_check
+    method: POST
+    path: /app/j_security_check
+    form: {j_username: "{{user.username}}", j_password: "{{user.password}}"}
+    redirects: 1
+    expect: {status: [200], body_contains: "Logged in as {{user.username}}"}
+mix:
+  - name: account
+    weight: 3
+    path: /app/account
+    expect: {status: [200], text_contains: "Logged in as {{user.username}}"}
+    checks:
+      - {name: the page names the VU's user, css: b.user, equals: "{{user.username}}"}
+  - name: cart
+    path: /app/cart
+    expect: {status: [200]}
+  - name: profile
+    path: /app/api/profile
+    expect: {status: [200]}
+    checks:
+      - {name: the API names the VU's user, json: {path: username, equals: "{{user.username}}"}}
+logout:
+  - name: logout
+    path: /app/logout
+    expect: {status: [303]}
+`
+
+// TestFormLoginOnTomcat runs cohort against Tomcat's own FORM
+// authentication in every connection mode: every VU logs in once, as its
+// own user, for the whole run; the counts cohort gives are Tomcat's.
+func TestFormLoginOnTomcat(t *testing.T) {
+	const vus, iterations = 20, 200
+	profile := profileFile(t, formLogin)
+	for _, mode := range []string{"shared", "per-user", "per-request"} {
+		t.Run(mode, func(t *testing.T) {
+			ctx := context.Background()
+			before, err := shared.Status(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			logBefore, err := shared.AccessLog()
+			if err != nil {
+				t.Fatal(err)
+			}
+			code, r, out := runCohort(t, profile, "--base-url", fmt.Sprintf("http://127.0.0.1:%d", shared.Port()),
+				"--vus", fmt.Sprint(vus), "--iterations", fmt.Sprint(iterations), "--conn", mode)
+			if code != 0 || r.Totals.Failures != 0 {
+				t.Fatalf("exit %d, %d failures\n%s", code, r.Totals.Failures, out)
+			}
+			s := r.Sessions
+			if s.Logins != vus || s.LoginFailures != 0 || s.IDRotations != vus || s.Logouts != vus || r.Totals.Iterations != iterations {
+				t.Fatalf("logins %d (failed %d), rotations %d, logouts %d, iterations %d; want %d, 0, %d, %d, %d",
+					s.Logins, s.LoginFailures, s.IDRotations, s.Logouts, r.Totals.Iterations, vus, vus, vus, iterations)
+			}
+			for _, c := range r.Checks {
+				if c.Fails != 0 || c.Passes == 0 {
+					t.Errorf("check %q: %d passed, %d failed", c.Name, c.Passes, c.Fails)
+				}
+			}
+			after, err := shared.Status(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Each login made one session (Tomcat changes its id at
+			// authentication, it does not make another); each logout ended it.
+			if created := after.Created - before.Created; created != vus || after.Active != before.Active {
+				t.Errorf("Tomcat made %d sessions and holds %d more; want %d made, none left", created, after.Active-before.Active, vus)
+			}
+			checkAccessLog(t, waitForLog(t, len(logBefore), r.Totals.Requests), vus, r.Totals.Requests)
+		})
+	}
+}
+
+// TestBuiltinProfileOnTomcat: the built-in servlet-form profile, written
+// against the built-in target's imitation of a servlet container, passes
+// cohort check as it is against the real one.
+func TestBuiltinProfileOnTomcat(t *testing.T) {
+	out, err := exec.Command(cohort, "check", "servlet-form", "--base-url", fmt.Sprintf("http://127.0.0.1:%d", shared.Port())).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "steps passed") {
+		t.Fatalf("%v\n%s", err, out)
+	}
+}
+
+// waitForLog returns the access log's lines after the first skip, once it
+// holds want of cohort's requests (Tomcat writes a line after the answer
+// has gone, so the last may come after cohort has ended), or after 30 s.
+func waitForLog(t *testing.T, skip int, want int64) []AccessLine {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		all, err := shared.AccessLog()
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := slices.DeleteFunc(all[skip:], func(l AccessLine) bool { return l.Path == ContextPath+"/status" }) // the test's own
+		if int64(len(lines)) >= want || time.Now().After(deadline) {
+			return lines
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// checkAccessLog reads Tomcat's access log of one run back: as many
+// requests as cohort counted, each authenticated session used by one user
+// only, and every VU's user among them.
+func checkAccessLog(t *testing.T, lines []AccessLine, vus int, requests int64) {
+	t.Helper()
+	if int64(len(lines)) != requests {
+		t.Errorf("Tomcat logged %d requests, cohort counted %d", len(lines), requests)
+	}
+	userOf := map[string]string{} // session id → user
+	users := map[string]bool{}
+	for _, l := range lines {
+		if l.User == "-" || l.Session == "-" { // no user yet; a logout's session is gone when it is logged
+			continue
+		}
+		id := strings.SplitN(l.Session, ".", 2)[0]
+		if u, seen := userOf[id]; seen && u != l.User {
+			t.Fatalf("session %s… served both %s and %s", id[:6], u, l.User)
+		}
+		userOf[id] = l.User
+		users[l.User] = true
+	}
+	if len(users) != vus || len(userOf) != vus {
+		t.Errorf("%d users over %d authenticated sessions in Tomcat's log; want %d and %d", len(users), len(userOf), vus, vus)
+	}
+}
+
+// TestManagerAtItsLimit runs capacity searches against a StandardManager
+// with maxActiveSessions, while another client holds some of its
+// sessions: varying VUs, and separately varying warm sessions beside 5
+// VUs. The last level that held is the limit less what else holds
+// sessions, and the step that failed says why (Tomcat answers 500 to a
+// request that needs a new session past the limit).
+func TestManagerAtItsLimit(t *testing.T) {
+	const limit, heldElsewhere = 30, 5
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	s, err := Start(ctx, Config{Users: 60, Manager: fmt.Sprintf(
+		`<Manager className="org.apache.catalina.session.StandardManager" pathname="" maxActiveSessions="%d"/>`, limit)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	noLogout := strings.Replace(formLogin, "\nlogout:\n  - name: logout\n    path: /app/logout\n    expect: {status: [303]}\n", "", 1)
+	cases := []struct {
+		vary, extra string
+		vus         int
+		want        int // the last level that holds
+		reason      string
+	}{
+		{"vus", `thresholds: ["login_failed: rate<0.01"]`, 1, limit - heldElsewhere, "25 of 30 VUs logged in"},
+		{"warm_sessions", "sessions: {warm: 5, touch_every: 2s, touch: account}\nthresholds: [\"warm_sessions_lost: count<1\"]", 5, limit - heldElsewhere - 5, "20 of 25 warm sessions held"},
+	}
+	for i, c := range cases {
+		t.Run(c.vary, func(t *testing.T) {
+			if i > 0 { // a clean manager: this one keeps nothing across a restart
+				if err := s.Restart(ctx, true); err != nil {
+					t.Fatal(err)
+				}
+			}
+			holdSessions(t, s, heldElsewhere)
+			profile := profileFile(t, noLogout+fmt.Sprintf(`
+load: {vus: %d, duration: 1m}
+capacity: {vary: %s, start: 5, step: 5, max: 40, step_duration: 3s, settle: 1s}
+%s
+`, c.vus, c.vary, c.extra))
+			code, r, out := runCohort(t, profile, "--base-url", fmt.Sprintf("http://127.0.0.1:%d", s.Port()), "--find-capacity")
+			capa := r.Capacity
+			if code != 0 || len(capa.Steps) == 0 {
+				t.Fatalf("exit %d, capacity %+v\n%s", code, capa, out)
+			}
+			if capa.LastPassing != float64(c.want) || capa.FirstFailing != float64(c.want+5) {
+				t.Fatalf("last passing %v, first failing %v; want %d and %d\n%s", capa.LastPassing, capa.FirstFailing, c.want, c.want+5, out)
+			}
+			failed := capa.Steps[len(capa.Steps)-1]
+			if failed.Passed || !strings.Contains(failed.Reason, c.reason) || !strings.Contains(failed.Reason, "logins failed: 500") {
+				t.Fatalf("failed step %+v: want its reason to say %q and that logins failed with 500", failed, c.reason)
+			}
+			st, err := s.Status(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Rejected == 0 || st.MaxActive != limit {
+				t.Fatalf("Tomcat rejected %d sessions, held at most %d; want some rejected, %d at most", st.Rejected, st.MaxActive, limit)
+			}
+			t.Logf("limit %d, %d held elsewhere: last passing %v, broke at %v (%s)", limit, heldElsewhere, capa.LastPassing, capa.FirstFailing, failed.Reason)
+		})
+	}
+}
+
+// holdSessions makes n sessions on s, as other users would: each request
+// without a cookie makes one.
+func holdSessions(t *testing.T, s *Server, n int) {
+	t.Helper()
+	for range n {
+		resp, err := http.Get(s.URL + "/account")
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("holding a session: %s", resp.Status)
+		}
+	}
+}
