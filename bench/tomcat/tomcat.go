@@ -56,6 +56,12 @@ type Config struct {
 	JVMRoute string
 	// Cluster is a <Cluster> element for the engine (session replication).
 	Cluster string
+	// BackgroundDelay is how often, in seconds, the engine's background
+	// work runs (session expiry, a PersistentManager's swaps); 0: Tomcat's
+	// 10.
+	BackgroundDelay int
+	// Libs are jars put in the base's lib folder (a JDBC driver).
+	Libs []string
 	// Port is the HTTP port on 127.0.0.1; 0 takes a free one.
 	Port int
 	// Base is the CATALINA_BASE to use (kept across restarts); empty: a
@@ -143,7 +149,7 @@ func (s *Server) writeBase() error {
 	if err != nil {
 		return err
 	}
-	for _, d := range []string{"conf", "logs", "work", "temp", "webapps"} {
+	for _, d := range []string{"conf", "logs", "work", "temp", "webapps", "lib"} {
 		if err := os.MkdirAll(filepath.Join(s.base, d), 0o755); err != nil {
 			return err
 		}
@@ -165,6 +171,15 @@ func (s *Server) writeBase() error {
 			return err
 		}
 	}
+	for _, jar := range s.cfg.Libs {
+		link := filepath.Join(s.base, "lib", filepath.Base(jar))
+		if _, err := os.Lstat(link); err == nil {
+			continue // a restart on the same base
+		}
+		if err := os.Symlink(jar, link); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -175,6 +190,9 @@ func (s *Server) serverXML(app string) string {
 	route := ""
 	if s.cfg.JVMRoute != "" {
 		route = fmt.Sprintf(` jvmRoute="%s"`, s.cfg.JVMRoute)
+	}
+	if s.cfg.BackgroundDelay > 0 {
+		route += fmt.Sprintf(` backgroundProcessorDelay="%d"`, s.cfg.BackgroundDelay)
 	}
 	manager := s.cfg.Manager
 	if manager == "" {

@@ -130,6 +130,9 @@ logout:
     expect: {status: [303]}
 `
 
+// formLoginNoLogout is formLogin without its logout: the sessions stay.
+var formLoginNoLogout = formLogin[:strings.Index(formLogin, "logout:\n")]
+
 // TestFormLoginOnTomcat runs cohort against Tomcat's own FORM
 // authentication in every connection mode: every VU logs in once, as its
 // own user, for the whole run; the counts cohort gives are Tomcat's.
@@ -247,7 +250,6 @@ func TestManagerAtItsLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	noLogout := strings.Replace(formLogin, "\nlogout:\n  - name: logout\n    path: /app/logout\n    expect: {status: [303]}\n", "", 1)
 	cases := []struct {
 		vary, extra string
 		vus         int
@@ -265,7 +267,7 @@ func TestManagerAtItsLimit(t *testing.T) {
 				}
 			}
 			holdSessions(t, s, heldElsewhere)
-			profile := profileFile(t, noLogout+fmt.Sprintf(`
+			profile := profileFile(t, formLoginNoLogout+fmt.Sprintf(`
 load: {vus: %d, duration: 1m}
 capacity: {vary: %s, start: 5, step: 5, max: 40, step_duration: 3s, settle: 1s}
 %s
@@ -308,5 +310,142 @@ func holdSessions(t *testing.T, s *Server, n int) {
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("holding a session: %s", resp.Status)
 		}
+	}
+}
+
+// startCohort starts the cohort binary; stop interrupts it (as Ctrl-C
+// does: a graceful stop, outputs written) and reads its result.
+func startCohort(t *testing.T, args ...string) (stop func() (int, *results.Result, string)) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "result.json")
+	cmd := exec.Command(cohort, append(append([]string{"run"}, args...), "--no-progress", "--out", "json="+out)...)
+	var output bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &output, &output
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() { cmd.Process.Kill() })
+	return func() (int, *results.Result, string) {
+		cmd.Process.Signal(os.Interrupt)
+		err := <-exited
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		r, rerr := results.ReadResult(out)
+		if rerr != nil {
+			t.Fatalf("exit %d, no result: %v\n%s", code, rerr, output.String())
+		}
+		return code, r, output.String()
+	}
+}
+
+// waitFor waits until cond holds, checking every 50 ms, for at most a
+// minute: for events only a server's state shows (a log line, a row).
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up after a minute waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// usersSince counts the distinct users Tomcat served after the first skip
+// lines of its access log.
+func usersSince(t *testing.T, s *Server, skip int) int {
+	t.Helper()
+	lines, err := s.AccessLog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := map[string]bool{}
+	for _, l := range lines[min(skip, len(lines)):] {
+		if l.User != "-" && l.Status == 200 {
+			users[l.User] = true
+		}
+	}
+	return len(users)
+}
+
+// TestJDBCStoreOnPostgres: Tomcat's PersistentManager on a JDBCStore in a
+// real PostgreSQL swaps idle sessions out to the database and back in
+// while cohort's VUs and warm sessions use them, losing none; and the
+// sessions survive a Tomcat restart in the middle of a run, where a
+// StandardManager's are all lost.
+func TestJDBCStoreOnPostgres(t *testing.T) {
+	if err := PostgresInstalled(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	pg, err := StartPostgres(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Stop()
+	s, err := Start(ctx, Config{Users: 60, Manager: pg.JDBCManager(1), BackgroundDelay: 1, Libs: []string{JDBCDriver}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	base := fmt.Sprintf("http://127.0.0.1:%d", s.Port())
+
+	t.Run("swapped out and back in", func(t *testing.T) {
+		profile := profileFile(t, formLogin+`
+think: {type: uniform, min: 1500ms, max: 2500ms}
+sessions: {warm: 30, touch_every: 3s, touch: account}
+`)
+		code, r, out := runCohort(t, profile, "--base-url", base, "--vus", "5", "--iterations", "25")
+		if code != 0 || r.Totals.Failures != 0 || r.Sessions.SessionsLost != 0 || r.Warm == nil || r.Warm.Lost != 0 {
+			t.Fatalf("exit %d, %d failures, %d lost\n%s", code, r.Totals.Failures, r.Sessions.SessionsLost, out)
+		}
+		// The warm sessions, untouched now, are swapped out within seconds.
+		waitFor(t, "idle sessions in PostgreSQL", func() bool {
+			n, err := pg.StoredSessions(ctx)
+			return err == nil && n >= 30
+		})
+	})
+	for _, c := range []struct {
+		name    string
+		manager string
+		lost    int
+	}{
+		{"restart with the JDBC store", "", 0},
+		{"restart with a StandardManager", `<Manager className="org.apache.catalina.session.StandardManager" pathname=""/>`, 10},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := s
+			if c.manager != "" {
+				other, err := Start(ctx, Config{Users: 60, Manager: c.manager})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer other.Close()
+				srv = other
+			}
+			before, _ := srv.AccessLog()
+			profile := profileFile(t, formLoginNoLogout+"think: {type: constant, duration: 200ms}\n")
+			stop := startCohort(t, profile, "--base-url", fmt.Sprintf("http://127.0.0.1:%d", srv.Port()), "--vus", "10", "--duration", "3m")
+			waitFor(t, "10 users logged in", func() bool { return usersSince(t, srv, len(before)) == 10 })
+			if err := srv.Restart(ctx, false); err != nil {
+				stop()
+				t.Fatal(err)
+			}
+			restarted, _ := srv.AccessLog()
+			waitFor(t, "10 users served after the restart", func() bool { return usersSince(t, srv, len(restarted)) == 10 })
+			_, r, out := stop()
+			if s := r.Sessions; s.SessionsLost != int64(c.lost) || s.Relogins != int64(c.lost) || s.Logins != 10+int64(c.lost) {
+				t.Fatalf("%d sessions lost, %d re-logins, %d logins; want %d, %d, %d\n%s", s.SessionsLost, s.Relogins, s.Logins, c.lost, c.lost, 10+c.lost, out)
+			}
+			t.Logf("%s: %d sessions lost of 10; %d requests failed during the restart (%v)", c.name, r.Sessions.SessionsLost, r.Totals.Failures, r.Requests[0].Reasons)
+		})
 	}
 }
