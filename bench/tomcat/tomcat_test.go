@@ -90,45 +90,18 @@ func profileFile(t *testing.T, yaml string) string {
 	return p
 }
 
-// formLogin is the built-in servlet-form profile's flow, met here by
-// Tomcat itself, with checks that the pages name the VU's own user.
-const formLogin = `
-name: tomcat-form
-headers: {Accept: "text/html,*/*;q=0.8"}
-users: {generate: {username: "user{{n}}", password: "pass{{n}}", start: 1}}
-session:
-  cookie: JSESSIONID
-  lost: {body_contains: "j_security_check"}
-login:
-  - name: protected-page
-    path: /app/account
-    expect: {status: [200], body_contains: "j_security_check"}
-  - name: j_security_check
-    method: POST
-    path: /app/j_security_check
-    form: {j_username: "{{user.username}}", j_password: "{{user.password}}"}
-    redirects: 1
-    expect: {status: [200], body_contains: "Logged in as {{user.username}}"}
-mix:
-  - name: account
-    weight: 3
-    path: /app/account
-    expect: {status: [200], text_contains: "Logged in as {{user.username}}"}
-    checks:
-      - {name: the page names the VU's user, css: b.user, equals: "{{user.username}}"}
-  - name: cart
-    path: /app/cart
-    expect: {status: [200]}
-  - name: profile
-    path: /app/api/profile
-    expect: {status: [200]}
-    checks:
-      - {name: the API names the VU's user, json: {path: username, equals: "{{user.username}}"}}
-logout:
-  - name: logout
-    path: /app/logout
-    expect: {status: [303]}
-`
+// formLogin is profiles/form.yaml: the built-in servlet-form profile's
+// flow, met here by Tomcat itself, with checks that the pages name the
+// VU's own user.
+var formLogin = mustRead("profiles/form.yaml")
+
+func mustRead(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
 
 // formLoginNoLogout is formLogin without its logout: the sessions stay.
 var formLoginNoLogout = formLogin[:strings.Index(formLogin, "logout:\n")]
