@@ -28,12 +28,18 @@ type Profile struct {
 	// InstanceHeader names the response header that says which backend
 	// instance answered (X-Instance): figures are split by instance, and
 	// sessions that move between instances are counted.
-	InstanceHeader string    `yaml:"instance_header"`
-	Login          []Step    `yaml:"login"`
-	Mix            []Request `yaml:"mix"`
-	Think          Think     `yaml:"think"`
-	Logout         []Step    `yaml:"logout"`
-	Load           Load      `yaml:"load"`
+	InstanceHeader string `yaml:"instance_header"`
+	// InstanceRoute takes the instance from the jvmRoute suffix of the
+	// session cookie's value ("ABC123.node1": node1), as mod_jk and a
+	// sticky balancer read it: the node that made the session, or last
+	// took it over. Needs session.cookie; instance_header wins when both
+	// name one.
+	InstanceRoute bool      `yaml:"instance_route"`
+	Login         []Step    `yaml:"login"`
+	Mix           []Request `yaml:"mix"`
+	Think         Think     `yaml:"think"`
+	Logout        []Step    `yaml:"logout"`
+	Load          Load      `yaml:"load"`
 	// Thresholds are pass/fail criteria, in k6's syntax
 	// ("http_req_duration{name:login}: p(99)<500"); a failed one makes the
 	// run exit 99.

@@ -35,6 +35,9 @@ func (p *Profile) validate() error {
 	if p.InstanceHeader != "" && !validHeaderName(p.InstanceHeader) {
 		return p.Errorf("instance_header", "%q is not a header name", p.InstanceHeader)
 	}
+	if p.InstanceRoute && p.Session.Cookie == "" {
+		return p.Errorf("instance_route", "the route is read from the session cookie: set session.cookie (JSESSIONID)")
+	}
 	for k := range p.Headers {
 		if !validHeaderName(k) {
 			return p.Errorf("headers."+k, "%q is not a header name", k)

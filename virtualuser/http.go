@@ -343,12 +343,19 @@ func (v *VU) exchange(ctx context.Context, method string, u *url.URL, body []byt
 	s.Status = uint16(resp.StatusCode)
 	s.Flags |= protoFlag(resp)
 	if v.plan.instanceHeader != "" {
-		v.noteInstance(resp.Header, &s, r)
+		if vals := resp.Header[v.plan.instanceHeader]; len(vals) > 0 {
+			v.noteInstance(vals[0], &s, r)
+		}
 	}
-	r.sample = s
 	if len(resp.Header["Set-Cookie"]) > 0 {
 		v.takeCookies(req.URL, resp)
 	}
+	if v.plan.instanceRoute && s.Instance == 0 { // a header naming the instance wins
+		if route := jvmRoute(v.sess.SessionID); route != "" {
+			v.noteInstance(route, &s, r)
+		}
+	}
+	r.sample = s
 	if h := v.plan.sessionHeader; h != "" {
 		if val := resp.Header.Get(h); val != "" && val != v.sess.header {
 			v.sess.header = val
@@ -444,18 +451,23 @@ func isNetError(err error) bool {
 
 // noteInstance reads which backend instance answered, and counts a session
 // that moved to another one.
-func (v *VU) noteInstance(h http.Header, s *metrics.Sample, r *response) {
-	vals := h[v.plan.instanceHeader]
-	if len(vals) == 0 {
-		return
-	}
-	idx := v.instanceIndex(vals[0])
+func (v *VU) noteInstance(name string, s *metrics.Sample, r *response) {
+	idx := v.instanceIndex(name)
 	s.Instance = idx
 	r.moved = v.sess.instance != 0 && v.sess.instance != idx
 	if r.moved {
 		v.rec.Add(metrics.Sample{Kind: metrics.KindMoved, Instance: idx})
 	}
 	v.sess.instance = idx
+}
+
+// jvmRoute is the route a servlet container appends to its session ids
+// ("ABC123.node1" is node1's), or "".
+func jvmRoute(id string) string {
+	if i := strings.LastIndexByte(id, '.'); i >= 0 {
+		return id[i+1:]
+	}
+	return ""
 }
 
 // instanceIndex numbers a backend instance, from the VU's own list when it

@@ -44,11 +44,13 @@ type Plan struct {
 	// instanceHeader is the canonical name of the header that names the
 	// backend instance ("" without one).
 	instanceHeader string
-	basic          bool
-	stripURLIDs    bool
-	headers        []header
-	timeout        time.Duration
-	maxBody        int
+	// instanceRoute takes the instance from the session id's jvmRoute.
+	instanceRoute bool
+	basic         bool
+	stripURLIDs   bool
+	headers       []header
+	timeout       time.Duration
+	maxBody       int
 }
 
 // Step is one compiled exchange.
@@ -126,8 +128,8 @@ func Compile(p *profiles.Profile, o Options) (*Plan, error) {
 	pl := &Plan{
 		Profile: p.Name, Base: base, Columns: o.Columns,
 		sessionCookie: p.Session.Cookie, sessionHeader: p.Session.Header,
-		instanceHeader: http.CanonicalHeaderKey(p.InstanceHeader),
-		basic:          p.Session.Basic, stripURLIDs: !p.Session.KeepURLSessionIDs,
+		instanceHeader: http.CanonicalHeaderKey(p.InstanceHeader), instanceRoute: p.InstanceRoute,
+		basic: p.Session.Basic, stripURLIDs: !p.Session.KeepURLSessionIDs,
 		timeout: p.HTTP.Timeout.D(), maxBody: p.HTTP.MaxBody,
 		think: newThink(p.Think),
 	}

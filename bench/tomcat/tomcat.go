@@ -195,7 +195,7 @@ func (s *Server) serverXML(app string) string {
 		route += fmt.Sprintf(` backgroundProcessorDelay="%d"`, s.cfg.BackgroundDelay)
 	}
 	manager := s.cfg.Manager
-	if manager == "" {
+	if manager == "" && s.cfg.Cluster == "" { // a cluster brings its own manager
 		manager = `<Manager className="org.apache.catalina.session.StandardManager" pathname=""/>`
 	}
 	return fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>
@@ -409,10 +409,13 @@ func (s *Server) Close() error {
 	return err
 }
 
-// tailBuffer keeps the last lines of Tomcat's output, for messages.
+// tailBuffer keeps the last lines of Tomcat's output, for messages, and
+// tells waiters of every new line.
 type tailBuffer struct {
-	mu    sync.Mutex
-	lines []string
+	mu      sync.Mutex
+	lines   []string
+	marks   map[string]bool // the substrings waited for, once seen
+	changed chan struct{}   // closed and replaced at every line
 }
 
 func (t *tailBuffer) add(line string) {
@@ -421,6 +424,50 @@ func (t *tailBuffer) add(line string) {
 	t.lines = append(t.lines, line)
 	if len(t.lines) > 40 {
 		t.lines = t.lines[len(t.lines)-40:]
+	}
+	for m := range t.marks {
+		if strings.Contains(line, m) {
+			t.marks[m] = true
+		}
+	}
+	if t.changed != nil {
+		close(t.changed)
+		t.changed = nil
+	}
+}
+
+// WaitForLog waits until Tomcat has printed a line holding substr since it
+// last started (a cluster's "Replication member added", say).
+func (s *Server) WaitForLog(ctx context.Context, substr string) error {
+	s.mu.Lock()
+	t := s.tail
+	s.mu.Unlock()
+	for {
+		t.mu.Lock()
+		if t.marks == nil {
+			t.marks = map[string]bool{}
+		}
+		seen, watched := t.marks[substr]
+		if !watched {
+			t.marks[substr] = false
+			for _, l := range t.lines {
+				seen = seen || strings.Contains(l, substr)
+			}
+			t.marks[substr] = seen
+		}
+		if t.changed == nil {
+			t.changed = make(chan struct{})
+		}
+		ch := t.changed
+		t.mu.Unlock()
+		if seen {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("tomcat never printed %q: %v\n%s", substr, ctx.Err(), t.String())
+		}
 	}
 }
 

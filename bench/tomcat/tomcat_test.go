@@ -422,3 +422,125 @@ sessions: {warm: 30, touch_every: 3s, touch: account}
 		})
 	}
 }
+
+// clusterProfile logs in on node1 itself, then asks for the account page
+// through the balancer, with the instance from HAProxy's X-Instance header
+// (or, with route, from the session id's jvmRoute suffix). The login goes
+// to one node because Tomcat's FORM login keeps its state (the saved
+// request, the session id it expects) in session notes, which a
+// DeltaManager does not replicate: a login whose POST reaches another node
+// than its form fails, whatever the manager.
+func clusterProfile(route bool, node1 string) string {
+	instance := "instance_header: X-Instance"
+	if route {
+		instance = "instance_route: true"
+	}
+	return `
+name: tomcat-cluster
+` + instance + `
+users: {generate: {username: "user{{n}}", password: "pass{{n}}", start: 1}}
+session:
+  cookie: JSESSIONID
+  lost: {body_contains: "j_security_check"}
+login:
+  - name: protected-page
+    path: ` + node1 + `/account
+    expect: {status: [200], body_contains: "j_security_check"}
+  - name: j_security_check
+    method: POST
+    path: ` + node1 + `/j_security_check
+    form: {j_username: "{{user.username}}", j_password: "{{user.password}}"}
+    redirects: 1
+    expect: {status: [200], body_contains: "Logged in as {{user.username}}"}
+mix:
+  - name: account
+    path: /app/account
+    expect: {status: [200], text_contains: "Logged in as {{user.username}}"}
+`
+}
+
+// TestTwoNodesBehindHAProxy: two Tomcats behind HAProxy's round robin.
+// One VU's requests alternate between the nodes, so cohort's per-instance
+// figures must tell the setups apart: a StandardManager on each node loses
+// the session at every move; DeltaManager replication keeps it through
+// every move; stickiness by jvmRoute never moves it.
+func TestTwoNodesBehindHAProxy(t *testing.T) {
+	if _, err := os.Stat(HAProxyBin); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	standard := `<Manager className="org.apache.catalina.session.StandardManager" pathname=""/>`
+	cases := []struct {
+		name             string
+		manager          string
+		cluster, sticky  bool
+		route            bool
+		moves, loseAtAll bool
+	}{
+		{name: "a store per node", manager: standard, moves: true, loseAtAll: true},
+		{name: "a store per node, instance from the route", manager: standard, route: true, moves: true, loseAtAll: true},
+		{name: "DeltaManager replication", cluster: true, moves: true},
+		{name: "sticky by jvmRoute", manager: standard, sticky: true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			var clusters []string
+			if c.cluster {
+				p1, _ := freePort()
+				p2, _ := freePort()
+				clusters = DeltaCluster([]int{p1, p2})
+			}
+			var nodes []*Server
+			for i := range 2 {
+				cfg := Config{Users: 10, Manager: c.manager, JVMRoute: fmt.Sprintf("node%d", i+1)}
+				if c.cluster {
+					cfg.Cluster = clusters[i]
+				}
+				s, err := Start(ctx, cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer s.Close()
+				nodes = append(nodes, s)
+			}
+			if c.cluster { // replication starts once each node has met the other
+				for _, n := range nodes {
+					if err := n.WaitForLog(ctx, "Replication member added"); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := WaitReplicating(ctx, nodes); err != nil {
+					t.Fatal(err)
+				}
+			}
+			lb, err := StartHAProxy(ctx, nodes, c.sticky)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer lb.Stop()
+			code, r, out := runCohort(t, profileFile(t, clusterProfile(c.route, nodes[0].URL)), "--base-url", fmt.Sprintf("http://127.0.0.1:%d", lb.Port),
+				"--vus", "1", "--iterations", "20", "--http-debug")
+			if os.Getenv("DEBUG_CLUSTER") != "" {
+				t.Log(out)
+			}
+			s := r.Sessions
+			t.Logf("exit %d: %d logins, %d requests moved, %d sessions lost (%d right after a move), instances %d", code, s.Logins, s.Moved, s.SessionsLost, s.LostAfterMove, len(r.Instances))
+			switch {
+			case s.Logins == 0:
+				t.Fatalf("no login\n%s", out)
+			case c.moves != (s.Moved > 0):
+				t.Fatalf("%d requests moved between nodes; want moves: %v\n%s", s.Moved, c.moves, out)
+			case c.loseAtAll && (s.SessionsLost == 0 || s.LostAfterMove != s.SessionsLost):
+				t.Fatalf("%d sessions lost, %d right after a move; want every session lost at a move\n%s", s.SessionsLost, s.LostAfterMove, out)
+			case !c.loseAtAll && (s.SessionsLost != 0 || r.Totals.Failures != 0 || code != 0):
+				t.Fatalf("exit %d, %d sessions lost, %d failures; want none\n%s", code, s.SessionsLost, r.Totals.Failures, out)
+			case !c.route && len(r.Instances) != map[bool]int{true: 1, false: 2}[c.sticky]:
+				t.Fatalf("%d instances answered; want %d", len(r.Instances), map[bool]int{true: 1, false: 2}[c.sticky])
+			}
+		})
+	}
+}

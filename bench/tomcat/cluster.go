@@ -1,0 +1,184 @@
+package tomcat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// DeltaCluster is the <Cluster> elements of n Tomcats replicating every
+// session to each other with a DeltaManager (catalina-ha), over Tribes on
+// loopback with static membership (no multicast): node i (from 0) listens
+// for replication on ports[i]. Replication is synchronous (channel send
+// options 6: the request's changes are acknowledged before it ends).
+func DeltaCluster(ports []int) []string {
+	var members strings.Builder
+	for i, p := range ports {
+		fmt.Fprintf(&members, `
+            <Member className="org.apache.catalina.tribes.membership.StaticMember" host="127.0.0.1" port="%d"
+                    uniqueId="{0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,%d}"/>`, p, i+1)
+	}
+	out := make([]string, len(ports))
+	for i, p := range ports {
+		out[i] = fmt.Sprintf(`<Cluster className="org.apache.catalina.ha.tcp.SimpleTcpCluster" channelSendOptions="6">
+        <Manager className="org.apache.catalina.ha.session.DeltaManager" expireSessionsOnShutdown="false" notifyListenersOnReplication="true"/>
+        <Channel className="org.apache.catalina.tribes.group.GroupChannel">
+          <Membership className="org.apache.catalina.tribes.membership.StaticMembershipService">%s
+          </Membership>
+          <Receiver className="org.apache.catalina.tribes.transport.nio.NioReceiver" address="127.0.0.1" port="%d" autoBind="0" maxThreads="6"/>
+          <Sender className="org.apache.catalina.tribes.transport.ReplicationTransmitter">
+            <Transport className="org.apache.catalina.tribes.transport.nio.PooledParallelSender"/>
+          </Sender>
+          <Interceptor className="org.apache.catalina.tribes.group.interceptors.TcpPingInterceptor" staticOnly="true"/>
+          <Interceptor className="org.apache.catalina.tribes.group.interceptors.TcpFailureDetector"/>
+        </Channel>
+        <Valve className="org.apache.catalina.ha.tcp.ReplicationValve" filter=""/>
+        <ClusterListener className="org.apache.catalina.ha.session.ClusterSessionListener"/>
+      </Cluster>`, members.String(), p)
+	}
+	return out
+}
+
+// WaitReplicating waits until a session made on each node is seen on
+// every other: the first replication each way sets up Tribes' connections,
+// and sessions made before that are not replicated in time.
+func WaitReplicating(ctx context.Context, nodes []*Server) error {
+	for i, from := range nodes {
+		value := fmt.Sprintf("from-node-%d", i)
+		resp, err := http.Get(from.URL + "/probe.jsp?set=" + value)
+		if err != nil {
+			return err
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		var cookie *http.Cookie
+		for _, c := range resp.Cookies() {
+			if c.Name == "JSESSIONID" {
+				cookie = c
+			}
+		}
+		if cookie == nil {
+			return errors.New("the probe made no session")
+		}
+		for j, to := range nodes {
+			if j == i {
+				continue
+			}
+			for {
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, to.URL+"/probe.jsp", nil)
+				req.AddCookie(cookie)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					return err
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if strings.TrimSpace(string(b)) == value {
+					break
+				}
+				select {
+				case <-ctx.Done():
+					return fmt.Errorf("node %d never saw node %d's session (it answers %q)", j+1, i+1, b)
+				case <-time.After(50 * time.Millisecond):
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// HAProxy is Debian's haproxy in front of Tomcats on loopback: round robin
+// by request, naming the server that answered in X-Instance.
+type HAProxy struct {
+	cmd  *exec.Cmd
+	dir  string
+	Port int
+}
+
+// HAProxyBin is where Debian's haproxy package puts it.
+const HAProxyBin = "/usr/sbin/haproxy"
+
+// StartHAProxy balances over the servers by request, without stickiness,
+// or with sticky: each session to the node its id's jvmRoute suffix names
+// (".node1"), as mod_jk does; the route names are the servers' jvmRoutes.
+func StartHAProxy(ctx context.Context, servers []*Server, sticky bool) (*HAProxy, error) {
+	if _, err := os.Stat(HAProxyBin); err != nil {
+		return nil, fmt.Errorf("HAProxy is not installed (Debian package haproxy): %v", err)
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "cohort-haproxy-")
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `global
+    maxconn 2000
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+frontend web
+    bind 127.0.0.1:%d
+    default_backend tomcats
+backend tomcats
+    balance roundrobin
+    http-response set-header X-Instance %%[srv_name]
+`, port)
+	for _, s := range servers {
+		if sticky {
+			fmt.Fprintf(&b, "    use-server %s if { req.cook(JSESSIONID),word(2,.) -m str %s }\n", s.cfg.JVMRoute, s.cfg.JVMRoute)
+		}
+	}
+	for i, s := range servers {
+		name := s.cfg.JVMRoute
+		if name == "" {
+			name = fmt.Sprintf("node%d", i+1)
+		}
+		fmt.Fprintf(&b, "    server %s 127.0.0.1:%d\n", name, s.Port())
+	}
+	cfg := filepath.Join(dir, "haproxy.cfg")
+	if err := os.WriteFile(cfg, []byte(b.String()), 0o644); err != nil {
+		return nil, err
+	}
+	h := &HAProxy{dir: dir, Port: port}
+	h.cmd = exec.Command(HAProxyBin, "-db", "-f", cfg)
+	if out, err := exec.Command(HAProxyBin, "-c", "-f", cfg).CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("haproxy -c: %v\n%s", err, out)
+	}
+	if err := h.cmd.Start(); err != nil {
+		return nil, err
+	}
+	// Ready when it accepts connections.
+	for {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+		if err == nil {
+			c.Close()
+			return h, nil
+		}
+		if ctx.Err() != nil {
+			h.Stop()
+			return nil, errors.New("haproxy did not start listening")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Stop ends HAProxy.
+func (h *HAProxy) Stop() {
+	h.cmd.Process.Signal(syscall.SIGTERM)
+	h.cmd.Wait()
+	os.RemoveAll(h.dir)
+}
