@@ -3,9 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/cohort-dev/cohort/bench/target"
 )
 
 func runCheckCmd(t *testing.T, args ...string) (int, string) {
@@ -144,5 +149,54 @@ func TestHTTPDebugPrintsFindings(t *testing.T) {
 	}
 	if s := secretShapes.FindString(log); s != "" {
 		t.Fatalf("a secret was logged: %q", s)
+	}
+}
+
+// TestWorkedExampleRuns runs the worked example of docs/profiles.md, its
+// profile and users as the page writes them (think time off, to be quick),
+// against the built-in target started as the page says: cohort check
+// passes, and a run of 2 VUs does its 10 iterations without a failure.
+func TestWorkedExampleRuns(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/profiles.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, example, _ := strings.Cut(string(doc), "## A worked example")
+	blocks := regexp.MustCompile("(?s)```(yaml)?\n(.*?)```").FindAllStringSubmatch(example, 3)
+	if len(blocks) < 3 {
+		t.Fatal("the worked example has lost its users, profile or commands")
+	}
+	users, profile := blocks[0][2], blocks[1][2]
+	if !strings.Contains(blocks[2][2], "--session-cookie SESSION --users users.csv") {
+		t.Fatalf("the page starts the target otherwise than this test: %s", blocks[2][2])
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "users.csv"), []byte(users), 0o644)
+	profile = regexp.MustCompile(`(?m)^think: .*$`).ReplaceAllString(profile, "think: {type: none}")
+	os.WriteFile(filepath.Join(dir, "shop.yaml"), []byte(profile), 0o644)
+	known, err := target.ReadUsers(strings.NewReader(users))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := target.New(target.Config{SessionCookie: "SESSION", Users: known})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(tg)
+	defer srv.Close()
+	shop := filepath.Join(dir, "shop.yaml")
+	if code, out := runCheckCmd(t, shop, "--base-url", srv.URL); code != exitOK {
+		t.Fatalf("cohort check: exit %d\n%s", code, out)
+	}
+	var stdout, stderr bytes.Buffer
+	code := dispatch(context.Background(), &env{stdout: &stdout, stderr: &stderr},
+		[]string{"run", shop, "--base-url", srv.URL, "--vus", "2", "--iterations", "10", "--no-progress"})
+	if code != exitOK || !strings.Contains(stdout.String(), "iterations: 10") || strings.Contains(stdout.String(), "FAIL") {
+		t.Fatalf("exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+	// cohort check's login and the run's (one or two: under login_rate the
+	// second VU may start after the first has done all 10).
+	if st := tg.Stats(); st.LoginsOK < 2 || st.LoginsFailed != 0 {
+		t.Fatalf("the target saw %d logins (%d failed), want 2 or 3, none failed", st.LoginsOK, st.LoginsFailed)
 	}
 }
