@@ -11,6 +11,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,7 +28,7 @@ func main() {
 	flag.Parse()
 	setups := flag.Args()
 	if len(setups) == 0 {
-		setups = []string{"tomcat", "limit", "jdbc"}
+		setups = []string{"tomcat", "limit", "jdbc", "cluster"}
 	}
 	h := &harness{cohort: *cohort, form: filepath.Join(*profiles, "form.yaml")}
 	for _, s := range setups {
@@ -39,8 +40,10 @@ func main() {
 			err = h.limit()
 		case "jdbc":
 			err = h.jdbc()
+		case "cluster":
+			err = h.cluster()
 		default:
-			err = fmt.Errorf("unknown setup %q (want tomcat, limit or jdbc)", s)
+			err = fmt.Errorf("unknown setup %q (want tomcat, limit, jdbc or cluster)", s)
 		}
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "real %s: %v\n", s, err)
@@ -216,4 +219,99 @@ func (h *harness) jdbc() error {
 		}
 	}
 	return nil
+}
+
+// cluster: two Tomcats behind HAProxy's round robin, 20 VUs for 10 s, each
+// logged in on node1 and then browsing through the balancer: a
+// StandardManager per node, DeltaManager replication, and sticky by
+// jvmRoute.
+func (h *harness) cluster() error {
+	fmt.Println("== two Tomcats behind HAProxy (round robin), 20 VUs for 10 s, logged in on node1, then through the balancer")
+	standard := `<Manager className="org.apache.catalina.session.StandardManager" pathname=""/>`
+	for _, c := range []struct {
+		name            string
+		cluster, sticky bool
+	}{{"a StandardManager per node", false, false}, {"DeltaManager replication", true, false}, {"sticky by jvmRoute", false, true}} {
+		if err := h.clusterRun(c.name, standard, c.cluster, c.sticky); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (h *harness) clusterRun(name, standard string, cluster, sticky bool) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var clusters []string
+	if cluster {
+		clusters = tomcat.DeltaCluster([]int{freePort(), freePort()})
+	}
+	var nodes []*tomcat.Server
+	defer func() {
+		for _, n := range nodes {
+			n.Close()
+		}
+	}()
+	for i := range 2 {
+		cfg := tomcat.Config{Users: 50, JVMRoute: fmt.Sprintf("node%d", i+1), Manager: standard}
+		if cluster {
+			cfg.Manager, cfg.Cluster = "", clusters[i]
+		}
+		n, err := tomcat.Start(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		nodes = append(nodes, n)
+	}
+	if cluster {
+		for _, n := range nodes {
+			if err := n.WaitForLog(ctx, "Replication member added"); err != nil {
+				return err
+			}
+		}
+		if err := tomcat.WaitReplicating(ctx, nodes); err != nil {
+			return err
+		}
+	}
+	lb, err := tomcat.StartHAProxy(ctx, nodes, sticky)
+	if err != nil {
+		return err
+	}
+	defer lb.Stop()
+	dir, _ := os.MkdirTemp("", "cohort-real-")
+	defer os.RemoveAll(dir)
+	b, err := os.ReadFile(h.form)
+	if err != nil {
+		return err
+	}
+	// The login on node1 itself (a FORM login's state is not replicated),
+	// the rest through the balancer; the instance from HAProxy's header.
+	src := strings.NewReplacer("path: /app/account\n    expect: {status: [200], body_contains: \"j_security_check\"}",
+		"path: "+nodes[0].URL+"/account\n    expect: {status: [200], body_contains: \"j_security_check\"}",
+		"path: /app/j_security_check", "path: "+nodes[0].URL+"/j_security_check").Replace(string(b))
+	src = strings.Replace(src, "session:\n", "instance_header: X-Instance\nsession:\n", 1)
+	p := filepath.Join(dir, "profile.yaml")
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		return err
+	}
+	out := filepath.Join(dir, "result.json")
+	exec.Command(h.cohort, "run", p, "--base-url", fmt.Sprintf("http://127.0.0.1:%d", lb.Port), "--vus", "20", "--duration", "10s",
+		"--no-progress", "--out", "json="+out).Run()
+	r, err := results.ReadResult(out)
+	if err != nil {
+		return err
+	}
+	s := r.Sessions
+	fmt.Printf("   %-28s %6.0f req/s  p50 %5.2f ms  p99 %6.2f ms  %d logins  %d requests moved  %d sessions lost (%d right after a move)  %d failed\n",
+		name, r.Totals.RPS, r.Latency.P50, r.Latency.P99, s.Logins, s.Moved, s.SessionsLost, s.LostAfterMove, r.Totals.Failures)
+	return nil
+}
+
+func freePort() int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }
