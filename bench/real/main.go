@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -202,10 +203,13 @@ func (h *harness) jdbc() error {
 		p, err := h.profile(dir, extra, true)
 		if err == nil {
 			var r *results.Result
+			stop := sampleMemory(srv)
 			r, _, err = h.run(dir, srv, p, "--vus", "20", "--duration", "20s")
+			inMemory := stop()
 			if err == nil {
 				st, _ := srv.Status(ctx)
 				line(c.name, r, st.Created, st)
+				fmt.Printf("   %-30s sessions in memory through the run: median %d, max %d (of %d held)\n", "", inMemory[len(inMemory)/2], inMemory[len(inMemory)-1], r.Warm.Held+20)
 				stored, _ := pg.StoredSessions(ctx)
 				w := r.Warm
 				fmt.Printf("   %-34s warm: %d held (%d logins failed), touch p50 %.2f ms p99 %.2f ms, %d lost; VU sessions lost %d; rows in PostgreSQL now %d\n",
@@ -305,6 +309,37 @@ func (h *harness) clusterRun(name, standard string, cluster, sticky bool) error 
 	fmt.Printf("   %-28s %6.0f req/s  p50 %5.2f ms  p99 %6.2f ms  %d logins  %d requests moved  %d sessions lost (%d right after a move)  %d failed\n",
 		name, r.Totals.RPS, r.Latency.P50, r.Latency.P99, s.Logins, s.Moved, s.SessionsLost, s.LostAfterMove, r.Totals.Failures)
 	return nil
+}
+
+// sampleMemory reads the manager's in-memory session count every 250 ms
+// until stop, which returns the counts sorted.
+func sampleMemory(srv *tomcat.Server) (stop func() []int) {
+	done := make(chan struct{})
+	got := make(chan []int)
+	go func() {
+		var counts []int
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				slices.Sort(counts)
+				if len(counts) == 0 {
+					counts = []int{0}
+				}
+				got <- counts
+				return
+			case <-tick.C:
+				if st, err := srv.Status(context.Background()); err == nil {
+					counts = append(counts, st.Active)
+				}
+			}
+		}
+	}()
+	return func() []int {
+		close(done)
+		return <-got
+	}
 }
 
 func freePort() int {

@@ -504,39 +504,28 @@ func TestTwoNodesBehindHAProxy(t *testing.T) {
 	}{
 		{name: "a store per node", manager: standard, moves: true, loseAtAll: true},
 		{name: "a store per node, instance from the route", manager: standard, route: true, moves: true, loseAtAll: true},
-		{name: "DeltaManager replication", cluster: true, moves: true},
+		{name: "DeltaManager replication", manager: "", cluster: true, moves: true},
 		{name: "sticky by jvmRoute", manager: standard, sticky: true},
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	// One pair of nodes per configuration, shared by the rows that use it.
+	pairs := map[bool][]*Server{}
+	defer func() {
+		for _, nodes := range pairs {
+			for _, n := range nodes {
+				n.Close()
+			}
+		}
+	}()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-			defer cancel()
-			var clusters []string
-			if c.cluster {
-				p1, _ := freePort()
-				p2, _ := freePort()
-				clusters = DeltaCluster([]int{p1, p2})
-			}
-			var nodes []*Server
-			for i := range 2 {
-				cfg := Config{Users: 10, Manager: c.manager, JVMRoute: fmt.Sprintf("node%d", i+1)}
-				if c.cluster {
-					cfg.Cluster = clusters[i]
-				}
-				s, err := Start(ctx, cfg)
+			nodes := pairs[c.cluster]
+			if nodes == nil {
+				var err error
+				nodes, err = startPair(ctx, c.manager, c.cluster)
+				pairs[c.cluster] = nodes // closed at the end, whatever came of the start
 				if err != nil {
-					t.Fatal(err)
-				}
-				defer s.Close()
-				nodes = append(nodes, s)
-			}
-			if c.cluster { // replication starts once each node has met the other
-				for _, n := range nodes {
-					if err := n.WaitForLog(ctx, "Replication member added"); err != nil {
-						t.Fatal(err)
-					}
-				}
-				if err := WaitReplicating(ctx, nodes); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -566,4 +555,88 @@ func TestTwoNodesBehindHAProxy(t *testing.T) {
 			}
 		})
 	}
+}
+
+// startPair starts two nodes, node1 and node2: with the given manager, or
+// replicating with a DeltaManager once each has met the other.
+func startPair(ctx context.Context, manager string, cluster bool) ([]*Server, error) {
+	var clusters []string
+	if cluster {
+		p1, _ := freePort()
+		p2, _ := freePort()
+		clusters = DeltaCluster([]int{p1, p2})
+	}
+	var nodes []*Server
+	for i := range 2 {
+		cfg := Config{Users: 10, Manager: manager, JVMRoute: fmt.Sprintf("node%d", i+1)}
+		if cluster {
+			cfg.Manager, cfg.Cluster = "", clusters[i]
+		}
+		s, err := Start(ctx, cfg)
+		if err != nil {
+			for _, n := range nodes {
+				n.Close()
+			}
+			return nil, err
+		}
+		nodes = append(nodes, s)
+	}
+	if cluster {
+		for _, n := range nodes {
+			if err := n.WaitForLog(ctx, "Replication member added"); err != nil {
+				return nodes, err
+			}
+		}
+		return nodes, WaitReplicating(ctx, nodes)
+	}
+	return nodes, nil
+}
+
+// TestTomcatBehavesAsTheProfileExpects checks, with a plain HTTP client,
+// the servlet container behaviour the FORM-login profile (and the built-in
+// target's imitation of it) is written for: the login form served in
+// place of the page, its action rewritten with ;jsessionid=, JSESSIONID
+// with Path=/app, a new session id at authentication, and a 303 to the
+// page first asked for.
+func TestTomcatBehavesAsTheProfileExpects(t *testing.T) {
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(shared.URL + "/account")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	first := sessionCookie(resp)
+	switch {
+	case resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "j_security_check"):
+		t.Fatalf("the protected page answered %d without the login form:\n%s", resp.StatusCode, body)
+	case first == nil || first.Path != ContextPath:
+		t.Fatalf("session cookie %v, want JSESSIONID with Path=%s", first, ContextPath)
+	case !strings.Contains(string(body), "j_security_check;jsessionid="+first.Value):
+		t.Fatalf("the form's action is not rewritten with the session id:\n%s", body)
+	}
+	req, _ := http.NewRequest(http.MethodPost, shared.URL+"/j_security_check", strings.NewReader("j_username=user1&j_password=pass1"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(first)
+	resp, err = client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	second := sessionCookie(resp)
+	switch {
+	case resp.StatusCode != http.StatusSeeOther || !strings.HasSuffix(resp.Header.Get("Location"), ContextPath+"/account"):
+		t.Fatalf("the login answered %d, Location %q; want 303 to the page first asked for", resp.StatusCode, resp.Header.Get("Location"))
+	case second == nil || second.Value == first.Value:
+		t.Fatalf("the session id did not change at authentication (%v after %v)", second, first)
+	}
+}
+
+func sessionCookie(resp *http.Response) *http.Cookie {
+	for _, c := range resp.Cookies() {
+		if c.Name == "JSESSIONID" {
+			return c
+		}
+	}
+	return nil
 }
