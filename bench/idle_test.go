@@ -13,6 +13,7 @@ import (
 	"github.com/cohort-dev/cohort/engine"
 	"github.com/cohort-dev/cohort/metrics"
 	"github.com/cohort-dev/cohort/profiles"
+	"github.com/cohort-dev/cohort/transport"
 	"github.com/cohort-dev/cohort/virtualuser"
 )
 
@@ -74,7 +75,7 @@ func idleMemory(b *testing.B, vus int) (heap, stack float64) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	pool, _ := engine.NewPool(engine.TransportConfig{Mode: engine.ConnPerUser, VUs: vus})
+	pool, _ := transport.NewPool(transport.Config{Mode: transport.PerUser, VUs: vus})
 	defer pool.Close()
 	baseHeap, baseStack := inUse()
 	ctx, stop := context.WithCancel(context.Background())

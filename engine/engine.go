@@ -16,6 +16,7 @@ import (
 	"github.com/cohort-dev/cohort/clock"
 	"github.com/cohort-dev/cohort/metrics"
 	"github.com/cohort-dev/cohort/profiles"
+	"github.com/cohort-dev/cohort/transport"
 	"github.com/cohort-dev/cohort/virtualuser"
 )
 
@@ -25,7 +26,7 @@ type Config struct {
 	Users *virtualuser.UserPool
 	Load  profiles.Load
 	// Pool hands each VU its transport and counts connections.
-	Pool      *Pool
+	Pool      *transport.Pool
 	Collector *metrics.Collector
 	// Interval is how often measurements are drained and Tick is called.
 	Interval time.Duration

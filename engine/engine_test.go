@@ -13,6 +13,7 @@ import (
 	"github.com/cohort-dev/cohort/bench/target"
 	"github.com/cohort-dev/cohort/metrics"
 	"github.com/cohort-dev/cohort/profiles"
+	"github.com/cohort-dev/cohort/transport"
 	"github.com/cohort-dev/cohort/virtualuser"
 )
 
@@ -71,7 +72,7 @@ func rig(t *testing.T, base, name, mode string, extra int, edit func(*profiles.P
 }
 
 // rigOn is rig over network (nil: TCP).
-func rigOn(t *testing.T, network Network, base, name, mode string, extra int, edit func(*profiles.Profile)) Config {
+func rigOn(t *testing.T, network transport.Network, base, name, mode string, extra int, edit func(*profiles.Profile)) Config {
 	t.Helper()
 	p, err := profiles.Builtin(name)
 	if err != nil {
@@ -92,7 +93,7 @@ func rigOn(t *testing.T, network Network, base, name, mode string, extra int, ed
 	if err != nil {
 		t.Fatal(err)
 	}
-	pool, err := NewPool(TransportConfig{Mode: mode, VUs: p.Load.PeakVUs() + extra, Network: network})
+	pool, err := transport.NewPool(transport.Config{Mode: mode, VUs: p.Load.PeakVUs() + extra, Network: network})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +119,7 @@ func runAgainst(t *testing.T, name string, tc target.Config, load profiles.Load)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := rig(t, serve(t, tg), name, ConnShared, 0, func(p *profiles.Profile) { p.Load = load })
+	cfg := rig(t, serve(t, tg), name, transport.Shared, 0, func(p *profiles.Profile) { p.Load = load })
 	cfg.Interval = 100 * time.Millisecond
 	return mustRun(t, cfg), tg
 }
@@ -145,7 +146,7 @@ func TestRampingStartsAndStopsVUs(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newSim(t, target.Config{Latency: simLatency})
 		st, _ := profiles.ParseStages("300ms:6,300ms:6,300ms:0")
-		cfg := s.rig(t, "spring-form", ConnShared, 0, func(p *profiles.Profile) {
+		cfg := s.rig(t, "spring-form", transport.Shared, 0, func(p *profiles.Profile) {
 			p.Load = profiles.Load{Executor: profiles.RampingVUs, Stages: st}
 		})
 		most := 0
@@ -178,7 +179,7 @@ func TestCancelInterrupts(t *testing.T) {
 	}))
 	defer srv.Close()
 	defer close(release)
-	cfg := rig(t, srv.URL, "basic", ConnShared, 0, func(p *profiles.Profile) {
+	cfg := rig(t, srv.URL, "basic", transport.Shared, 0, func(p *profiles.Profile) {
 		p.Load = profiles.Load{Executor: profiles.ConstantVUs, VUs: 3, Duration: profiles.Duration(time.Hour),
 			GracefulStop: profiles.Duration(100 * time.Millisecond)}
 	})
@@ -261,7 +262,7 @@ func TestOpenModelShowsStalls(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				s := newSim(t, target.Config{Basic: true, StallEvery: c.every, StallFor: c.stall, Latency: latency})
-				cfg := s.rig(t, "basic", ConnShared, 0, func(p *profiles.Profile) {
+				cfg := s.rig(t, "basic", transport.Shared, 0, func(p *profiles.Profile) {
 					p.Load = profiles.Load{Executor: profiles.ConstantArrivalRate, Rate: rate, TimeUnit: profiles.Duration(time.Second),
 						Duration: profiles.Duration(c.run), PreAllocatedVUs: 10, MaxVUs: c.maxVUs}
 				})
@@ -310,7 +311,7 @@ func TestOpenModelShowsStalls(t *testing.T) {
 func TestParkedVUsHoldNoGoroutine(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newSim(t, target.Config{})
-		cfg := s.rig(t, "spring-form", ConnPerUser, 0, func(p *profiles.Profile) {
+		cfg := s.rig(t, "spring-form", transport.PerUser, 0, func(p *profiles.Profile) {
 			p.Think = profiles.Think{Type: "constant", Duration: profiles.Duration(10 * time.Minute)}
 			st, _ := profiles.ParseStages("200ms:4,1s:4,200ms:0")
 			p.Load = profiles.Load{Executor: profiles.RampingVUs, Stages: st}
@@ -351,7 +352,7 @@ func runningWorkers() int {
 func TestVUsAwaitTheirLoginTurnParked(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newSim(t, target.Config{})
-		cfg := s.rig(t, "spring-form", ConnPerUser, 0, func(p *profiles.Profile) {
+		cfg := s.rig(t, "spring-form", transport.PerUser, 0, func(p *profiles.Profile) {
 			p.Think = profiles.Think{Type: "constant", Duration: profiles.Duration(10 * time.Minute)}
 			p.Load = profiles.Load{Executor: profiles.ConstantVUs, VUs: 10, Iterations: 10, LoginRate: 20}
 		})
@@ -402,7 +403,7 @@ func TestCookieSizes(t *testing.T) {
 func TestLoginsCutShortAreCounted(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newSim(t, target.Config{Latency: time.Second}) // a login of three steps takes 3 s
-		cfg := s.rig(t, "spring-form", ConnShared, 0, func(p *profiles.Profile) {
+		cfg := s.rig(t, "spring-form", transport.Shared, 0, func(p *profiles.Profile) {
 			p.Load = profiles.Load{Executor: profiles.ConstantVUs, VUs: 4, Duration: profiles.Duration(500 * time.Millisecond),
 				GracefulStop: profiles.Duration(200 * time.Millisecond)}
 		})

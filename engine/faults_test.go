@@ -20,6 +20,7 @@ import (
 	"github.com/cohort-dev/cohort/bench/target"
 	"github.com/cohort-dev/cohort/metrics"
 	"github.com/cohort-dev/cohort/profiles"
+	"github.com/cohort-dev/cohort/transport"
 	"github.com/cohort-dev/cohort/virtualuser"
 )
 
@@ -160,7 +161,7 @@ var timedLoad = profiles.Load{Executor: profiles.ConstantVUs, VUs: 2, Duration: 
 // ended.
 func runFault(t *testing.T, base, yaml string, load profiles.Load) *Outcome {
 	t.Helper()
-	return runFaultOn(t, ConnShared, base, yaml, load)
+	return runFaultOn(t, transport.Shared, base, yaml, load)
 }
 
 // runFaultOn is runFault with a connection mode.
@@ -174,11 +175,11 @@ func runFaultOn(t *testing.T, mode string, base, yaml string, load profiles.Load
 // any request's timeout, rather than hanging the suite.
 func runFaultUntil(parent context.Context, t *testing.T, mode string, base, yaml string, load profiles.Load) *Outcome {
 	t.Helper()
-	return runFaultWith(parent, t, TransportConfig{Mode: mode}, base, yaml, load)
+	return runFaultWith(parent, t, transport.Config{Mode: mode}, base, yaml, load)
 }
 
 // runFaultWith is runFaultUntil on connections tc describes.
-func runFaultWith(parent context.Context, t *testing.T, tc TransportConfig, base, yaml string, load profiles.Load) *Outcome {
+func runFaultWith(parent context.Context, t *testing.T, tc transport.Config, base, yaml string, load profiles.Load) *Outcome {
 	t.Helper()
 	p, err := profiles.Parse("fault.yaml", []byte(yaml))
 	if err != nil {
@@ -198,7 +199,7 @@ func runFaultWith(parent context.Context, t *testing.T, tc TransportConfig, base
 		t.Fatal(err)
 	}
 	tc.VUs = p.Load.PeakVUs()
-	pool, err := NewPool(tc)
+	pool, err := transport.NewPool(tc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +273,7 @@ func TestFaultsAreMeasured(t *testing.T) {
 		{"early-hints", "", 30 * time.Second, 1, `{status: [200], body_contains: "/x"}`}, // the final answer, not a 1xx
 	}
 	for _, c := range cases {
-		for _, conn := range []string{ConnShared, ConnPerUser, ConnPerRequest} {
+		for _, conn := range []string{transport.Shared, transport.PerUser, transport.PerRequest} {
 			t.Run(c.mode+"/"+conn, func(t *testing.T) {
 				defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 				srv := startRaw(t, c.mode)
@@ -379,7 +380,7 @@ func TestTargetKilledAndRestarted(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	done := make(chan *Outcome)
-	go func() { done <- runFaultUntil(ctx, t, ConnShared, base, string(src), load) }()
+	go func() { done <- runFaultUntil(ctx, t, transport.Shared, base, string(src), load) }()
 	// Let the VUs log in and work, kill the target, bring up a new one
 	// (empty session store) on the same address.
 	waitForLogins(t, firstLogins, 3)

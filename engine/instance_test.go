@@ -10,6 +10,7 @@ import (
 	"github.com/cohort-dev/cohort/bench/target"
 	"github.com/cohort-dev/cohort/bench/target/redistest"
 	"github.com/cohort-dev/cohort/profiles"
+	"github.com/cohort-dev/cohort/transport"
 )
 
 // mover is a load balancer that moves each session to the other instance
@@ -40,7 +41,7 @@ func (m *mover) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func runBalanced(t *testing.T, a, b http.Handler) (*Outcome, []string) {
 	t.Helper()
 	base := serve(t, &mover{seen: map[string]int{}, instances: []http.Handler{a, b}})
-	cfg := rig(t, base, "spring-form", ConnShared, 0, func(p *profiles.Profile) {
+	cfg := rig(t, base, "spring-form", transport.Shared, 0, func(p *profiles.Profile) {
 		p.InstanceHeader = "X-Instance"
 		p.Load = profiles.Load{Executor: profiles.ConstantVUs, VUs: 4, Iterations: 40}
 	})

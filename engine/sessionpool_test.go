@@ -8,6 +8,7 @@ import (
 	"github.com/cohort-dev/cohort/bench/target"
 	"github.com/cohort-dev/cohort/metrics"
 	"github.com/cohort-dev/cohort/profiles"
+	"github.com/cohort-dev/cohort/transport"
 )
 
 // simLatency is the simulated target's latency in the shape tests: every
@@ -22,7 +23,7 @@ const simLatency = 3 * time.Millisecond
 func runPool(t *testing.T, load profiles.Load) (*Outcome, *target.Target, int, int) {
 	t.Helper()
 	s := newSim(t, target.Config{Latency: simLatency})
-	cfg := s.rig(t, "spring-form", ConnPerUser, 0, func(p *profiles.Profile) {
+	cfg := s.rig(t, "spring-form", transport.PerUser, 0, func(p *profiles.Profile) {
 		load.Executor = profiles.SessionPool
 		p.Load = load
 	})

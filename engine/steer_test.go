@@ -8,6 +8,7 @@ import (
 	"github.com/cohort-dev/cohort/bench/target"
 	"github.com/cohort-dev/cohort/metrics"
 	"github.com/cohort-dev/cohort/profiles"
+	"github.com/cohort-dev/cohort/transport"
 )
 
 // TestSteering changes the load while the run goes, as a capacity search
@@ -45,7 +46,7 @@ func TestSteering(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				s := newSim(t, target.Config{Latency: simLatency})
-				cfg := s.rig(t, "spring-form", ConnShared, 4, func(p *profiles.Profile) { p.Load = c.load })
+				cfg := s.rig(t, "spring-form", transport.Shared, 4, func(p *profiles.Profile) { p.Load = c.load })
 				cfg.Vary, cfg.Interval = c.vary, 30*time.Millisecond
 				second := map[string]float64{profiles.VaryWarm: 30, profiles.VaryLoginRate: 40}[c.vary]
 				cfg.Steer = func(tk metrics.Snapshot) (float64, bool) {

@@ -8,6 +8,7 @@ import (
 	"github.com/cohort-dev/cohort/bench/target"
 	"github.com/cohort-dev/cohort/metrics"
 	"github.com/cohort-dev/cohort/profiles"
+	"github.com/cohort-dev/cohort/transport"
 )
 
 // runWarm runs spring-form with 2 VUs for d beside a warm population, on a
@@ -16,7 +17,7 @@ func runWarm(t *testing.T, tc target.Config, warm int, touchEvery, d time.Durati
 	t.Helper()
 	tc.Latency = simLatency
 	s := newSim(t, tc)
-	cfg := s.rig(t, "spring-form", ConnPerUser, 4, func(p *profiles.Profile) {
+	cfg := s.rig(t, "spring-form", transport.PerUser, 4, func(p *profiles.Profile) {
 		p.Load = profiles.Load{Executor: profiles.ConstantVUs, VUs: 2, Duration: profiles.Duration(d)}
 	})
 	cfg.Warm = Warm{Sessions: warm, TouchEvery: touchEvery, Touch: cfg.Plan.Mix[0], Workers: 4,

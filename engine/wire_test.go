@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"github.com/cohort-dev/cohort/transport"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -43,7 +44,7 @@ func TestCompressionInEveryMode(t *testing.T) {
 		w.Write([]byte(page))
 	}))
 	defer srv.Close()
-	for _, mode := range []string{ConnShared, ConnPerUser, ConnPerRequest} {
+	for _, mode := range []string{transport.Shared, transport.PerUser, transport.PerRequest} {
 		for _, c := range []struct{ setting, wantHeader string }{{"", "gzip"}, {"gzip", "gzip"}, {"none", ""}} {
 			t.Run(mode+"/"+c.setting, func(t *testing.T) {
 				mu.Lock()
@@ -91,7 +92,7 @@ func TestGzipBombStaysBounded(t *testing.T) {
 		w.Write(bomb)
 	}))
 	defer srv.Close()
-	for _, mode := range []string{ConnShared, ConnPerUser, ConnPerRequest} {
+	for _, mode := range []string{transport.Shared, transport.PerUser, transport.PerRequest} {
 		t.Run(mode, func(t *testing.T) {
 			out := runFaultOn(t, mode, srv.URL, `
 http: {timeout: 30s, max_body: 65536}
@@ -131,16 +132,16 @@ func TestHTTPVersionInEveryMode(t *testing.T) {
 		version, base string
 		major         int
 	}{
-		{VersionAuto, tlsSrv.URL, 2}, {Version11, tlsSrv.URL, 1}, {Version2, tlsSrv.URL, 2},
-		{VersionAuto, plain.URL, 1}, {Version11, plain.URL, 1}, {Version2, plain.URL, 2},
+		{transport.VersionAuto, tlsSrv.URL, 2}, {transport.Version11, tlsSrv.URL, 1}, {transport.Version2, tlsSrv.URL, 2},
+		{transport.VersionAuto, plain.URL, 1}, {transport.Version11, plain.URL, 1}, {transport.Version2, plain.URL, 2},
 	}
-	for _, mode := range []string{ConnShared, ConnPerUser, ConnPerRequest} {
+	for _, mode := range []string{transport.Shared, transport.PerUser, transport.PerRequest} {
 		for _, c := range cases {
 			t.Run(mode+"/"+c.version+"/"+c.base[:strings.Index(c.base, ":")], func(t *testing.T) {
 				mu.Lock()
 				clear(protos)
 				mu.Unlock()
-				out := runFaultWith(context.Background(), t, TransportConfig{Mode: mode, Version: c.version, Insecure: true},
+				out := runFaultWith(context.Background(), t, transport.Config{Mode: mode, Version: c.version, Insecure: true},
 					c.base, oneRequest, faultLoad)
 				s := out.Total.Series[0]
 				if s.Count != 6 || s.Failures != 0 {
@@ -157,10 +158,10 @@ func TestHTTPVersionInEveryMode(t *testing.T) {
 				// Per-user: one connection a VU (a VU may have done all six
 				// before the other started). Per-request: none reused (an
 				// HTTP/2 transport may dial one more than it uses).
-				if opened := out.Total.Opened; mode == ConnPerUser && (opened < 1 || opened > 2 || s.New != opened) {
+				if opened := out.Total.Opened; mode == transport.PerUser && (opened < 1 || opened > 2 || s.New != opened) {
 					t.Errorf("%d connections opened, %d requests on new ones; want one connection a VU", opened, s.New)
 				}
-				if mode == ConnPerRequest && (s.Reused != 0 || out.Total.Opened < 6) {
+				if mode == transport.PerRequest && (s.Reused != 0 || out.Total.Opened < 6) {
 					t.Errorf("%d requests reused a connection, %d opened; want none, at least 6", s.Reused, out.Total.Opened)
 				}
 			})

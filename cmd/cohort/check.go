@@ -9,9 +9,9 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/cohort-dev/cohort/engine"
 	"github.com/cohort-dev/cohort/metrics"
 	"github.com/cohort-dev/cohort/profiles"
+	"github.com/cohort-dev/cohort/transport"
 	"github.com/cohort-dev/cohort/virtualuser"
 )
 
@@ -33,7 +33,7 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "cohort check: %v\n", err)
 		return exitCode(err)
 	}
-	pool, err := engine.NewPool(engine.TransportConfig{Mode: engine.ConnPerUser, VUs: 1, Insecure: f.insecure,
+	pool, err := transport.NewPool(transport.Config{Mode: transport.PerUser, VUs: 1, Insecure: f.insecure,
 		CAFile: f.ca, CAPEM: p.demoCA, Proxy: f.proxy, Network: p.demoNet, Version: p.profile.HTTP.Version})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "cohort check: %v\n", err)

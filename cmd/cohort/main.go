@@ -17,7 +17,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/cohort-dev/cohort/clock"
-	"github.com/cohort-dev/cohort/engine"
+	"github.com/cohort-dev/cohort/transport"
 )
 
 // Exit codes, fixed by the CLI contract.
@@ -44,7 +44,7 @@ type env struct {
 	// network, if set, carries runs against the built-in target instead
 	// of a loopback port: the tests give a simulated network on a fake
 	// clock, and the target then keeps that clock too.
-	network func(http.Handler) engine.Network
+	network func(http.Handler) transport.Network
 }
 
 func commands() []command {

@@ -25,6 +25,7 @@ import (
 	"github.com/cohort-dev/cohort/metrics"
 	"github.com/cohort-dev/cohort/metrics/results"
 	"github.com/cohort-dev/cohort/profiles"
+	"github.com/cohort-dev/cohort/transport"
 	"github.com/cohort-dev/cohort/virtualuser"
 )
 
@@ -76,7 +77,7 @@ func newRunFlags() *runFlags {
 	fs.StringVar(&f.proxy, "proxy", "", "send requests through this proxy (default: HTTP_PROXY/HTTPS_PROXY)")
 	fs.StringVar(&f.ca, "ca", "", "PEM file of extra certificate authorities to trust")
 	fs.BoolVar(&f.insecure, "insecure", false, "do not verify TLS certificates")
-	fs.StringVar(&f.conn, "conn", engine.ConnShared, "connections: shared (one pool for all VUs), per-user (each VU its own, like separate browsers) or per-request (no keep-alive); quick mode (--url) defaults to per-user")
+	fs.StringVar(&f.conn, "conn", transport.Shared, "connections: shared (one pool for all VUs), per-user (each VU its own, like separate browsers) or per-request (no keep-alive); quick mode (--url) defaults to per-user")
 	fs.StringVar(&f.promListen, "prometheus-listen", "", "serve live metrics on /metrics at this address (a bare port binds 127.0.0.1)")
 	fs.DurationVar(&f.promLinger, "prometheus-linger", 15*time.Second, "keep serving /metrics this long after the run, for a last scrape")
 	fs.StringVar(&f.promPush, "prometheus-push", "", "push metrics to this Pushgateway URL during the run and at its end")
@@ -110,8 +111,8 @@ type prepared struct {
 	thresholds []results.Threshold
 	segment    engine.Segment
 	demo       *target.Target
-	demoCA     []byte         // the demo target's certificate, trusted when it serves TLS
-	demoNet    engine.Network // what carries requests to the demo target, when not TCP (env.network)
+	demoCA     []byte            // the demo target's certificate, trusted when it serves TLS
+	demoNet    transport.Network // what carries requests to the demo target, when not TCP (env.network)
 }
 
 func runRun(ctx context.Context, e *env, args []string) int {
@@ -122,7 +123,7 @@ func runRun(ctx context.Context, e *env, args []string) int {
 	if f.url != "" && !f.fs.Changed("conn") {
 		// Quick mode measures the server, not a pool: each VU keeps its own
 		// connection, as hey's and wrk's connections do.
-		f.conn = engine.ConnPerUser
+		f.conn = transport.PerUser
 	}
 	if err := f.checkPrometheus(); err != nil {
 		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
@@ -132,7 +133,7 @@ func runRun(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
 		return exitUsage
 	}
-	if f.conn != engine.ConnShared && f.conn != engine.ConnPerUser && f.conn != engine.ConnPerRequest {
+	if f.conn != transport.Shared && f.conn != transport.PerUser && f.conn != transport.PerRequest {
 		fmt.Fprintf(e.stderr, "cohort run: --conn: want shared, per-user or per-request, got %q\n", f.conn)
 		return exitUsage
 	}
@@ -174,7 +175,7 @@ func (f *runFlags) checkOutputs() error {
 		paths := []string{o.path}
 		if f.compareConn { // one output per connection mode
 			paths = nil
-			for _, mode := range []string{engine.ConnShared, engine.ConnPerUser, engine.ConnPerRequest} {
+			for _, mode := range []string{transport.Shared, transport.PerUser, transport.PerRequest} {
 				paths = append(paths, suffixed(o.path, o.ext, mode))
 			}
 		}
@@ -436,7 +437,7 @@ func (f *runFlags) userPool(p *profiles.Profile, seg engine.Segment) (*virtualus
 // startDemo starts the built-in target in-process with the profile's
 // demo_target flags, on a free loopback port; or, when e has a network of
 // its own, serves it over that network on e's clock.
-func startDemo(p *profiles.Profile, e *env) (*target.Target, string, engine.Network, error) {
+func startDemo(p *profiles.Profile, e *env) (*target.Target, string, transport.Network, error) {
 	fs, tf := newTargetFlags("demo_target")
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(p.DemoTarget); err != nil {
@@ -602,12 +603,12 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 }
 
 // pool makes the connections of a run in connection mode mode.
-func (f *runFlags) pool(p *prepared, mode string) (*engine.Pool, error) {
+func (f *runFlags) pool(p *prepared, mode string) (*transport.Pool, error) {
 	peak := p.profile.Load.PeakVUs()
 	if f.findCapacity && p.profile.Capacity.Vary == profiles.VaryVUs {
 		peak = int(p.profile.Capacity.Max)
 	}
-	return engine.NewPool(engine.TransportConfig{Mode: mode, VUs: peak + p.warmWorkers(), Insecure: f.insecure,
+	return transport.NewPool(transport.Config{Mode: mode, VUs: peak + p.warmWorkers(), Insecure: f.insecure,
 		CAFile: f.ca, CAPEM: p.demoCA, Proxy: f.proxy, NoTLSResumption: !f.tlsResume, Network: p.demoNet,
 		Version: p.profile.HTTP.Version})
 }
@@ -628,7 +629,7 @@ type liveRun struct {
 // newRun configures a run whose every snapshot reaches the timeline, the
 // progress line, the live metrics and the abort watch (and the capacity
 // search, which also steers it).
-func (f *runFlags) newRun(ctx context.Context, e *env, p *prepared, pool *engine.Pool, search *capacity.Search, live *live) *liveRun {
+func (f *runFlags) newRun(ctx context.Context, e *env, p *prepared, pool *transport.Pool, search *capacity.Search, live *live) *liveRun {
 	load := p.profile.Load
 	r := &liveRun{prog: newProgress(e, f.quiet || f.noProgress, engine.ShapeOf(load).Duration()),
 		timeline: results.NewTimelineRecorder(p.plan.Series, engine.ShapeOf(load).Duration()), search: search}
@@ -723,7 +724,7 @@ func (p *prepared) warmWorkers() int {
 // executeEachConn runs the profile once per connection mode, one after
 // another against the same target, and prints them side by side.
 func (f *runFlags) executeEachConn(ctx context.Context, e *env, p *prepared) int {
-	modes := []string{engine.ConnShared, engine.ConnPerUser, engine.ConnPerRequest}
+	modes := []string{transport.Shared, transport.PerUser, transport.PerRequest}
 	var runs []*results.Result
 	for _, mode := range modes {
 		if !f.quiet {

@@ -14,10 +14,10 @@ import (
 
 	"github.com/cohort-dev/cohort/clock"
 	"github.com/cohort-dev/cohort/clock/clocktest"
-	"github.com/cohort-dev/cohort/engine"
 	"github.com/cohort-dev/cohort/metrics/results"
 	"github.com/cohort-dev/cohort/profiles"
 	"github.com/cohort-dev/cohort/simnet"
+	"github.com/cohort-dev/cohort/transport"
 )
 
 // runCohort runs "cohort run ARGS..." in-process and returns its exit code,
@@ -54,7 +54,7 @@ func runSimulated(t *testing.T, args ...string) (code int, text string, res *res
 		out := filepath.Join(t.TempDir(), "result.json")
 		var stdout, stderr bytes.Buffer
 		e := &env{stdout: &stdout, stderr: &stderr, clock: fc,
-			network: func(h http.Handler) engine.Network {
+			network: func(h http.Handler) transport.Network {
 				return &simnet.Network{Handler: h, Clock: fc, Connect: simConnect}
 			}}
 		code = clocktest.Do(t, fc, func() int {

@@ -1,4 +1,4 @@
-package engine
+package transport
 
 import (
 	"bufio"
@@ -36,7 +36,7 @@ func get(t *testing.T, rt http.RoundTripper, method, url string, reused *bool) (
 
 func directPool(t *testing.T) *Pool {
 	t.Helper()
-	p, err := NewPool(TransportConfig{Mode: ConnPerUser, VUs: 1, Insecure: true})
+	p, err := NewPool(Config{Mode: PerUser, VUs: 1, Insecure: true})
 	if err != nil || !p.direct {
 		t.Fatalf("no direct per-user pool: %v", err)
 	}

@@ -1,4 +1,9 @@
-package engine
+// Package transport carries a run's requests: the connection modes
+// (shared, per-user, per-request), the tuned pool of net/http transports,
+// each per-user VU's own direct HTTP/1.1 connection, TLS and the HTTP
+// versions offered. It knows nothing of load shapes: the engine, the warm
+// population and cohort check take their VUs' transports from a Pool.
+package transport
 
 import (
 	"context"
@@ -17,21 +22,21 @@ import (
 
 // Connection modes (--conn).
 const (
-	// ConnShared is one tuned pool for all VUs: a connection any VU left
+	// Shared is one tuned pool for all VUs: a connection any VU left
 	// idle serves the next VU's request.
-	ConnShared = "shared"
-	// ConnPerUser gives each VU a pool of its own, as separate browsers
+	Shared = "shared"
+	// PerUser gives each VU a pool of its own, as separate browsers
 	// have: its own connections (and TLS sessions), reused across its
 	// requests.
-	ConnPerUser = "per-user"
-	// ConnPerRequest turns keep-alive off: every request opens a new TCP
+	PerUser = "per-user"
+	// PerRequest turns keep-alive off: every request opens a new TCP
 	// connection and, over TLS, makes a new handshake.
-	ConnPerRequest = "per-request"
+	PerRequest = "per-request"
 )
 
-// TransportConfig tunes the connections of a run.
-type TransportConfig struct {
-	// Mode is ConnShared (default), ConnPerUser or ConnPerRequest.
+// Config tunes the connections of a run.
+type Config struct {
+	// Mode is Shared (default), PerUser or PerRequest.
 	Mode string
 	// VUs is the most VUs that run at once: the shared pool keeps an idle
 	// connection for each, so no VU waits on another's connection.
@@ -57,7 +62,7 @@ type TransportConfig struct {
 	Network Network
 }
 
-// HTTP versions (TransportConfig.Version, the profile's http.version).
+// HTTP versions (Config.Version, the profile's http.version).
 const (
 	VersionAuto = "auto"
 	Version11   = "1.1"
@@ -108,13 +113,13 @@ type Pool struct {
 
 // NewPool builds the transport of a run; errors are the user's (a bad
 // proxy URL, an unreadable CA file).
-func NewPool(c TransportConfig) (*Pool, error) {
+func NewPool(c Config) (*Pool, error) {
 	switch c.Mode {
 	case "":
-		c.Mode = ConnShared
-	case ConnShared, ConnPerUser, ConnPerRequest:
+		c.Mode = Shared
+	case Shared, PerUser, PerRequest:
 	default:
-		return nil, fmt.Errorf("--conn: want %s, %s or %s, got %q", ConnShared, ConnPerUser, ConnPerRequest, c.Mode)
+		return nil, fmt.Errorf("--conn: want %s, %s or %s, got %q", Shared, PerUser, PerRequest, c.Mode)
 	}
 	proxy := http.ProxyFromEnvironment
 	if c.Proxy != "" {
@@ -141,7 +146,7 @@ func NewPool(c TransportConfig) (*Pool, error) {
 	// under auto, a VU's https requests go through a transport of its own,
 	// which offers HTTP/2 (directConn.h2).
 	p := &Pool{mode: c.Mode, dialer: dialer, conns: map[*directConn]bool{}, version: c.Version,
-		direct: c.Mode == ConnPerUser && c.Proxy == "" && !proxyInEnvironment() && c.Version != Version2}
+		direct: c.Mode == PerUser && c.Proxy == "" && !proxyInEnvironment() && c.Version != Version2}
 	p.base = &http.Transport{
 		Proxy: proxy,
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -158,7 +163,7 @@ func NewPool(c TransportConfig) (*Pool, error) {
 		IdleConnTimeout:        90 * time.Second,
 		ExpectContinueTimeout:  time.Second,
 		MaxResponseHeaderBytes: maxResponseHeader,
-		DisableKeepAlives:      c.Mode == ConnPerRequest,
+		DisableKeepAlives:      c.Mode == PerRequest,
 		Protocols:              protos,
 		// The VU asks for compression itself and inflates the answer, the
 		// same in every connection mode (the direct connection has no
@@ -169,12 +174,12 @@ func NewPool(c TransportConfig) (*Pool, error) {
 	p.shared = p.base
 	if c.Network != nil {
 		p.net, p.direct = c.Network, false
-		p.shared = c.Network.Transport(c.Mode != ConnPerRequest, max(c.VUs, 2), func() { p.opened.Add(1) })
+		p.shared = c.Network.Transport(c.Mode != PerRequest, max(c.VUs, 2), func() { p.opened.Add(1) })
 	}
 	return p, nil
 }
 
-func tlsConfig(c TransportConfig) (*tls.Config, error) {
+func tlsConfig(c Config) (*tls.Config, error) {
 	conf := &tls.Config{InsecureSkipVerify: c.Insecure}
 	if !c.NoTLSResumption {
 		conf.ClientSessionCache = tls.NewLRUClientSessionCache(max(c.VUs, 64))
@@ -205,7 +210,7 @@ func tlsConfig(c TransportConfig) (*tls.Config, error) {
 // ForVU returns the transport a new VU uses: the shared one, or in
 // per-user mode one of its own (with its own TLS session cache).
 func (p *Pool) ForVU() http.RoundTripper {
-	if p.mode == ConnPerRequest && p.net == nil && p.version != Version11 {
+	if p.mode == PerRequest && p.net == nil && p.version != Version11 {
 		// Over HTTP/2 a shared transport hands a request a connection
 		// another request dialed: per-request VUs get their own, so that
 		// every request opens its own connection.
@@ -215,7 +220,7 @@ func (p *Pool) ForVU() http.RoundTripper {
 		p.mu.Unlock()
 		return t
 	}
-	if p.mode != ConnPerUser {
+	if p.mode != PerUser {
 		return p.shared
 	}
 	if p.net != nil {
