@@ -184,8 +184,9 @@ func (s *Server) writeBase() error {
 }
 
 // serverXML is a server with its shutdown port off, one HTTP connector on
-// loopback, the realm, an access log of "user method URI status session"
-// per request, and the application at ContextPath.
+// loopback, the realm, an access log of "user method URI status session cookie"
+// per request (with the session id the request came with), and the
+// application at ContextPath.
 func (s *Server) serverXML(app string) string {
 	route := ""
 	if s.cfg.JVMRoute != "" {
@@ -207,7 +208,7 @@ func (s *Server) serverXML(app string) string {
       <Realm className="org.apache.catalina.realm.MemoryRealm" pathname="conf/tomcat-users.xml"/>
       <Host name="localhost" appBase="webapps" unpackWARs="false" autoDeploy="false" deployOnStartup="false">
         <Valve className="org.apache.catalina.valves.AccessLogValve" directory="logs" prefix="access" suffix=".log"
-               rotatable="false" buffered="false" pattern="%%u %%m %%U %%s %%S"/>
+               rotatable="false" buffered="false" pattern="%%u %%m %%U %%s %%S %%{JSESSIONID}c"/>
         <Context path="%s" docBase="%s" reloadable="false">
           %s
         </Context>
@@ -376,10 +377,12 @@ func (s *Server) Status(ctx context.Context) (Status, error) {
 	return st, json.NewDecoder(resp.Body).Decode(&st)
 }
 
-// AccessLine is one line of the access log.
+// AccessLine is one line of the access log: the user Tomcat had
+// authenticated ("-": none), the session after the request and the one
+// its cookie named ("-": none).
 type AccessLine struct {
-	User, Method, Path, Session string
-	Status                      int
+	User, Method, Path, Session, Cookie string
+	Status                              int
 }
 
 // AccessLog reads the access log: one line a request, with the user
@@ -392,7 +395,7 @@ func (s *Server) AccessLog() ([]AccessLine, error) {
 	var out []AccessLine
 	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
 		var l AccessLine
-		if _, err := fmt.Sscanf(line, "%s %s %s %d %s", &l.User, &l.Method, &l.Path, &l.Status, &l.Session); err != nil {
+		if _, err := fmt.Sscanf(line, "%s %s %s %d %s %s", &l.User, &l.Method, &l.Path, &l.Status, &l.Session, &l.Cookie); err != nil {
 			return nil, fmt.Errorf("access log line %q: %v", line, err)
 		}
 		out = append(out, l)
