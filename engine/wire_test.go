@@ -168,3 +168,20 @@ func TestHTTPVersionInEveryMode(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTP2OnlyRefusesAnHTTP1Server: with http.version 2, a TLS server that
+// offers no h2 fails every request, with reason tls (it refuses the
+// handshake that offers only h2), in every mode.
+func TestHTTP2OnlyRefusesAnHTTP1Server(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
+	defer srv.Close()
+	yaml := strings.Replace(oneRequest, "http: {", "http: {version: \"2\", ", 1)
+	for _, mode := range []string{transport.Shared, transport.PerUser, transport.PerRequest} {
+		t.Run(mode, func(t *testing.T) {
+			out := runFaultWith(context.Background(), t, transport.Config{Mode: mode, Version: transport.Version2, Insecure: true}, srv.URL, yaml, faultLoad)
+			if s := out.Total.Series[0]; s.Count != 6 || reasonCount(s, "tls") != 6 {
+				t.Fatalf("%d requests, reasons %v; want all 6 tls", s.Count, reasons(s))
+			}
+		})
+	}
+}

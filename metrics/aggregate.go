@@ -491,6 +491,7 @@ func (a *Aggregate) Reset() {
 	a.First.Reset()
 	a.Lag.Reset()
 	a.Iterations, a.Dropped, a.Interrupted, a.Opened = 0, 0, 0, 0
+	a.HTTP1, a.HTTP2 = 0, 0
 	clear(a.Checks)
 	for i := range a.Instances {
 		ia := &a.Instances[i]

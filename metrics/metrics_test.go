@@ -1,10 +1,14 @@
 package metrics
 
 import (
+	"fmt"
 	"math"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 var testSeries = []SeriesInfo{{Name: "login", Method: "POST", Group: "login"}, {Name: "list", Method: "GET", Group: "mix"}}
@@ -101,3 +105,41 @@ func BenchmarkDrain10kVUs(b *testing.B) {
 }
 
 func near(got, want float64) bool { return math.Abs(got-want) <= want/1000 }
+
+// TestResetForgetsEverything: an aggregate reset after samples of every
+// kind holds no count at all, so that no figure is carried from one
+// interval into the next (connections.protocols once was).
+func TestResetForgetsEverything(t *testing.T) {
+	a := NewAggregate(2)
+	for k := KindRequest; k <= KindCookiesDropped; k++ {
+		for _, f := range []Flags{0, Failed | Reused | HTTP2 | FirstAfterLogin} {
+			s := Sample{Kind: k, Series: 1, Status: 200, Flags: f, Instance: 1, Duration: time.Millisecond, Connect: 5}
+			a.Add(&s)
+		}
+	}
+	a.Reset()
+	var walk func(path string, v reflect.Value)
+	walk = func(path string, v reflect.Value) {
+		switch v.Kind() {
+		case reflect.Int64, reflect.Int:
+			if v.Int() != 0 {
+				t.Errorf("%s = %d after Reset", path, v.Int())
+			}
+		case reflect.Struct:
+			for i := range v.NumField() {
+				if v.Type().Field(i).IsExported() {
+					walk(path+"."+v.Type().Field(i).Name, v.Field(i))
+				}
+			}
+		case reflect.Slice, reflect.Array:
+			for i := range v.Len() {
+				walk(fmt.Sprintf("%s[%d]", path, i), v.Index(i))
+			}
+		case reflect.Pointer:
+			if h, ok := v.Interface().(*hdr.Histogram); ok && h != nil && h.TotalCount() != 0 {
+				t.Errorf("%s holds %d values after Reset", path, h.TotalCount())
+			}
+		}
+	}
+	walk("Aggregate", reflect.ValueOf(a).Elem())
+}

@@ -123,6 +123,9 @@ func (p *Profile) validateHTTP() error {
 	if h.MaxBody == 0 {
 		h.MaxBody = DefaultMaxBody
 	}
+	if err := p.notTemplate("http.user_agent", h.UserAgent); err != nil {
+		return err
+	}
 	switch h.Compression {
 	case "":
 		h.Compression = CompressionGzip
@@ -319,6 +322,11 @@ func (p *Profile) validateStep(field string, s *Step, kind string) error {
 			return p.Errorf(field+".headers."+k, "%q is not a header name", k)
 		}
 	}
+	for k := range s.Form {
+		if err := p.notTemplate(field+".form."+k, k); err != nil { // a field's name; its value is a template
+			return err
+		}
+	}
 	if s.Redirects != nil && *s.Redirects < 0 {
 		return p.Errorf(field+".redirects", "must not be negative")
 	}
@@ -413,7 +421,7 @@ func (p *Profile) validateCheckSource(field string, c *Check) error {
 // than let it be taken literally (it would never match).
 func (p *Profile) notTemplate(field, v string) error {
 	if strings.Contains(v, "{{") {
-		return p.Errorf(field, "%q: this field is not a template ({{...}} is taken for text only in expectations, checks, paths, headers and bodies)", v)
+		return p.Errorf(field, "%q: this field is not a template ({{...}} is taken for text only in paths, headers, bodies, expectations and checks)", v)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -179,7 +180,8 @@ func classify(err error) metrics.Reason {
 	case errors.As(err, &dnsErr):
 		return metrics.ReasonDNS
 	case errors.As(err, &certErr) || errors.As(err, &recErr) || errors.As(err, &unkAuth) ||
-		errors.As(err, &hostErr) || errors.As(err, &alert):
+		errors.As(err, &hostErr) || errors.As(err, &alert) ||
+		strings.Contains(err.Error(), "remote error: tls: "): // an alert the server sent (its type is not exported)
 		return metrics.ReasonTLS
 	case isMalformed(err.Error()):
 		return metrics.ReasonMalformed
@@ -318,6 +320,12 @@ func (v *VU) exchange(ctx context.Context, method string, u *url.URL, body []byt
 		defer cancel()
 		req = v.newRequest(tctx, method, u, body, sameHost, st)
 		resp, err = v.rt.RoundTrip(req)
+	}
+	if err == nil && v.plan.onlyHTTP2 && resp.ProtoMajor != 2 {
+		// A TLS server without h2 in its ALPN makes net/http fall back to
+		// HTTP/1.1: not what http.version 2 asked for.
+		resp.Body.Close()
+		err = fmt.Errorf("malformed HTTP response: answered over %s, and http.version is 2", resp.Proto)
 	}
 	if err == nil {
 		err = v.readBody(resp, keepBody, r)

@@ -121,8 +121,9 @@ func (p *pageDoc) text() []byte {
 }
 
 // appendText writes the text of n and its children, but not of scripts,
-// styles and templates, which a browser does not show; elements are
-// separated by a space, so "<td>a</td><td>b</td>" is "a b".
+// styles and templates, which a browser does not show. Block elements are
+// separated by a space ("<td>a</td><td>b</td>" is "a b"); inline ones are
+// not ("Hello, <b>alice</b>." is "Hello, alice.").
 func appendText(b *bytes.Buffer, n *html.Node) {
 	switch n.Type {
 	case html.TextNode:
@@ -133,11 +134,22 @@ func appendText(b *bytes.Buffer, n *html.Node) {
 		case atom.Script, atom.Style, atom.Template:
 			return
 		}
-		b.WriteByte(' ')
+		if !inline[n.DataAtom] {
+			b.WriteByte(' ')
+		}
 	}
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		appendText(b, c)
 	}
+}
+
+// inline are the elements that flow within a line of text.
+var inline = map[atom.Atom]bool{
+	atom.A: true, atom.Abbr: true, atom.B: true, atom.Bdi: true, atom.Bdo: true, atom.Cite: true,
+	atom.Code: true, atom.Data: true, atom.Dfn: true, atom.Em: true, atom.I: true, atom.Kbd: true,
+	atom.Mark: true, atom.Q: true, atom.S: true, atom.Samp: true, atom.Small: true, atom.Span: true,
+	atom.Strong: true, atom.Sub: true, atom.Sup: true, atom.Time: true, atom.U: true, atom.Var: true,
+	atom.Label: true, atom.Font: true,
 }
 
 func looksLikeHTML(b []byte) bool {

@@ -46,11 +46,14 @@ type Plan struct {
 	instanceHeader string
 	// instanceRoute takes the instance from the session id's jvmRoute.
 	instanceRoute bool
-	basic         bool
-	stripURLIDs   bool
-	headers       []header
-	timeout       time.Duration
-	maxBody       int
+	// onlyHTTP2 fails an answer that did not come over HTTP/2
+	// (http.version 2).
+	onlyHTTP2   bool
+	basic       bool
+	stripURLIDs bool
+	headers     []header
+	timeout     time.Duration
+	maxBody     int
 }
 
 // Step is one compiled exchange.
@@ -128,7 +131,7 @@ func Compile(p *profiles.Profile, o Options) (*Plan, error) {
 	pl := &Plan{
 		Profile: p.Name, Base: base, Columns: o.Columns,
 		sessionCookie: p.Session.Cookie, sessionHeader: p.Session.Header,
-		instanceHeader: http.CanonicalHeaderKey(p.InstanceHeader), instanceRoute: p.InstanceRoute,
+		instanceHeader: http.CanonicalHeaderKey(p.InstanceHeader), instanceRoute: p.InstanceRoute, onlyHTTP2: p.HTTP.Version == profiles.Version2,
 		basic: p.Session.Basic, stripURLIDs: !p.Session.KeepURLSessionIDs,
 		timeout: p.HTTP.Timeout.D(), maxBody: p.HTTP.MaxBody,
 		think: newThink(p.Think),

@@ -91,3 +91,18 @@ func TestTemplateExpandDoesNotAllocate(t *testing.T) {
 		t.Fatalf("expand allocates %v times", n)
 	}
 }
+
+func TestPageText(t *testing.T) {
+	cases := []struct{ body, want string }{
+		{"<p>Hello, <b>alice</b>.</p>", "Hello, alice."},
+		{"<table><tr><td>a</td><td>b</td></tr></table>", "a b"},
+		{"<p>remote user\n   <b>\n  alice\n </b></p><script>var x = 'hidden';</script>", "remote user alice"},
+		{"plain   text\n body", "plain text body"},
+	}
+	for _, c := range cases {
+		p := &pageDoc{body: []byte(c.body)}
+		if got := string(p.text()); got != c.want {
+			t.Errorf("text of %q = %q, want %q", c.body, got, c.want)
+		}
+	}
+}

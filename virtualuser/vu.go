@@ -172,7 +172,11 @@ func (v *VU) runStep(ctx context.Context, st *Step, due time.Time, flags metrics
 	page := pageDoc{body: r.body}
 	switch {
 	case r.err != nil:
-		res.Problem = fmt.Sprintf("%s %s: no response: %v", st.Method, st.Name, r.err)
+		if r.status != 0 {
+			res.Problem = fmt.Sprintf("%s %s: answered %d, but the answer could not be read: %v", st.Method, st.Name, r.status, r.err)
+		} else {
+			res.Problem = fmt.Sprintf("%s %s: no response: %v", st.Method, st.Name, r.err)
+		}
 	case r.reason != metrics.ReasonNone:
 		res.Problem = fmt.Sprintf("more than %d redirects", st.redirects)
 	default:

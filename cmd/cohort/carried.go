@@ -20,16 +20,30 @@ func notCarriedOut(r *results.Result, host string, hasLogin bool) string {
 		return fmt.Sprintf("all %d requests failed: %s to %s; is the target up?", n, topReasons(r.Requests, ""), host)
 	}
 	s := r.Sessions
-	if !hasLogin || s.LoginFailures == 0 {
+	if !hasLogin || s.LoginFailures+s.LoginsInterrupted == 0 {
 		return ""
 	}
 	if s.Logins == 0 {
-		return fmt.Sprintf("no VU could log in: %d logins failed (%s)", s.LoginFailures, loginFailures(r))
+		return "no VU could log in: " + whyNoLogin(r)
 	}
 	if vus := int64(r.VUsMax); s.NeverLoggedIn*2 > vus {
-		return fmt.Sprintf("%d of %d VUs never logged in: %d logins failed (%s)", s.NeverLoggedIn, vus, s.LoginFailures, loginFailures(r))
+		return fmt.Sprintf("%d of %d VUs never logged in: %s", s.NeverLoggedIn, vus, whyNoLogin(r))
 	}
 	return ""
+}
+
+// whyNoLogin says what became of the logins: failed (where, and why), or
+// cut short by the end of the run.
+func whyNoLogin(r *results.Result) string {
+	s := r.Sessions
+	var parts []string
+	if s.LoginFailures > 0 {
+		parts = append(parts, fmt.Sprintf("%d logins failed (%s)", s.LoginFailures, loginFailures(r)))
+	}
+	if s.LoginsInterrupted > 0 {
+		parts = append(parts, fmt.Sprintf("%d cut short by the end of the run (logins slower than the run and its graceful stop)", s.LoginsInterrupted))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // topReasons lists the failure reasons of the requests of group ("": all),

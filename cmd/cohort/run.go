@@ -423,7 +423,7 @@ func (f *runFlags) userPool(p *profiles.Profile, seg engine.Segment) (*virtualus
 	case p.Users.Generate != nil:
 		pool = virtualuser.NewGeneratedPool(*p.Users.Generate, share)
 	default:
-		pool = virtualuser.NewAnonymousPool()
+		pool, share = virtualuser.NewAnonymousPool(), true // one anonymous user, shared by every VU
 	}
 	if seg.N > 1 {
 		pool = pool.Segment(seg.I, seg.N)

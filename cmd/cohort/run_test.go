@@ -438,3 +438,46 @@ func TestCapacityAgainstARefusingStore(t *testing.T) {
 		})
 	}
 }
+
+// TestRunWhoseLoginsAreAllCutShort: logins slower than the run and its
+// graceful stop are cut short, none passes, and the run exits 1 saying so
+// (it carried nothing out), on a fake clock.
+func TestRunWhoseLoginsAreAllCutShort(t *testing.T) {
+	path := writeProfile(t, "spring-form", func(s string) string {
+		s = strings.Replace(s, "demo_target: []", `demo_target: ["--latency", "4s"]`, 1)
+		return strings.Replace(s, "load: {executor: constant-vus, vus: 50, duration: 10s}", "load: {vus: 3, duration: 2s, graceful_stop: 1s}", 1)
+	})
+	code, out, r := runSimulated(t, path)
+	want := "cohort run: no VU could log in: 3 cut short by the end of the run"
+	if code != exitFailed || !strings.Contains(out, want) {
+		t.Fatalf("exit %d, want 1 and %q\n%s", code, want, out)
+	}
+	if s := r.Sessions; s.LoginsInterrupted != 3 || s.Logins != 0 || s.LoginFailures != 0 || s.NeverLoggedIn != 3 {
+		t.Fatalf("sessions %+v: want 3 logins cut short, none passed or failed, 3 VUs never logged in", s)
+	}
+	if !strings.Contains(out, "3 logins cut short by the end of the run") {
+		t.Fatalf("the summary does not say the logins were cut short:\n%s", out)
+	}
+}
+
+// TestHTTP2OnlyAgainstAnHTTP1Target: http.version 2 against a target that
+// answers over HTTP/1.1 fails every request (malformed_response) rather
+// than measure another protocol than asked, and the run exits 1.
+func TestHTTP2OnlyAgainstAnHTTP1Target(t *testing.T) {
+	path := writeProfile(t, "jwt", func(s string) string { return s + "\nhttp: {version: \"2\"}\n" })
+	code, out, _ := runSimulated(t, path, "--vus", "1", "--iterations", "3")
+	if code != exitFailed || !strings.Contains(out, "malformed_response") {
+		t.Fatalf("exit %d, want 1 with every request malformed_response\n%s", code, out)
+	}
+}
+
+// TestProfileWithoutUsers: a profile with neither users.csv nor
+// users.generate has one anonymous user that every VU shares.
+func TestProfileWithoutUsers(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "anon.yaml")
+	os.WriteFile(path, []byte("name: anon\ndemo_target: []\nmix:\n  - {name: a, path: /login}\n"), 0o644)
+	code, out, r := runSimulated(t, path, "--vus", "3", "--iterations", "9")
+	if code != exitOK || r.Totals.Iterations != 9 || r.VUsMax != 3 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+}

@@ -61,6 +61,9 @@ func (tf *targetFlags) build() (*target.Target, error) {
 	if tf.certOut != "" && !tf.cfg.TLS {
 		return nil, fmt.Errorf("--cert-out needs --tls")
 	}
+	if tf.cfg.HTTP2 && !tf.cfg.TLS {
+		return nil, fmt.Errorf("--http2 needs --tls (HTTP/2 is offered in the TLS handshake, as browsers use it)")
+	}
 	return target.New(tf.cfg)
 }
 

@@ -15,8 +15,18 @@ import (
 // latencyBuckets are the classic buckets, in seconds, of every latency
 // histogram: 80 from 100 µs to 60 s, each about 18% wider than the last,
 // so that Prometheus' histogram_quantile, which interpolates inside a
-// bucket, reads a percentile within a few percent of HDR's.
+// bucket, reads a percentile within one bucket (18%) of HDR's; below
+// 100 µs, only that it is below 100 µs.
 var latencyBuckets = prometheus.ExponentialBucketsRange(0.0001, 60, 80)
+
+// LatencyBucketGrowth is the ratio of one classic latency bucket's upper
+// bound to the one before: how far apart a quantile Prometheus estimates
+// from the buckets and the exact one can be (both lie in one bucket).
+var LatencyBucketGrowth = latencyBuckets[1] / latencyBuckets[0]
+
+// LatencyBucketFloor is the first classic bucket's bound, in seconds:
+// every latency below it falls in that one bucket.
+var LatencyBucketFloor = latencyBuckets[0]
 
 // nativeSchema is the resolution of the native histograms: schema 3
 // buckets are 2^(1/8), about 9%, wide.

@@ -37,7 +37,7 @@ func WriteSummary(w io.Writer, r *Result) error {
 	tw.Flush()
 	writePhases(&b, r)
 	writeFailures(&b, r)
-	if s := r.Sessions; s.Logins+s.LoginFailures+s.Issued+s.Refreshes > 0 {
+	if s := r.Sessions; s.Logins+s.LoginFailures+s.LoginsInterrupted+s.Issued+s.Refreshes > 0 || s.CookieHeader != nil || len(s.CookiesDropped) > 0 {
 		writeSessions(&b, s)
 	}
 	if sv := r.Server; sv != nil {
@@ -91,7 +91,7 @@ func writeSessions(b *strings.Builder, s SessionResult) {
 		fmt.Fprintf(b, "          %d logins cut short by the end of the run (neither passed nor failed)\n", s.LoginsInterrupted)
 	}
 	if s.NeverLoggedIn > 0 {
-		fmt.Fprintf(b, "          %d VUs never logged in: every login they tried failed\n", s.NeverLoggedIn)
+		fmt.Fprintf(b, "          %d VUs never logged in: every login they tried failed or was cut short\n", s.NeverLoggedIn)
 	}
 }
 
@@ -243,6 +243,10 @@ func writeChecks(b *strings.Builder, r *Result) {
 	}
 	b.WriteString("\nchecks:\n")
 	for _, c := range r.Checks {
+		if c.Passes+c.Fails == 0 {
+			fmt.Fprintf(b, "  --   %s: never evaluated (its step was not sent, or never answered)\n", c.Name)
+			continue
+		}
 		mark := "ok  "
 		if c.Fails > 0 {
 			mark = "FAIL"
