@@ -155,6 +155,7 @@ backend tomcats
 	}
 	h := &HAProxy{dir: dir, Port: port}
 	h.cmd = exec.Command(HAProxyBin, "-db", "-f", cfg)
+	h.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlives the test
 	if out, err := exec.Command(HAProxyBin, "-c", "-f", cfg).CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("haproxy -c: %v\n%s", err, out)
 	}

@@ -237,7 +237,10 @@ func (s *Server) start(ctx context.Context) error {
 		"CATALINA_TMPDIR="+filepath.Join(s.base, "temp"),
 		// A small heap and a quick start: this is a test server on a busy machine.
 		"JAVA_OPTS=-Xms64m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.security.egd=file:/dev/./urandom")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group (Kill ends catalina.sh and the JVM together),
+	// and killed with the test process even if that one panics or is
+	// killed: a test run leaves no Tomcat behind.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return err
