@@ -626,19 +626,44 @@ func (r *run) setUpVU(id int) (*virtualuser.VU, *loginGauge, func(), error) {
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	v, closeVU := r.makeVU(id, user)
+	g := r.trackLogin(v.Session())
+	return v, g, func() {
+		g.done()
+		closeVU()
+		r.cfg.Users.Release(user)
+	}, nil
+}
+
+// makeVU makes VU id for user: its session on the run's clock, its
+// transport from the pool, its recorder and hooks. closeVU ends the VU
+// and gives the transport back.
+func (r *run) makeVU(id int, user *virtualuser.User) (v *virtualuser.VU, closeVU func()) {
 	sess := virtualuser.NewSession(r.cfg.Plan, user, r.clock)
 	if r.cfg.Bare {
 		sess.Jar = virtualuser.NewDiscardJar()
 	}
 	rt := r.cfg.Pool.ForVU()
-	v := r.newVU(id, rt, sess)
-	g := r.trackLogin(sess)
-	return v, g, func() {
-		g.done()
+	v = r.newVU(id, rt, sess)
+	return v, func() {
 		v.Close()
 		r.cfg.Pool.Release(rt)
-		r.cfg.Users.Release(user)
-	}, nil
+	}
+}
+
+// NewVU makes one VU as a run makes its VUs, outside a run: cohort check
+// walks its VU through the profile with the same session, transport,
+// recorder, clock and debug hooks (cfg.Debug and cfg.DebugStep watch VU
+// 1) as the engine gives. cfg needs Plan, Pool and Collector; release
+// ends the VU and gives its transport back (the user stays the caller's).
+func NewVU(cfg Config, id int, user *virtualuser.User) (v *virtualuser.VU, release func(), err error) {
+	if cfg.Plan == nil || cfg.Pool == nil || cfg.Collector == nil {
+		return nil, nil, errors.New("engine: Plan, Pool and Collector are required")
+	}
+	r := &run{cfg: cfg, clock: clock.Or(cfg.Clock)}
+	r.hooks = virtualuser.Hooks{Clock: r.clock}
+	v, release = r.makeVU(id, user)
+	return v, release, nil
 }
 
 // newVU makes a VU; the first one is watched by the debug hook, if any.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/cohort-dev/cohort/engine"
 	"github.com/cohort-dev/cohort/metrics"
 	"github.com/cohort-dev/cohort/profiles"
 	"github.com/cohort-dev/cohort/transport"
@@ -46,9 +47,13 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 	c := &checker{w: e.stdout}
-	sess := virtualuser.NewSession(p.plan, user, e.clock)
-	col := metrics.NewCollector(p.plan.Series, 1)
-	v := virtualuser.NewVU(1, p.plan, pool.ForVU(), sess, col.NewRecorder(), virtualuser.Hooks{Debug: c.exchange, Clock: e.clock})
+	v, release, err := engine.NewVU(engine.Config{Plan: p.plan, Pool: pool, Collector: metrics.NewCollector(p.plan.Series, 1), Clock: e.clock,
+		Debug: func(_ *virtualuser.VU, x virtualuser.Exchange) { c.exchange(x) }}, 1, user)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cohort check: %v\n", err)
+		return exitUsage
+	}
+	defer release()
 	c.vu = v
 	fmt.Fprintf(e.stdout, "cohort check: profile %s against %s, as user %s\n", p.profile.Name, p.plan.Base, user.Name())
 	return c.walk(ctx, p.plan)
