@@ -152,14 +152,7 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 		r.warm = r.startWarm(wctx)
 		r.stopWarm = func() { cancel(); r.warm.stop() }
 	}
-	switch {
-	case cfg.Load.Executor == profiles.SessionPool:
-		out.Interrupted = r.driveSessionPool(ctx, out, abandon)
-	case cfg.Load.Open():
-		out.Interrupted = r.driveOpen(ctx, out, abandon)
-	default:
-		out.Interrupted = r.drive(ctx, out, abandon)
-	}
+	out.Interrupted = executorOf(r).drive(ctx, out, abandon)
 	if r.warm != nil {
 		out.WarmHeld = int(r.warm.held.Load())
 	}
@@ -169,8 +162,51 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	return out, nil
 }
 
-// drive is the run's control loop: it follows the shape, drains at every
-// interval, and stops the VUs at the end. It reports an interruption.
+// executor drives a run's VUs for one kind of load shape, over the run's
+// one lifecycle: its drains (run.drain, each interval and a final one),
+// its graceful stop (run.stopAll, run.awaitVUs) and its end. drive
+// returns once the shape is done or ctx has ended, and reports an
+// interruption. The run holds the state the executors share: the VUs, the
+// tickets of shared iterations, the warm population, the steering.
+type executor interface {
+	drive(ctx context.Context, out *Outcome, abandon func()) (interrupted bool)
+}
+
+// The executors: the closed model (a population of VUs, constant or
+// ramping), the open model (arrivals at a rate) and the session pool
+// (logins and requests at rates of their own).
+type (
+	closedModel      struct{ r *run }
+	openModel        struct{ r *run }
+	sessionPoolModel struct{ r *run }
+)
+
+func (e closedModel) drive(ctx context.Context, out *Outcome, abandon func()) bool {
+	return e.r.drive(ctx, out, abandon)
+}
+
+func (e openModel) drive(ctx context.Context, out *Outcome, abandon func()) bool {
+	return e.r.driveOpen(ctx, out, abandon)
+}
+
+func (e sessionPoolModel) drive(ctx context.Context, out *Outcome, abandon func()) bool {
+	return e.r.driveSessionPool(ctx, out, abandon)
+}
+
+// executorOf is the executor of the run's load shape.
+func executorOf(r *run) executor {
+	switch l := r.cfg.Load; {
+	case l.Executor == profiles.SessionPool:
+		return sessionPoolModel{r}
+	case l.Open():
+		return openModel{r}
+	}
+	return closedModel{r}
+}
+
+// drive is the closed model's control loop: it follows the shape, drains
+// at every interval, and stops the VUs at the end. It reports an
+// interruption.
 func (r *run) drive(ctx context.Context, out *Outcome, abandon func()) bool {
 	control := r.clock.NewTicker(min(r.cfg.Interval, 100*time.Millisecond))
 	defer control.Stop()
