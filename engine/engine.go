@@ -124,8 +124,8 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	r := &run{cfg: cfg, clock: clock.Or(cfg.Clock), shape: ShapeOf(cfg.Load), hard: hard,
 		spent: make(chan struct{}), idle: make(chan struct{})}
 	r.tickets.Store(-1)
-	if n := cfg.Load.Iterations; n > 0 {
-		r.tickets.Store(int64(n))
+	if n := cfg.Load.Iterations; n > 0 && cfg.Load.Executor != profiles.PerVUIterations {
+		r.tickets.Store(int64(n)) // shared by all VUs; per VU, each worker counts its own
 	}
 	r.hooks = virtualuser.Hooks{Clock: r.clock, WaitRequest: newPacer(cfg.Load.MaxRPS, r.clock).waitFunc()}
 	if cfg.Steer != nil {
@@ -269,7 +269,8 @@ func (r *run) finalDrain(out *Outcome) {
 // iterations are used up, or when nothing else would: a run that only
 // iterations bound whose VUs all gave up.
 func (r *run) exited() {
-	if r.active.Add(-1) == 0 && (r.tickets.Load() == 0 || r.shape.Duration() == 0) {
+	perVU := r.cfg.Load.Executor == profiles.PerVUIterations // every VU is done with its own
+	if r.active.Add(-1) == 0 && (r.tickets.Load() == 0 || r.shape.Duration() == 0 || perVU) {
 		r.idleOnce.Do(func() { close(r.idle) })
 	}
 }
@@ -350,7 +351,10 @@ func (r *run) scale(elapsed time.Duration) {
 	}
 	for len(r.vus) < want {
 		r.nextID++
-		w := &worker{r: r, id: r.nextID, stop: make(chan struct{})}
+		w := &worker{r: r, id: r.nextID, stop: make(chan struct{}), left: -1}
+		if l := r.cfg.Load; l.Executor == profiles.PerVUIterations {
+			w.left = int64(l.Iterations)
+		}
 		r.vus = append(r.vus, w)
 		r.active.Add(1)
 		r.wg.Add(1)
@@ -409,6 +413,19 @@ func (r *run) take() bool {
 	}
 }
 
+// take claims the worker's next iteration: one of its own, or one of the
+// run's.
+func (w *worker) take() bool {
+	if w.left < 0 {
+		return w.r.take()
+	}
+	if w.left == 0 {
+		return false
+	}
+	w.left--
+	return true
+}
+
 // worker is one VU of the closed model. A VU whose think time is long
 // parks as data on a timer instead of holding a goroutine and its stack
 // while it waits (design.md: sessions are data); the timer, or a stop,
@@ -417,6 +434,7 @@ type worker struct {
 	r       *run
 	id      int
 	stop    chan struct{}
+	left    int64 // iterations of its own left (per-vu-iterations); <0: it shares the run's
 	v       *virtualuser.VU
 	g       *loginGauge
 	release func()
@@ -519,12 +537,12 @@ func (w *worker) turn() (time.Duration, bool) {
 		}
 		w.loginFails = 0
 	}
-	if !r.take() {
+	if !w.take() {
 		return 0, false
 	}
 	w.v.Iterate(r.hard, time.Time{})
 	w.g.update()
-	if r.tickets.Load() == 0 {
+	if r.tickets.Load() == 0 || w.left == 0 {
 		return 0, false // the last iteration is done: no reason to think
 	}
 	// A target that is not there (refused, no such host) is tried again

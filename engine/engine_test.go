@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -410,6 +412,48 @@ func TestLoginsCutShortAreCounted(t *testing.T) {
 		out := s.run(t, cfg)
 		if sess := out.Total.Sessions; sess.LoginsInterrupted != 4 || sess.Logins != 0 || sess.LoginFailures != 0 {
 			t.Fatalf("sessions %+v: want 4 logins interrupted, none passed or failed", sess)
+		}
+	})
+}
+
+// TestPerVUIterationsAreExact: under per-vu-iterations each VU does
+// exactly its iterations, however fast the others are, then logs out.
+// The target counts each session's mix requests.
+func TestPerVUIterationsAreExact(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newSim(t, target.Config{Latency: simLatency})
+		var mu sync.Mutex
+		perSession := map[string]int{}
+		inner := s.net.Handler
+		s.net.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, "/api/") {
+				if c, err := r.Cookie("JSESSIONID"); err == nil {
+					mu.Lock()
+					perSession[c.Value]++
+					mu.Unlock()
+				}
+			}
+			inner.ServeHTTP(w, r)
+		})
+		cfg := s.rig(t, "spring-form", transport.Shared, 0, func(p *profiles.Profile) {
+			p.Load = profiles.Load{Executor: profiles.PerVUIterations, VUs: 3, Iterations: 4}
+			// Think times vary from 10 to 400 ms: shared iterations would
+			// go to whichever VU is free first.
+			p.Think = profiles.Think{Type: "uniform", Min: profiles.Duration(10 * time.Millisecond), Max: profiles.Duration(400 * time.Millisecond)}
+		})
+		out := s.run(t, cfg)
+		if out.Total.Iterations != 12 || out.Total.Sessions.Logouts != 3 {
+			t.Fatalf("%d iterations, %d logouts; want 12 and 3", out.Total.Iterations, out.Total.Sessions.Logouts)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if len(perSession) != 3 {
+			t.Fatalf("%d sessions sent mix requests, want 3: %v", len(perSession), perSession)
+		}
+		for id, n := range perSession {
+			if n != 4 {
+				t.Errorf("session %s… sent %d mix requests, want 4", id[:6], n)
+			}
 		}
 	})
 }

@@ -65,7 +65,7 @@ func (s Segment) Scale(l profiles.Load) profiles.Load {
 	for i := range l.Stages {
 		l.Stages[i].Target = float64(s.Share(int(l.Stages[i].Target)))
 	}
-	if l.Iterations > 0 {
+	if l.Iterations > 0 && l.Executor != profiles.PerVUIterations { // per VU: each keeps its count
 		l.Iterations = s.Share(l.Iterations)
 	}
 	return l

@@ -292,8 +292,9 @@ type Think struct {
 
 // Load is the load shape.
 type Load struct {
-	// Executor is constant-vus, ramping-vus (closed model),
-	// constant-arrival-rate or ramping-arrival-rate (open model).
+	// Executor is constant-vus, ramping-vus, per-vu-iterations (closed
+	// model), constant-arrival-rate, ramping-arrival-rate (open model) or
+	// session-pool.
 	Executor   string   `yaml:"executor"`
 	VUs        int      `yaml:"vus"`
 	Duration   Duration `yaml:"duration"`
@@ -343,6 +344,10 @@ const (
 	// requests arrive at rate (per time_unit), each sent by the next idle
 	// session of the pool.
 	SessionPool = "session-pool"
+	// PerVUIterations is the closed model where each of vus VUs does
+	// exactly iterations iterations (k6's per-vu-iterations), then logs
+	// out; duration, if given, bounds the whole.
+	PerVUIterations = "per-vu-iterations"
 )
 
 // Open reports whether the executor is an open model (arrival rate).

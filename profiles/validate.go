@@ -569,10 +569,10 @@ func (p *Profile) validateLoadShape() error {
 		if len(l.Stages) > 0 {
 			l.Executor = RampingVUs
 		}
-	case ConstantVUs, RampingVUs, ConstantArrivalRate, RampingArrivalRate, SessionPool:
+	case ConstantVUs, RampingVUs, PerVUIterations, ConstantArrivalRate, RampingArrivalRate, SessionPool:
 	default:
-		return p.Errorf("load.executor", "unknown executor %q (want %s, %s, %s, %s or %s)", l.Executor,
-			ConstantVUs, RampingVUs, ConstantArrivalRate, RampingArrivalRate, SessionPool)
+		return p.Errorf("load.executor", "unknown executor %q (want %s, %s, %s, %s, %s or %s)", l.Executor,
+			ConstantVUs, RampingVUs, PerVUIterations, ConstantArrivalRate, RampingArrivalRate, SessionPool)
 	}
 	if l.GracefulStop == 0 {
 		l.GracefulStop = Duration(DefaultGracefulStop)
@@ -641,6 +641,13 @@ func (p *Profile) CheckLoad() error {
 	case RampingVUs:
 		if len(l.Stages) == 0 {
 			return p.Errorf(at("load.stages", "--stages"), "ramping-vus needs stages")
+		}
+	case PerVUIterations:
+		if l.VUs == 0 {
+			return p.Errorf(at("load.vus", "--vus"), "want at least 1 VU, got 0")
+		}
+		if l.Iterations == 0 {
+			return p.Errorf(at("load.iterations", "--iterations"), "per-vu-iterations needs the iterations each VU does")
 		}
 	case ConstantArrivalRate, RampingArrivalRate:
 		return p.checkOpen(at)

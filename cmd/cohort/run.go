@@ -371,7 +371,7 @@ func (f *runFlags) override(p *profiles.Profile) error {
 	if set("iterations") {
 		l.Iterations = f.iterations
 		p.SetByFlag("load.iterations")
-		if !set("duration") && l.Executor == profiles.ConstantVUs {
+		if !set("duration") && (l.Executor == profiles.ConstantVUs || l.Executor == profiles.PerVUIterations) {
 			l.Duration = 0
 		}
 	}
@@ -770,6 +770,9 @@ func describeLoad(l profiles.Load, s engine.Shape) string {
 	}
 	if l.Iterations > 0 {
 		fmt.Fprintf(&b, ", %d iterations", l.Iterations)
+		if l.Executor == profiles.PerVUIterations {
+			b.WriteString(" each")
+		}
 	}
 	return b.String()
 }
