@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cohort-dev/cohort/metrics"
 )
 
 // Exchange describes one request and its answer, for "cohort check" and
@@ -27,6 +29,9 @@ type Exchange struct {
 	EmptyVars []string
 	// Body is the start of an error response's body (status 400 and up).
 	Body string
+	// CookiesDropped counts, by reason, the cookies of this answer the
+	// VU's jar refused or evicted, as a browser would.
+	CookiesDropped metrics.CookieDrops
 }
 
 // Extracted is what one extractor found.
@@ -41,7 +46,8 @@ type Extracted struct {
 // debugExchange reports an exchange to the debug hook.
 func (v *VU) debugExchange(st *Step, hop int, req *http.Request, r *response, d time.Duration) {
 	x := Exchange{Step: st, Hop: hop, Method: req.Method, URL: req.URL.String(), Sent: req.Header.Clone(),
-		Status: r.status, Duration: d, Err: r.err}
+		Status: r.status, Duration: d, Err: r.err, CookiesDropped: v.dropped}
+	v.dropped = metrics.CookieDrops{}
 	if r.header != nil {
 		x.Received = r.header.Clone()
 	}

@@ -518,7 +518,8 @@ func (v *VU) takeCookies(u *url.URL, resp *http.Response) {
 	if len(cookies) > 0 {
 		v.noteCookieSizes(u)
 	}
-	for why, n := range v.sess.Jar.TakeDropped() {
+	v.dropped = v.sess.Jar.TakeDropped()
+	for why, n := range v.dropped {
 		if n > 0 {
 			v.rec.Add(metrics.CookiesDropped(metrics.CookieDrop(why), int(n)))
 		}

@@ -85,8 +85,10 @@ type VU struct {
 	// patterns holds the VU's compiled templated regular expressions, by
 	// pattern slot.
 	patterns []compiledPattern
-	req      *http.Request
-	reqCtx   context.Context
+	// dropped is what the jar refused of the last answer's cookies.
+	dropped metrics.CookieDrops
+	req     *http.Request
+	reqCtx  context.Context
 
 	// traceCtx carries the trace of tm under traceParent, reused by every
 	// request while those stay the same.

@@ -199,6 +199,15 @@ func writeExchange(w io.Writer, m *virtualuser.Masker, x virtualuser.Exchange, i
 			fmt.Fprintf(w, "%s  set cookie %s=%s%s\n", indent, ck.Name, virtualuser.MaskValue(ck.Value), attrSuffix(attrs))
 		}
 	}
+	var dropped []string
+	for why, n := range x.CookiesDropped {
+		if n > 0 {
+			dropped = append(dropped, fmt.Sprintf("%d %s", n, metrics.CookieDrop(why)))
+		}
+	}
+	if len(dropped) > 0 {
+		fmt.Fprintf(w, "%s  cookies the jar refused, as a browser would: %s\n", indent, strings.Join(dropped, ", "))
+	}
 	if len(x.EmptyVars) > 0 {
 		fmt.Fprintf(w, "%s  sent with empty variables: %s\n", indent, strings.Join(x.EmptyVars, ", "))
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -198,5 +199,22 @@ func TestWorkedExampleRuns(t *testing.T) {
 	// second VU may start after the first has done all 10).
 	if st := tg.Stats(); st.LoginsOK < 2 || st.LoginsFailed != 0 {
 		t.Fatalf("the target saw %d logins (%d failed), want 2 or 3, none failed", st.LoginsOK, st.LoginsFailed)
+	}
+}
+
+// TestCheckSaysWhatTheJarRefused: cohort check names the cookies of an
+// answer that the jar refused as a browser would.
+func TestCheckSaysWhatTheJarRefused(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Set-Cookie", "big="+strings.Repeat("v", 5000))
+		w.Header().Add("Set-Cookie", "__Host-x=1; Path=/app")
+		w.Header().Add("Set-Cookie", "ok=1")
+	}))
+	defer srv.Close()
+	path := filepath.Join(t.TempDir(), "p.yaml")
+	os.WriteFile(path, []byte("name: jar\nmix:\n  - {name: a, path: /}\n"), 0o644)
+	code, out := runCheckCmd(t, path, "--base-url", srv.URL)
+	if code != exitOK || !strings.Contains(out, "cookies the jar refused, as a browser would: 1 too_large, 1 prefix") {
+		t.Fatalf("exit %d\n%s", code, out)
 	}
 }
