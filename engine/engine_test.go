@@ -457,3 +457,61 @@ func TestPerVUIterationsAreExact(t *testing.T) {
 		}
 	})
 }
+
+// orderJourney is a journey over the built-in target's orders: place one,
+// read it back by the id the first step extracted, delete it. bad makes the
+// second step ask for an order that is not there.
+func orderJourney(bad bool) []profiles.Request {
+	read := "/api/orders/{{vars.order_id}}"
+	if bad {
+		read = "/api/orders/999999"
+	}
+	step := func(name, method, path string, expect []int) profiles.JourneyStep {
+		return profiles.JourneyStep{Step: profiles.Step{Name: name, Method: method, Path: path,
+			Headers: map[string]string{"Accept": "application/json", "X-CSRF-TOKEN": "{{vars.csrf}}"},
+			Expect:  profiles.Expect{Status: expect}}}
+	}
+	place := step("place", "POST", "/api/orders", []int{201})
+	place.JSON = map[string]any{"item": "book", "qty": 1}
+	place.Extract = []profiles.Extractor{{Name: "order_id", JSON: "id"}}
+	place.Think = profiles.Think{Type: profiles.ThinkConstant, Duration: profiles.Duration(100 * time.Millisecond)}
+	return []profiles.Request{{Step: profiles.Step{Name: "order"}, Weight: 1, Steps: []profiles.JourneyStep{
+		place, step("read", "GET", read, []int{200}), step("cancel", "DELETE", "/api/orders/{{vars.order_id}}", []int{204})}}}
+}
+
+// TestJourneysRunInOrder: a journey's steps run in order, a value one
+// extracts used by the next; each step has its row, the journey its
+// duration with its pauses in it; a failed step ends its journey under the
+// step's reason, and the steps after it are not sent. On a fake clock.
+func TestJourneysRunInOrder(t *testing.T) {
+	for _, bad := range []bool{false, true} {
+		t.Run(map[bool]string{false: "clean", true: "a step fails"}[bad], func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s := newSim(t, target.Config{Latency: simLatency})
+				cfg := s.rig(t, "spring-form", transport.Shared, 0, func(p *profiles.Profile) {
+					p.Load = profiles.Load{Executor: profiles.ConstantVUs, VUs: 2, Iterations: 6}
+					p.Mix = orderJourney(bad)
+					p.Think = profiles.Think{Type: profiles.ThinkNone}
+				})
+				out := s.run(t, cfg)
+				steps := map[string]int64{}
+				for i, info := range cfg.Plan.Series {
+					steps[info.Name] = out.Total.Series[i].Count
+				}
+				j := out.Total.Journeys[0]
+				if out.Total.Iterations != 6 || j.Count != 6 || steps["order/place"] != 6 || steps["order/read"] != 6 {
+					t.Fatalf("%d iterations, %d journeys, steps %v; want 6 of each", out.Total.Iterations, j.Count, steps)
+				}
+				if !bad && (j.Failed != 0 || steps["order/cancel"] != 6) {
+					t.Fatalf("%d journeys failed, %d cancels; want none failed, 6 cancels", j.Failed, steps["order/cancel"])
+				}
+				if bad && (j.Failed != 6 || j.Reasons[metrics.ReasonStatus] != 6 || steps["order/cancel"] != 0) {
+					t.Fatalf("%d journeys failed (%d for status), %d cancels; want 6 failed for status, no cancel", j.Failed, j.Reasons[metrics.ReasonStatus], steps["order/cancel"])
+				}
+				if least := time.Duration(j.Latency.Min()) * time.Microsecond; least < 100*time.Millisecond+simLatency {
+					t.Fatalf("the shortest journey took %v: its 100 ms pause and its requests are not in it", least)
+				}
+			})
+		})
+	}
+}

@@ -255,6 +255,36 @@ type Aggregate struct {
 	CookieHeader, SessionCookie *hdr.Histogram
 	// HTTP1 and HTTP2 count the requests answered over each protocol.
 	HTTP1, HTTP2 int64
+	// Journeys are the mix's journeys, by journey index.
+	Journeys []JourneyAgg
+}
+
+// JourneyAgg is what one journey of the mix did.
+type JourneyAgg struct {
+	Count, Failed int64
+	// Reasons counts the failed journeys by the reason of the step that
+	// ended them.
+	Reasons [numReasons]int64
+	// Latency is the journeys' whole durations, failed ones too.
+	Latency *hdr.Histogram
+}
+
+// Merge adds o's figures to ja.
+func (ja *JourneyAgg) Merge(o *JourneyAgg) {
+	ja.Count += o.Count
+	ja.Failed += o.Failed
+	for i, n := range o.Reasons {
+		ja.Reasons[i] += n
+	}
+	mergeLazy(&ja.Latency, o.Latency)
+}
+
+// Journey returns the figures of journey i, made on first use.
+func (a *Aggregate) Journey(i int) *JourneyAgg {
+	for i >= len(a.Journeys) {
+		a.Journeys = append(a.Journeys, JourneyAgg{})
+	}
+	return &a.Journeys[i]
 }
 
 // InstanceAgg is what one backend instance answered.
@@ -338,6 +368,17 @@ func (a *Aggregate) Add(s *Sample) {
 		if s.Connect > 0 {
 			a.SessionCookie.RecordValue(int64(s.Connect))
 		}
+	case KindJourney:
+		ja := a.Journey(int(s.Series))
+		ja.Count++
+		if s.Flags&Failed != 0 {
+			ja.Failed++
+			ja.Reasons[s.Reason]++
+		}
+		if ja.Latency == nil {
+			ja.Latency = newHist()
+		}
+		ja.Latency.RecordValue(micros(s.Duration))
 	case KindLoginInterrupted:
 		a.Sessions.LoginsInterrupted++
 	case KindCookiesDropped:
@@ -453,6 +494,9 @@ func (a *Aggregate) Merge(o *Aggregate) {
 	a.Iterations += o.Iterations
 	a.HTTP1 += o.HTTP1
 	a.HTTP2 += o.HTTP2
+	for i := range o.Journeys {
+		a.Journey(i).Merge(&o.Journeys[i])
+	}
 	a.Dropped += o.Dropped
 	a.Interrupted += o.Interrupted
 	a.Opened += o.Opened
@@ -492,6 +536,13 @@ func (a *Aggregate) Reset() {
 	a.Lag.Reset()
 	a.Iterations, a.Dropped, a.Interrupted, a.Opened = 0, 0, 0, 0
 	a.HTTP1, a.HTTP2 = 0, 0
+	for i := range a.Journeys {
+		ja := &a.Journeys[i]
+		ja.Count, ja.Failed, ja.Reasons = 0, 0, [numReasons]int64{}
+		if ja.Latency != nil {
+			ja.Latency.Reset()
+		}
+	}
 	clear(a.Checks)
 	for i := range a.Instances {
 		ia := &a.Instances[i]

@@ -64,6 +64,10 @@ const (
 	// KindLoginInterrupted is a login flow cut short by the end of the run
 	// (a graceful stop that ran out): neither a login nor a failed one.
 	KindLoginInterrupted
+	// KindJourney is one journey of the mix, from its first step to the
+	// end of its last (the pauses between its steps in it); Series indexes
+	// the journey, Failed and Reason say why one ended early.
+	KindJourney
 	// KindCookiesDropped is cookies a session's jar refused or evicted:
 	// Series holds the CookieDrop, Duration the count (CookiesDropped
 	// makes it).

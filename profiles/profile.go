@@ -252,6 +252,20 @@ func (t *ThresholdSpec) UnmarshalYAML(n *yaml.Node) error {
 type Request struct {
 	Step   `yaml:",inline"`
 	Weight int `yaml:"weight"`
+	// Steps make the entry a journey: its steps run in order, a value one
+	// extracts used by the next, each with a pause after it; the entry
+	// then has no request of its own.
+	Steps []JourneyStep `yaml:"steps"`
+}
+
+// Journey reports whether the entry is a journey.
+func (r *Request) Journey() bool { return len(r.Steps) > 0 }
+
+// JourneyStep is one step of a journey.
+type JourneyStep struct {
+	Step `yaml:",inline"`
+	// Think is the pause after the step, within the journey.
+	Think Think `yaml:"think"`
 }
 
 // Extractor takes one value from a response into {{vars.NAME}}. Exactly one

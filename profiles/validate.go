@@ -220,9 +220,13 @@ func (p *Profile) validateSessions() error {
 		s.TouchEvery = Duration(DefaultTouchEvery)
 	}
 	if s.Touch == "" {
-		s.Touch = p.Mix[0].Name
-	} else if !slices.ContainsFunc(p.Mix, func(r Request) bool { return r.Name == s.Touch }) {
-		return p.Errorf("sessions.touch", "%q is not the name of a mix request", s.Touch)
+		i := slices.IndexFunc(p.Mix, func(r Request) bool { return !r.Journey() })
+		if i < 0 {
+			return p.Errorf("sessions.touch", "the mix has only journeys: name a request for warm sessions to touch (add one, weight 0)")
+		}
+		s.Touch = p.Mix[i].Name
+	} else if !slices.ContainsFunc(p.Mix, func(r Request) bool { return r.Name == s.Touch && !r.Journey() }) {
+		return p.Errorf("sessions.touch", "%q is not the name of a mix request (a journey cannot touch)", s.Touch)
 	}
 	return nil
 }
@@ -520,6 +524,12 @@ func (p *Profile) validateMix() error {
 			return p.Errorf(field+".weight", "the weights add up past %d: give smaller ones (only their ratios count)", maxWeight)
 		}
 		total += r.Weight
+		if r.Journey() {
+			if err := p.validateJourney(field, r); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := p.validateStep(field, &r.Step, "mix"); err != nil {
 			return err
 		}
@@ -538,25 +548,57 @@ const (
 	ThinkExponential = "exponential"
 )
 
+// validateJourney checks a journey: no request of its own, steps with
+// names unique in it, each a request and its pause.
+func (p *Profile) validateJourney(field string, r *Request) error {
+	if r.Path != "" || r.Method != "" || len(r.Form) > 0 || r.JSON != nil || r.Body != "" {
+		return p.Errorf(field, "a journey's requests are its steps: move path, method and body into a step")
+	}
+	seen := map[string]int{}
+	for i := range r.Steps {
+		sf := fmt.Sprintf("%s.steps[%d]", field, i)
+		st := &r.Steps[i]
+		if st.Name == "" {
+			return p.Errorf(sf, "name: required (it names the step in every figure)")
+		}
+		if j, dup := seen[st.Name]; dup {
+			return p.Errorf(sf+".name", "%q is also the name of %s.steps[%d]", st.Name, field, j)
+		}
+		seen[st.Name] = i
+		if err := p.validateStep(sf, &st.Step, "mix"); err != nil {
+			return err
+		}
+		if err := p.checkThink(sf+".think", &st.Think); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (p *Profile) validateThink() error {
-	t := &p.Think
+	return p.checkThink("think", &p.Think)
+}
+
+// checkThink checks a think time at field (the profile's, or a journey
+// step's).
+func (p *Profile) checkThink(field string, t *Think) error {
 	switch t.Type {
 	case "", ThinkNone:
 		t.Type = ThinkNone
 	case ThinkConstant:
 		if t.Duration == 0 {
-			return p.Errorf("think.duration", "required for constant think time")
+			return p.Errorf(field+".duration", "required for constant think time")
 		}
 	case ThinkUniform:
 		if t.Max == 0 || t.Min > t.Max {
-			return p.Errorf("think", "uniform think time needs 0 <= min <= max and max > 0 (got min %v, max %v)", t.Min.D(), t.Max.D())
+			return p.Errorf(field, "uniform think time needs 0 <= min <= max and max > 0 (got min %v, max %v)", t.Min.D(), t.Max.D())
 		}
 	case ThinkExponential:
 		if t.Mean == 0 {
-			return p.Errorf("think.mean", "required for exponential think time")
+			return p.Errorf(field+".mean", "required for exponential think time")
 		}
 	default:
-		return p.Errorf("think.type", "unknown think type %q (want none, constant, uniform or exponential)", t.Type)
+		return p.Errorf(field+".type", "unknown think type %q (want none, constant, uniform or exponential)", t.Type)
 	}
 	return nil
 }

@@ -18,6 +18,8 @@ import (
 // Plan is a compiled profile: everything a VU needs, checked once and
 // shared, read-only, by every VU.
 type Plan struct {
+	// Journeys are the mix's journeys, by index.
+	Journeys []*Journey
 	// patterns counts the templated regular expressions: each VU keeps
 	// their compiled forms in as many slots.
 	patterns int
@@ -75,6 +77,7 @@ type Step struct {
 	expect      expect
 	checks      []check
 	needBody    bool
+	journey     *Journey // set on a journey's mix entry, which is not sent itself
 }
 
 type header struct {
@@ -169,7 +172,13 @@ func Compile(p *profiles.Profile, o Options) (*Plan, error) {
 		}
 	}
 	for i := range p.Mix {
-		st, err := c.compileStep(fmt.Sprintf("mix[%d]", i), "mix", &p.Mix[i].Step, mixRedirects)
+		var st *Step
+		var err error
+		if p.Mix[i].Journey() {
+			st, err = c.compileJourney(fmt.Sprintf("mix[%d]", i), &p.Mix[i], mixRedirects)
+		} else {
+			st, err = c.compileStep(fmt.Sprintf("mix[%d]", i), "mix", &p.Mix[i].Step, mixRedirects)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -181,6 +190,34 @@ func Compile(p *profiles.Profile, o Options) (*Plan, error) {
 		return nil, err
 	}
 	return pl, nil
+}
+
+// Journey is a mix entry whose steps run in order: every step is a series
+// of its own ("checkout/pay"), the journey a duration series of its own
+// (by Index, into Plan.Journeys).
+type Journey struct {
+	Name  string
+	Index uint16
+	Steps []*Step
+	think []think // the pause after each step
+}
+
+// compileJourney makes the mix entry of a journey: a Step that is never
+// sent itself, holding the journey its steps make.
+func (c *compiler) compileJourney(field string, r *profiles.Request, redirects int) (*Step, error) {
+	j := &Journey{Name: r.Name, Index: uint16(len(c.pl.Journeys))}
+	for i := range r.Steps {
+		s := r.Steps[i].Step
+		s.Name = r.Name + "/" + s.Name
+		st, err := c.compileStep(fmt.Sprintf("%s.steps[%d]", field, i), "mix", &s, redirects)
+		if err != nil {
+			return nil, err
+		}
+		j.Steps = append(j.Steps, st)
+		j.think = append(j.think, newThink(r.Steps[i].Think))
+	}
+	c.pl.Journeys = append(c.pl.Journeys, j)
+	return &Step{Name: r.Name, Group: "mix", field: field, journey: j}, nil
 }
 
 type compiler struct {
@@ -209,6 +246,9 @@ func (c *compiler) collectVars() {
 	add(c.p.Session.Refresh)
 	for _, m := range c.p.Mix {
 		add([]profiles.Step{m.Step})
+		for _, js := range m.Steps {
+			add([]profiles.Step{js.Step})
+		}
 	}
 	add(c.p.Logout)
 }

@@ -377,8 +377,11 @@ func (v *VU) Iterate(ctx context.Context, due time.Time) bool {
 	if !v.sess.LoggedIn && !v.Login(ctx) {
 		return false
 	}
-	st := v.pick()
-	v.request(ctx, st, due, true)
+	if st := v.pick(); st.journey != nil {
+		v.runJourney(ctx, st.journey, due)
+	} else {
+		v.request(ctx, st, due, true)
+	}
 	if ctx.Err() != nil {
 		v.rec.Add(metrics.Sample{Kind: metrics.KindInterrupted})
 		return true
@@ -397,8 +400,10 @@ func (v *VU) pick() *Step {
 }
 
 // request sends a mix request; on a lost session it refreshes or logs in
-// again and, when retry is set, sends the request once more.
-func (v *VU) request(ctx context.Context, st *Step, due time.Time, retry bool) {
+// again and, when retry is set, sends the request once more. It returns
+// why the request failed (session_lost for a lost session), or
+// ReasonNone.
+func (v *VU) request(ctx context.Context, st *Step, due time.Time, retry bool) metrics.Reason {
 	var flags metrics.Flags
 	if v.sess.firstPending {
 		flags = metrics.FirstAfterLogin
@@ -406,7 +411,7 @@ func (v *VU) request(ctx context.Context, st *Step, due time.Time, retry bool) {
 	r, res := v.runStep(ctx, st, due, flags)
 	defer v.done(r)
 	if ctx.Err() != nil {
-		return
+		return metrics.ReasonNone
 	}
 	v.unreachable = r.reason == metrics.ReasonRefused || r.reason == metrics.ReasonDNS
 	if r.err == nil && v.isLost(r) {
@@ -414,13 +419,45 @@ func (v *VU) request(ctx context.Context, st *Step, due time.Time, retry bool) {
 			v.rec.Add(metrics.Sample{Kind: metrics.KindMovedLost})
 		}
 		v.onLost(ctx, st, r, retry)
-		return
+		return metrics.ReasonSessionLost
 	}
 	v.record(r, res)
 	if v.sess.firstPending && res.Reason == metrics.ReasonNone {
 		v.sess.firstPending = false
 		v.rec.Add(metrics.Sample{Kind: metrics.KindFirstRequest, Duration: v.now().Sub(v.sess.loginStart)})
 	}
+	return res.Reason
+}
+
+// runJourney runs a journey's steps in order, each followed by its pause,
+// and records the journey: its whole duration from when it was due, and,
+// when a step failed, that it ended there and why. A lost session ends the
+// journey too (the VU logs in again; the next iteration starts afresh).
+func (v *VU) runJourney(ctx context.Context, j *Journey, due time.Time) {
+	start := v.now()
+	if due.IsZero() || due.After(start) {
+		due = start
+	}
+	s := metrics.Sample{Kind: metrics.KindJourney, Series: j.Index}
+	for i, st := range j.Steps {
+		stepDue := time.Time{}
+		if i == 0 {
+			stepDue = due
+		}
+		why := v.request(ctx, st, stepDue, false)
+		if ctx.Err() != nil {
+			return // cut short: the iteration is counted as interrupted
+		}
+		if why != metrics.ReasonNone {
+			s.Flags, s.Reason = metrics.Failed, why
+			break
+		}
+		if !clock.Sleep(ctx, v.hooks.Clock, j.think[i].next(v.rng)) {
+			return
+		}
+	}
+	s.Duration = v.now().Sub(due)
+	v.rec.Add(s)
 }
 
 // onLost handles a response that says the session is gone: a refresh flow

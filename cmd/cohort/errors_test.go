@@ -70,6 +70,7 @@ func badInputs(t *testing.T, dir string) []badInput {
 		{id: "http-compression", profile: minimal + "http: {compression: br}\n", want: []string{"p.yaml:6:", `http.compression: want gzip or none, got "br"`}},
 		{id: "http-version", profile: minimal + "http: {version: 3}\n", want: []string{"p.yaml:6:", `http.version: want auto, 1.1 or 2, got "3"`}},
 		{id: "per-vu-without-iterations", profile: strings.Replace(minimal, "load: {vus: 1, duration: 1s}", "load: {executor: per-vu-iterations, vus: 2}", 1), want: []string{"p.yaml: --iterations: per-vu-iterations needs the iterations each VU does"}},
+		{id: "journey-with-request", profile: strings.Replace(minimal, "{name: a, path: /}", "{name: a, path: /, steps: [{name: s, path: /x}]}", 1), want: []string{"p.yaml:4:", "mix[0]: a journey's requests are its steps"}},
 		{id: "instance-route", profile: minimal + "instance_route: true\n", want: []string{"p.yaml:6:", "instance_route: the route is read from the session cookie: set session.cookie"}},
 		{id: "not-a-template", profile: strings.Replace(minimal, "{name: a, path: /}", "{name: a, path: /, extract: [{name: x, css: 'b.{{user.username}}'}]}", 1), want: []string{"p.yaml:4:", `mix[0].extract[0].css: "b.{{user.username}}": this field is not a template`}},
 		{id: "equals-without-value", profile: strings.Replace(minimal, "{name: a, path: /}", "{name: a, path: /, checks: [{name: c, equals: x}]}", 1), want: []string{"p.yaml:4:", "mix[0].checks[0].equals: equals compares the value of css, regex or cookie"}},

@@ -665,11 +665,21 @@ func (f *runFlags) newRun(ctx context.Context, e *env, p *prepared, pool *transp
 	return r
 }
 
+// journeyNames names the plan's journeys, by index.
+func journeyNames(plan *virtualuser.Plan) []string {
+	names := make([]string, len(plan.Journeys))
+	for i, j := range plan.Journeys {
+		names[i] = j.Name
+	}
+	return names
+}
+
 // verdict builds the result of a finished run and its exit code.
 func (r *liveRun) verdict(p *prepared, out *engine.Outcome, tags map[string]string) (*results.Result, int) {
 	res := results.NewResult(results.Meta{Profile: p.profile.Name, Segment: p.segment.String(), StartedAt: out.Started,
 		Duration: out.Duration, Tags: tags, VUsMax: out.MaxVUs, Interrupted: out.Interrupted && r.aborted == "",
-		Checks: out.Legend.Checks, Instances: out.Legend.InstanceNames(), NeverLoggedIn: out.NeverLoggedIn}, out.Legend.Series, out.Total)
+		Checks: out.Legend.Checks, Instances: out.Legend.InstanceNames(), NeverLoggedIn: out.NeverLoggedIn,
+		Journeys: journeyNames(p.plan)}, out.Legend.Series, out.Total)
 	if warm := r.cfg.Warm; warm.Sessions > 0 {
 		wanted := warm.Sessions
 		if r.search != nil && p.profile.Capacity.Vary == profiles.VaryWarm {

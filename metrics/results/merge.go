@@ -105,7 +105,7 @@ func Merge(names []string, parts []*Result, force bool) (*Result, error) {
 	}
 	var series []metrics.SeriesInfo
 	index := map[string]int{}
-	var checks, instances []string
+	var checks, instances, journeys []string
 	total := metrics.NewAggregate(0)
 	meta := Meta{Profile: parts[0].Profile, StartedAt: parts[0].StartedAt, Tags: parts[0].Tags}
 	var thresholds []string
@@ -129,7 +129,10 @@ func Merge(names []string, parts []*Result, force bool) (*Result, error) {
 		if err := mergeInstances(total, &instances, p); err != nil {
 			return nil, err
 		}
-		a.Series, a.Checks = nil, nil
+		if err := mergeJourneys(total, &journeys, p); err != nil {
+			return nil, err
+		}
+		a.Series, a.Checks, a.Journeys = nil, nil, nil
 		total.Merge(a)
 		meta.Duration = max(meta.Duration, time.Duration(p.DurationS*float64(time.Second)))
 		if p.StartedAt.Before(meta.StartedAt) {
@@ -144,7 +147,7 @@ func Merge(names []string, parts []*Result, force bool) (*Result, error) {
 			}
 		}
 	}
-	meta.Checks, meta.Instances = checks, instances
+	meta.Checks, meta.Instances, meta.Journeys = checks, instances, journeys
 	meta.Segment = segmentLabel(segs)
 	r := NewResult(meta, series, total)
 	r.MergedSegments = segs
@@ -183,6 +186,27 @@ func mergeChecks(total *metrics.Aggregate, names *[]string, p *Result, a *metric
 		total.Checks[j].Pass += a.Checks[i].Pass
 		total.Checks[j].Fail += a.Checks[i].Fail
 	}
+}
+
+// mergeJourneys adds a part's journeys into total, matched by name.
+func mergeJourneys(total *metrics.Aggregate, names *[]string, p *Result) error {
+	for _, jr := range p.Journeys {
+		j := slices.Index(*names, jr.Name)
+		if j < 0 {
+			j = len(*names)
+			*names = append(*names, jr.Name)
+		}
+		h, err := p.Histogram("journey:" + jr.Name)
+		if err != nil {
+			return err
+		}
+		ja := metrics.JourneyAgg{Count: jr.Count, Failed: jr.Failed, Latency: h}
+		for name, n := range jr.Reasons {
+			ja.Reasons[metrics.ReasonByName(name)] += n
+		}
+		total.Journey(j).Merge(&ja)
+	}
+	return nil
 }
 
 // checkParts returns the segments the parts hold, sorted, after checking

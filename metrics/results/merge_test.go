@@ -18,8 +18,10 @@ func partResult(seg string, seed uint64, n int) (*Result, *metrics.Aggregate) {
 	a.Add(&metrics.Sample{Kind: metrics.KindCheck, Series: 0})
 	drop := metrics.CookiesDropped(metrics.DropEvicted, int(seed))
 	a.Add(&drop)
+	a.Add(&metrics.Sample{Kind: metrics.KindJourney, Duration: time.Duration(seed) * time.Second})
+	a.Add(&metrics.Sample{Kind: metrics.KindJourney, Duration: time.Second, Flags: metrics.Failed, Reason: metrics.ReasonStatus})
 	a.Iterations = int64(n)
-	r := NewResult(Meta{Profile: "p", Segment: seg, Duration: 10 * time.Second, VUsMax: 2, Checks: []string{"c"}}, testSeries, a)
+	r := NewResult(Meta{Profile: "p", Segment: seg, Duration: 10 * time.Second, VUsMax: 2, Checks: []string{"c"}, Journeys: []string{"checkout"}}, testSeries, a)
 	r.Thresholds = []ThresholdResult{{Expr: "http_reqs: count>0"}}
 	return r, a
 }
@@ -42,6 +44,9 @@ func TestMergeIsExactAndChecked(t *testing.T) {
 	}
 	if m.Latency != want.Latency {
 		t.Fatalf("merged latency %+v\nfrom all samples %+v", m.Latency, want.Latency)
+	}
+	if j := m.Journeys; len(j) != 1 || j[0].Name != "checkout" || j[0].Count != 6 || j[0].Failed != 3 || j[0].Reasons["status"] != 3 || j[0].Duration.Max < 2999 {
+		t.Fatalf("merged journeys %+v: want checkout, 6 run, 3 failed for status, the longest 3 s", j)
 	}
 	if m.Sessions.Logins != 3 || m.Sessions.CookiesDropped["evicted"] != 1+2+3 || m.Checks[0].Passes != 3 || m.VUsMax != 6 || len(m.Thresholds) != 1 || !m.Thresholds[0].OK {
 		t.Fatalf("sessions %+v checks %+v vus %d thresholds %+v", m.Sessions, m.Checks, m.VUsMax, m.Thresholds)

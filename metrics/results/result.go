@@ -177,6 +177,18 @@ type ServerSessions struct {
 }
 
 // InstanceResult is what one backend instance answered (instance_header).
+// JourneyResult is what one journey of the mix did: how many ran, how many
+// a failed step ended (by the step's reason), and how long whole journeys
+// took, their pauses between steps in it (k6's group_duration).
+type JourneyResult struct {
+	Name     string           `json:"name"`
+	Count    int64            `json:"count"`
+	Failed   int64            `json:"failed"`
+	Reasons  map[string]int64 `json:"failures_by_reason,omitempty"`
+	Duration Latency          `json:"duration_ms"`
+}
+
+// InstanceResult is what one backend instance answered.
 type InstanceResult struct {
 	Name     string  `json:"name"`
 	Requests int64   `json:"requests"`
@@ -360,6 +372,9 @@ type Result struct {
 	// Instances splits the requests by the backend instance that answered
 	// them; absent without instance_header.
 	Instances []InstanceResult `json:"instances,omitempty"`
+	// Journeys are the mix's journeys, in the profile's order; absent
+	// when it has none.
+	Journeys []JourneyResult `json:"journeys,omitempty"`
 	// Server is what the server says of its sessions, when it can be asked
 	// (the built-in target run in-process); absent otherwise.
 	Server *ServerSessions `json:"server,omitempty"`
@@ -385,6 +400,8 @@ type Meta struct {
 	Checks []string
 	// Instances names the backend instances, by index less one.
 	Instances []string
+	// Journeys names the mix's journeys, by index.
+	Journeys []string
 }
 
 // NewResult builds the result document of a run from its aggregate.
@@ -435,6 +452,23 @@ func NewResult(m Meta, series []metrics.SeriesInfo, a *metrics.Aggregate) *Resul
 		r.Instances = append(r.Instances, InstanceResult{Name: name, Requests: ia.Count, Failures: ia.Failures,
 			RPS: rate(ia.Count), Latency: LatencyOf(ia.Latency)})
 		r.encode("instance:"+name, ia.Latency)
+	}
+	for i, name := range m.Journeys {
+		var ja metrics.JourneyAgg
+		if i < len(a.Journeys) {
+			ja = a.Journeys[i]
+		}
+		jr := JourneyResult{Name: name, Count: ja.Count, Failed: ja.Failed, Duration: LatencyOf(ja.Latency)}
+		for why, n := range ja.Reasons {
+			if n > 0 {
+				if jr.Reasons == nil {
+					jr.Reasons = map[string]int64{}
+				}
+				jr.Reasons[metrics.Reason(why).String()] = n
+			}
+		}
+		r.Journeys = append(r.Journeys, jr)
+		r.encode("journey:"+name, ja.Latency)
 	}
 	r.encode("login", a.Login)
 	r.encode("first_request", a.First)

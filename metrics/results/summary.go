@@ -54,6 +54,9 @@ func WriteSummary(w io.Writer, r *Result) error {
 	if len(r.Instances) > 0 {
 		writeInstances(&b, r)
 	}
+	if len(r.Journeys) > 0 {
+		writeJourneys(&b, r.Journeys)
+	}
 	fmt.Fprintf(&b, "connections: %d opened; %d requests on new connections, %d on reused ones",
 		r.Connections.Opened, r.Connections.NewRequests, r.Connections.ReusedRequests)
 	writeProtocols(&b, r.Connections.Protocols)
@@ -136,6 +139,22 @@ func writeCookieSizes(b *strings.Builder, s SessionResult) {
 	}
 	sort.Strings(reasons)
 	fmt.Fprintf(b, "          %d cookies dropped as a browser would (%s)\n", total, strings.Join(reasons, ", "))
+}
+
+// writeJourneys gives each journey's count, failures and whole duration.
+func writeJourneys(b *strings.Builder, js []JourneyResult) {
+	b.WriteString("\njourneys (whole, pauses between steps included)\n")
+	tw := tabwriter.NewWriter(b, 2, 8, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "journey\tcount\tfailed\tp50 ms\tp95 ms\tp99 ms\tfailed by reason\t")
+	for _, j := range js {
+		var why []string
+		for reason, n := range j.Reasons {
+			why = append(why, fmt.Sprintf("%s %d", reason, n))
+		}
+		sort.Strings(why)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\t\n", j.Name, j.Count, j.Failed, ms(j.Duration.P50), ms(j.Duration.P95), ms(j.Duration.P99), strings.Join(why, ", "))
+	}
+	tw.Flush()
 }
 
 // writeInstances splits the requests by the backend instance that
