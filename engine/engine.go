@@ -138,6 +138,9 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 		r.hooks.WaitLogin = r.logins.wait
 	}
 	r.legend = &metrics.Legend{Series: cfg.Plan.Series, Checks: cfg.Plan.Checks, Instances: cfg.Collector.InstanceNames, WarmTouch: -1}
+	for _, j := range cfg.Plan.Journeys {
+		r.legend.Journeys = append(r.legend.Journeys, j.Name)
+	}
 	if cfg.Warm.Touch != nil {
 		r.legend.WarmTouch = int(cfg.Warm.Touch.Series)
 	}

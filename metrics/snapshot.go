@@ -8,6 +8,8 @@ import "time"
 type Legend struct {
 	Series []SeriesInfo
 	Checks []string
+	// Journeys names the mix's journeys, by index.
+	Journeys []string
 	// Instances returns the backend instances met so far, by index less
 	// one (they are learnt as the run goes); nil without instance_header.
 	Instances func() []string

@@ -679,7 +679,7 @@ func (r *liveRun) verdict(p *prepared, out *engine.Outcome, tags map[string]stri
 	res := results.NewResult(results.Meta{Profile: p.profile.Name, Segment: p.segment.String(), StartedAt: out.Started,
 		Duration: out.Duration, Tags: tags, VUsMax: out.MaxVUs, Interrupted: out.Interrupted && r.aborted == "",
 		Checks: out.Legend.Checks, Instances: out.Legend.InstanceNames(), NeverLoggedIn: out.NeverLoggedIn,
-		Journeys: journeyNames(p.plan)}, out.Legend.Series, out.Total)
+		Journeys: out.Legend.Journeys}, out.Legend.Series, out.Total)
 	if warm := r.cfg.Warm; warm.Sessions > 0 {
 		wanted := warm.Sessions
 		if r.search != nil && p.profile.Capacity.Vary == profiles.VaryWarm {

@@ -481,3 +481,48 @@ func TestProfileWithoutUsers(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 }
+
+// journeyMix is a mix of one request and one journey over the built-in
+// target's orders (docs/profiles.md has the same).
+const journeyMix = `mix:
+  - name: profile
+    weight: 3
+    path: /api/profile
+  - name: order
+    weight: 1
+    steps:
+      - name: place
+        method: POST
+        path: /api/orders
+        headers: {X-CSRF-TOKEN: "{{vars.csrf}}"}
+        json: {item: book, qty: 1}
+        extract: [{name: order_id, json: id}]
+        expect: {status: [201]}
+        think: {type: constant, duration: 2s}
+      - name: read
+        path: /api/orders/{{vars.order_id}}
+      - name: cancel
+        method: DELETE
+        path: /api/orders/{{vars.order_id}}
+        headers: {X-CSRF-TOKEN: "{{vars.csrf}}"}
+        expect: {status: [204]}
+`
+
+// TestJourneyThresholdsOnARun: a threshold names a journey, and judges
+// its whole duration (its 2 s pause in it, to HDR's 3 digits), on a fake clock; a threshold
+// naming a journey the mix does not have is refused before the run.
+func TestJourneyThresholdsOnARun(t *testing.T) {
+	path := writeProfile(t, "spring-form", func(s string) string {
+		i, j := strings.Index(s, "mix:\n"), strings.Index(s, "think:")
+		return s[:i] + journeyMix + s[j:]
+	})
+	code, out, r := runSimulated(t, path, "--vus", "2", "--iterations", "40",
+		"--threshold", "journey_duration{journey:order}: min>=1990", "--threshold", "journeys_failed: rate<0.01")
+	if code != exitOK || len(r.Journeys) != 1 || r.Journeys[0].Count == 0 || r.Journeys[0].Failed != 0 {
+		t.Fatalf("exit %d, journeys %+v\n%s", code, r.Journeys, out)
+	}
+	code, out, _ = runSimulated(t, path, "--iterations", "4", "--threshold", "journey_duration{journey:pay}: p(95)<1")
+	if code != exitUsage || !strings.Contains(out, `no journey named "pay" (journeys: order)`) {
+		t.Fatalf("exit %d, want 2 naming the journeys\n%s", code, out)
+	}
+}

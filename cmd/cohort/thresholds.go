@@ -35,7 +35,7 @@ func (f *runFlags) thresholds(p *profiles.Profile) ([]results.Threshold, error) 
 // thresholds first, then the --threshold flags, as thresholds made them.
 func checkThresholds(p *profiles.Profile, plan *virtualuser.Plan, ts []results.Threshold) error {
 	for i, t := range ts {
-		err := t.Check(plan.Series, plan.Checks)
+		err := t.Check(plan.Series, plan.Checks, journeyNames(plan))
 		switch {
 		case err == nil:
 		case i < len(p.Thresholds):

@@ -54,6 +54,8 @@ type Exporter struct {
 	cookieBytes  *histVec
 	instReqs     *prometheus.CounterVec
 	cookieDrops  *prometheus.CounterVec
+	journeyTime  *histVec
+	journeys     *prometheus.CounterVec
 	moved        prometheus.Counter
 	movedLost    prometheus.Counter
 	lastOpened   int64
@@ -92,6 +94,8 @@ func New(series []metrics.SeriesInfo, testid, segment string) *Exporter {
 		"Size of the Cookie header a session sends, taken when a response changes its cookies.",
 		prometheus.ExponentialBuckets(64, 2, 10), 1))
 	e.instReqs = f.counterVec("cohort_instance_requests_total", "Requests by the backend instance that answered (instance_header) and result (ok, failed).", "instance", "result")
+	e.journeyTime = f.latency("cohort_journey_duration_seconds", "Whole journeys of the mix, from when due to the end of their last step, pauses between steps included, by journey.", "journey")
+	e.journeys = f.counterVec("cohort_journeys_total", "Journeys of the mix, by journey and result (ok; failed: a step ended it).", "journey", "result")
 	e.cookieDrops = f.counterVec("cohort_cookies_dropped_total", "Cookies the VUs' jars refused or evicted as a browser would, by reason (too_large, foreign_domain, public_suffix, prefix, insecure, evicted).", "reason")
 	for d := metrics.DropNone + 1; d < metrics.NumCookieDrops; d++ {
 		e.cookieDrops.WithLabelValues(d.String())
@@ -206,6 +210,9 @@ func (e *Exporter) Observe(snap metrics.Snapshot) {
 	e.cookieBytes.add(a.CookieHeader)
 	e.moved.Add(float64(s.Moved))
 	e.movedLost.Add(float64(s.MovedLost))
+	if snap.Legend != nil {
+		e.observeJourneys(a, snap.Legend.Journeys)
+	}
 	for d, n := range s.CookiesDropped {
 		if n > 0 {
 			e.cookieDrops.WithLabelValues(metrics.CookieDrop(d).String()).Add(float64(n))
@@ -220,6 +227,24 @@ func (e *Exporter) Observe(snap metrics.Snapshot) {
 				e.instReqs.WithLabelValues(names[i], "failed").Add(float64(ia.Failures))
 			}
 		}
+	}
+}
+
+// observeJourneys adds the interval's journeys, by name.
+func (e *Exporter) observeJourneys(a *metrics.Aggregate, names []string) {
+	for _, n := range names { // every journey's series from the first scrape, at 0 until it runs
+		e.journeys.WithLabelValues(n, "ok")
+		e.journeys.WithLabelValues(n, "failed")
+		e.journeyTime.init(n)
+	}
+	for i := range a.Journeys {
+		if i >= len(names) {
+			break
+		}
+		ja := &a.Journeys[i]
+		e.journeys.WithLabelValues(names[i], "ok").Add(float64(ja.Count - ja.Failed))
+		e.journeys.WithLabelValues(names[i], "failed").Add(float64(ja.Failed))
+		e.journeyTime.add(ja.Latency, names[i])
 	}
 }
 

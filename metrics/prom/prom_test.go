@@ -211,3 +211,43 @@ func TestClassicBucketsReadLikeHDR(t *testing.T) {
 		t.Fatalf("the native buckets hold %d values of %d", native, h.GetSampleCount())
 	}
 }
+
+// TestJourneySeries: journeys are counted by name and result, with their
+// durations, and every journey of the legend has its series from the start.
+func TestJourneySeries(t *testing.T) {
+	e := New(series, "t1", "")
+	a := metrics.NewAggregate(len(series))
+	for i := range 3 {
+		s := metrics.Sample{Kind: metrics.KindJourney, Series: 0, Duration: time.Second}
+		if i == 0 {
+			s.Flags, s.Reason = metrics.Failed, metrics.ReasonStatus
+		}
+		a.Add(&s)
+	}
+	e.Observe(metrics.Snapshot{Interval: a, Total: a, Legend: &metrics.Legend{Series: series, Journeys: []string{"checkout", "browse"}}})
+	families, err := e.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			switch f.GetName() {
+			case "cohort_journeys_total":
+				got[labels["journey"]+"/"+labels["result"]] = m.GetCounter().GetValue()
+			case "cohort_journey_duration_seconds":
+				got[labels["journey"]+"/duration"] = float64(m.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+	want := map[string]float64{"checkout/ok": 2, "checkout/failed": 1, "checkout/duration": 3, "browse/ok": 0, "browse/failed": 0, "browse/duration": 0}
+	for k, v := range want {
+		if g, ok := got[k]; !ok || g != v {
+			t.Errorf("%s = %v (present %v), want %v", k, g, ok, v)
+		}
+	}
+}

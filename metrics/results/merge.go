@@ -164,7 +164,7 @@ func Merge(names []string, parts []*Result, force bool) (*Result, error) {
 			continue
 		}
 		v, ok := t.EvalOn(metrics.Snapshot{Total: total, WarmTotal: warm, Elapsed: meta.Duration,
-			Legend: &metrics.Legend{Series: series, Checks: checks}})
+			Legend: &metrics.Legend{Series: series, Checks: checks, Journeys: journeys}})
 		r.Thresholds = append(r.Thresholds, ThresholdResult{Expr: expr, OK: ok, Value: v})
 	}
 	if tl, err := mergeTimelines(parts); err != nil {

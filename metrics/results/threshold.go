@@ -35,7 +35,7 @@ type Threshold struct {
 }
 
 // notWarm are the metrics a warm population has no share of.
-var notWarm = []string{"checks", "iterations", "dropped_iterations", "scheduler_lag", "first_request_duration"}
+var notWarm = []string{"checks", "iterations", "dropped_iterations", "scheduler_lag", "first_request_duration", "journey_duration", "journeys_failed"}
 
 // metricKind says what a threshold metric measures.
 type metricKind int
@@ -53,6 +53,7 @@ var thresholdMetrics = map[string]metricKind{
 	"http_req_receiving": trendKind, "login_duration": trendKind, "first_request_duration": trendKind,
 	"scheduler_lag":   trendKind,
 	"http_req_failed": ratioKind, "login_failed": ratioKind, "checks": ratioKind,
+	"journey_duration": trendKind, "journeys_failed": ratioKind,
 	"http_reqs": counterKind, "iterations": counterKind, "dropped_iterations": counterKind,
 	"sessions_lost": counterKind, "relogins": counterKind, "logins": counterKind,
 }
@@ -65,7 +66,7 @@ var phaseOfMetric = map[string]metrics.Hist{
 
 var (
 	thresholdRE = regexp.MustCompile(`^\s*([a-z_]+)\s*(?:\{([^}]*)\})?\s*:\s*(p\(\s*[0-9.]+\s*\)|avg|min|max|med|count|rate)\s*(<=|>=|==|!=|<|>)\s*(-?[0-9.]+(?:e-?[0-9]+)?)\s*$`)
-	tagNames    = []string{"name", "group", "method", "reused"}
+	tagNames    = []string{"name", "group", "method", "reused", "journey"}
 )
 
 // ParseThreshold reads one threshold; the error says what is wrong in
@@ -95,7 +96,7 @@ func ParseThreshold(s string) (Threshold, error) {
 			k, v, ok := strings.Cut(kv, ":")
 			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
 			if !ok || v == "" || !slices.Contains(tagNames, k) {
-				return t, fmt.Errorf("%q: tag %q: want name:VALUE, group:VALUE, method:VALUE or reused:true|false", s, kv)
+				return t, fmt.Errorf("%q: tag %q: want name:VALUE, group:VALUE, method:VALUE, reused:true|false or journey:NAME", s, kv)
 			}
 			t.Tags[k] = v
 		}
@@ -135,6 +136,14 @@ func (t Threshold) EvalOn(s metrics.Snapshot) (float64, bool) {
 		if a == nil {
 			a = metrics.NewAggregate(0)
 		}
+	}
+	if isJourneyMetric(t.Metric) {
+		var names []string
+		if s.Legend != nil {
+			names = s.Legend.Journeys
+		}
+		v := t.journeyValue(a, names)
+		return v, compare(v, t.Op, t.Bound)
 	}
 	var series []metrics.SeriesInfo
 	var checks []string
@@ -234,6 +243,31 @@ func (t Threshold) value(a *metrics.Aggregate, series []metrics.SeriesInfo, chec
 	return t.fromHist(h)
 }
 
+func isJourneyMetric(m string) bool { return m == "journey_duration" || m == "journeys_failed" }
+
+// journeyValue is a journey metric's value: over the journey the tag
+// names, or over every journey.
+func (t Threshold) journeyValue(a *metrics.Aggregate, names []string) float64 {
+	want, one := t.Tags["journey"]
+	h := metrics.NewHistogram()
+	var count, failed int64
+	for i := range a.Journeys {
+		if one && (i >= len(names) || names[i] != want) {
+			continue
+		}
+		ja := &a.Journeys[i]
+		count += ja.Count
+		failed += ja.Failed
+		if ja.Latency != nil {
+			h.Merge(ja.Latency)
+		}
+	}
+	if t.Metric == "journeys_failed" {
+		return ratio(failed, count)
+	}
+	return t.fromHist(h)
+}
+
 func (t Threshold) matches(s metrics.SeriesInfo) bool {
 	for k, v := range t.Tags {
 		switch k {
@@ -289,9 +323,15 @@ func (t Threshold) fromHist(h *hdr.Histogram) float64 {
 // true or false, or a check the plan does not define. Such a threshold is
 // judged on nothing, passes as 0, and says nothing; a typo in a CI gate
 // must fail before the run, not pass after it.
-func (t Threshold) Check(series []metrics.SeriesInfo, checks []string) error {
+func (t Threshold) Check(series []metrics.SeriesInfo, checks, journeys []string) error {
 	if r, ok := t.Tags["reused"]; ok && r != "true" && r != "false" {
 		return fmt.Errorf("%q: reused:%s: want reused:true or reused:false", t.Source, r)
+	}
+	if isJourneyMetric(t.Metric) {
+		return t.checkJourney(journeys)
+	}
+	if _, ok := t.Tags["journey"]; ok {
+		return fmt.Errorf("%q: journey: goes with journey_duration and journeys_failed", t.Source)
 	}
 	_, perRequest := phaseOfMetric[t.Metric]
 	perRequest = perRequest || t.Metric == "http_req_failed" || t.Metric == "http_reqs"
@@ -331,6 +371,23 @@ func (t Threshold) Check(series []metrics.SeriesInfo, checks []string) error {
 	}
 	if len(t.Tags) > 0 && len(series) > 0 {
 		return fmt.Errorf("%q: no request has all of %s", t.Source, tagList(t.Tags))
+	}
+	return nil
+}
+
+// checkJourney refuses a journey threshold with other tags than journey:,
+// or naming no journey of the mix.
+func (t Threshold) checkJourney(journeys []string) error {
+	for k := range t.Tags {
+		if k != "journey" {
+			return fmt.Errorf("%q: %s takes only journey:NAME", t.Source, t.Metric)
+		}
+	}
+	if len(journeys) == 0 {
+		return fmt.Errorf("%q: the mix has no journey", t.Source)
+	}
+	if name, ok := t.Tags["journey"]; ok && !slices.Contains(journeys, name) {
+		return fmt.Errorf("%q: no journey named %q (journeys: %s)", t.Source, name, listOrNone(journeys))
 	}
 	return nil
 }

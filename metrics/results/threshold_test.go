@@ -3,6 +3,7 @@ package results
 import (
 	"github.com/cohort-dev/cohort/metrics"
 
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -150,9 +151,54 @@ func TestThresholdCheckRefusesWhatTheRunLacks(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.expr, err)
 		}
-		err = th.Check(testSeries, checks)
+		err = th.Check(testSeries, checks, nil)
 		if (err == nil) != (c.err == "") || (err != nil && !strings.Contains(err.Error(), c.err)) {
 			t.Errorf("%s: %v, want %q", c.expr, err, c.err)
+		}
+	}
+}
+
+// TestJourneyThresholds: journey_duration and journeys_failed read one
+// journey (journey:NAME) or all, and name only journeys the mix has.
+func TestJourneyThresholds(t *testing.T) {
+	a := metrics.NewAggregate(len(testSeries))
+	for i, d := range []time.Duration{time.Second, 3 * time.Second, 5 * time.Second} {
+		s := metrics.Sample{Kind: metrics.KindJourney, Series: uint16(i % 2), Duration: d}
+		if i == 2 {
+			s.Flags, s.Reason = metrics.Failed, metrics.ReasonStatus
+		}
+		a.Add(&s)
+	}
+	snap := metrics.Snapshot{Total: a, Elapsed: time.Second, Legend: &metrics.Legend{Series: testSeries, Journeys: []string{"browse", "checkout"}}}
+	cases := []struct {
+		expr string
+		want float64
+	}{
+		{"journey_duration{journey:checkout}: max<10000", 3000},
+		{"journey_duration: max<10000", 5000},
+		{"journeys_failed{journey:browse}: rate<1", 0.5},
+		{"journeys_failed{journey:checkout}: rate<1", 0},
+	}
+	for _, c := range cases {
+		th, err := ParseThreshold(c.expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := th.Check(testSeries, nil, []string{"browse", "checkout"}); err != nil {
+			t.Fatalf("%s: %v", c.expr, err)
+		}
+		if v, _ := th.EvalOn(snap); math.Abs(v-c.want) > c.want/500 {
+			t.Errorf("%s = %v, want %v", c.expr, v, c.want)
+		}
+	}
+	for expr, want := range map[string]string{
+		"journey_duration{journey:pay}: p(95)<1":     `no journey named "pay"`,
+		"journey_duration{name:x}: p(95)<1":          "takes only journey:NAME",
+		"http_req_duration{journey:browse}: p(95)<1": "journey: goes with journey_duration",
+	} {
+		th, _ := ParseThreshold(expr)
+		if err := th.Check(testSeries, nil, []string{"browse", "checkout"}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", expr, err, want)
 		}
 	}
 }
