@@ -280,6 +280,10 @@ type Extractor struct {
 	Header   string `yaml:"header"`
 	Optional bool   `yaml:"optional"`
 	Secret   bool   `yaml:"secret"`
+	// All takes every match (css, regex, json) as a list: {{vars.NAME}} is
+	// the first, {{pick vars.NAME}} one at random, {{nth vars.NAME}} the
+	// one of the VU's iteration.
+	All bool `yaml:"all"`
 }
 
 // Expect lists what a response must be for its step to pass.

@@ -221,10 +221,12 @@ func (p *Profile) validateSessions() error {
 	}
 	if s.Touch == "" {
 		i := slices.IndexFunc(p.Mix, func(r Request) bool { return !r.Journey() })
-		if i < 0 {
+		switch {
+		case i >= 0:
+			s.Touch = p.Mix[i].Name
+		case s.Warm > 0:
 			return p.Errorf("sessions.touch", "the mix has only journeys: name a request for warm sessions to touch (add one, weight 0)")
 		}
-		s.Touch = p.Mix[i].Name
 	} else if !slices.ContainsFunc(p.Mix, func(r Request) bool { return r.Name == s.Touch && !r.Journey() }) {
 		return p.Errorf("sessions.touch", "%q is not the name of a mix request (a journey cannot touch)", s.Touch)
 	}
@@ -461,6 +463,9 @@ func (p *Profile) validateExtractor(field string, e *Extractor) error {
 	}
 	if e.Attr != "" && e.CSS == "" {
 		return p.Errorf(field+".attr", "attr goes with css")
+	}
+	if e.All && (e.Cookie != "" || e.Header != "") {
+		return p.Errorf(field+".all", "all takes every match of css, regex or json; a cookie or a header has one value")
 	}
 	for _, f := range []struct{ name, v string }{{"css", e.CSS}, {"attr", e.Attr}, {"regex", e.Regex}, {"json", e.JSON}, {"cookie", e.Cookie}, {"header", e.Header}} {
 		if err := p.notTemplate(field+"."+f.name, f.v); err != nil {

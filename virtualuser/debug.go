@@ -77,7 +77,7 @@ func (v *VU) emptyVars(st *Step) []string {
 			return
 		}
 		for _, p := range t.parts {
-			if p.kind == refVar && v.sess.Vars[p.idx] == "" && !slices.Contains(out, p.lit) {
+			if p.isVar() && v.sess.Vars[p.idx] == "" && !slices.Contains(out, p.lit) {
 				out = append(out, p.lit)
 			}
 		}
@@ -117,6 +117,13 @@ func (v *VU) NewMasker() *Masker {
 	for i, val := range v.sess.Vars {
 		if Masked(val, v.plan.Secret[i]) {
 			m.add(val)
+		}
+		if i < len(v.sess.Lists) {
+			for _, x := range v.sess.Lists[i] {
+				if Masked(x, v.plan.Secret[i]) {
+					m.add(x)
+				}
+			}
 		}
 	}
 	m.add(v.sess.SessionID)

@@ -33,6 +33,7 @@ type extractor struct {
 	attr     string
 	re       *regexp.Regexp
 	optional bool
+	all      bool // every match, as a list
 }
 
 func (e *extractor) needsBody() bool {
@@ -40,7 +41,7 @@ func (e *extractor) needsBody() bool {
 }
 
 func (c *compiler) compileExtractor(field string, e *profiles.Extractor) (extractor, error) {
-	ex := extractor{name: e.Name, slot: c.sc.vars[e.Name], attr: e.Attr, optional: e.Optional}
+	ex := extractor{name: e.Name, slot: c.sc.vars[e.Name], attr: e.Attr, optional: e.Optional, all: e.All}
 	switch {
 	case e.CSS != "":
 		m, err := compileSelector(e.CSS)
@@ -157,6 +158,42 @@ func submatch(m [][]byte) (string, bool) {
 		return string(m[1]), true
 	}
 	return string(m[0]), true
+}
+
+// runAll extracts every match, in the page's order: the texts (or
+// attribute) of every CSS match, group 1 (or the match) of every regex
+// match, every element of a JSON array path (items.#.id).
+func (e *extractor) runAll(r *response, page *pageDoc) []string {
+	var out []string
+	switch e.kind {
+	case extractCSS:
+		doc, err := page.get()
+		if err != nil {
+			return nil
+		}
+		doc.FindMatcher(e.css).Each(func(_ int, sel *goquery.Selection) {
+			if e.attr == "" {
+				out = append(out, strings.TrimSpace(sel.Text()))
+			} else if v, ok := sel.Attr(e.attr); ok {
+				out = append(out, v)
+			}
+		})
+	case extractRegex:
+		for _, m := range e.re.FindAllSubmatch(r.body, -1) {
+			v, _ := submatch(m)
+			out = append(out, v)
+		}
+	case extractJSON:
+		res := gjson.GetBytes(r.body, e.src)
+		if res.IsArray() {
+			for _, x := range res.Array() {
+				out = append(out, x.String())
+			}
+		} else if res.Exists() {
+			out = append(out, res.String())
+		}
+	}
+	return out
 }
 
 // describe says in words what the extractor looks for.

@@ -326,7 +326,7 @@ func (c *compiler) fromCredential(t *Template) bool {
 	for _, p := range t.parts {
 		switch {
 		case p.kind == refUser && p.idx == 1,
-			p.kind == refVar && p.idx < len(c.pl.Secret) && c.pl.Secret[p.idx],
+			p.isVar() && p.idx < len(c.pl.Secret) && c.pl.Secret[p.idx],
 			p.kind == refCookie:
 			return true
 		}

@@ -20,6 +20,8 @@ const (
 	refCookie            // {{cookie.NAME}}
 	refVUID              // {{vu.id}}
 	refIteration         // {{vu.iteration}}
+	refPick              // {{pick vars.NAME}}: one of a list at random
+	refNth               // {{nth vars.NAME}}: the one of the VU's iteration
 )
 
 // escape says how a value is written into its surroundings.
@@ -45,6 +47,10 @@ type part struct {
 	lit  string // literal text, or the reference's name
 	idx  int    // user column or variable slot
 }
+
+// isVar says whether the part is a variable's value, alone or picked from
+// its list.
+func (p *part) isVar() bool { return p.kind == refVar || p.kind == refPick || p.kind == refNth }
 
 // Template is a string with {{...}} references, parsed once when the
 // profile is compiled so that expanding it walks a slice and allocates
@@ -90,7 +96,8 @@ func parseTemplate(src string, sc *scope, esc escape) (*Template, error) {
 		}
 		ref := strings.TrimSpace(rest[open+2 : open+end])
 		raw := strings.HasPrefix(ref, rawPrefix)
-		p, err := sc.resolve(strings.TrimSpace(strings.TrimPrefix(ref, rawPrefix)))
+		ref = strings.TrimSpace(strings.TrimPrefix(ref, rawPrefix))
+		p, err := sc.resolveList(ref)
 		if err != nil {
 			return nil, err
 		}
@@ -152,6 +159,25 @@ func (t *Template) addLiteral(s string, esc escape) {
 	t.parts = append(t.parts, part{kind: refLiteral, lit: s})
 }
 
+// resolveList resolves "pick vars.NAME" and "nth vars.NAME", the list
+// picks, and any other reference as resolve does.
+func (sc *scope) resolveList(ref string) (part, error) {
+	for word, kind := range map[string]refKind{"pick ": refPick, "nth ": refNth} {
+		if rest, ok := strings.CutPrefix(ref, word); ok {
+			p, err := sc.resolve(strings.TrimSpace(rest))
+			if err != nil {
+				return part{}, err
+			}
+			if p.kind != refVar {
+				return part{}, fmt.Errorf("{{%s}}: %s picks from a variable: {{%svars.NAME}}", ref, strings.TrimSpace(word), word)
+			}
+			p.kind = kind
+			return p, nil
+		}
+	}
+	return sc.resolve(ref)
+}
+
 func (sc *scope) resolve(ref string) (part, error) {
 	ns, name, _ := strings.Cut(ref, ".")
 	switch {
@@ -184,6 +210,8 @@ type env interface {
 	cookieValue(name string) string
 	vuID() int
 	iteration() int64
+	listValue(slot int) []string
+	intn(n int) int
 }
 
 // expand appends the template's value to dst.
@@ -199,6 +227,15 @@ func (t *Template) expand(dst []byte, e env) []byte {
 			v = e.userValue(p.idx)
 		case refVar:
 			v = e.varValue(p.idx)
+		case refPick, refNth:
+			list := e.listValue(p.idx)
+			switch {
+			case len(list) == 0:
+			case p.kind == refPick:
+				v = list[e.intn(len(list))]
+			default:
+				v = list[e.iteration()%int64(len(list))]
+			}
 		case refCookie:
 			v = e.cookieValue(p.lit)
 		case refVUID:
@@ -337,3 +374,5 @@ func (placeholderEnv) varValue(int) string         { return "<var>" }
 func (placeholderEnv) cookieValue(n string) string { return "<cookie " + n + ">" }
 func (placeholderEnv) vuID() int                   { return 0 }
 func (placeholderEnv) iteration() int64            { return 0 }
+func (placeholderEnv) listValue(int) []string      { return []string{"<var>"} }
+func (placeholderEnv) intn(int) int                { return 0 }

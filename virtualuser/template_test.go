@@ -8,6 +8,7 @@ import (
 type fakeEnv struct {
 	user    []string
 	vars    []string
+	lists   map[int][]string
 	cookies map[string]string
 }
 
@@ -16,10 +17,13 @@ func (f fakeEnv) varValue(i int) string       { return f.vars[i] }
 func (f fakeEnv) cookieValue(n string) string { return f.cookies[n] }
 func (f fakeEnv) vuID() int                   { return 7 }
 func (f fakeEnv) iteration() int64            { return 42 }
+func (f fakeEnv) listValue(i int) []string    { return f.lists[i] }
+func (f fakeEnv) intn(n int) int              { return n - 1 }
 
 func TestTemplates(t *testing.T) {
 	sc := &scope{columns: []string{"username", "password", "email"}, vars: map[string]int{"csrf": 0, "token": 1}}
-	e := fakeEnv{user: []string{"alice", `p"w\d`, "a@x"}, vars: []string{"abc", "t0k"}, cookies: map[string]string{"XSRF-TOKEN": "xs"}}
+	e := fakeEnv{user: []string{"alice", `p"w\d`, "a@x"}, vars: []string{"abc", "t0k"}, cookies: map[string]string{"XSRF-TOKEN": "xs"},
+		lists: map[int][]string{0: {"c1", "c2", "c/3"}, 1: {"t0k"}}}
 	cases := []struct {
 		src, want, err string
 		esc            escape
@@ -44,7 +48,7 @@ func TestTemplates(t *testing.T) {
 		{src: "/go/{{raw user.username}}", esc: escURL, want: "/go/../../admin?x=1#frag"},
 		{src: `{{raw user.password}}`, esc: escJSON, want: `p"w\d`},
 	}
-	hostile := fakeEnv{user: []string{"../../admin?x=1#frag", "", "a&b c"}, vars: e.vars}
+	hostile := fakeEnv{user: []string{"../../admin?x=1#frag", "", "a&b c"}, vars: e.vars, lists: e.lists}
 	for _, c := range cases {
 		t.Run(c.src, func(t *testing.T) {
 			env := e

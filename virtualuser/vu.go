@@ -20,9 +20,12 @@ import (
 // Session is one simulated user's state. It is data: it can outlive the
 // goroutine that drives it.
 type Session struct {
-	User      *User
-	Jar       *Jar
-	Vars      []string
+	User *User
+	Jar  *Jar
+	Vars []string
+	// Lists holds the values of variables extracted with all: true, by
+	// slot (nil until one is).
+	Lists     [][]string
 	LoggedIn  bool
 	SessionID string // the last session cookie value the server set
 
@@ -148,8 +151,30 @@ func (v *VU) userValue(i int) string {
 	return v.sess.User.Values[i]
 }
 func (v *VU) varValue(slot int) string { return v.sess.Vars[slot] }
-func (v *VU) vuID() int                { return v.ID }
-func (v *VU) iteration() int64         { return v.iter }
+
+// listValue is a list variable's values; a variable extracted alone is a
+// list of its one value (none when empty).
+func (v *VU) listValue(slot int) []string {
+	if slot < len(v.sess.Lists) && v.sess.Lists[slot] != nil {
+		return v.sess.Lists[slot]
+	}
+	if x := v.sess.Vars[slot]; x != "" {
+		return v.sess.Vars[slot : slot+1]
+	}
+	return nil
+}
+
+func (v *VU) intn(n int) int { return v.rng.IntN(n) }
+
+// setList keeps a list variable's values.
+func (s *Session) setList(slot int, list []string) {
+	if s.Lists == nil {
+		s.Lists = make([][]string, len(s.Vars))
+	}
+	s.Lists[slot] = list
+}
+func (v *VU) vuID() int        { return v.ID }
+func (v *VU) iteration() int64 { return v.iter }
 func (v *VU) cookieValue(name string) string {
 	return v.sess.Jar.Value(v.plan.Base, name)
 }
@@ -237,7 +262,17 @@ func (v *VU) extract(st *Step, r *response, page *pageDoc) (metrics.Reason, stri
 	var got []Extracted
 	for i := range st.extract {
 		ex := &st.extract[i]
-		val, found := ex.run(r, page, v.cookieValue)
+		var val string
+		var found bool
+		if ex.all {
+			list := ex.runAll(r, page)
+			if found = len(list) > 0; found {
+				val = list[0]
+				v.sess.setList(ex.slot, list)
+			}
+		} else {
+			val, found = ex.run(r, page, v.cookieValue)
+		}
 		if v.hooks.Debug != nil {
 			got = append(got, Extracted{Name: ex.name, Value: val, Found: found, Secret: v.plan.Secret[ex.slot], What: ex.describe()})
 		}
@@ -321,6 +356,7 @@ func (v *VU) freshSession() {
 	s.Jar = NewJar(v.hooks.Clock.Now)
 	s.hasCookies, s.header, s.SessionID = false, "", ""
 	clear(s.Vars)
+	clear(s.Lists)
 	v.rec.Add(metrics.Sample{Kind: metrics.KindDiscarded})
 }
 

@@ -515,3 +515,44 @@ mix: [{name: m, path: /}]
 		t.Errorf("%d checks ran, want %d", len(steps[0].Checks), len(want))
 	}
 }
+
+// TestListsFollowWhatThePageLinks: an extractor with all: true takes every
+// link of the page, and {{nth vars.NAME}} follows the one of the VU's
+// iteration, as a user picks a product from the catalogue; a journey's
+// second step uses what its first found.
+func TestListsFollowWhatThePageLinks(t *testing.T) {
+	var mu sync.Mutex
+	var followed []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/catalogue" {
+			fmt.Fprint(w, `<a class="p" href="/products/1">one</a> <a class="p" href="/products/2">two</a> <a class="p" href="/products/3">three</a>`)
+			return
+		}
+		mu.Lock()
+		followed = append(followed, r.URL.Path)
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	h := newHarness(t, `
+mix:
+  - name: shop
+    steps:
+      - name: catalogue
+        path: /catalogue
+        extract: [{name: product, css: a.p, attr: href, all: true}]
+      - name: product
+        path: "{{nth vars.product}}"
+`, srv.URL)
+	v := h.vu(1, "u", "p")
+	for range 4 {
+		v.Iterate(context.Background(), time.Time{})
+	}
+	v.Close()
+	want := []string{"/products/2", "/products/3", "/products/1", "/products/2"} // iterations 1 to 4 of a list of 3
+	if strings.Join(followed, " ") != strings.Join(want, " ") {
+		t.Fatalf("followed %v, want %v", followed, want)
+	}
+	if j := h.drain().Journeys; len(j) != 1 || j[0].Count != 4 || j[0].Failed != 0 {
+		t.Fatalf("journeys %+v, want 4 run, none failed", j)
+	}
+}
