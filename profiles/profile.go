@@ -49,8 +49,11 @@ type Profile struct {
 
 	// File is where the profile was read from ("builtin:NAME" for built-ins);
 	// relative paths in it (users.csv) are relative to its directory.
-	File       string `yaml:"-"`
-	pos        map[string]Pos
+	File string `yaml:"-"`
+	pos  map[string]Pos
+	// extraVars are variables set by the profile itself, not by an
+	// extractor: a repeat's as.
+	extraVars  []string
 	values     map[string]string
 	byFlag     map[string]bool
 	checkNames map[string]string
@@ -258,14 +261,40 @@ type Request struct {
 	Steps []JourneyStep `yaml:"steps"`
 }
 
+// ExtraVars names the variables the profile sets other than by an
+// extractor (a repeat's as).
+func (p *Profile) ExtraVars() []string { return p.extraVars }
+
 // Journey reports whether the entry is a journey.
 func (r *Request) Journey() bool { return len(r.Steps) > 0 }
 
-// JourneyStep is one step of a journey.
+// JourneyStep is one step of a journey: a request, or (with Repeat) a
+// group of steps run again.
 type JourneyStep struct {
 	Step `yaml:",inline"`
 	// Think is the pause after the step, within the journey.
 	Think Think `yaml:"think"`
+	// If runs the step only when its condition holds.
+	If *Condition `yaml:"if"`
+	// Repeat makes the step a group of steps run several times, or once
+	// for each value of a list; the step then has no request of its own.
+	Repeat *Repeat `yaml:"repeat"`
+}
+
+// Condition is on a variable: set (not empty), or matching a regular
+// expression.
+type Condition struct {
+	Var     string `yaml:"var"`
+	Matches string `yaml:"matches"`
+}
+
+// Repeat runs Steps Times times, or once for each value of the list
+// variable Over with that value in the variable As.
+type Repeat struct {
+	Times int           `yaml:"times"`
+	Over  string        `yaml:"over"`
+	As    string        `yaml:"as"`
+	Steps []JourneyStep `yaml:"steps"`
 }
 
 // Extractor takes one value from a response into {{vars.NAME}}. Exactly one

@@ -559,25 +559,65 @@ func (p *Profile) validateJourney(field string, r *Request) error {
 	if r.Path != "" || r.Method != "" || len(r.Form) > 0 || r.JSON != nil || r.Body != "" {
 		return p.Errorf(field, "a journey's requests are its steps: move path, method and body into a step")
 	}
-	seen := map[string]int{}
-	for i := range r.Steps {
+	return p.validateJourneySteps(field, r.Steps, map[string]string{})
+}
+
+// validateJourneySteps checks steps of a journey at field, and the groups
+// they repeat; seen holds the step names met so far in the journey.
+func (p *Profile) validateJourneySteps(field string, steps []JourneyStep, seen map[string]string) error {
+	for i := range steps {
 		sf := fmt.Sprintf("%s.steps[%d]", field, i)
-		st := &r.Steps[i]
+		st := &steps[i]
 		if st.Name == "" {
 			return p.Errorf(sf, "name: required (it names the step in every figure)")
 		}
-		if j, dup := seen[st.Name]; dup {
-			return p.Errorf(sf+".name", "%q is also the name of %s.steps[%d]", st.Name, field, j)
+		if other, dup := seen[st.Name]; dup {
+			return p.Errorf(sf+".name", "%q is also the name of %s", st.Name, other)
 		}
-		seen[st.Name] = i
-		if err := p.validateStep(sf, &st.Step, "mix"); err != nil {
-			return err
+		seen[st.Name] = sf
+		if c := st.If; c != nil {
+			if !varName.MatchString(c.Var) {
+				return p.Errorf(sf+".if.var", "want the name of a variable, got %q", c.Var)
+			}
+			if err := p.checkRegex(sf+".if.matches", c.Matches); err != nil {
+				return err
+			}
 		}
 		if err := p.checkThink(sf+".think", &st.Think); err != nil {
 			return err
 		}
+		if st.Repeat != nil {
+			if err := p.validateRepeat(sf, st, seen); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := p.validateStep(sf, &st.Step, "mix"); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// validateRepeat checks a group of steps run again.
+func (p *Profile) validateRepeat(field string, st *JourneyStep, seen map[string]string) error {
+	rp := st.Repeat
+	switch {
+	case st.Path != "" || st.Method != "":
+		return p.Errorf(field, "a repeat's requests are its steps: move path and method into a step")
+	case (rp.Times > 0) == (rp.Over != ""):
+		return p.Errorf(field+".repeat", "give times or over, one of them")
+	case rp.Times < 0:
+		return p.Errorf(field+".repeat.times", "must not be negative, got %d", rp.Times)
+	case rp.Over != "" && !varName.MatchString(rp.As):
+		return p.Errorf(field+".repeat.as", "over a list needs as: the variable each value goes in")
+	case len(rp.Steps) == 0:
+		return p.Errorf(field+".repeat.steps", "a repeat needs steps")
+	}
+	if rp.Over != "" {
+		p.extraVars = append(p.extraVars, rp.As)
+	}
+	return p.validateJourneySteps(field+".repeat", rp.Steps, seen)
 }
 
 func (p *Profile) validateThink() error {

@@ -198,26 +198,88 @@ func Compile(p *profiles.Profile, o Options) (*Plan, error) {
 type Journey struct {
 	Name  string
 	Index uint16
-	Steps []*Step
-	think []think // the pause after each step
+	nodes []journeyNode
+}
+
+// journeyNode is one step of a journey: a request, or a group repeated;
+// with its condition and the pause after it.
+type journeyNode struct {
+	step   *Step // nil for a group
+	think  think
+	cond   *condition
+	repeat *repeatGroup
+}
+
+// condition runs a step when a variable is set, or matches re.
+type condition struct {
+	slot int
+	re   *regexp.Regexp
+}
+
+// repeatGroup runs its nodes times times, or once for each value of the
+// list variable in slot over, with the value in slot as.
+type repeatGroup struct {
+	times    int
+	over, as int
+	nodes    []journeyNode
 }
 
 // compileJourney makes the mix entry of a journey: a Step that is never
 // sent itself, holding the journey its steps make.
 func (c *compiler) compileJourney(field string, r *profiles.Request, redirects int) (*Step, error) {
 	j := &Journey{Name: r.Name, Index: uint16(len(c.pl.Journeys))}
-	for i := range r.Steps {
-		s := r.Steps[i].Step
-		s.Name = r.Name + "/" + s.Name
-		st, err := c.compileStep(fmt.Sprintf("%s.steps[%d]", field, i), "mix", &s, redirects)
+	nodes, err := c.compileNodes(field, r.Name, r.Steps, redirects)
+	if err != nil {
+		return nil, err
+	}
+	j.nodes = nodes
+	c.pl.Journeys = append(c.pl.Journeys, j)
+	return &Step{Name: r.Name, Group: "mix", field: field, journey: j}, nil
+}
+
+func (c *compiler) compileNodes(field, journey string, steps []profiles.JourneyStep, redirects int) ([]journeyNode, error) {
+	var nodes []journeyNode
+	for i := range steps {
+		sf := fmt.Sprintf("%s.steps[%d]", field, i)
+		js := &steps[i]
+		n := journeyNode{think: newThink(js.Think)}
+		if cd := js.If; cd != nil {
+			slot, ok := c.sc.vars[cd.Var]
+			if !ok {
+				return nil, c.p.Errorf(sf+".if.var", "no step extracts a variable named %q", cd.Var)
+			}
+			n.cond = &condition{slot: slot}
+			if cd.Matches != "" {
+				n.cond.re = regexp.MustCompile(cd.Matches) // the profile package checked it compiles
+			}
+		}
+		if rp := js.Repeat; rp != nil {
+			g := &repeatGroup{times: rp.Times, over: -1, as: -1}
+			if rp.Over != "" {
+				slot, ok := c.sc.vars[rp.Over]
+				if !ok {
+					return nil, c.p.Errorf(sf+".repeat.over", "no step extracts a variable named %q", rp.Over)
+				}
+				g.over, g.as = slot, c.sc.vars[rp.As]
+			}
+			inner, err := c.compileNodes(sf+".repeat", journey, rp.Steps, redirects)
+			if err != nil {
+				return nil, err
+			}
+			g.nodes, n.repeat = inner, g
+			nodes = append(nodes, n)
+			continue
+		}
+		s := js.Step
+		s.Name = journey + "/" + s.Name
+		st, err := c.compileStep(sf, "mix", &s, redirects)
 		if err != nil {
 			return nil, err
 		}
-		j.Steps = append(j.Steps, st)
-		j.think = append(j.think, newThink(r.Steps[i].Think))
+		n.step = st
+		nodes = append(nodes, n)
 	}
-	c.pl.Journeys = append(c.pl.Journeys, j)
-	return &Step{Name: r.Name, Group: "mix", field: field, journey: j}, nil
+	return nodes, nil
 }
 
 type compiler struct {
@@ -244,13 +306,23 @@ func (c *compiler) collectVars() {
 	}
 	add(c.p.Login)
 	add(c.p.Session.Refresh)
-	for _, m := range c.p.Mix {
-		add([]profiles.Step{m.Step})
-		for _, js := range m.Steps {
+	var addJourney func([]profiles.JourneyStep)
+	addJourney = func(steps []profiles.JourneyStep) {
+		for _, js := range steps {
 			add([]profiles.Step{js.Step})
+			if js.Repeat != nil {
+				addJourney(js.Repeat.Steps)
+			}
 		}
 	}
+	for _, m := range c.p.Mix {
+		add([]profiles.Step{m.Step})
+		addJourney(m.Steps)
+	}
 	add(c.p.Logout)
+	for _, name := range c.p.ExtraVars() {
+		add([]profiles.Step{{Extract: []profiles.Extractor{{Name: name}}}})
+	}
 }
 
 func (c *compiler) template(field, src string) (*Template, error) {

@@ -465,6 +465,61 @@ func (v *VU) request(ctx context.Context, st *Step, due time.Time, retry bool) m
 	return res.Reason
 }
 
+// runNodes runs journey steps in order (the conditions, the groups
+// repeated, the pauses): the reason of the step that failed, or
+// ReasonNone; done is false when ctx ended first. due is when the first
+// request was due; it is cleared once that one is sent.
+func (v *VU) runNodes(ctx context.Context, nodes []journeyNode, due *time.Time) (why metrics.Reason, done bool) {
+	for i := range nodes {
+		n := &nodes[i]
+		if n.cond != nil && !v.holds(n.cond) {
+			continue
+		}
+		if n.repeat != nil {
+			why, done = v.runRepeat(ctx, n.repeat, due)
+		} else {
+			why = v.request(ctx, n.step, *due, false)
+			*due, done = time.Time{}, ctx.Err() == nil
+		}
+		if !done || why != metrics.ReasonNone {
+			return why, done
+		}
+		if !clock.Sleep(ctx, v.hooks.Clock, n.think.next(v.rng)) {
+			return metrics.ReasonNone, false
+		}
+	}
+	return metrics.ReasonNone, true
+}
+
+// runRepeat runs a group's steps times times, or once for each value of
+// its list with the value in its variable.
+func (v *VU) runRepeat(ctx context.Context, g *repeatGroup, due *time.Time) (metrics.Reason, bool) {
+	if g.over < 0 {
+		for range g.times {
+			if why, done := v.runNodes(ctx, g.nodes, due); !done || why != metrics.ReasonNone {
+				return why, done
+			}
+		}
+		return metrics.ReasonNone, true
+	}
+	for _, x := range slices.Clone(v.listValue(g.over)) { // a step may extract the list again
+		v.sess.Vars[g.as] = x
+		if why, done := v.runNodes(ctx, g.nodes, due); !done || why != metrics.ReasonNone {
+			return why, done
+		}
+	}
+	return metrics.ReasonNone, true
+}
+
+// holds judges a step's condition on the VU's variables.
+func (v *VU) holds(c *condition) bool {
+	x := v.sess.Vars[c.slot]
+	if c.re != nil {
+		return c.re.MatchString(x)
+	}
+	return x != ""
+}
+
 // runJourney runs a journey's steps in order, each followed by its pause,
 // and records the journey: its whole duration from when it was due, and,
 // when a step failed, that it ended there and why. A lost session ends the
@@ -475,22 +530,13 @@ func (v *VU) runJourney(ctx context.Context, j *Journey, due time.Time) {
 		due = start
 	}
 	s := metrics.Sample{Kind: metrics.KindJourney, Series: j.Index}
-	for i, st := range j.Steps {
-		stepDue := time.Time{}
-		if i == 0 {
-			stepDue = due
-		}
-		why := v.request(ctx, st, stepDue, false)
-		if ctx.Err() != nil {
-			return // cut short: the iteration is counted as interrupted
-		}
-		if why != metrics.ReasonNone {
-			s.Flags, s.Reason = metrics.Failed, why
-			break
-		}
-		if !clock.Sleep(ctx, v.hooks.Clock, j.think[i].next(v.rng)) {
-			return
-		}
+	first := due
+	why, done := v.runNodes(ctx, j.nodes, &first)
+	if !done {
+		return // cut short: the iteration is counted as interrupted
+	}
+	if why != metrics.ReasonNone {
+		s.Flags, s.Reason = metrics.Failed, why
 	}
 	s.Duration = v.now().Sub(due)
 	v.rec.Add(s)

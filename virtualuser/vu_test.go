@@ -556,3 +556,53 @@ mix:
 		t.Fatalf("journeys %+v, want 4 run, none failed", j)
 	}
 }
+
+// TestJourneyControl: a group repeated over a list (each value in its
+// variable), a group repeated N times, and a step skipped when its
+// condition does not hold (an empty variable, a value that does not
+// match).
+func TestJourneyControl(t *testing.T) {
+	var mu sync.Mutex
+	var sent []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		sent = append(sent, r.URL.Path)
+		mu.Unlock()
+		if r.URL.Path == "/catalogue" {
+			fmt.Fprint(w, `<a class="p" href="/products/1">1</a><a class="p" href="/products/2">2</a><span id="status">open</span>`)
+		}
+	}))
+	defer srv.Close()
+	h := newHarness(t, `
+mix:
+  - name: shop
+    steps:
+      - name: catalogue
+        path: /catalogue
+        extract:
+          - {name: product, css: a.p, attr: href, all: true}
+          - {name: coupon, css: '#coupon', optional: true}
+          - {name: status, css: '#status'}
+      - name: each
+        repeat:
+          over: product
+          as: item
+          steps:
+            - {name: view, path: "{{vars.item}}"}
+      - name: twice
+        repeat: {times: 2, steps: [{name: ping, path: /ping}]}
+      - {name: coupon, path: /coupon, if: {var: coupon}}
+      - {name: closed, path: /closed, if: {var: status, matches: "^closed$"}}
+      - {name: open, path: /open, if: {var: status, matches: "^open$"}}
+`, srv.URL)
+	v := h.vu(1, "u", "p")
+	v.Iterate(context.Background(), time.Time{})
+	v.Close()
+	want := "/catalogue /products/1 /products/2 /ping /ping /open"
+	if got := strings.Join(sent, " "); got != want {
+		t.Fatalf("sent %s\nwant %s", got, want)
+	}
+	if j := h.drain().Journeys; len(j) != 1 || j[0].Count != 1 || j[0].Failed != 0 {
+		t.Fatalf("journeys %+v", j)
+	}
+}
