@@ -407,6 +407,9 @@ func (c *compiler) fromCredential(t *Template) bool {
 }
 
 func (c *compiler) compileStep(field, group string, s *profiles.Step, redirects int) (*Step, error) {
+	if len(c.pl.Series) >= profiles.MaxSteps { // a sample names its step in 16 bits
+		return nil, c.p.Errorf(field, "more than %d steps in all (journeys' steps included)", profiles.MaxSteps)
+	}
 	name := s.Name
 	st := &Step{Name: name, Group: group, Method: s.Method, field: field, redirects: redirects,
 		Series: uint16(len(c.pl.Series))}
