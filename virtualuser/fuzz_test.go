@@ -12,13 +12,15 @@ import (
 // FuzzTemplate parses and expands arbitrary templates: no panic, and a
 // template without references expands to itself.
 func FuzzTemplate(f *testing.F) {
-	for _, s := range []string{"plain", "{{user.username}}", "{{vars.csrf}}x{{cookie.A}}", "{{", "}}{{vu.id}}", "{{ user.password }}", "a{{b}}c"} {
+	for _, s := range []string{"plain", "{{user.username}}", "{{vars.csrf}}x{{cookie.A}}", "{{", "}}{{vu.id}}", "{{ user.password }}", "a{{b}}c",
+		"{{uuid}}", "{{sha256 vars.csrf}}", "{{hmac_sha256 user.password vars.csrf}}", "{{randint 1 3}}{{randstr 5}}",
+		"{{totp user.password}}", "{{now.rfc3339}}", "{{base64url cookie.A}}", "{{pick vars.csrf}}", "{{nth vars.csrf}}", "{{raw urlencode user.username}}"} {
 		f.Add(s)
 	}
 	sc := &scope{columns: []string{"username", "password"}, vars: map[string]int{"csrf": 0}}
 	e := &fakeEnv{user: []string{"u", "p"}, vars: []string{"c\"s\\rf"}, cookies: map[string]string{"A": "1"}}
 	f.Fuzz(func(t *testing.T, src string) {
-		for _, esc := range []escape{escRaw, escJSON} {
+		for _, esc := range []escape{escRaw, escJSON, escURL, escRegex} {
 			tm, err := parseTemplate(src, sc, esc)
 			if err != nil {
 				continue

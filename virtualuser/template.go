@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // refKind says what a template part refers to.
@@ -22,6 +23,7 @@ const (
 	refIteration         // {{vu.iteration}}
 	refPick              // {{pick vars.NAME}}: one of a list at random
 	refNth               // {{nth vars.NAME}}: the one of the VU's iteration
+	refFunc              // {{uuid}}, {{sha256 vars.x}}, ...: funcs.go
 )
 
 // escape says how a value is written into its surroundings.
@@ -46,6 +48,9 @@ type part struct {
 	esc  escape
 	lit  string // literal text, or the reference's name
 	idx  int    // user column or variable slot
+	fn   funcKind
+	args []part // a function's reference arguments
+	nums []int  // a function's number arguments
 }
 
 // isVar says whether the part is a variable's value, alone or picked from
@@ -162,6 +167,9 @@ func (t *Template) addLiteral(s string, esc escape) {
 // resolveList resolves "pick vars.NAME" and "nth vars.NAME", the list
 // picks, and any other reference as resolve does.
 func (sc *scope) resolveList(ref string) (part, error) {
+	if p, ok, err := sc.resolveFunc(ref); ok {
+		return p, err
+	}
 	for word, kind := range map[string]refKind{"pick ": refPick, "nth ": refNth} {
 		if rest, ok := strings.CutPrefix(ref, word); ok {
 			p, err := sc.resolve(strings.TrimSpace(rest))
@@ -200,7 +208,7 @@ func (sc *scope) resolve(ref string) (part, error) {
 	case ref == "vu.iteration":
 		return part{kind: refIteration}, nil
 	}
-	return part{}, fmt.Errorf("unknown template reference {{%s}} (want user.COLUMN, vars.NAME, cookie.NAME, vu.id or vu.iteration, optionally after raw)", ref)
+	return part{}, fmt.Errorf("unknown template reference {{%s}} (want user.COLUMN, vars.NAME, cookie.NAME, vu.id, vu.iteration, pick or nth vars.NAME, or a function: uuid, randint, randstr, now.unix, now.unix_ms, now.rfc3339, sha256, hmac_sha256, base64, base64url, urlencode, totp; optionally after raw)", ref)
 }
 
 // env is what templates are expanded against.
@@ -212,6 +220,7 @@ type env interface {
 	iteration() int64
 	listValue(slot int) []string
 	intn(n int) int
+	now() time.Time
 }
 
 // expand appends the template's value to dst.
@@ -244,6 +253,12 @@ func (t *Template) expand(dst []byte, e env) []byte {
 		case refIteration:
 			dst = strconv.AppendInt(dst, e.iteration(), 10)
 			continue
+		case refFunc:
+			if p.esc == escRaw {
+				dst = appendFunc(dst, p, e)
+				continue
+			}
+			v = string(appendFunc(nil, p, e))
 		}
 		switch p.esc {
 		case escJSON:
@@ -376,3 +391,4 @@ func (placeholderEnv) vuID() int                   { return 0 }
 func (placeholderEnv) iteration() int64            { return 0 }
 func (placeholderEnv) listValue(int) []string      { return []string{"<var>"} }
 func (placeholderEnv) intn(int) int                { return 0 }
+func (placeholderEnv) now() time.Time              { return time.Unix(0, 0) }

@@ -1,8 +1,10 @@
 package virtualuser
 
 import (
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 type fakeEnv struct {
@@ -19,6 +21,7 @@ func (f fakeEnv) vuID() int                   { return 7 }
 func (f fakeEnv) iteration() int64            { return 42 }
 func (f fakeEnv) listValue(i int) []string    { return f.lists[i] }
 func (f fakeEnv) intn(n int) int              { return n - 1 }
+func (f fakeEnv) now() time.Time              { return time.Unix(1700000000, 0) }
 
 func TestTemplates(t *testing.T) {
 	sc := &scope{columns: []string{"username", "password", "email"}, vars: map[string]int{"csrf": 0, "token": 1}}
@@ -108,5 +111,45 @@ func TestPageText(t *testing.T) {
 		if got := string(p.text()); got != c.want {
 			t.Errorf("text of %q = %q, want %q", c.body, got, c.want)
 		}
+	}
+}
+
+// TestTemplateFunctions: each function's value on a fixed clock and a
+// random source that always draws its largest value.
+func TestTemplateFunctions(t *testing.T) {
+	sc := &scope{columns: []string{"username", "password", "otp"}, vars: map[string]int{"body": 0}}
+	e := fakeEnv{user: []string{"alice", "p", "gezd gnbv gy3t qojq gezd gnbv gy3t qojq"}, vars: []string{"abc"}}
+	cases := []struct{ src, want, err string }{
+		{src: "{{now.unix}}/{{now.unix_ms}}/{{now.rfc3339}}", want: "1700000000/1700000000000/2023-11-14T22:13:20Z"},
+		{src: "{{sha256 vars.body}}", want: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+		{src: "{{hmac_sha256 user.username vars.body}}", want: "9eb2c3ca52adb99ff02f6e3bf23139c0096a5f9eb5a0f19c62a5a1c4dfb559cd"},
+		{src: "{{base64 user.username}} {{base64url vars.body}} {{urlencode user.password}}", want: "YWxpY2U= YWJj p"},
+		{src: "{{totp user.otp}}", want: "921300"}, // RFC 6238's SHA-1 secret, at 1700000000
+		{src: "{{randint 5 9}} {{randstr 3}}", want: "9 999"},
+		{src: "{{sha256}}", err: "sha256 takes 1 argument(s), got 0"},
+		{src: "{{randint 9 5}}", err: "wants MIN <= MAX"},
+		{src: "{{base64 vars.nope}}", err: `no step extracts a variable named "nope"`},
+	}
+	for _, c := range cases {
+		tm, err := parseTemplate(c.src, sc, escRaw)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%s: error %v, want %q", c.src, err, c.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", c.src, err)
+		}
+		if got := string(tm.expand(nil, e)); got != c.want {
+			t.Errorf("%s = %q, want %q", c.src, got, c.want)
+		}
+	}
+	tm, _ := parseTemplate("{{uuid}}", sc, escRaw)
+	if u := string(tm.expand(nil, e)); !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(u) {
+		t.Errorf("uuid %q is not a version 4 UUID", u)
+	}
+	if appendTOTP(nil, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", time.Unix(59, 0)) == nil || string(appendTOTP(nil, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", time.Unix(59, 0))) != "287082" {
+		t.Error("TOTP at 59 s is not RFC 6238's 287082")
 	}
 }
