@@ -395,15 +395,20 @@ var credentialHeaders = map[string]bool{"Cookie": true, "Authorization": true, "
 // fromCredential says whether t puts a credential in its value: the user's
 // password, a secret variable, or a cookie's value.
 func (c *compiler) fromCredential(t *Template) bool {
-	for _, p := range t.parts {
-		switch {
-		case p.kind == refUser && p.idx == 1,
-			p.isVar() && p.idx < len(c.pl.Secret) && c.pl.Secret[p.idx],
-			p.kind == refCookie:
-			return true
-		}
+	return slices.ContainsFunc(t.parts, c.credentialPart)
+}
+
+// credentialPart says whether a part's value comes from a credential: the
+// password, a secret variable, a cookie, or a function of one
+// ({{base64 user.password}}, {{hmac_sha256 user.secret vars.body}}).
+func (c *compiler) credentialPart(p part) bool {
+	switch {
+	case p.kind == refUser && p.idx == 1,
+		p.isVar() && p.idx < len(c.pl.Secret) && c.pl.Secret[p.idx],
+		p.kind == refCookie:
+		return true
 	}
-	return false
+	return slices.ContainsFunc(p.args, c.credentialPart)
 }
 
 func (c *compiler) compileStep(field, group string, s *profiles.Step, redirects int) (*Step, error) {

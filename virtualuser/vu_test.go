@@ -379,6 +379,7 @@ mix:
       X-Api-Key: "{{user.password}}"
       X-Csrf-Token: "{{vars.tok}}"
       X-Session-Copy: "{{cookie.SESSION}}"
+      X-Signature: "{{hmac_sha256 user.password user.username}}"
       X-Trace: "plain-{{user.username}}"
 `, first.URL)
 	v := h.vu(1, "user1", "hunter2-pass")
@@ -390,7 +391,7 @@ mix:
 	if got == nil {
 		t.Fatal("the redirect never reached the other host")
 	}
-	for _, name := range []string{"Cookie", "Proxy-Authorization", "Authorization", "X-Api-Key", "X-Csrf-Token", "X-Session-Copy"} {
+	for _, name := range []string{"Cookie", "Proxy-Authorization", "Authorization", "X-Api-Key", "X-Csrf-Token", "X-Session-Copy", "X-Signature"} {
 		if v := got.Get(name); v != "" {
 			t.Errorf("%s: %q went to another host", name, v)
 		}
