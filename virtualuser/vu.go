@@ -681,6 +681,17 @@ func (v *VU) Touch(ctx context.Context, st *Step) {
 	v.request(ctx, st, time.Time{}, false)
 }
 
+// RunJourney runs the journey of mix entry st once, as an iteration that
+// picked it would (the steps' results reach Hooks.Judged); false when st
+// is no journey.
+func (v *VU) RunJourney(ctx context.Context, st *Step) bool {
+	if st.journey == nil {
+		return false
+	}
+	v.runJourney(ctx, st.journey, time.Time{})
+	return true
+}
+
 // MixStep returns the mix request called name, or nil.
 func (p *Plan) MixStep(name string) *Step {
 	for _, st := range p.Mix {

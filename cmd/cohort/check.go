@@ -48,7 +48,8 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 	}
 	c := &checker{w: e.stdout}
 	v, release, err := engine.NewVU(engine.Config{Plan: p.plan, Pool: pool, Collector: metrics.NewCollector(p.plan.Series, 1), Clock: e.clock,
-		Debug: func(_ *virtualuser.VU, x virtualuser.Exchange) { c.exchange(x) }}, 1, user)
+		Debug:     func(_ *virtualuser.VU, x virtualuser.Exchange) { c.exchange(x) },
+		DebugStep: func(_ *virtualuser.VU, res virtualuser.StepResult) { c.judged = append(c.judged, res) }}, 1, user)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "cohort check: %v\n", err)
 		return exitUsage
@@ -64,6 +65,7 @@ type checker struct {
 	w            io.Writer
 	vu           *virtualuser.VU
 	exchanges    []virtualuser.Exchange
+	judged       []virtualuser.StepResult // the steps of a journey run, as judged
 	passed       int
 	failed       int
 	checksFailed int
@@ -81,8 +83,14 @@ func (c *checker) walk(ctx context.Context, plan *virtualuser.Plan) int {
 			return c.verdict()
 		}
 	}
-	fmt.Fprintln(c.w, "\nmix (one request of each entry)")
+	fmt.Fprintln(c.w, "\nmix (one request of each entry, every step of each journey)")
 	for _, st := range plan.Mix {
+		c.judged = c.judged[:0]
+		if c.vu.RunJourney(ctx, st) {
+			fmt.Fprintf(c.w, "  journey %s\n", st.Name)
+			c.report(slices.Clone(c.judged))
+			continue
+		}
 		c.report([]virtualuser.StepResult{c.vu.RunStep(ctx, st)})
 	}
 	if len(plan.Logout) > 0 {

@@ -218,3 +218,21 @@ func TestCheckSaysWhatTheJarRefused(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 }
+
+// TestCheckWalksJourneys: cohort check sends every step of each journey,
+// in order, and judges each.
+func TestCheckWalksJourneys(t *testing.T) {
+	path := writeProfile(t, "spring-form", func(s string) string {
+		i, j := strings.Index(s, "mix:\n"), strings.Index(s, "think:")
+		return s[:i] + journeyMix + s[j:]
+	})
+	code, out := runCheckCmd(t, path)
+	for _, w := range []string{"journey order", "✔ order/place", `extracted order_id = "1"`, "✔ order/read", "✔ order/cancel", "all 8 steps passed"} {
+		if !strings.Contains(out, w) {
+			t.Fatalf("exit %d; output lacks %q:\n%s", code, w, out)
+		}
+	}
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+}
