@@ -529,6 +529,9 @@ func (p *Profile) validateMix() error {
 			return p.Errorf(field+".weight", "the weights add up past %d: give smaller ones (only their ratios count)", maxWeight)
 		}
 		total += r.Weight
+		if _, set := p.pos[field+".steps"]; set && !r.Journey() {
+			return p.Errorf(field+".steps", "a journey needs at least one step")
+		}
 		if r.Journey() {
 			if err := p.validateJourney(field, r); err != nil {
 				return err
@@ -606,7 +609,7 @@ func (p *Profile) validateRepeat(field string, st *JourneyStep, seen map[string]
 	case st.Path != "" || st.Method != "":
 		return p.Errorf(field, "a repeat's requests are its steps: move path and method into a step")
 	case (rp.Times > 0) == (rp.Over != ""):
-		return p.Errorf(field+".repeat", "give times or over, one of them")
+		return p.Errorf(field+".repeat", "give times (1 or more) or over, one of them")
 	case rp.Times < 0:
 		return p.Errorf(field+".repeat.times", "must not be negative, got %d", rp.Times)
 	case rp.Over != "" && !varName.MatchString(rp.As):

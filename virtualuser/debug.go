@@ -41,6 +41,9 @@ type Extracted struct {
 	Found  bool
 	Secret bool
 	What   string // what it looked for, in words
+	// Count is how many values an all: true extractor found (Value is
+	// the first).
+	Count int
 }
 
 // debugExchange reports an exchange to the debug hook.

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -75,6 +76,9 @@ func (sc *scope) resolveFunc(ref string) (p part, ok bool, err error) {
 		arg, err := sc.resolve(w)
 		if err != nil {
 			return part{}, true, err
+		}
+		if f.kind == fnTOTP && arg.kind == refUser && !slices.Contains(sc.totp, arg.idx) {
+			sc.totp = append(sc.totp, arg.idx) // its values are checked with the users
 		}
 		p.args = append(p.args, arg)
 	}
@@ -155,15 +159,38 @@ func appendFunc(dst []byte, p *part, e env) []byte {
 	return dst
 }
 
+// totpKey decodes a TOTP secret as authenticator apps take it: base32,
+// case and spaces aside, padding optional.
+func totpKey(secret string) ([]byte, error) {
+	s := strings.ToUpper(strings.ReplaceAll(secret, " ", ""))
+	key, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.TrimRight(s, "="))
+	if err == nil && len(key) == 0 {
+		err = fmt.Errorf("empty")
+	}
+	return key, err
+}
+
+// CheckUsers refuses users whose TOTP secret ({{totp user.COLUMN}}) is not
+// base32: every two-factor login of theirs would send an empty code.
+func (p *Plan) CheckUsers(pool *UserPool) error {
+	for _, col := range p.totpColumns {
+		for i, u := range pool.rows {
+			if _, err := totpKey(u.Values[col]); err != nil {
+				return fmt.Errorf("users: line %d (user %s): column %s: not a base32 TOTP secret (%v)", i+2, u.Values[0], pool.columns[col], err)
+			}
+		}
+	}
+	return nil
+}
+
 // appendTOTP appends the RFC 6238 code of a base32 secret (as
 // authenticator apps take it: case and spaces aside, padding optional) at
 // t: HMAC-SHA-1 of the 30-second step, 6 digits. A secret that is not
 // base32 gives nothing, and the step that sends it fails as the server
 // says.
 func appendTOTP(dst []byte, secret string, t time.Time) []byte {
-	s := strings.ToUpper(strings.ReplaceAll(secret, " ", ""))
-	key, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.TrimRight(s, "="))
-	if err != nil || len(key) == 0 {
+	key, err := totpKey(secret)
+	if err != nil {
 		return dst
 	}
 	var counter [8]byte

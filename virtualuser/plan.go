@@ -48,6 +48,8 @@ type Plan struct {
 	instanceHeader string
 	// instanceRoute takes the instance from the session id's jvmRoute.
 	instanceRoute bool
+	// totpColumns are the user columns holding TOTP secrets.
+	totpColumns []int
 	// onlyHTTP2 fails an answer that did not come over HTTP/2
 	// (http.version 2).
 	onlyHTTP2   bool
@@ -189,6 +191,7 @@ func Compile(p *profiles.Profile, o Options) (*Plan, error) {
 	if err := c.compileLost(); err != nil {
 		return nil, err
 	}
+	pl.totpColumns = c.sc.totp
 	return pl, nil
 }
 

@@ -82,6 +82,7 @@ func (t *Template) Constant() bool {
 type scope struct {
 	columns []string       // user columns
 	vars    map[string]int // variable name -> slot
+	totp    []int          // user columns holding TOTP secrets
 }
 
 // parseTemplate parses src; references are checked against sc.

@@ -264,9 +264,10 @@ func (v *VU) extract(st *Step, r *response, page *pageDoc) (metrics.Reason, stri
 		ex := &st.extract[i]
 		var val string
 		var found bool
+		count := 1
 		if ex.all {
 			list := ex.runAll(r, page)
-			if found = len(list) > 0; found {
+			if found, count = len(list) > 0, len(list); found {
 				val = list[0]
 				v.sess.setList(ex.slot, list)
 			}
@@ -274,7 +275,7 @@ func (v *VU) extract(st *Step, r *response, page *pageDoc) (metrics.Reason, stri
 			val, found = ex.run(r, page, v.cookieValue)
 		}
 		if v.hooks.Debug != nil {
-			got = append(got, Extracted{Name: ex.name, Value: val, Found: found, Secret: v.plan.Secret[ex.slot], What: ex.describe()})
+			got = append(got, Extracted{Name: ex.name, Value: val, Found: found, Secret: v.plan.Secret[ex.slot], What: ex.describe(), Count: count})
 		}
 		if !found {
 			if ex.optional {

@@ -124,16 +124,7 @@ func (c *checker) verdict() int {
 func (c *checker) report(results []virtualuser.StepResult) {
 	m := c.vu.NewMasker()
 	for _, res := range results {
-		var mine []virtualuser.Exchange
-		rest := c.exchanges[:0]
-		for _, x := range c.exchanges {
-			if x.Step == res.Step {
-				mine = append(mine, x)
-			} else {
-				rest = append(rest, x)
-			}
-		}
-		c.exchanges = rest
+		mine := c.takeExchanges(res.Step)
 		mark := "✔"
 		if res.Problem != "" {
 			mark = "✘"
@@ -152,6 +143,27 @@ func (c *checker) report(results []virtualuser.StepResult) {
 	}
 }
 
+// takeExchanges takes the exchanges of one sending of st: its request
+// and the redirects it followed. A step sent again (a journey's repeat)
+// has its exchanges taken by its next result.
+func (c *checker) takeExchanges(st *virtualuser.Step) []virtualuser.Exchange {
+	var mine []virtualuser.Exchange
+	rest := c.exchanges[:0]
+	taking, done := false, false
+	for _, x := range c.exchanges {
+		switch {
+		case !done && x.Step == st && (x.Hop == 0 && !taking || x.Hop > 0 && taking):
+			taking = true
+			mine = append(mine, x)
+		default:
+			done = done || taking
+			rest = append(rest, x)
+		}
+	}
+	c.exchanges = rest
+	return mine
+}
+
 // writeFindings prints what a step extracted and how its checks went,
 // values masked as everywhere else; it returns how many checks failed.
 func writeFindings(w io.Writer, m *virtualuser.Masker, res virtualuser.StepResult, indent string) int {
@@ -163,6 +175,9 @@ func writeFindings(w io.Writer, m *virtualuser.Masker, res virtualuser.StepResul
 			fmt.Fprintf(w, "%sextracted %s = %s (%s)\n", indent, ex.Name, virtualuser.MaskValue(ex.Value), ex.What)
 		default:
 			fmt.Fprintf(w, "%sextracted %s = %q (%s)\n", indent, ex.Name, m.Mask(ex.Value), ex.What)
+		}
+		if ex.Found && ex.Count > 1 {
+			fmt.Fprintf(w, "%s  a list of %d values (all: true); the first shown\n", indent, ex.Count)
 		}
 	}
 	failed := 0

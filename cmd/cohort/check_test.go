@@ -236,3 +236,16 @@ func TestCheckWalksJourneys(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 }
+
+// TestCheckShowsEachRepeatWithItsRequest: a step a repeat sends twice is
+// reported twice, each time with its own request.
+func TestCheckShowsEachRepeatWithItsRequest(t *testing.T) {
+	path := writeProfile(t, "spring-form", func(s string) string {
+		i, j := strings.Index(s, "mix:\n"), strings.Index(s, "think:")
+		return s[:i] + "mix:\n  - name: shop\n    steps:\n      - name: g\n        repeat: {times: 2, steps: [{name: again, path: /api/profile}]}\n" + s[j:]
+	})
+	code, out := runCheckCmd(t, path)
+	if code != exitOK || strings.Count(out, "✔ shop/again\n      GET ") != 2 {
+		t.Fatalf("exit %d; want each of the 2 rows with its own GET:\n%s", code, out)
+	}
+}

@@ -39,6 +39,7 @@ func badInputs(t *testing.T, dir string) []badInput {
 	}
 	minimal := "name: x\nbase_url: http://127.0.0.1:1\nmix:\n  - {name: a, path: /}\nload: {vus: 1, duration: 1s}\n"
 	oneUser := write("one.csv", "username,password\nuser1,pass1\n")
+	otpUsers := write("otp.csv", "username,password,otp\nuser1,pass1,GEZDGNBVGY3TQOJQ\nuser2,pass2,NOT-BASE32!!\n")
 	result := write("good.json", `{"schema":"cohort.result/v1","histograms":{}}`)
 	part := func(name, profile, segment string) string {
 		return write(name, `{"schema":"cohort.result/v1","profile":"`+profile+`","segment":"`+segment+`","histograms":{}}`)
@@ -72,7 +73,9 @@ func badInputs(t *testing.T, dir string) []badInput {
 		{id: "per-vu-without-iterations", profile: strings.Replace(minimal, "load: {vus: 1, duration: 1s}", "load: {executor: per-vu-iterations, vus: 2}", 1), want: []string{"p.yaml: --iterations: per-vu-iterations needs the iterations each VU does"}},
 		{id: "journey-with-request", profile: strings.Replace(minimal, "{name: a, path: /}", "{name: a, path: /, steps: [{name: s, path: /x}]}", 1), want: []string{"p.yaml:4:", "mix[0]: a journey's requests are its steps"}},
 		{id: "all-of-one-value", profile: strings.Replace(minimal, "{name: a, path: /}", "{name: a, path: /, extract: [{name: c, cookie: SESSION, all: true}]}", 1), want: []string{"p.yaml:4:", "mix[0].extract[0].all: all takes every match of css, regex or json"}},
-		{id: "repeat-without-count", profile: strings.Replace(minimal, "  - {name: a, path: /}\n", "  - name: a\n    steps:\n      - {name: g, repeat: {steps: [{name: s, path: /}]}}\n", 1), want: []string{"p.yaml:6:27: mix[0].steps[0].repeat: give times or over, one of them"}},
+		{id: "repeat-without-count", profile: strings.Replace(minimal, "  - {name: a, path: /}\n", "  - name: a\n    steps:\n      - {name: g, repeat: {steps: [{name: s, path: /}]}}\n", 1), want: []string{"p.yaml:6:27: mix[0].steps[0].repeat: give times (1 or more) or over, one of them"}},
+		{id: "totp-secret", profile: strings.Replace(minimal, "{name: a, path: /}", `{name: a, path: /, headers: {X-Otp: "{{totp user.otp}}"}}`, 1), args: []string{"--users", otpUsers},
+			want: []string{"users: line 3 (user user2): column otp: not a base32 TOTP secret"}},
 		{id: "instance-route", profile: minimal + "instance_route: true\n", want: []string{"p.yaml:6:", "instance_route: the route is read from the session cookie: set session.cookie"}},
 		{id: "not-a-template", profile: strings.Replace(minimal, "{name: a, path: /}", "{name: a, path: /, extract: [{name: x, css: 'b.{{user.username}}'}]}", 1), want: []string{"p.yaml:4:", `mix[0].extract[0].css: "b.{{user.username}}": this field is not a template`}},
 		{id: "equals-without-value", profile: strings.Replace(minimal, "{name: a, path: /}", "{name: a, path: /, checks: [{name: c, equals: x}]}", 1), want: []string{"p.yaml:4:", "mix[0].checks[0].equals: equals compares the value of css, regex or cookie"}},

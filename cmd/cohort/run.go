@@ -285,6 +285,9 @@ func (f *runFlags) prepareWith(e *env, adjust func(*profiles.Profile)) (*prepare
 	if err != nil {
 		return p, err
 	}
+	if err := p.plan.CheckUsers(users); err != nil {
+		return p, usageError{err}
+	}
 	return p, checkThresholds(prof, p.plan, ths)
 }
 
