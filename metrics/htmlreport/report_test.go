@@ -82,6 +82,18 @@ func TestWriteDrawsEveryChart(t *testing.T) {
 	if strings.Contains(b.String(), `id="capacity-latency"`) {
 		t.Error("a run without a capacity search drew its chart")
 	}
+	if strings.Contains(b.String(), `id="journeys"`) {
+		t.Error("a run without journeys has a journeys table")
+	}
+	r.Journeys = []results.JourneyResult{{Name: "checkout", Count: 7, Failed: 2, Reasons: map[string]int64{"status": 2}, Duration: results.Latency{P50: 1200}}}
+	b.Reset()
+	if err := Write(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `id="journeys"`) || !strings.Contains(b.String(), "<td>checkout</td><td>7</td><td>2</td>") {
+		t.Error("the journeys table is missing or wrong")
+	}
+	r.Journeys = nil
 	r.Capacity = results.Capacity{Vary: "vus", LastPassing: 20, FirstFailing: 30, Knee: 10, Steps: []results.CapacityStep{
 		{Level: 10, Passed: true, RPS: 100, Latency: results.Latency{P50: 1, P95: 2, P99: 3}},
 		{Level: 20, Passed: true, RPS: 190, Latency: results.Latency{P50: 2, P95: 5, P99: 9}},

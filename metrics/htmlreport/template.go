@@ -50,6 +50,13 @@ Iterations: {{.R.Totals.Iterations}}{{if .R.Totals.Dropped}}, {{.R.Totals.Droppe
 {{end}}</table>
 <p>Sessions moved between instances: {{.R.Sessions.Moved}} requests answered by another instance than the session's last; {{.R.Sessions.LostAfterMove}} of them found the session gone.</p>{{end}}
 
+{{if .R.Journeys}}<h2 id="journeys">Journeys</h2>
+<table>
+<tr><th>journey</th><th>count</th><th>failed</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>failed by reason</th></tr>
+{{range .R.Journeys}}<tr><td>{{.Name}}</td><td>{{.Count}}</td><td>{{.Failed}}</td><td>{{ms .Duration.P50}}</td><td>{{ms .Duration.P95}}</td><td>{{ms .Duration.P99}}</td><td>{{counts .Reasons}}</td></tr>
+{{end}}</table>
+<p>Whole journeys, from when due to the end of their last step, pauses between steps included; each step is a request above.</p>{{end}}
+
 {{if .R.Capacity.Steps}}<h2 id="capacity">Capacity search ({{.R.Capacity.Vary}})</h2>
 <table>
 <tr><th>level</th><th>rps</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>failed</th><th>failures</th><th>lost</th><th>warm lost</th><th>logins (failed)</th><th>logged in</th><th>warm held</th><th>result</th></tr>
