@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-	"time"
 )
 
 // DeltaCluster is the <Cluster> elements of n Tomcats replicating every
@@ -50,50 +49,56 @@ func DeltaCluster(ports []int) []string {
 
 // WaitReplicating waits until a session made on each node is seen on
 // every other: the first replication each way sets up Tribes' connections,
-// and sessions made before that are not replicated in time.
+// and sessions made before that are not replicated in time. The event is
+// the receiving DeltaManager's FINE line for that session; the probe then
+// reads the value back there, once.
 func WaitReplicating(ctx context.Context, nodes []*Server) error {
 	for i, from := range nodes {
 		value := fmt.Sprintf("from-node-%d", i)
-		resp, err := http.Get(from.URL + "/probe.jsp?set=" + value)
+		cookie, _, err := probe(ctx, from.URL+"/probe.jsp?set="+value, nil)
 		if err != nil {
 			return err
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		var cookie *http.Cookie
-		for _, c := range resp.Cookies() {
-			if c.Name == "JSESSIONID" {
-				cookie = c
-			}
-		}
-		if cookie == nil {
-			return errors.New("the probe made no session")
 		}
 		for j, to := range nodes {
 			if j == i {
 				continue
 			}
-			for {
-				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, to.URL+"/probe.jsp", nil)
-				req.AddCookie(cookie)
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					return err
-				}
-				b, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if strings.TrimSpace(string(b)) == value {
-					break
-				}
-				select {
-				case <-ctx.Done():
-					return fmt.Errorf("node %d never saw node %d's session (it answers %q)", j+1, i+1, b)
-				case <-time.After(50 * time.Millisecond):
-				}
+			if err := to.WaitForLog(ctx, "received session delta message for session ["+cookie.Value); err != nil {
+				return fmt.Errorf("node %d never heard of node %d's session: %v", j+1, i+1, err)
+			}
+			if _, got, err := probe(ctx, to.URL+"/probe.jsp", cookie); err != nil || got != value {
+				return fmt.Errorf("node %d answers %q for node %d's session (%v)", j+1, got, i+1, err)
 			}
 		}
 	}
 	return nil
+}
+
+// probe asks probe.jsp with the session cookie c (nil: none) and returns
+// the session cookie it set, if any, and what it answered.
+func probe(ctx context.Context, url string, c *http.Cookie) (*http.Cookie, string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	if c != nil {
+		req.AddCookie(c)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, "", err
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, set := range resp.Cookies() {
+		if set.Name == "JSESSIONID" {
+			c = set
+		}
+	}
+	if c == nil {
+		return nil, "", errors.New("the probe made no session")
+	}
+	return c, strings.TrimSpace(string(b)), err
 }
 
 // HAProxy is Debian's haproxy in front of Tomcats on loopback: round robin
@@ -114,10 +119,20 @@ func StartHAProxy(ctx context.Context, servers []*Server, sticky bool) (*HAProxy
 	if _, err := os.Stat(HAProxyBin); err != nil {
 		return nil, fmt.Errorf("HAProxy is not installed (Debian package haproxy): %v", err)
 	}
-	port, err := freePort()
+	// The listening socket is made here and handed over (bind fd@3): it
+	// takes connections from the moment StartHAProxy returns, with no
+	// port to poll until HAProxy is up, and no free port lost to a race.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
+	defer ln.Close() // HAProxy holds its own copy
+	sock, err := ln.(*net.TCPListener).File()
+	if err != nil {
+		return nil, err
+	}
+	defer sock.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
 	dir, err := os.MkdirTemp("", "cohort-haproxy-")
 	if err != nil {
 		return nil, err
@@ -131,12 +146,12 @@ defaults
     timeout client 60s
     timeout server 60s
 frontend web
-    bind 127.0.0.1:%d
+    bind fd@3
     default_backend tomcats
 backend tomcats
     balance roundrobin
     http-response set-header X-Instance %%[srv_name]
-`, port)
+`)
 	for _, s := range servers {
 		if sticky {
 			fmt.Fprintf(&b, "    use-server %s if { req.cook(JSESSIONID),word(2,.) -m str %s }\n", s.cfg.JVMRoute, s.cfg.JVMRoute)
@@ -153,28 +168,21 @@ backend tomcats
 	if err := os.WriteFile(cfg, []byte(b.String()), 0o644); err != nil {
 		return nil, err
 	}
-	h := &HAProxy{dir: dir, Port: port}
-	h.cmd = exec.Command(HAProxyBin, "-db", "-f", cfg)
-	h.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlives the test
-	if out, err := exec.Command(HAProxyBin, "-c", "-f", cfg).CombinedOutput(); err != nil {
+	check := exec.Command(HAProxyBin, "-c", "-f", cfg)
+	check.ExtraFiles = []*os.File{sock}
+	if out, err := check.CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
 		return nil, fmt.Errorf("haproxy -c: %v\n%s", err, out)
 	}
+	h := &HAProxy{dir: dir, Port: port}
+	h.cmd = exec.Command(HAProxyBin, "-db", "-f", cfg)
+	h.cmd.ExtraFiles = []*os.File{sock}
+	h.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlives the test
 	if err := h.cmd.Start(); err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
-	// Ready when it accepts connections.
-	for {
-		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
-		if err == nil {
-			c.Close()
-			return h, nil
-		}
-		if ctx.Err() != nil {
-			h.Stop()
-			return nil, errors.New("haproxy did not start listening")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return h, nil
 }
 
 // Stop ends HAProxy.

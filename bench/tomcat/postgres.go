@@ -69,7 +69,7 @@ func StartPostgres(ctx context.Context) (*Postgres, error) {
 	steps := [][]string{
 		{filepath.Join(PostgresBin, "initdb"), "-D", data, "-U", "cohort", "--auth=trust", "-E", "UTF8", "--no-sync"},
 		{filepath.Join(PostgresBin, "pg_ctl"), "-D", data, "-l", filepath.Join(dir, "log"), "-w", "-t", "120", "start",
-			"-o", fmt.Sprintf("-c listen_addresses=127.0.0.1 -c port=%d -c unix_socket_directories=%s -c fsync=off", port, dir)},
+			"-o", fmt.Sprintf("-c listen_addresses=127.0.0.1 -c port=%d -c unix_socket_directories=%s -c fsync=off -c log_statement=mod", port, dir)},
 	}
 	for _, s := range steps {
 		if out, err := pg.run(ctx, s...); err != nil {
@@ -106,6 +106,10 @@ func (pg *Postgres) SQL(ctx context.Context, db, stmt string) (string, error) {
 	}
 	return strings.TrimSpace(string(out)), nil
 }
+
+// LogFile is the server's log, a line each statement that changes data
+// (log_statement=mod): a write to it is the event a test waits on.
+func (pg *Postgres) LogFile() string { return filepath.Join(pg.dir, "log") }
 
 // StoredSessions counts the sessions the JDBCStore holds.
 func (pg *Postgres) StoredSessions(ctx context.Context) (int, error) {

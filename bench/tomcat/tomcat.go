@@ -162,8 +162,10 @@ func (s *Server) writeBase() error {
 		"conf/web.xml":          string(web),
 		"conf/server.xml":       s.serverXML(app),
 		"conf/tomcat-users.xml": users(s.cfg.Users),
+		// The DeltaManager's FINE lines are the events WaitReplicating waits for.
 		"conf/logging.properties": "handlers = java.util.logging.ConsoleHandler\n" +
-			".level = INFO\njava.util.logging.ConsoleHandler.level = INFO\n" +
+			".level = INFO\njava.util.logging.ConsoleHandler.level = FINE\n" +
+			"org.apache.catalina.ha.session.DeltaManager.level = FINE\n" +
 			"java.util.logging.ConsoleHandler.formatter = org.apache.juli.OneLineFormatter\n",
 	}
 	for name, content := range files {
@@ -391,12 +393,13 @@ type AccessLine struct {
 // AccessLog reads the access log: one line a request, with the user
 // Tomcat had authenticated for it ("-" for none).
 func (s *Server) AccessLog() ([]AccessLine, error) {
-	b, err := os.ReadFile(filepath.Join(s.base, "logs", "access.log"))
+	b, err := os.ReadFile(s.AccessLogFile())
 	if err != nil {
 		return nil, err
 	}
 	var out []AccessLine
-	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+	lines := strings.Split(string(b), "\n")
+	for _, line := range lines[:len(lines)-1] { // the last is a line still being written, or none
 		var l AccessLine
 		if _, err := fmt.Sscanf(line, "%s %s %s %d %s %s", &l.User, &l.Method, &l.Path, &l.Status, &l.Session, &l.Cookie); err != nil {
 			return nil, fmt.Errorf("access log line %q: %v", line, err)
@@ -405,6 +408,9 @@ func (s *Server) AccessLog() ([]AccessLine, error) {
 	}
 	return out, nil
 }
+
+// AccessLogFile is the access log's path, for WaitForFile.
+func (s *Server) AccessLogFile() string { return filepath.Join(s.base, "logs", "access.log") }
 
 // Close stops Tomcat and removes a temporary base.
 func (s *Server) Close() error {
@@ -415,27 +421,28 @@ func (s *Server) Close() error {
 	return err
 }
 
-// tailBuffer keeps the last lines of Tomcat's output, for messages, and
-// tells waiters of every new line.
+// tailBuffer keeps Tomcat's output since it last started (its last
+// maxLines lines), for waiters and messages, and tells waiters of every
+// new line.
 type tailBuffer struct {
 	mu      sync.Mutex
 	lines   []string
-	marks   map[string]bool // the substrings waited for, once seen
-	changed chan struct{}   // closed and replaced at every line
+	dropped int           // lines let go from the front
+	changed chan struct{} // closed and replaced at every line
 }
+
+// maxLines bounds the output kept: a DeltaManager at FINE prints a line a
+// replicated request.
+const maxLines = 200_000
 
 func (t *tailBuffer) add(line string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if len(t.lines) == maxLines {
+		t.lines = append(t.lines[:0], t.lines[maxLines/2:]...)
+		t.dropped += maxLines / 2
+	}
 	t.lines = append(t.lines, line)
-	if len(t.lines) > 40 {
-		t.lines = t.lines[len(t.lines)-40:]
-	}
-	for m := range t.marks {
-		if strings.Contains(line, m) {
-			t.marks[m] = true
-		}
-	}
 	if t.changed != nil {
 		close(t.changed)
 		t.changed = nil
@@ -448,27 +455,21 @@ func (s *Server) WaitForLog(ctx context.Context, substr string) error {
 	s.mu.Lock()
 	t := s.tail
 	s.mu.Unlock()
+	next := 0 // the number of the first line not yet read
 	for {
 		t.mu.Lock()
-		if t.marks == nil {
-			t.marks = map[string]bool{}
-		}
-		seen, watched := t.marks[substr]
-		if !watched {
-			t.marks[substr] = false
-			for _, l := range t.lines {
-				seen = seen || strings.Contains(l, substr)
+		for _, l := range t.lines[max(next-t.dropped, 0):] {
+			if strings.Contains(l, substr) {
+				t.mu.Unlock()
+				return nil
 			}
-			t.marks[substr] = seen
 		}
+		next = t.dropped + len(t.lines)
 		if t.changed == nil {
 			t.changed = make(chan struct{})
 		}
 		ch := t.changed
 		t.mu.Unlock()
-		if seen {
-			return nil
-		}
 		select {
 		case <-ch:
 		case <-ctx.Done():
@@ -477,8 +478,9 @@ func (s *Server) WaitForLog(ctx context.Context, substr string) error {
 	}
 }
 
+// String is the last lines of the output, for a message.
 func (t *tailBuffer) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return strings.Join(t.lines, "\n")
+	return strings.Join(t.lines[max(len(t.lines)-40, 0):], "\n")
 }

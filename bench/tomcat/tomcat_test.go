@@ -168,21 +168,22 @@ func TestBuiltinProfileOnTomcat(t *testing.T) {
 
 // waitForLog returns the access log's lines after the first skip, once it
 // holds want of cohort's requests (Tomcat writes a line after the answer
-// has gone, so the last may come after cohort has ended), or after 30 s.
+// has gone, so the last may come after cohort has ended), or what it
+// holds after 30 s.
 func waitForLog(t *testing.T, skip int, want int64) []AccessLine {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var lines []AccessLine
+	WaitForFile(ctx, shared.AccessLogFile(), func() (bool, error) {
 		all, err := shared.AccessLog()
 		if err != nil {
 			t.Fatal(err)
 		}
-		lines := slices.DeleteFunc(all[skip:], func(l AccessLine) bool { return l.Path == ContextPath+"/status" }) // the test's own
-		if int64(len(lines)) >= want || time.Now().After(deadline) {
-			return lines
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		lines = slices.DeleteFunc(all[skip:], func(l AccessLine) bool { return l.Path == ContextPath+"/status" }) // the test's own
+		return int64(len(lines)) >= want, nil
+	})
+	return lines
 }
 
 // checkAccessLog reads Tomcat's access log of one run back: as many
@@ -329,16 +330,15 @@ func startCohort(t *testing.T, args ...string) (stop func() (int, *results.Resul
 	}
 }
 
-// waitFor waits until cond holds, checking every 50 ms, for at most a
-// minute: for events only a server's state shows (a log line, a row).
-func waitFor(t *testing.T, what string, cond func() bool) {
+// waitFor waits until cond holds, asking it each time a file in file's
+// folder is written, for at most a minute: for events only a server's
+// files show (a line in an access log, a statement in PostgreSQL's log).
+func waitFor(t *testing.T, what, file string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up after a minute waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := WaitForFile(ctx, file, func() (bool, error) { return cond(), nil }); err != nil {
+		t.Fatalf("waiting for %s: %v", what, err)
 	}
 }
 
@@ -395,7 +395,7 @@ sessions: {warm: 30, touch_every: 3s, touch: account}
 			t.Fatalf("exit %d, %d failures, %d lost\n%s", code, r.Totals.Failures, r.Sessions.SessionsLost, out)
 		}
 		// The warm sessions, untouched now, are swapped out within seconds.
-		waitFor(t, "idle sessions in PostgreSQL", func() bool {
+		waitFor(t, "idle sessions in PostgreSQL", pg.LogFile(), func() bool {
 			n, err := pg.StoredSessions(ctx)
 			return err == nil && n >= 30
 		})
@@ -421,13 +421,13 @@ sessions: {warm: 30, touch_every: 3s, touch: account}
 			before, _ := srv.AccessLog()
 			profile := profileFile(t, formLoginNoLogout+"think: {type: constant, duration: 200ms}\n")
 			stop := startCohort(t, profile, "--base-url", fmt.Sprintf("http://127.0.0.1:%d", srv.Port()), "--vus", "10", "--duration", "3m")
-			waitFor(t, "10 users logged in", func() bool { return usersSince(t, srv, len(before)) == 10 })
+			waitFor(t, "10 users logged in", srv.AccessLogFile(), func() bool { return usersSince(t, srv, len(before)) == 10 })
 			if err := srv.Restart(ctx, false); err != nil {
 				stop()
 				t.Fatal(err)
 			}
 			restarted, _ := srv.AccessLog()
-			waitFor(t, "10 users served after the restart", func() bool { return usersSince(t, srv, len(restarted)) == 10 })
+			waitFor(t, "10 users served after the restart", srv.AccessLogFile(), func() bool { return usersSince(t, srv, len(restarted)) == 10 })
 			_, r, out := stop()
 			if s := r.Sessions; s.SessionsLost != int64(c.lost) || s.Relogins != int64(c.lost) || s.Logins != 10+int64(c.lost) {
 				t.Fatalf("%d sessions lost, %d re-logins, %d logins; want %d, %d, %d\n%s", s.SessionsLost, s.Relogins, s.Logins, c.lost, c.lost, 10+c.lost, out)
