@@ -277,7 +277,7 @@ func (h *harness) clusterRun(name, standard string, cluster, sticky bool) error 
 			return err
 		}
 	}
-	lb, err := tomcat.StartHAProxy(ctx, nodes, sticky)
+	lb, err := tomcat.StartHAProxy(nodes, sticky)
 	if err != nil {
 		return err
 	}

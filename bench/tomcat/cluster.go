@@ -90,15 +90,23 @@ func probe(ctx context.Context, url string, c *http.Cookie) (*http.Cookie, strin
 	}
 	b, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, set := range resp.Cookies() {
-		if set.Name == "JSESSIONID" {
-			c = set
-		}
+	if set := sessionCookie(resp); set != nil {
+		c = set
 	}
 	if c == nil {
 		return nil, "", errors.New("the probe made no session")
 	}
 	return c, strings.TrimSpace(string(b)), err
+}
+
+// sessionCookie is the JSESSIONID cookie resp sets, or nil.
+func sessionCookie(resp *http.Response) *http.Cookie {
+	for _, c := range resp.Cookies() {
+		if c.Name == "JSESSIONID" {
+			return c
+		}
+	}
+	return nil
 }
 
 // HAProxy is Debian's haproxy in front of Tomcats on loopback: round robin
@@ -115,7 +123,7 @@ const HAProxyBin = "/usr/sbin/haproxy"
 // StartHAProxy balances over the servers by request, without stickiness,
 // or with sticky: each session to the node its id's jvmRoute suffix names
 // (".node1"), as mod_jk does; the route names are the servers' jvmRoutes.
-func StartHAProxy(ctx context.Context, servers []*Server, sticky bool) (*HAProxy, error) {
+func StartHAProxy(servers []*Server, sticky bool) (*HAProxy, error) {
 	if _, err := os.Stat(HAProxyBin); err != nil {
 		return nil, fmt.Errorf("HAProxy is not installed (Debian package haproxy): %v", err)
 	}

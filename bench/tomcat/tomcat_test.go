@@ -175,6 +175,8 @@ func waitForLog(t *testing.T, skip int, want int64) []AccessLine {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var lines []AccessLine
+	// A timeout is not an error here: checkAccessLog then says how many
+	// lines came.
 	WaitForFile(ctx, shared.AccessLogFile(), func() (bool, error) {
 		all, err := shared.AccessLog()
 		if err != nil {
@@ -520,7 +522,7 @@ func TestTwoNodesBehindHAProxy(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			lb, err := StartHAProxy(ctx, nodes, c.sticky)
+			lb, err := StartHAProxy(nodes, c.sticky)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -621,13 +623,4 @@ func TestTomcatBehavesAsTheProfileExpects(t *testing.T) {
 	case second == nil || second.Value == first.Value:
 		t.Fatalf("the session id did not change at authentication (%v after %v)", second, first)
 	}
-}
-
-func sessionCookie(resp *http.Response) *http.Cookie {
-	for _, c := range resp.Cookies() {
-		if c.Name == "JSESSIONID" {
-			return c
-		}
-	}
-	return nil
 }
