@@ -34,6 +34,13 @@ func (x *exchange) loginPost() {
 		x.redirect(http.StatusFound, "/login?error")
 		return
 	}
+	x.logIn(user)
+}
+
+// logIn logs the session in as user: its id changes (fixation
+// protection), the CSRF token is replaced, and the client is sent to the
+// request the entry point saved, or to /.
+func (x *exchange) logIn(user string) {
 	x.t.loggedIn(user)
 	var saved string
 	authenticate := func(s *session) {

@@ -83,6 +83,17 @@ type Config struct {
 	HTTP2 bool
 	// Instance is sent in the X-Instance response header.
 	Instance string
+	// OAuth2 starts the identity provider on IdPListen, another host than
+	// the application's, and gives the application an oauth2Login of its
+	// own: /oauth2/authorization/idp sends the browser to the provider,
+	// /login/oauth2/code/idp takes it back and logs the session in.
+	OAuth2 bool
+	// IdPListen is the provider's address (default 127.0.0.2:0: another
+	// host than 127.0.0.1, so that cookies really are per origin).
+	IdPListen string
+	// OAuth2Fault makes the provider fail one way (FaultState, FaultReuse,
+	// FaultExpired, FaultPKCE); "" for none.
+	OAuth2Fault string
 
 	// OnLogin, if set, is called after every successful login: tests wait
 	// on it for the logins they need instead of polling the counters.
@@ -120,6 +131,9 @@ func (c Config) Defaults() Config {
 	}
 	if c.WhenFull == "" {
 		c.WhenFull = WhenFullEvict
+	}
+	if c.OAuth2 && c.IdPListen == "" {
+		c.IdPListen = "127.0.0.2:0"
 	}
 	return c
 }
@@ -168,6 +182,14 @@ func (c Config) Validate() error {
 	}
 	if strings.ContainsAny(c.Instance, "\r\n") {
 		return errors.New("--instance: must be one line")
+	}
+	switch c.OAuth2Fault {
+	case "", FaultState, FaultReuse, FaultExpired, FaultPKCE:
+	default:
+		return fmt.Errorf("--oauth2-fault: want %s, %s, %s or %s, got %q", FaultState, FaultReuse, FaultExpired, FaultPKCE, c.OAuth2Fault)
+	}
+	if c.OAuth2Fault != "" && !c.OAuth2 {
+		return errors.New("--oauth2-fault needs --oauth2")
 	}
 	if c.Store != "" {
 		if !strings.HasPrefix(c.Store, "redis://") {

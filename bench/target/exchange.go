@@ -48,6 +48,14 @@ func (x *exchange) route() {
 		x.public(http.MethodPost, x.refreshToken)
 	case "/api/csrf":
 		x.public(http.MethodGet, x.csrfEndpoint)
+	case oauth2StartPath, oauth2CallbackPath:
+		if x.t.idp == nil {
+			x.protected()
+		} else if p == oauth2StartPath {
+			x.public(http.MethodGet, x.oauth2Start)
+		} else {
+			x.public(http.MethodGet, x.oauth2Callback)
+		}
 	default:
 		x.protected()
 	}
@@ -80,7 +88,7 @@ func (x *exchange) protected() {
 	authz := x.r.Header.Get("Authorization")
 	switch {
 	case hasPrefixFold(authz, "Bearer "):
-		user, reason := x.t.tokens.verify(strings.TrimSpace(authz[7:]), x.now)
+		user, reason := x.verifyBearer(strings.TrimSpace(authz[7:]))
 		if reason != "" {
 			x.invalidToken(reason)
 			return
@@ -106,6 +114,15 @@ func (x *exchange) protected() {
 		return
 	}
 	x.serveApp()
+}
+
+// verifyBearer checks a bearer token: the provider's (RS256, with its
+// key) or the application's own (HS256).
+func (x *exchange) verifyBearer(tok string) (user, reason string) {
+	if p := x.t.idp; p != nil && strings.HasPrefix(tok, p.header+".") {
+		return p.verify(tok, x.now)
+	}
+	return x.t.tokens.verify(tok, x.now)
 }
 
 func (x *exchange) basicUser(enc string) (string, bool) {

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"math/rand/v2"
@@ -42,6 +43,14 @@ type Target struct {
 	sweeperDone sync.WaitGroup
 	cert        *selfSigned
 	sibling     bool // shares another instance's store (Sibling)
+
+	// The identity provider (Config.OAuth2): its server, and the
+	// authorization requests the application's sessions are waiting on.
+	idp     *idp
+	idpSrv  *http.Server
+	idpErr  chan error
+	url     string // the application's base URL, once started
+	pending sync.Map
 }
 
 // New returns a target for c, after Defaults and Validate.
@@ -85,6 +94,13 @@ func New(c Config) (*Target, error) {
 		instanceHdr: []string{c.Instance},
 		cookieAttrs: attrs,
 	}
+	if c.OAuth2 {
+		p, err := newIDP(t)
+		if err != nil {
+			return nil, err
+		}
+		t.idp = p
+	}
 	return t, nil
 }
 
@@ -127,7 +143,9 @@ type Stats struct {
 	LoginsFailed  int64 `json:"logins_failed"`
 	TokensIssued  int64 `json:"tokens_issued"`
 	TokensRefresh int64 `json:"tokens_refreshed"`
-	Requests      int64 `json:"requests"`
+	// OAuth2 counts the identity provider's codes and tokens (--oauth2).
+	OAuth2   *OAuth2Stats `json:"oauth2,omitempty"`
+	Requests int64        `json:"requests"`
 	// Users counts the distinct users that logged in.
 	Users int64 `json:"users"`
 	// StoreErrors counts failed operations of a Redis store.
@@ -137,7 +155,11 @@ type Stats struct {
 // Stats returns the target's counters now.
 func (t *Target) Stats() Stats {
 	st := t.store.counts()
-	return Stats{
+	var o *OAuth2Stats
+	if t.idp != nil {
+		o = t.idp.stats()
+	}
+	return Stats{OAuth2: o,
 		LiveSessions: st.live, Created: st.created,
 		Evicted: st.evicted, Expired: st.expired,
 		Invalidated: st.invalidated, Rotated: st.rotated, Rejected: st.rejected,
@@ -151,6 +173,9 @@ func (t *Target) Stats() Stats {
 // runs it periodically.
 func (t *Target) Sweep(now time.Time) int {
 	t.tokens.sweep(now)
+	if t.idp != nil {
+		t.idp.sweep(now)
+	}
 	return t.store.sweep(now)
 }
 
@@ -191,10 +216,54 @@ func (t *Target) Start(addr string) (string, error) {
 	}
 	t.serveErr = make(chan error, 1)
 	go func() { t.serveErr <- t.srv.Serve(ln) }()
+	t.url = scheme + "://" + ln.Addr().String()
+	if t.idp != nil {
+		if err := t.startIDP(); err != nil {
+			t.srv.Close()
+			<-t.serveErr
+			return "", err
+		}
+	}
 	t.stopSweeper = make(chan struct{})
 	t.sweeperDone.Add(1)
 	go t.sweepEvery(sweepInterval(t.cfg.MaxInactive))
-	return scheme + "://" + ln.Addr().String(), nil
+	return t.url, nil
+}
+
+// startIDP serves the identity provider on its own listener: another
+// host, so that the browser keeps its cookies apart. It speaks plain HTTP
+// even when the application has TLS (the provider is on loopback).
+func (t *Target) startIDP() error {
+	ln, err := net.Listen("tcp", t.cfg.IdPListen)
+	if err != nil {
+		return fmt.Errorf("identity provider: %w", err)
+	}
+	t.idp.issuer, t.idp.host = "http://"+ln.Addr().String(), ln.Addr().String()
+	t.idpSrv = &http.Server{Handler: t.idp, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
+	t.idpErr = make(chan error, 1)
+	go func() { t.idpErr <- t.idpSrv.Serve(ln) }()
+	return nil
+}
+
+// Addressed tells a target that is served without Start (as an
+// http.Handler, over a simulated network) the URLs it is reached at: the
+// application's, and the identity provider's (requests for its host go to
+// the provider).
+func (t *Target) Addressed(appURL, idpURL string) {
+	t.url = appURL
+	if t.idp != nil {
+		t.idp.issuer = idpURL
+		t.idp.host = strings.TrimPrefix(idpURL, "http://")
+	}
+}
+
+// IdPURL returns the identity provider's issuer URL once started with
+// Config.OAuth2 ("" without one): its endpoints are under it.
+func (t *Target) IdPURL() string {
+	if t.idp == nil {
+		return ""
+	}
+	return t.idp.issuer
 }
 
 // sweepInterval follows the max-inactive interval closely enough that an
@@ -244,6 +313,12 @@ func (t *Target) Close(ctx context.Context) error {
 	if t.srv == nil {
 		return nil
 	}
+	if t.idpSrv != nil {
+		if t.idpSrv.Shutdown(ctx) != nil {
+			t.idpSrv.Close()
+		}
+		<-t.idpErr
+	}
 	err := t.srv.Shutdown(ctx)
 	if err != nil {
 		t.srv.Close()
@@ -258,6 +333,10 @@ func (t *Target) Close(ctx context.Context) error {
 
 // ServeHTTP serves one request.
 func (t *Target) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if t.idp != nil && r.Host == t.idp.host {
+		t.idp.ServeHTTP(w, r)
+		return
+	}
 	w.Header()["X-Instance"] = t.instanceHdr
 	if r.URL.Path == "/-/stats" {
 		t.serveStats(w)

@@ -456,6 +456,7 @@ func startDemo(p *profiles.Profile, e *env) (*target.Target, string, transport.N
 		return nil, "", nil, p.Errorf("demo_target", "%v", err)
 	}
 	if e.network != nil {
+		t.Addressed(simulatedBase, simulatedIdP)
 		return t, simulatedBase, e.network(t), nil
 	}
 	url, err := t.Start("127.0.0.1:0")
@@ -468,6 +469,9 @@ func startDemo(p *profiles.Profile, e *env) (*target.Target, string, transport.N
 // simulatedBase is the demo target's address over a network of env's: no
 // packet leaves the process.
 const simulatedBase = "http://127.0.0.1:8080"
+
+// simulatedIdP is the demo identity provider's, another host.
+const simulatedIdP = "http://127.0.0.2:8080"
 
 // execute runs the prepared plan and reports it.
 func (f *runFlags) execute(ctx context.Context, e *env, p *prepared) int {

@@ -46,6 +46,9 @@ func newTargetFlags(name string) (*pflag.FlagSet, *targetFlags) {
 	fs.BoolVar(&c.TLS, "tls", false, "serve HTTPS with a self-signed certificate made at start")
 	fs.BoolVar(&c.HTTP2, "http2", false, "with --tls, offer HTTP/2 beside HTTP/1.1 (ALPN h2)")
 	fs.StringVar(&c.Instance, "instance", "target-1", "value of the X-Instance response header")
+	fs.BoolVar(&c.OAuth2, "oauth2", false, "serve an OAuth 2 / OpenID Connect identity provider on --idp-listen, and an oauth2Login at /oauth2/authorization/idp")
+	fs.StringVar(&c.IdPListen, "idp-listen", "127.0.0.2:0", "with --oauth2, the identity provider's address (another host than the application's)")
+	fs.StringVar(&c.OAuth2Fault, "oauth2-fault", "", "with --oauth2, make the provider fail: state (a wrong state back), reuse (every code already used), expired (codes expired on arrival) or pkce (the verifier never matches)")
 	return fs, tf
 }
 
@@ -102,6 +105,9 @@ func serveTarget(ctx context.Context, e *env, t *target.Target, listen, certOut 
 		}
 	}
 	fmt.Fprintf(e.stdout, "cohort target serving %s (stats at %s/-/stats); Ctrl-C stops\n", url, url)
+	if idp := t.IdPURL(); idp != "" {
+		fmt.Fprintf(e.stdout, "identity provider at %s (%s/.well-known/openid-configuration)\n", idp, idp)
+	}
 	<-ctx.Done()
 	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
