@@ -120,13 +120,17 @@ const (
 	ReasonMalformed
 	ReasonLocalLimit
 	ReasonOther
+	// ReasonOAuth2 is an OAuth 2 exchange that broke the protocol: a
+	// state that came back changed, an error or no code in the redirect
+	// back, no login form at the provider.
+	ReasonOAuth2
 	numReasons
 )
 
 var reasonNames = [numReasons]string{
 	"", "status", "expectation", "extract", "session_lost", "timeout",
 	"connection_refused", "connection_reset", "eof", "tls", "dns",
-	"too_many_redirects", "malformed_response", "local_limit", "other",
+	"too_many_redirects", "malformed_response", "local_limit", "other", "oauth2",
 }
 
 // FailureReasons lists every reason a request can fail for.

@@ -141,8 +141,24 @@ func (p *Profile) Where(field string) Pos { return p.pos[field] }
 
 // Errorf returns an error placed at field.
 func (p *Profile) Errorf(field, format string, args ...any) *Error {
-	pos := p.pos[field]
+	pos := p.posOf(field)
 	return &Error{File: p.File, Line: pos.Line, Col: pos.Col, Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// posOf is where field is in the file; a field the profile leaves out
+// (a required one) is placed at the nearest part of it that is there.
+func (p *Profile) posOf(field string) Pos {
+	for f := field; f != ""; {
+		if pos, ok := p.pos[f]; ok {
+			return pos
+		}
+		i := strings.LastIndexAny(f, ".[")
+		if i < 0 {
+			break
+		}
+		f = f[:i]
+	}
+	return Pos{}
 }
 
 // maxExpanded bounds how many nodes a profile may have once its aliases

@@ -34,12 +34,15 @@ type Profile struct {
 	// sticky balancer read it: the node that made the session, or last
 	// took it over. Needs session.cookie; instance_header wins when both
 	// name one.
-	InstanceRoute bool      `yaml:"instance_route"`
-	Login         []Step    `yaml:"login"`
-	Mix           []Request `yaml:"mix"`
-	Think         Think     `yaml:"think"`
-	Logout        []Step    `yaml:"logout"`
-	Load          Load      `yaml:"load"`
+	InstanceRoute bool   `yaml:"instance_route"`
+	Login         []Step `yaml:"login"`
+	// OAuth2 is a login by OAuth 2 / OpenID Connect: its steps come
+	// before Login's.
+	OAuth2 *OAuth2   `yaml:"oauth2"`
+	Mix    []Request `yaml:"mix"`
+	Think  Think     `yaml:"think"`
+	Logout []Step    `yaml:"logout"`
+	Load   Load      `yaml:"load"`
 	// Thresholds are pass/fail criteria, in k6's syntax
 	// ("http_req_duration{name:login}: p(99)<500"); a failed one makes the
 	// run exit 99.
@@ -54,6 +57,9 @@ type Profile struct {
 	// extraVars are variables set by the profile itself, not by an
 	// extractor: a repeat's as.
 	extraVars  []string
+	secretVars []string
+	// ownLogin is the profile's own login steps, without the oauth2 ones.
+	ownLogin   []Step
 	values     map[string]string
 	byFlag     map[string]bool
 	checkNames map[string]string
@@ -196,6 +202,12 @@ type Step struct {
 	// Checks are named assertions counted pass or fail; unlike Expect they
 	// never fail the request.
 	Checks []Check `yaml:"checks"`
+
+	// OAuth2Role, on a step an oauth2 login made, is its part of the
+	// protocol (OAuth2Start, ...); Field is where its settings are in the
+	// profile, for messages.
+	OAuth2Role string `yaml:"-"`
+	Field      string `yaml:"-"`
 }
 
 // Check is a named assertion on a response. Every condition given must
@@ -264,6 +276,9 @@ type Request struct {
 // ExtraVars names the variables the profile sets other than by an
 // extractor (a repeat's as).
 func (p *Profile) ExtraVars() []string { return p.extraVars }
+
+// SecretVars names those of ExtraVars that are never shown.
+func (p *Profile) SecretVars() []string { return p.secretVars }
 
 // Journey reports whether the entry is a journey.
 func (r *Request) Journey() bool { return len(r.Steps) > 0 }

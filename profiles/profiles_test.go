@@ -9,7 +9,7 @@ import (
 
 func TestBuiltinsParse(t *testing.T) {
 	names := Builtins()
-	want := []string{"basic", "jwt", "servlet-form", "session-store", "spring-form", "spring-spa"}
+	want := []string{"basic", "jwt", "servlet-form", "session-store", "spring-form", "spring-oauth2", "spring-spa"}
 	if strings.Join(names, ",") != strings.Join(want, ",") {
 		t.Fatalf("built-ins %v, want %v", names, want)
 	}

@@ -57,6 +57,9 @@ func (p *Profile) validate() error {
 			return err
 		}
 	}
+	if err := p.validateOAuth2(); err != nil {
+		return err
+	}
 	for i := range p.Logout {
 		if err := p.validateStep(fmt.Sprintf("logout[%d]", i), &p.Logout[i], "logout"); err != nil {
 			return err

@@ -118,7 +118,7 @@ func (v *VU) NewMasker() *Masker {
 		m.add(u.Values[1])
 	}
 	for i, val := range v.sess.Vars {
-		if Masked(val, v.plan.Secret[i]) {
+		if Masked(val, v.plan.Secret[i]) && !v.plan.oauth.shown(i) {
 			m.add(val)
 		}
 		if i < len(v.sess.Lists) {

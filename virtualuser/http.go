@@ -266,6 +266,9 @@ func (v *VU) send(ctx context.Context, st *Step, due time.Time, keepBody bool) *
 		if hop == 0 {
 			r.firstLocation = loc
 		}
+		if st.oauth == oauthLogin && strings.HasPrefix(loc, v.sess.Vars[v.plan.oauth.redirect]) {
+			return r // back to the client: its code is not for cohort to follow
+		}
 		if hop >= st.redirects || loc == "" {
 			if st.redirects > 0 && hop >= st.redirects {
 				r.reason = metrics.ReasonRedirects

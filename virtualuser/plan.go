@@ -48,6 +48,8 @@ type Plan struct {
 	instanceHeader string
 	// instanceRoute takes the instance from the session id's jvmRoute.
 	instanceRoute bool
+	// oauth is the oauth2 login's (nil without one).
+	oauth *oauthPlan
 	// totpColumns are the user columns holding TOTP secrets.
 	totpColumns []int
 	// onlyHTTP2 fails an answer that did not come over HTTP/2
@@ -80,6 +82,7 @@ type Step struct {
 	checks      []check
 	needBody    bool
 	journey     *Journey // set on a journey's mix entry, which is not sent itself
+	oauth       oauthRole
 }
 
 type header struct {
@@ -144,6 +147,9 @@ func Compile(p *profiles.Profile, o Options) (*Plan, error) {
 	c := &compiler{p: p, pl: pl, sc: &scope{columns: o.Columns, vars: map[string]int{}}}
 	c.collectVars()
 	if err := c.compileHeaders(o.UserAgent); err != nil {
+		return nil, err
+	}
+	if err := c.compileOAuth2(); err != nil {
 		return nil, err
 	}
 	mixRedirects := profiles.DefaultRedirects
@@ -324,7 +330,7 @@ func (c *compiler) collectVars() {
 	}
 	add(c.p.Logout)
 	for _, name := range c.p.ExtraVars() {
-		add([]profiles.Step{{Extract: []profiles.Extractor{{Name: name}}}})
+		add([]profiles.Step{{Extract: []profiles.Extractor{{Name: name, Secret: slices.Contains(c.p.SecretVars(), name)}}}})
 	}
 }
 
@@ -419,8 +425,14 @@ func (c *compiler) compileStep(field, group string, s *profiles.Step, redirects 
 		return nil, c.p.Errorf(field, "more than %d steps in all (journeys' steps included)", profiles.MaxSteps)
 	}
 	name := s.Name
+	if s.Field != "" {
+		field = s.Field // a step the profile's oauth2 section made
+	}
 	st := &Step{Name: name, Group: group, Method: s.Method, field: field, redirects: redirects,
-		Series: uint16(len(c.pl.Series))}
+		Series: uint16(len(c.pl.Series)), oauth: oauthRoles[s.OAuth2Role]}
+	// The provider's page is read for its form, a refused token request
+	// for the provider's error.
+	st.needBody = st.oauth == oauthAuthorize || st.oauth == oauthToken
 	c.pl.Series = append(c.pl.Series, metrics.SeriesInfo{Name: name, Method: s.Method, Group: group})
 	if s.Redirects != nil {
 		st.redirects = *s.Redirects

@@ -34,6 +34,9 @@ type Session struct {
 	loginStart   time.Time
 	firstPending bool  // the next mix request is the first after a login
 	instance     uint8 // the backend instance that answered last (instance_header)
+	// refreshAt is when the access token of an oauth2 login is refreshed
+	// ahead of its expiry (zero: not before a 401).
+	refreshAt time.Time
 }
 
 // NewSession returns a fresh session for user over plan, its cookies
@@ -211,6 +214,9 @@ func (v *VU) runStep(ctx context.Context, st *Step, due time.Time, flags metrics
 		if res.Reason == metrics.ReasonNone {
 			res.Reason, res.Problem, res.Extracted = v.extract(st, r, &page)
 		}
+		if st.oauth != oauthNone {
+			res.Reason, res.Problem = v.afterOAuth(st, r, &page, res.Reason, res.Problem)
+		}
 	}
 	if len(st.checks) > 0 && ctx.Err() == nil {
 		res.Checks = v.runChecks(st, r, &page)
@@ -383,6 +389,9 @@ func (v *VU) login(ctx context.Context) (bool, []StepResult) {
 		}
 	}
 	v.freshSession()
+	if v.plan.oauth != nil {
+		v.beginOAuth()
+	}
 	start := v.now()
 	v.inLogin = true
 	ok, results := v.runFlow(ctx, v.plan.Login)
@@ -412,6 +421,9 @@ func (v *VU) login(ctx context.Context) (bool, []StepResult) {
 func (v *VU) Iterate(ctx context.Context, due time.Time) bool {
 	v.iter++
 	if !v.sess.LoggedIn && !v.Login(ctx) {
+		return false
+	}
+	if v.plan.oauth != nil && v.refreshDue() && !v.refreshAhead(ctx) {
 		return false
 	}
 	if st := v.pick(); st.journey != nil {

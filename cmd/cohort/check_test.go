@@ -26,7 +26,7 @@ func runCheckCmd(t *testing.T, args ...string) (int, string) {
 var secretShapes = regexp.MustCompile(`pass\d+|[0-9A-F]{32}|[A-Za-z0-9_-]{90,}`)
 
 func TestCheckExplainsEveryStep(t *testing.T) {
-	for _, profile := range []string{"spring-form", "spring-spa", "jwt", "basic", "servlet-form"} {
+	for _, profile := range []string{"spring-form", "spring-spa", "jwt", "basic", "servlet-form", "spring-oauth2"} {
 		t.Run(profile, func(t *testing.T) {
 			code, out := runCheckCmd(t, profile)
 			if code != exitOK || !strings.Contains(out, "steps passed") || strings.Contains(out, "✘") {

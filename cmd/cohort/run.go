@@ -279,6 +279,11 @@ func (f *runFlags) prepareWith(e *env, adjust func(*profiles.Profile)) (*prepare
 			return p, err
 		}
 		p.demoCA = p.demo.CertificatePEM()
+		if idp := p.demo.IdPURL(); idp != "" && prof.NeedsIssuer() {
+			if err := prof.SetOAuth2Issuer(idp); err != nil {
+				return p, err
+			}
+		}
 	}
 	p.plan, err = virtualuser.Compile(prof, virtualuser.Options{
 		UserAgent: "cohort/" + versionString(), Columns: users.Columns()})

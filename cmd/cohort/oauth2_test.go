@@ -1,0 +1,147 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestSpringOAuth2 runs the built-in oauth2Login profile: every VU goes
+// to the identity provider on its other host and back, and is logged in
+// as its own user (the home page and every profile answer name it).
+func TestSpringOAuth2(t *testing.T) {
+	code, out, r := runSimulated(t, "spring-oauth2", "--vus", "20", "--duration", "2s")
+	if code != exitOK || r.Totals.Failures != 0 {
+		t.Fatalf("exit %d, %d failures\n%s", code, r.Totals.Failures, out)
+	}
+	s := r.Sessions
+	if s.Logins != 20 || s.LoginFailures != 0 || s.IDRotations != 20 || s.Logouts != 20 {
+		t.Fatalf("sessions %+v: want 20 logins, 20 id rotations, 20 logouts", s)
+	}
+	for name, status := range map[string]string{"oauth2/start": "302", "oauth2/authorize": "200", "oauth2/login": "302", "oauth2/callback": "302", "home": "200"} {
+		if q := request(t, r, name); q.Count != 20 || q.Status[status] != 20 {
+			t.Fatalf("%s: %d requests, statuses %v; want 20 answered %s", name, q.Count, q.Status, status)
+		}
+	}
+}
+
+// oauthClientProfile is cohort as the OAuth client (a single-page app)
+// of the built-in provider: the authorization code with cohort's own
+// PKCE and state, then the API with the provider's bearer token.
+const oauthClientProfile = `name: spa-oauth2
+demo_target: ["--oauth2", "--token-ttl", "10s"%s]
+users:
+  generate: {username: "user{{n}}", password: "pass{{n}}", start: 1}
+session:
+  lost: {status: [401]}
+oauth2:
+%s
+mix:
+  - name: profile
+    path: /api/profile
+    headers: {Accept: application/json, Authorization: "Bearer {{vars.access_token}}"}
+    expect: {status: [200], body_contains: '"username":"%s"'}
+think: {type: constant, duration: 500ms}
+load: {vus: 2, duration: 20s}
+`
+
+const pkceClient = `  client_id: cohort-spa
+  redirect_uri: http://127.0.0.1:8080/callback
+  scope: openid profile
+  refresh_before: 4s`
+
+func writeOAuthProfile(t *testing.T, fault, section, who string) string {
+	t.Helper()
+	if fault != "" {
+		fault = `, "--oauth2-fault", "` + fault + `"`
+	}
+	path := filepath.Join(t.TempDir(), "spa.yaml")
+	body := strings.ReplaceAll(oauthClientProfile, "%s", "\x00")
+	for _, v := range []string{fault, section, who} {
+		body = strings.Replace(body, "\x00", v, 1)
+	}
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestOAuth2ClientRefreshesAhead: tokens live 10 s and are refreshed 4 s
+// before they end, so over 20 s each VU refreshes at 6, 12 and 18 s and
+// no request meets an expired token.
+func TestOAuth2ClientRefreshesAhead(t *testing.T) {
+	code, out, r := runSimulated(t, writeOAuthProfile(t, "", pkceClient, "{{user.username}}"))
+	if code != exitOK || r.Totals.Failures != 0 {
+		t.Fatalf("exit %d, %d failures\n%s", code, r.Totals.Failures, out)
+	}
+	s := r.Sessions
+	if s.Logins != 2 || s.Refreshes != 6 || s.RefreshFails != 0 || s.SessionsLost != 0 {
+		t.Fatalf("sessions %+v: want 2 logins, 6 refreshes ahead of expiry, nothing lost\n%s", s, out)
+	}
+	if q := request(t, r, "oauth2/refresh"); q.Count != 6 || q.Status["200"] != 6 {
+		t.Fatalf("oauth2/refresh: %d, statuses %v", q.Count, q.Status)
+	}
+	if q := request(t, r, "profile"); q.Status["401"] != 0 || q.Status["200"] != q.Count {
+		t.Fatalf("profile statuses %v: want every request answered 200", q.Status)
+	}
+}
+
+// TestOAuth2Grants: the password and client credentials grants.
+func TestOAuth2Grants(t *testing.T) {
+	cases := []struct {
+		name, section, who, token string
+	}{
+		{"password", "  grant: password\n  client_id: cohort-spa", "{{user.username}}", "oauth2/token"},
+		{"client credentials", "  grant: client_credentials\n  client_id: cohort-service\n  client_secret: service-secret", "cohort-service", "oauth2/token"},
+		{"client credentials, secret posted", "  grant: client_credentials\n  client_id: cohort-service\n  client_secret: service-secret\n  client_auth: post", "cohort-service", "oauth2/token"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, r := runSimulated(t, writeOAuthProfile(t, "", c.section, c.who))
+			if code != exitOK || r.Totals.Failures != 0 {
+				t.Fatalf("exit %d, %d failures\n%s", code, r.Totals.Failures, out)
+			}
+			// 10 s tokens refreshed 5 s before they end (half their
+			// life, under the default 30 s): at 5, 10 and 15 s.
+			if s := r.Sessions; s.Logins != 2 || s.Refreshes != 6 || s.SessionsLost != 0 {
+				t.Fatalf("sessions %+v: want 2 logins and 6 refreshes", s)
+			}
+		})
+	}
+}
+
+// TestOAuth2FailureModes: each way the provider can break the flow
+// fails the login at the step that shows it, with its reason, and
+// cohort check names it.
+func TestOAuth2FailureModes(t *testing.T) {
+	cases := []struct {
+		fault, step, reason, status, problem string
+	}{
+		{"state", "oauth2/login", "oauth2", "302", "the state that came back is not the one sent"},
+		{"reuse", "oauth2/token", "status", "400", "invalid_grant (authorization code already used)"},
+		{"expired", "oauth2/token", "status", "400", "invalid_grant (authorization code expired)"},
+		{"pkce", "oauth2/token", "status", "400", "invalid_grant (PKCE verification failed)"},
+	}
+	for _, c := range cases {
+		t.Run(c.fault, func(t *testing.T) {
+			path := writeOAuthProfile(t, c.fault, pkceClient, "{{user.username}}")
+			code, out := runCheckCmd(t, path)
+			if code != exitFailed || !strings.Contains(out, "✘ "+c.step) || !strings.Contains(out, c.problem) {
+				t.Fatalf("check: exit %d, want %d naming %s and %q\n%s", code, exitFailed, c.step, c.problem, out)
+			}
+			if s := secretShapes.FindString(out); s != "" {
+				t.Fatalf("a secret was printed: %q\n%s", s, out)
+			}
+			code, out, r := runSimulated(t, path, "--vus", "2", "--duration", "3s")
+			if code == exitOK || r.Sessions.Logins != 0 || r.Sessions.LoginFailures == 0 {
+				t.Fatalf("run: exit %d, sessions %+v; want no login and a failing exit\n%s", code, r.Sessions, out)
+			}
+			q := request(t, r, c.step)
+			if q.Failures != r.Sessions.LoginFailures || q.Reasons[c.reason] != q.Failures || q.Status[c.status] != q.Count {
+				t.Fatalf("%s: %d requests, %d failed, reasons %v, statuses %v; want every login failing here for %s",
+					c.step, q.Count, q.Failures, q.Reasons, q.Status, c.reason)
+			}
+		})
+	}
+}
