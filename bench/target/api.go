@@ -57,6 +57,33 @@ func (ob *orderBook) of(user string) *userOrders {
 	return u
 }
 
+// add makes a new order of user's.
+func (ob *orderBook) add(user, item string, qty int) Order {
+	u := ob.of(user)
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.next++
+	o := Order{ID: u.next, User: user, Item: item, Qty: qty}
+	if len(u.orders) == maxOrdersPerUser {
+		u.orders = append(u.orders[:0], u.orders[1:]...)
+	}
+	u.orders = append(u.orders, o)
+	return o
+}
+
+// find returns one of user's orders.
+func (ob *orderBook) find(user string, id int64) (Order, bool) {
+	u := ob.of(user)
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for _, o := range u.orders {
+		if o.ID == id {
+			return o, true
+		}
+	}
+	return Order{}, false
+}
+
 func (x *exchange) ordersEndpoint() {
 	u := x.t.orders.of(x.user)
 	switch x.r.Method {
@@ -74,14 +101,7 @@ func (x *exchange) ordersEndpoint() {
 			x.errorBody(http.StatusBadRequest, "Bad Request", `the body must be JSON {"item": non-empty, "qty": >= 1}`)
 			return
 		}
-		u.mu.Lock()
-		u.next++
-		o := Order{ID: u.next, User: x.user, Item: in.Item, Qty: in.Qty}
-		if len(u.orders) == maxOrdersPerUser {
-			u.orders = append(u.orders[:0], u.orders[1:]...)
-		}
-		u.orders = append(u.orders, o)
-		u.mu.Unlock()
+		o := x.t.orders.add(x.user, in.Item, in.Qty)
 		b, _ := json.Marshal(o)
 		x.w.Header()["Location"] = []string{"/api/orders/" + strconv.FormatInt(o.ID, 10)}
 		writeBody(x.w, http.StatusCreated, ctJSON, b)

@@ -149,6 +149,8 @@ func (x *exchange) serveApp() {
 		x.page(p)
 	case p == "/logout":
 		x.logoutEndpoint()
+	case p == "/shop" || strings.HasPrefix(p, "/shop/"):
+		x.shop(p)
 	case p == "/api/profile":
 		x.public(http.MethodGet, x.profile)
 	case p == "/api/orders":

@@ -23,6 +23,7 @@ const (
 	attrSecurityContext = attrPrefix + "SPRING_SECURITY_CONTEXT"
 	attrCSRF            = attrPrefix + "org.springframework.security.web.csrf.HttpSessionCsrfTokenRepository.CSRF_TOKEN"
 	attrSavedRequest    = attrPrefix + "SPRING_SECURITY_SAVED_REQUEST"
+	attrCart            = attrPrefix + "shopCart"
 	fieldCreationTime   = "creationTime"
 	fieldLastAccessed   = "lastAccessedTime"
 	fieldMaxInactive    = "maxInactiveInterval"
@@ -70,7 +71,7 @@ func (rs *redisStore) load(ctx context.Context, id string) (*session, bool) {
 		return nil, false
 	}
 	last, _ := strconv.ParseInt(m[fieldLastAccessed], 10, 64)
-	return &session{id: id, user: m[attrSecurityContext], csrf: m[attrCSRF], saved: m[attrSavedRequest],
+	return &session{id: id, user: m[attrSecurityContext], csrf: m[attrCSRF], saved: m[attrSavedRequest], cart: m[attrCart],
 		last: last * int64(time.Millisecond)}, true
 }
 
@@ -82,7 +83,7 @@ func (rs *redisStore) save(ctx context.Context, s *session, now time.Time, whole
 	fields := append([]any{fieldLastAccessed, ms}, extra...)
 	if whole {
 		fields = append(fields, fieldMaxInactive, strconv.Itoa(int(rs.maxInactive/time.Second)),
-			attrSecurityContext, s.user, attrCSRF, s.csrf, attrSavedRequest, s.saved)
+			attrSecurityContext, s.user, attrCSRF, s.csrf, attrSavedRequest, s.saved, attrCart, s.cart)
 	}
 	_, err := rs.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, key, fields...)

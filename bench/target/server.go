@@ -146,6 +146,11 @@ type Stats struct {
 	// OAuth2 counts the identity provider's codes and tokens (--oauth2).
 	OAuth2   *OAuth2Stats `json:"oauth2,omitempty"`
 	Requests int64        `json:"requests"`
+	// SessionBytes and MaxSessionBytes are what the live sessions hold
+	// (id, user, CSRF token, saved request, cart), in all and the largest:
+	// the session grows as its cart does. In-memory store only.
+	SessionBytes    int64 `json:"session_bytes,omitempty"`
+	MaxSessionBytes int64 `json:"max_session_bytes,omitempty"`
 	// Users counts the distinct users that logged in.
 	Users int64 `json:"users"`
 	// StoreErrors counts failed operations of a Redis store.
@@ -159,7 +164,7 @@ func (t *Target) Stats() Stats {
 	if t.idp != nil {
 		o = t.idp.stats()
 	}
-	return Stats{OAuth2: o,
+	return Stats{OAuth2: o, SessionBytes: st.bytes, MaxSessionBytes: st.maxBytes,
 		LiveSessions: st.live, Created: st.created,
 		Evicted: st.evicted, Expired: st.expired,
 		Invalidated: st.invalidated, Rotated: st.rotated, Rejected: st.rejected,

@@ -18,6 +18,7 @@ type session struct {
 	user  string // "" until authenticated
 	csrf  string // raw CSRF token (session repository mode)
 	saved string // request saved by the entry point, absolute URL
+	cart  string // the shop's cart: "product:qty,..." in the order added
 	last  int64  // last access, Unix nanoseconds
 	// prev and next link the shard's LRU list; head is the most recent.
 	prev, next *session
@@ -25,11 +26,11 @@ type session struct {
 
 // sessionView is what a handler learns of a session.
 type sessionView struct {
-	id, user, csrf, saved string
+	id, user, csrf, saved, cart string
 }
 
 func (s *session) view() sessionView {
-	return sessionView{id: s.id, user: s.user, csrf: s.csrf, saved: s.saved}
+	return sessionView{id: s.id, user: s.user, csrf: s.csrf, saved: s.saved, cart: s.cart}
 }
 
 type shard struct {
@@ -65,7 +66,10 @@ type sessionStore interface {
 type storeCounts struct {
 	live, created, evicted, expired, invalidated, rotated int64
 	rejected                                              int64 // new sessions refused when full
-	errors                                                int64 // failed store operations
+	// bytes and maxBytes are the live sessions' attributes, in all and
+	// the largest (the in-memory store only).
+	bytes, maxBytes int64
+	errors          int64 // failed store operations
 }
 
 // store is a sharded in-memory session store with max-inactive expiry and
@@ -110,9 +114,28 @@ func (st *store) shardOf(id string) *shard {
 }
 
 func (st *store) counts() storeCounts {
-	return storeCounts{live: st.live.Load(), created: st.created.Load(), evicted: st.evicted.Load(),
+	c := storeCounts{live: st.live.Load(), created: st.created.Load(), evicted: st.evicted.Load(),
 		expired: st.expired.Load(), invalidated: st.invalidated.Load(), rotated: st.rotated.Load(),
 		rejected: st.rejected.Load()}
+	c.bytes, c.maxBytes = st.sizes()
+	return c
+}
+
+// sizes adds up what the live sessions hold (their attributes' bytes, as
+// a store serializes them), walking every shard: for /-/stats, not for
+// the request path.
+func (st *store) sizes() (total, largest int64) {
+	for i := range st.shards {
+		sh := &st.shards[i]
+		sh.mu.Lock()
+		for _, s := range sh.m {
+			n := int64(len(s.id) + len(s.user) + len(s.csrf) + len(s.saved) + len(s.cart))
+			total += n
+			largest = max(largest, n)
+		}
+		sh.mu.Unlock()
+	}
+	return total, largest
 }
 
 func (st *store) close() error { return nil }

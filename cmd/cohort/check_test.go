@@ -223,7 +223,7 @@ func TestCheckSaysWhatTheJarRefused(t *testing.T) {
 // in order, and judges each.
 func TestCheckWalksJourneys(t *testing.T) {
 	path := writeProfile(t, "spring-form", func(s string) string {
-		i, j := strings.Index(s, "mix:\n"), strings.Index(s, "think:")
+		i, j := strings.Index(s, "mix:\n"), strings.Index(s, "\nthink:")+1
 		return s[:i] + journeyMix + s[j:]
 	})
 	code, out := runCheckCmd(t, path)
@@ -241,7 +241,7 @@ func TestCheckWalksJourneys(t *testing.T) {
 // reported twice, each time with its own request.
 func TestCheckShowsEachRepeatWithItsRequest(t *testing.T) {
 	path := writeProfile(t, "spring-form", func(s string) string {
-		i, j := strings.Index(s, "mix:\n"), strings.Index(s, "think:")
+		i, j := strings.Index(s, "mix:\n"), strings.Index(s, "\nthink:")+1
 		return s[:i] + "mix:\n  - name: shop\n    steps:\n      - name: g\n        repeat: {times: 2, steps: [{name: again, path: /api/profile}]}\n" + s[j:]
 	})
 	code, out := runCheckCmd(t, path)

@@ -17,8 +17,14 @@ import (
 
 // runSegments runs spring-form against a fresh target as n processes
 // (segments 1/n..n/n, merged) and returns the result and the target's view.
+// Its journeys are weighed 0: an iteration is then one request whatever
+// the mix picks, so the request counts of the two runs can be compared.
 func runSegments(t *testing.T, n int, dir string) (*results.Result, target.Stats) {
 	t.Helper()
+	profile := writeProfile(t, "spring-form", func(s string) string {
+		s = strings.Replace(s, "- name: browse\n    weight: 3", "- name: browse\n    weight: 0", 1)
+		return strings.Replace(s, "- name: buy\n    weight: 1", "- name: buy\n    weight: 0", 1)
+	})
 	tg, err := target.New(target.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +42,7 @@ func runSegments(t *testing.T, n int, dir string) (*results.Result, target.Stats
 	outs := make([]bytes.Buffer, n)
 	for i := range n {
 		parts[i] = filepath.Join(dir, fmt.Sprintf("part%d.json", i+1))
-		args := []string{"run", "spring-form", "--base-url", base, "--vus", "9", "--iterations", "270",
+		args := []string{"run", profile, "--base-url", base, "--vus", "9", "--iterations", "270",
 			"--out", parts[i], "--no-progress", "--tag", "testid=dist"}
 		if n > 1 {
 			args = append(args, "--segment", fmt.Sprintf("%d/%d", i+1, n), "--start-at", start)

@@ -513,7 +513,7 @@ const journeyMix = `mix:
 // naming a journey the mix does not have is refused before the run.
 func TestJourneyThresholdsOnARun(t *testing.T) {
 	path := writeProfile(t, "spring-form", func(s string) string {
-		i, j := strings.Index(s, "mix:\n"), strings.Index(s, "think:")
+		i, j := strings.Index(s, "mix:\n"), strings.Index(s, "\nthink:")+1
 		return s[:i] + journeyMix + s[j:]
 	})
 	code, out, r := runSimulated(t, path, "--vus", "2", "--iterations", "40",
