@@ -284,3 +284,60 @@ func TestChangesAtTheHistogramFloor(t *testing.T) {
 		t.Errorf("a doubled rate without spread not marked: %+v", r)
 	}
 }
+
+// TestJourneysCompared: a journey's rate, failed share and duration are
+// rows of their own; with one run a side they are shown and not judged
+// (the timeline does not split journeys), with replicates a doubled
+// duration is marked, and a journey of one side only says so.
+func TestJourneysCompared(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	withJourney := func(p50 float64, extra string) *results.Result {
+		r, _ := run(rng, 1, true)
+		c := *r
+		c.Journeys = []results.JourneyResult{{Name: "buy", Count: 400, Failed: 4,
+			Duration: results.Latency{Count: 400, P50: p50 * (1 + rng.Float64()/50), P95: 2 * p50, P99: 3 * p50}}}
+		if extra != "" {
+			c.Journeys = append(c.Journeys, results.JourneyResult{Name: extra, Count: 100, Duration: results.Latency{Count: 100, P50: 1, P95: 1, P99: 1}})
+		}
+		return &c
+	}
+	rowOf := func(rows []Row, metric string) Row {
+		t.Helper()
+		for _, r := range rows {
+			if r.Request == "journey buy" && r.Metric == metric {
+				return r
+			}
+		}
+		t.Fatalf("no row journey buy %s in %d rows", metric, len(rows))
+		return Row{}
+	}
+	one, err := Compare([]*results.Result{withJourney(30, "")}, []*results.Result{withJourney(60, "browse")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rowOf(one, "duration p50 ms"); r.Judged() || r.A == nil || r.B == nil {
+		t.Fatalf("one run a side: %+v, want both values and no judgement", r)
+	}
+	if r := rowOf(one, "failed %"); *r.A != 1 {
+		t.Fatalf("failed %%: %v, want 1", *r.A)
+	}
+	var onlyB bool
+	for _, r := range one {
+		onlyB = onlyB || r.Request == "journey browse" && r.Only == "B"
+	}
+	if !onlyB {
+		t.Fatal("the journey of B alone has no row")
+	}
+	a := []*results.Result{withJourney(30, ""), withJourney(30, ""), withJourney(30, "")}
+	b := []*results.Result{withJourney(60, ""), withJourney(60, ""), withJourney(60, "")}
+	reps, err := Compare(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rowOf(reps, "duration p50 ms"); !r.Changed {
+		t.Fatalf("a doubled journey duration over 3 replicates a side: %+v, want it marked", r)
+	}
+	if r := rowOf(reps, "failed %"); r.Changed {
+		t.Fatalf("an unchanged failed share marked: %+v", r)
+	}
+}

@@ -23,7 +23,8 @@ type figure struct {
 var quantiles = []float64{50, 95, 99}
 
 // figuresOf lists the figures of runs a and b: the run's, then each
-// request's that either side has, in the order they first appear.
+// request's that either side has, in the order they first appear, then
+// each journey's.
 func figuresOf(a, b []*results.Result) []figure {
 	fs := runFigures()
 	seen := map[string]bool{}
@@ -36,7 +37,44 @@ func figuresOf(a, b []*results.Result) []figure {
 			}
 		}
 	}
+	for _, r := range append(append([]*results.Result{}, a...), b...) {
+		for _, j := range r.Journeys {
+			if key := "journey " + j.Name; !seen[key] {
+				seen[key] = true
+				fs = append(fs, journeyFigures(j.Name)...)
+			}
+		}
+	}
 	return fs
+}
+
+// journeyFigures are a journey's rate, failed share and whole duration.
+// The timeline does not split journeys, so with one run a side they are
+// shown, not judged; with replicates they are judged across the runs.
+func journeyFigures(name string) []figure {
+	key := "journey " + name
+	find := func(r *results.Result) (results.JourneyResult, bool) {
+		for _, j := range r.Journeys {
+			if j.Name == name {
+				return j, true
+			}
+		}
+		return results.JourneyResult{}, false
+	}
+	fs := []figure{
+		{key, "per s", func(r *results.Result) (float64, bool) {
+			j, ok := find(r)
+			return perSecond(j.Count, r.DurationS), ok
+		}, nil, nil},
+		{key, "failed %", func(r *results.Result) (float64, bool) {
+			j, ok := find(r)
+			return percent(j.Failed, j.Count), ok && j.Count > 0
+		}, nil, nil},
+	}
+	return append(fs, latencyFigures(key, "duration", func(r *results.Result) (results.Latency, bool) {
+		j, ok := find(r)
+		return j.Duration, ok && j.Duration.Count > 0
+	}, nil)...)
 }
 
 func runFigures() []figure {
