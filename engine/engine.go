@@ -58,6 +58,24 @@ type Config struct {
 	// profiles.VaryWarm, or profiles.VaryLoginRate (the login rate cap, or
 	// the session pool's login arrival rate).
 	Vary string
+	// Scenarios, if any, run at once in place of Plan, Users, Load and
+	// Collector: each with its own executor, from its start offset. They
+	// share the Pool, the Clock, the Interval and Tick, and the Segment
+	// (each Load already scaled to it); Warm and Steer are not for them.
+	Scenarios []Scenario
+}
+
+// Scenario is one population of a run with scenarios.
+type Scenario struct {
+	Name       string
+	StartAfter time.Duration
+	Plan       *virtualuser.Plan
+	Users      *virtualuser.UserPool
+	Load       profiles.Load
+	// Collector is the scenario's own, sized to the last scenario's plan
+	// (whose series name every scenario's) and a Sibling of the first
+	// scenario's.
+	Collector *metrics.Collector
 }
 
 // Outcome is what a run produced.
@@ -76,6 +94,19 @@ type Outcome struct {
 	Warm     *metrics.Aggregate
 	// Legend names the figures' series, checks and instances.
 	Legend *metrics.Legend
+	// Scenarios is what each scenario did, in order; nil without
+	// scenarios (Total holds them all).
+	Scenarios []ScenarioOutcome
+}
+
+// ScenarioOutcome is what one scenario of a run did.
+type ScenarioOutcome struct {
+	Name string
+	// Started says its start offset came before the run ended.
+	Started       bool
+	Total         *metrics.Aggregate
+	MaxVUs        int
+	NeverLoggedIn int
 }
 
 // run is the state of one Run call.
@@ -107,35 +138,32 @@ type run struct {
 	steerLogin float64
 	steerDone  bool
 	logins     *pacer // the login rate cap; nil without one
+
+	// scenario says the run is one scenario's, drained by the run of all
+	// of them (runScenarios), not by itself.
+	scenario bool
 }
 
 // Run carries out the load shape of cfg until its duration or iterations
 // are done, or ctx is cancelled (an interruption: in-flight requests are
 // abandoned, and what was measured is still returned).
 func Run(ctx context.Context, cfg Config) (*Outcome, error) {
-	if cfg.Plan == nil || cfg.Users == nil || cfg.Pool == nil || cfg.Collector == nil {
-		return nil, errors.New("engine: Plan, Users, Pool and Collector are required")
-	}
 	if cfg.Interval <= 0 {
 		cfg.Interval = time.Second
 	}
+	if len(cfg.Scenarios) > 0 {
+		return runScenarios(ctx, cfg)
+	}
+	if cfg.Plan == nil || cfg.Users == nil || cfg.Pool == nil || cfg.Collector == nil {
+		return nil, errors.New("engine: Plan, Users, Pool and Collector are required")
+	}
 	hard, abandon := context.WithCancel(context.Background())
 	defer abandon()
-	r := &run{cfg: cfg, clock: clock.Or(cfg.Clock), shape: ShapeOf(cfg.Load), hard: hard,
-		spent: make(chan struct{}), idle: make(chan struct{})}
-	r.tickets.Store(-1)
-	if n := cfg.Load.Iterations; n > 0 && cfg.Load.Executor != profiles.PerVUIterations {
-		r.tickets.Store(int64(n)) // shared by all VUs; per VU, each worker counts its own
-	}
-	r.hooks = virtualuser.Hooks{Clock: r.clock, WaitRequest: newPacer(cfg.Load.MaxRPS, r.clock).waitFunc()}
+	r := newRun(cfg, hard)
 	if cfg.Steer != nil {
 		if err := r.checkSteer(); err != nil {
 			return nil, err
 		}
-	}
-	if cfg.Load.LoginRate > 0 && cfg.Load.Executor != profiles.SessionPool { // there, it is an arrival rate
-		r.logins = newPacer(cfg.Load.LoginRate, r.clock)
-		r.hooks.WaitLogin = r.logins.wait
 	}
 	r.legend = &metrics.Legend{Series: cfg.Plan.Series, Checks: cfg.Plan.Checks, Instances: cfg.Collector.InstanceNames, WarmTouch: -1}
 	for _, j := range cfg.Plan.Journeys {
@@ -163,6 +191,23 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	out.MaxVUs = r.maxVUs
 	out.NeverLoggedIn = int(r.neverIn.Load())
 	return out, nil
+}
+
+// newRun is the state of a run of cfg's load, its in-flight work under
+// hard: the iterations' tickets, the rate caps.
+func newRun(cfg Config, hard context.Context) *run {
+	r := &run{cfg: cfg, clock: clock.Or(cfg.Clock), shape: ShapeOf(cfg.Load), hard: hard,
+		spent: make(chan struct{}), idle: make(chan struct{})}
+	r.tickets.Store(-1)
+	if n := cfg.Load.Iterations; n > 0 && cfg.Load.Executor != profiles.PerVUIterations {
+		r.tickets.Store(int64(n)) // shared by all VUs; per VU, each worker counts its own
+	}
+	r.hooks = virtualuser.Hooks{Clock: r.clock, WaitRequest: newPacer(cfg.Load.MaxRPS, r.clock).waitFunc()}
+	if cfg.Load.LoginRate > 0 && cfg.Load.Executor != profiles.SessionPool { // there, it is an arrival rate
+		r.logins = newPacer(cfg.Load.LoginRate, r.clock)
+		r.hooks.WaitLogin = r.logins.wait
+	}
+	return r
 }
 
 // executor drives a run's VUs for one kind of load shape, over the run's
@@ -279,6 +324,9 @@ func (r *run) exited() {
 }
 
 func (r *run) drain(interval *metrics.Aggregate, out *Outcome) {
+	if r.scenario {
+		return // the run of all the scenarios drains them together
+	}
 	r.cfg.Collector.Drain(interval)
 	out.Total.Merge(interval)
 	out.Total.Opened = r.cfg.Pool.Opened()

@@ -68,6 +68,8 @@ type SeriesInfo struct {
 	Method string
 	// Group is login, mix, logout or refresh.
 	Group string
+	// Scenario is the scenario whose step it is ("" without scenarios).
+	Scenario string
 }
 
 type statusCount struct {

@@ -24,9 +24,14 @@ type Collector struct {
 	series []SeriesInfo
 	shards []*shard
 	next   atomic.Uint32
+	inst   *instanceTable
+}
 
-	instMu    sync.Mutex
-	instances []string // backend instance names, by index less one
+// instanceTable numbers backend instances; the collectors of a run's
+// scenarios share one, so that their samples number instances alike.
+type instanceTable struct {
+	mu    sync.Mutex
+	names []string // by index less one
 }
 
 // MaxInstances is how many backend instances are told apart; answers of
@@ -37,39 +42,49 @@ const MaxInstances = 64
 // sample carries it in a byte. VUs call it only when the instance that
 // answers them changes.
 func (c *Collector) InstanceIndex(name string) uint8 {
-	c.instMu.Lock()
-	defer c.instMu.Unlock()
-	for i, n := range c.instances {
+	t := c.inst
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i, n := range t.names {
 		if n == name {
 			return uint8(i + 1)
 		}
 	}
-	if len(c.instances) == MaxInstances-1 {
-		c.instances = append(c.instances, "other")
+	if len(t.names) == MaxInstances-1 {
+		t.names = append(t.names, "other")
 	}
-	if len(c.instances) == MaxInstances {
+	if len(t.names) == MaxInstances {
 		return MaxInstances
 	}
-	c.instances = append(c.instances, name)
-	return uint8(len(c.instances))
+	t.names = append(t.names, name)
+	return uint8(len(t.names))
 }
 
 // InstanceNames returns the backend instances seen so far, by index less
 // one.
 func (c *Collector) InstanceNames() []string {
-	c.instMu.Lock()
-	defer c.instMu.Unlock()
-	return slices.Clone(c.instances)
+	c.inst.mu.Lock()
+	defer c.inst.mu.Unlock()
+	return slices.Clone(c.inst.names)
 }
 
 // NewCollector returns a collector for the given request series with n
 // shards (at least 1); a shard per core keeps flushes from meeting.
 func NewCollector(series []SeriesInfo, n int) *Collector {
-	c := &Collector{series: series, shards: make([]*shard, max(n, 1))}
+	c := &Collector{series: series, shards: make([]*shard, max(n, 1)), inst: &instanceTable{}}
 	for i := range c.shards {
 		c.shards[i] = &shard{cur: NewAggregate(len(series)), next: NewAggregate(len(series))}
 	}
 	return c
+}
+
+// Sibling returns another collector of c's series, with n shards, that
+// numbers backend instances as c does: one scenario's, beside another's,
+// whose aggregates merge.
+func (c *Collector) Sibling(n int) *Collector {
+	s := NewCollector(c.series, n)
+	s.inst = c.inst
+	return s
 }
 
 // Series returns the series the collector was made for.

@@ -16,6 +16,9 @@ type Legend struct {
 	// WarmTouch is the series of the warm population's touch; -1 without
 	// one.
 	WarmTouch int
+	// CheckScenarios and JourneyScenarios name the scenario of each check
+	// and journey, by index; nil without scenarios.
+	CheckScenarios, JourneyScenarios []string
 }
 
 // InstanceNames returns the backend instances met so far.
@@ -42,4 +45,18 @@ type Snapshot struct {
 	Interval, Total *Aggregate
 	Warm, WarmTotal *Aggregate
 	Legend          *Legend
+	// Scenarios is each scenario's part, in the profile's order; nil
+	// without scenarios.
+	Scenarios []ScenarioSnapshot
+}
+
+// ScenarioSnapshot is one scenario's part of a snapshot.
+type ScenarioSnapshot struct {
+	Name string
+	// Started says the scenario's start offset has passed.
+	Started       bool
+	VUs, LoggedIn int
+	// Interval and Total are the scenario's own figures, over the run's
+	// series (the other scenarios' series empty).
+	Interval, Total *Aggregate
 }

@@ -142,6 +142,9 @@ func (p *Profile) Where(field string) Pos { return p.pos[field] }
 // Errorf returns an error placed at field.
 func (p *Profile) Errorf(field, format string, args ...any) *Error {
 	pos := p.posOf(field)
+	if p.overridden[topField(field)] {
+		field = p.scenarioField + "." + field
+	}
 	return &Error{File: p.File, Line: pos.Line, Col: pos.Col, Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 

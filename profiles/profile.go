@@ -49,6 +49,15 @@ type Profile struct {
 	Thresholds []ThresholdSpec `yaml:"thresholds"`
 	// Capacity says how --find-capacity steps the load.
 	Capacity CapacitySpec `yaml:"capacity"`
+	// Scenarios are populations that run at once, each with its own
+	// load and start offset (ScenarioProfiles gives the profile each
+	// runs).
+	Scenarios []Scenario `yaml:"scenarios"`
+
+	// Scenario names the scenario a profile of ScenarioProfiles runs, and
+	// StartAfter is when it starts; "" and 0 for a profile run alone.
+	Scenario   string   `yaml:"-"`
+	StartAfter Duration `yaml:"-"`
 
 	// File is where the profile was read from ("builtin:NAME" for built-ins);
 	// relative paths in it (users.csv) are relative to its directory.
@@ -59,10 +68,16 @@ type Profile struct {
 	extraVars  []string
 	secretVars []string
 	// ownLogin is the profile's own login steps, without the oauth2 ones.
-	ownLogin   []Step
-	values     map[string]string
-	byFlag     map[string]bool
-	checkNames map[string]string
+	ownLogin []Step
+	// derived are the scenarios' profiles; a scenario's profile knows
+	// where its scenario is (scenarioField) and which top-level fields it
+	// gives itself (overridden), for its errors.
+	derived       []*Profile
+	scenarioField string
+	overridden    map[string]bool
+	values        map[string]string
+	byFlag        map[string]bool
+	checkNames    map[string]string
 }
 
 // HTTP holds the client settings of every request.

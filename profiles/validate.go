@@ -65,8 +65,10 @@ func (p *Profile) validate() error {
 			return err
 		}
 	}
-	if err := p.validateMix(); err != nil {
-		return err
+	if len(p.Mix) > 0 || len(p.Scenarios) == 0 {
+		if err := p.validateMix(); err != nil {
+			return err
+		}
 	}
 	if err := p.validateThink(); err != nil {
 		return err
@@ -82,7 +84,10 @@ func (p *Profile) validate() error {
 			return p.Errorf(fmt.Sprintf("thresholds[%d]", i), "empty threshold")
 		}
 	}
-	return p.validateLoadShape()
+	if err := p.validateLoadShape(); err != nil {
+		return err
+	}
+	return p.validateScenarios()
 }
 
 func checkBaseURL(s string) error {

@@ -33,6 +33,9 @@ type check struct {
 func (c *compiler) compileCheck(field string, pc *profiles.Check) (check, error) {
 	ch := check{name: pc.Name, index: uint16(len(c.pl.Checks)), status: pc.Status}
 	c.pl.Checks = append(c.pl.Checks, pc.Name)
+	if c.p.Scenario != "" {
+		c.pl.CheckScenarios = append(c.pl.CheckScenarios, c.p.Scenario)
+	}
 	var err error
 	for _, t := range []struct {
 		name, src string

@@ -36,6 +36,11 @@ type Plan struct {
 	Columns []string
 	// Checks names the profile's checks, by index.
 	Checks []string
+	// Scenario is the scenario the plan is of ("" without scenarios);
+	// CheckScenarios and JourneyScenarios name the scenario of each check
+	// and journey (nil without scenarios).
+	Scenario                         string
+	CheckScenarios, JourneyScenarios []string
 
 	cumWeight     []int
 	totalWeight   int
@@ -124,6 +129,11 @@ type Options struct {
 	UserAgent string
 	// Columns are the user columns available to templates.
 	Columns []string
+	// After is the plan of the scenario before this one's, whose series,
+	// checks and journeys this plan's follow: the scenarios of a run
+	// number their figures in one space, and the last plan's tables
+	// name them all.
+	After *Plan
 }
 
 // Compile checks a profile against its users' columns and builds the plan.
@@ -143,6 +153,11 @@ func Compile(p *profiles.Profile, o Options) (*Plan, error) {
 		basic: p.Session.Basic, stripURLIDs: !p.Session.KeepURLSessionIDs,
 		timeout: p.HTTP.Timeout.D(), maxBody: p.HTTP.MaxBody,
 		think: newThink(p.Think),
+	}
+	pl.Scenario = p.Scenario
+	if a := o.After; a != nil {
+		pl.Series, pl.Checks, pl.Journeys = slices.Clone(a.Series), slices.Clone(a.Checks), slices.Clone(a.Journeys)
+		pl.CheckScenarios, pl.JourneyScenarios = slices.Clone(a.CheckScenarios), slices.Clone(a.JourneyScenarios)
 	}
 	c := &compiler{p: p, pl: pl, sc: &scope{columns: o.Columns, vars: map[string]int{}}}
 	c.collectVars()
@@ -243,6 +258,9 @@ func (c *compiler) compileJourney(field string, r *profiles.Request, redirects i
 	}
 	j.nodes = nodes
 	c.pl.Journeys = append(c.pl.Journeys, j)
+	if c.p.Scenario != "" {
+		c.pl.JourneyScenarios = append(c.pl.JourneyScenarios, c.p.Scenario)
+	}
 	return &Step{Name: r.Name, Group: "mix", field: field, journey: j}, nil
 }
 
@@ -433,7 +451,7 @@ func (c *compiler) compileStep(field, group string, s *profiles.Step, redirects 
 	// The provider's page is read for its form, a refused token request
 	// for the provider's error.
 	st.needBody = st.oauth == oauthAuthorize || st.oauth == oauthToken
-	c.pl.Series = append(c.pl.Series, metrics.SeriesInfo{Name: name, Method: s.Method, Group: group})
+	c.pl.Series = append(c.pl.Series, metrics.SeriesInfo{Name: name, Method: s.Method, Group: group, Scenario: c.p.Scenario})
 	if s.Redirects != nil {
 		st.redirects = *s.Redirects
 	}
