@@ -30,10 +30,10 @@ func figuresOf(a, b []*results.Result) []figure {
 	seen := map[string]bool{}
 	for _, r := range append(append([]*results.Result{}, a...), b...) {
 		for _, q := range r.Requests {
-			key := q.Group + "/" + q.Name
+			key := metrics.SeriesKey(q.Scenario, q.Group, q.Name)
 			if !seen[key] {
 				seen[key] = true
-				fs = append(fs, requestFigures(q.Group, q.Name)...)
+				fs = append(fs, requestFigures(q.Scenario, q.Group, q.Name)...)
 			}
 		}
 	}
@@ -97,11 +97,11 @@ func runFigures() []figure {
 	return fs
 }
 
-func requestFigures(group, name string) []figure {
-	key := group + "/" + name
+func requestFigures(scenario, group, name string) []figure {
+	key := metrics.SeriesKey(scenario, group, name)
 	find := func(r *results.Result) (results.RequestResult, bool) {
 		for _, q := range r.Requests {
-			if q.Group == group && q.Name == name {
+			if q.Scenario == scenario && q.Group == group && q.Name == name {
 				return q, true
 			}
 		}

@@ -72,6 +72,19 @@ type SeriesInfo struct {
 	Scenario string
 }
 
+// Key names the series uniquely in a run: GROUP/NAME, and SCENARIO:
+// before it in a run with scenarios (two scenarios may each have a
+// "profile" request).
+func (s SeriesInfo) Key() string { return SeriesKey(s.Scenario, s.Group, s.Name) }
+
+// SeriesKey is SeriesInfo.Key of its parts.
+func SeriesKey(scenario, group, name string) string {
+	if scenario != "" {
+		return scenario + ":" + group + "/" + name
+	}
+	return group + "/" + name
+}
+
 type statusCount struct {
 	code   uint16
 	reused bool

@@ -41,13 +41,32 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 	defer pool.Close()
-	user, err := p.users.Acquire()
+	if len(p.scenarios) == 0 {
+		return checkOne(ctx, e, p, pool, p.plan, p.users, "")
+	}
+	// Each scenario has its own login and mix: each is walked, by a VU
+	// of its own, and the worst verdict is the check's.
+	code := exitOK
+	for i, s := range p.scenarios {
+		if i > 0 {
+			fmt.Fprintln(e.stdout)
+		}
+		code = max(code, checkOne(ctx, e, p, pool, s.plan, s.users, s.profile.Scenario))
+	}
+	return code
+}
+
+// checkOne walks one VU of plan (a scenario's, named scenario) through
+// its login, each mix entry and its logout.
+func checkOne(ctx context.Context, e *env, p *prepared, pool *transport.Pool, plan *virtualuser.Plan, users *virtualuser.UserPool, scenario string) int {
+	user, err := users.Acquire()
 	if err != nil {
 		fmt.Fprintf(e.stderr, "cohort check: %v\n", err)
 		return exitUsage
 	}
+	defer users.Release(user)
 	c := &checker{w: e.stdout}
-	v, release, err := engine.NewVU(engine.Config{Plan: p.plan, Pool: pool, Collector: metrics.NewCollector(p.plan.Series, 1), Clock: e.clock,
+	v, release, err := engine.NewVU(engine.Config{Plan: plan, Pool: pool, Collector: metrics.NewCollector(plan.Series, 1), Clock: e.clock,
 		Debug:     func(_ *virtualuser.VU, x virtualuser.Exchange) { c.exchange(x) },
 		DebugStep: func(_ *virtualuser.VU, res virtualuser.StepResult) { c.judged = append(c.judged, res) }}, 1, user)
 	if err != nil {
@@ -56,8 +75,12 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 	}
 	defer release()
 	c.vu = v
-	fmt.Fprintf(e.stdout, "cohort check: profile %s against %s, as user %s\n", p.profile.Name, p.plan.Base, user.Name())
-	return c.walk(ctx, p.plan)
+	of := ""
+	if scenario != "" {
+		of = ", scenario " + scenario
+	}
+	fmt.Fprintf(e.stdout, "cohort check: profile %s%s against %s, as user %s\n", p.profile.Name, of, plan.Base, user.Name())
+	return c.walk(ctx, plan)
 }
 
 // checker prints each step of one VU as it goes.

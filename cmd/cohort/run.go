@@ -113,6 +113,10 @@ type prepared struct {
 	demo       *target.Target
 	demoCA     []byte            // the demo target's certificate, trusted when it serves TLS
 	demoNet    transport.Network // what carries requests to the demo target, when not TCP (env.network)
+	// scenarios are the profile's scenarios, when it has some: then plan
+	// is the last one's (whose tables name every scenario's figures) and
+	// users the first one's.
+	scenarios []preparedScenario
 }
 
 func runRun(ctx context.Context, e *env, args []string) int {
@@ -236,11 +240,19 @@ func (f *runFlags) prepareWith(e *env, adjust func(*profiles.Profile)) (*prepare
 	if err != nil {
 		return nil, err
 	}
+	if len(prof.ScenarioProfiles()) > 0 {
+		if err := f.refuseLoadFlags(); err != nil {
+			return nil, err
+		}
+	}
 	if err := f.override(prof); err != nil {
 		return nil, err
 	}
 	if adjust != nil {
 		adjust(prof)
+	}
+	if len(prof.ScenarioProfiles()) > 0 {
+		return f.prepareScenarios(e, prof)
 	}
 	if f.findCapacity {
 		if f.fs.Changed("segment") || f.compareConn {
@@ -274,15 +286,12 @@ func (f *runFlags) prepareWith(e *env, adjust func(*profiles.Profile)) (*prepare
 		return nil, err
 	}
 	p := &prepared{profile: prof, users: users, tags: tags, thresholds: ths, segment: seg}
-	if prof.BaseURL == "" && prof.DemoTarget != nil {
-		if p.demo, prof.BaseURL, p.demoNet, err = startDemo(prof, e); err != nil {
+	if err := p.startDemoFor(prof, e); err != nil {
+		return p, err
+	}
+	if idp := p.demoIdP(); idp != "" && prof.NeedsIssuer() {
+		if err := prof.SetOAuth2Issuer(idp); err != nil {
 			return p, err
-		}
-		p.demoCA = p.demo.CertificatePEM()
-		if idp := p.demo.IdPURL(); idp != "" && prof.NeedsIssuer() {
-			if err := prof.SetOAuth2Issuer(idp); err != nil {
-				return p, err
-			}
 		}
 	}
 	p.plan, err = virtualuser.Compile(prof, virtualuser.Options{
@@ -442,6 +451,28 @@ func (f *runFlags) userPool(p *profiles.Profile, seg engine.Segment) (*virtualus
 	return pool, nil
 }
 
+// startDemoFor starts the built-in target when the profile wants it (no
+// base_url, a demo_target), and points the profile at it.
+func (p *prepared) startDemoFor(prof *profiles.Profile, e *env) error {
+	if prof.BaseURL != "" || prof.DemoTarget == nil {
+		return nil
+	}
+	var err error
+	if p.demo, prof.BaseURL, p.demoNet, err = startDemo(prof, e); err != nil {
+		return err
+	}
+	p.demoCA = p.demo.CertificatePEM()
+	return nil
+}
+
+// demoIdP is the demo target's identity provider's URL ("" without one).
+func (p *prepared) demoIdP() string {
+	if p.demo == nil {
+		return ""
+	}
+	return p.demo.IdPURL()
+}
+
 // startDemo starts the built-in target in-process with the profile's
 // demo_target flags, on a free loopback port; or, when e has a network of
 // its own, serves it over that network on e's clock.
@@ -485,12 +516,12 @@ func (f *runFlags) execute(ctx context.Context, e *env, p *prepared) int {
 	}
 	if !f.quiet {
 		fmt.Fprintf(e.stdout, "cohort %s: profile %s against %s, %s\n", versionString(), p.profile.Name,
-			p.plan.Base, describeLoad(p.profile.Load, engine.ShapeOf(p.profile.Load)))
+			p.plan.Base, p.describe())
 		if f.findCapacity {
 			fmt.Fprintln(e.stdout, capacity.Describe(p.profile.Capacity))
 		}
 	}
-	tuneGC(p.profile.Load.PeakVUs() + p.profile.Sessions.Warm)
+	tuneGC(p.peakVUs() + p.profile.Sessions.Warm)
 	stop, err := f.startProfiles()
 	if err != nil {
 		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
@@ -616,7 +647,7 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 
 // pool makes the connections of a run in connection mode mode.
 func (f *runFlags) pool(p *prepared, mode string) (*transport.Pool, error) {
-	peak := p.profile.Load.PeakVUs()
+	peak := p.peakVUs()
 	if f.findCapacity && p.profile.Capacity.Vary == profiles.VaryVUs {
 		peak = int(p.profile.Capacity.Max)
 	}
@@ -643,8 +674,8 @@ type liveRun struct {
 // search, which also steers it).
 func (f *runFlags) newRun(ctx context.Context, e *env, p *prepared, pool *transport.Pool, search *capacity.Search, live *live) *liveRun {
 	load := p.profile.Load
-	r := &liveRun{prog: newProgress(e, f.quiet || f.noProgress, engine.ShapeOf(load).Duration()),
-		timeline: results.NewTimelineRecorder(p.plan.Series, engine.ShapeOf(load).Duration()), search: search}
+	r := &liveRun{prog: newProgress(e, f.quiet || f.noProgress, p.length()),
+		timeline: results.NewTimelineRecorder(p.plan.Series, p.length()), search: search}
 	r.ctx, r.stop = context.WithCancel(ctx)
 	watch := abortWatch(p.thresholds, func(t results.Threshold, v float64) {
 		r.aborted = fmt.Sprintf("threshold %q failed with %g (abort_on_fail)", t.Source, v)
@@ -660,6 +691,9 @@ func (f *runFlags) newRun(ctx context.Context, e *env, p *prepared, pool *transp
 		Warm: p.warm(), Collector: metrics.NewCollector(p.plan.Series, runtime.GOMAXPROCS(0)), Interval: runInterval, Clock: e.clock}
 	if search != nil {
 		r.cfg.Steer, r.cfg.Vary = capacity.Steer(search), p.profile.Capacity.Vary
+	}
+	if len(p.scenarios) > 0 {
+		r.cfg.Scenarios, r.cfg.Plan, r.cfg.Users, r.cfg.Collector = p.engineScenarios(), nil, nil, nil
 	}
 	sinks := []func(metrics.Snapshot){r.timeline.Add, r.prog.tick, live.tick, watch}
 	r.cfg.Tick = func(snap metrics.Snapshot) {
@@ -691,7 +725,9 @@ func (r *liveRun) verdict(p *prepared, out *engine.Outcome, tags map[string]stri
 	res := results.NewResult(results.Meta{Profile: p.profile.Name, Segment: p.segment.String(), StartedAt: out.Started,
 		Duration: out.Duration, Tags: tags, VUsMax: out.MaxVUs, Interrupted: out.Interrupted && r.aborted == "",
 		Checks: out.Legend.Checks, Instances: out.Legend.InstanceNames(), NeverLoggedIn: out.NeverLoggedIn,
-		Journeys: out.Legend.Journeys}, out.Legend.Series, out.Total)
+		Journeys: out.Legend.Journeys, CheckScenarios: out.Legend.CheckScenarios, JourneyScenarios: out.Legend.JourneyScenarios},
+		out.Legend.Series, out.Total)
+	p.setScenarios(res, out)
 	if warm := r.cfg.Warm; warm.Sessions > 0 {
 		wanted := warm.Sessions
 		if r.search != nil && p.profile.Capacity.Vary == profiles.VaryWarm {
@@ -706,7 +742,7 @@ func (r *liveRun) verdict(p *prepared, out *engine.Outcome, tags map[string]stri
 	res.Timeline = &tl
 	var passed bool
 	res.Thresholds, passed = judge(p.thresholds, metrics.Snapshot{Elapsed: out.Duration, Total: out.Total,
-		WarmTotal: out.Warm, Legend: out.Legend})
+		WarmTotal: out.Warm, Legend: out.Legend, Scenarios: scenarioSnapshots(out)})
 	if r.search != nil {
 		res.Capacity = r.search.Finish()
 		// The search's verdict is whether some level passed; the whole

@@ -50,6 +50,9 @@ func timing(r *results.Result) []timingRow {
 			continue
 		}
 		row := timingRow{Name: q.Name}
+		if q.Scenario != "" {
+			row.Name = q.Scenario + ": " + q.Name
+		}
 		for _, ph := range []string{"blocked", "connect", "tls", "sending", "ttfb", "receiving"} {
 			row.Cells = append(row.Cells, pair(q.Phases[ph]))
 		}
@@ -238,11 +241,15 @@ func distributions(r *results.Result) ([]line, error) {
 		if q.Group != "mix" || q.Count == 0 {
 			continue
 		}
-		h, err := r.Histogram(q.Group + "/" + q.Name + "/latency")
+		h, err := r.Histogram(metrics.SeriesKey(q.Scenario, q.Group, q.Name) + "/latency")
 		if err != nil {
 			return nil, err
 		}
-		lines = append(lines, line{name: q.Name, xys: distribution(h)})
+		name := q.Name
+		if q.Scenario != "" {
+			name = q.Scenario + ": " + name
+		}
+		lines = append(lines, line{name: name, xys: distribution(h)})
 	}
 	return lines, nil
 }

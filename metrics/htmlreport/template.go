@@ -30,7 +30,7 @@ figcaption { color: #555; font-size: 0.9em; }
 <h2 id="summary">Summary</h2>
 <table>
 <tr><th>request</th><th>group</th><th>count</th><th>failed</th><th>rps</th><th>p50 ms</th><th>p90 ms</th><th>p95 ms</th><th>p99 ms</th><th>max ms</th></tr>
-{{range .R.Requests}}{{if .Count}}<tr><td>{{.Name}}</td><td>{{.Group}}</td><td>{{.Count}}</td><td>{{.Failures}}</td><td>{{printf "%.1f" .RPS}}</td><td>{{ms .Latency.P50}}</td><td>{{ms .Latency.P90}}</td><td>{{ms .Latency.P95}}</td><td>{{ms .Latency.P99}}</td><td>{{ms .Latency.Max}}</td></tr>
+{{range .R.Requests}}{{if .Count}}<tr><td>{{if .Scenario}}{{.Scenario}}: {{end}}{{.Name}}</td><td>{{.Group}}</td><td>{{.Count}}</td><td>{{.Failures}}</td><td>{{printf "%.1f" .RPS}}</td><td>{{ms .Latency.P50}}</td><td>{{ms .Latency.P90}}</td><td>{{ms .Latency.P95}}</td><td>{{ms .Latency.P99}}</td><td>{{ms .Latency.Max}}</td></tr>
 {{end}}{{end}}<tr><th>all</th><th></th><th>{{.R.Totals.Requests}}</th><th>{{.R.Totals.Failures}}</th><th>{{printf "%.1f" .R.Totals.RPS}}</th><th>{{ms .R.Latency.P50}}</th><th>{{ms .R.Latency.P90}}</th><th>{{ms .R.Latency.P95}}</th><th>{{ms .R.Latency.P99}}</th><th>{{ms .R.Latency.Max}}</th></tr>
 </table>
 <p>Sessions: {{.R.Sessions.Logins}} logins ({{.R.Sessions.LoginFailures}} failed), login p95 {{ms .R.Sessions.Login.P95}} ms, first request p95 {{ms .R.Sessions.FirstRequest.P95}} ms;
@@ -39,6 +39,13 @@ Connections: {{.R.Connections.Opened}} opened; {{.R.Connections.NewRequests}} re
 Iterations: {{.R.Totals.Iterations}}{{if .R.Totals.Dropped}}, {{.R.Totals.Dropped}} dropped{{end}}{{if .R.Totals.Interrupted}}, {{.R.Totals.Interrupted}} interrupted{{end}}.</p>
 {{with .R.Sessions.CookieHeader}}<p>Cookies: the Cookie header a session sends, p50 {{.P50}} B, p95 {{.P95}} B, max {{.Max}} B{{with $.R.Sessions.SessionCookie}}; the session cookie p50 {{.P50}} B, max {{.Max}} B{{end}}.</p>{{end}}
 {{with .R.Server}}<p>The server's sessions (built-in target): {{.Live}} live, {{.Created}} created, {{.Expired}} expired, {{.Evicted}} evicted, {{.Invalidated}} invalidated.</p>{{end}}
+
+{{if .R.Scenarios}}<h2 id="scenarios">Scenarios</h2>
+<table>
+<tr><th>scenario</th><th>executor</th><th>start</th><th>VUs</th><th>requests</th><th>failed</th><th>rps</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>logins</th><th>lost</th><th>iterations</th></tr>
+{{range .R.Scenarios}}<tr><td>{{.Name}}</td><td>{{.Executor}}</td><td>{{printf "%g" .StartAfterS}} s{{if not .Started}} (not reached){{end}}</td><td>{{.VUsMax}}</td><td>{{.Totals.Requests}}</td><td>{{.Totals.Failures}}</td><td>{{printf "%.1f" .Totals.RPS}}</td><td>{{ms .Latency.P50}}</td><td>{{ms .Latency.P95}}</td><td>{{ms .Latency.P99}}</td><td>{{.Logins}} ({{.LoginFailures}} failed)</td><td>{{.SessionsLost}}</td><td>{{.Totals.Iterations}}</td></tr>
+{{end}}</table>
+<p>Each scenario's own population; its requests are the rows above named after it.</p>{{end}}
 
 {{with .R.Warm}}<h2 id="warm">Warm sessions</h2>
 <p>{{.Held}} held of {{.Wanted}}; {{.Logins}} logins ({{.LoginFailures}} failed), login p95 {{ms .Login.P95}} ms; {{.Touches}} touches ({{.TouchFailures}} failed), touch p50 {{ms .Touch.P50}} ms, p95 {{ms .Touch.P95}} ms, p99 {{ms .Touch.P99}} ms; {{.Lost}} lost, {{.Relogins}} re-logins.</p>{{end}}
@@ -53,7 +60,7 @@ Iterations: {{.R.Totals.Iterations}}{{if .R.Totals.Dropped}}, {{.R.Totals.Droppe
 {{if .R.Journeys}}<h2 id="journeys">Journeys</h2>
 <table>
 <tr><th>journey</th><th>count</th><th>failed</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>failed by reason</th></tr>
-{{range .R.Journeys}}<tr><td>{{.Name}}</td><td>{{.Count}}</td><td>{{.Failed}}</td><td>{{ms .Duration.P50}}</td><td>{{ms .Duration.P95}}</td><td>{{ms .Duration.P99}}</td><td>{{counts .Reasons}}</td></tr>
+{{range .R.Journeys}}<tr><td>{{if .Scenario}}{{.Scenario}}: {{end}}{{.Name}}</td><td>{{.Count}}</td><td>{{.Failed}}</td><td>{{ms .Duration.P50}}</td><td>{{ms .Duration.P95}}</td><td>{{ms .Duration.P99}}</td><td>{{counts .Reasons}}</td></tr>
 {{end}}</table>
 <p>Whole journeys, from when due to the end of their last step, pauses between steps included; each step is a request above.</p>{{end}}
 
@@ -74,7 +81,7 @@ Iterations: {{.R.Totals.Iterations}}{{if .R.Totals.Dropped}}, {{.R.Totals.Droppe
 {{if .R.Checks}}<h2 id="checks">Checks</h2>
 <table>
 <tr><th>check</th><th>passed</th><th>failed</th><th>rate</th></tr>
-{{range .R.Checks}}<tr><td>{{.Name}}</td><td>{{.Passes}}</td><td>{{.Fails}}</td><td>{{if .Fails}}<span class="fail">{{pct .Rate}}</span>{{else}}<span class="ok">{{pct .Rate}}</span>{{end}}</td></tr>
+{{range .R.Checks}}<tr><td>{{if .Scenario}}{{.Scenario}}: {{end}}{{.Name}}</td><td>{{.Passes}}</td><td>{{.Fails}}</td><td>{{if .Fails}}<span class="fail">{{pct .Rate}}</span>{{else}}<span class="ok">{{pct .Rate}}</span>{{end}}</td></tr>
 {{end}}</table>{{end}}
 
 <h2 id="charts">Charts</h2>

@@ -59,6 +59,9 @@ type Exporter struct {
 	moved        prometheus.Counter
 	movedLost    prometheus.Counter
 	lastOpened   int64
+
+	scenarioVUs, scenarioActive   *prometheus.GaugeVec
+	scenarioIters, scenarioLogins *prometheus.CounterVec
 }
 
 // New returns an exporter for a run's request series; testid and segment
@@ -67,9 +70,9 @@ func New(series []metrics.SeriesInfo, testid, segment string) *Exporter {
 	e := &Exporter{reg: prometheus.NewRegistry(), series: series}
 	r := prometheus.WrapRegistererWith(prometheus.Labels{"testid": testid, "segment": segment}, e.reg)
 	f := factory{r}
-	e.requests = f.counterVec("cohort_http_requests_total", "HTTP requests sent, by request name, method, status (0: no response) and connection reuse.", "name", "method", "status", "reused")
-	e.failures = f.counterVec("cohort_http_request_failures_total", "Failed requests, by request name, method and reason.", "name", "method", "reason")
-	e.duration = f.latency("cohort_http_request_duration_seconds", "Request latency from when the request was due to the end of its body, by request name and connection reuse.", "name", "reused")
+	e.requests = f.counterVec("cohort_http_requests_total", "HTTP requests sent, by request name, method, status (0: no response), connection reuse and scenario (empty without scenarios).", "name", "method", "status", "reused", "scenario")
+	e.failures = f.counterVec("cohort_http_request_failures_total", "Failed requests, by request name, method, reason and scenario.", "name", "method", "reason", "scenario")
+	e.duration = f.latency("cohort_http_request_duration_seconds", "Request latency from when the request was due to the end of its body, by request name, connection reuse and scenario.", "name", "reused", "scenario")
 	e.phase = f.latency("cohort_http_request_phase_seconds", "Request phases: blocked, connect, tls, sending, ttfb (waiting), receiving.", "phase")
 	e.vus = f.gauge("cohort_vus", "Virtual users running.")
 	e.active = f.gauge("cohort_sessions_active", "Sessions logged in.")
@@ -100,6 +103,10 @@ func New(series []metrics.SeriesInfo, testid, segment string) *Exporter {
 	for d := metrics.DropNone + 1; d < metrics.NumCookieDrops; d++ {
 		e.cookieDrops.WithLabelValues(d.String())
 	}
+	e.scenarioVUs = f.gaugeVec("cohort_scenario_vus", "Virtual users running, by scenario (profiles with scenarios).", "scenario")
+	e.scenarioActive = f.gaugeVec("cohort_scenario_sessions_active", "Sessions logged in, by scenario.", "scenario")
+	e.scenarioIters = f.counterVec("cohort_scenario_iterations_total", "Iterations completed, by scenario.", "scenario")
+	e.scenarioLogins = f.counterVec("cohort_scenario_logins_total", "Login flows, by scenario and result (ok, failed).", "scenario", "result")
 	e.moved = f.counter("cohort_sessions_moved_total", "Requests of a session answered by another backend instance than its previous one.")
 	e.movedLost = f.counter("cohort_sessions_lost_after_move_total", "Requests that moved a session to another backend instance and found it gone.")
 	r.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -119,10 +126,10 @@ func (e *Exporter) zero() {
 	e.logins.WithLabelValues("interrupted")
 	for _, info := range e.series {
 		for _, reused := range []string{"true", "false"} {
-			e.duration.init(info.Name, reused)
+			e.duration.init(info.Name, reused, info.Scenario)
 		}
 		for _, r := range metrics.FailureReasons() {
-			e.failures.WithLabelValues(info.Name, info.Method, r.String())
+			e.failures.WithLabelValues(info.Name, info.Method, r.String(), info.Scenario)
 		}
 	}
 	for _, p := range phaseHists {
@@ -152,6 +159,12 @@ func (f factory) counter(name, help string) prometheus.Counter {
 
 func (f factory) gauge(name, help string) prometheus.Gauge {
 	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
+	f.r.MustRegister(g)
+	return g
+}
+
+func (f factory) gaugeVec(name, help string, labels ...string) *prometheus.GaugeVec {
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels)
 	f.r.MustRegister(g)
 	return g
 }
@@ -218,6 +231,15 @@ func (e *Exporter) Observe(snap metrics.Snapshot) {
 			e.cookieDrops.WithLabelValues(metrics.CookieDrop(d).String()).Add(float64(n))
 		}
 	}
+	for _, sc := range snap.Scenarios {
+		e.scenarioVUs.WithLabelValues(sc.Name).Set(float64(sc.VUs))
+		e.scenarioActive.WithLabelValues(sc.Name).Set(float64(sc.LoggedIn))
+		if sc.Interval != nil {
+			e.scenarioIters.WithLabelValues(sc.Name).Add(float64(sc.Interval.Iterations))
+			e.scenarioLogins.WithLabelValues(sc.Name, "ok").Add(float64(sc.Interval.Sessions.Logins))
+			e.scenarioLogins.WithLabelValues(sc.Name, "failed").Add(float64(sc.Interval.Sessions.LoginFailures))
+		}
+	}
 	if len(a.Instances) > 0 {
 		names := snap.Legend.InstanceNames()
 		for i := range a.Instances {
@@ -276,15 +298,15 @@ var phaseHists = []struct {
 
 func (e *Exporter) observeSeries(info metrics.SeriesInfo, s *metrics.SeriesAgg) {
 	for _, c := range s.StatusCounts() {
-		e.requests.WithLabelValues(info.Name, info.Method, strconv.Itoa(c.Code), strconv.FormatBool(c.Reused)).Add(float64(c.N))
+		e.requests.WithLabelValues(info.Name, info.Method, strconv.Itoa(c.Code), strconv.FormatBool(c.Reused), info.Scenario).Add(float64(c.N))
 	}
 	for r, n := range s.Reasons {
 		if n > 0 {
-			e.failures.WithLabelValues(info.Name, info.Method, metrics.Reason(r).String()).Add(float64(n))
+			e.failures.WithLabelValues(info.Name, info.Method, metrics.Reason(r).String(), info.Scenario).Add(float64(n))
 		}
 	}
 	for _, c := range connHists {
-		e.duration.add(s.Hists[c.h], info.Name, c.reused)
+		e.duration.add(s.Hists[c.h], info.Name, c.reused, info.Scenario)
 	}
 	for _, p := range phaseHists {
 		e.phase.add(s.Hists[p.h], p.name)

@@ -112,7 +112,7 @@ func TestServeMetrics(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !strings.Contains(string(body), `cohort_http_requests_total{method="GET",name="list",reused="true",segment="1/1",status="200",testid="t2"} 90`) {
+	if !strings.Contains(string(body), `cohort_http_requests_total{method="GET",name="list",reused="true",scenario="",segment="1/1",status="200",testid="t2"} 90`) {
 		t.Fatalf("metrics page:\n%s", body)
 	}
 }

@@ -19,7 +19,7 @@ func AggregateOf(r *Result) (*metrics.Aggregate, []metrics.SeriesInfo, error) {
 	a := metrics.NewAggregate(len(r.Requests))
 	series := make([]metrics.SeriesInfo, len(r.Requests))
 	for i, q := range r.Requests {
-		series[i] = metrics.SeriesInfo{Name: q.Name, Method: q.Method, Group: q.Group}
+		series[i] = metrics.SeriesInfo{Name: q.Name, Method: q.Method, Group: q.Group, Scenario: q.Scenario}
 		s := &a.Series[i]
 		s.Count, s.Failures = q.Count, q.Failures
 		s.Reused, s.New = q.ByConnection["reused"].Count, q.ByConnection["new"].Count
@@ -41,7 +41,7 @@ func AggregateOf(r *Result) (*metrics.Aggregate, []metrics.SeriesInfo, error) {
 			s.AddFailedStatus(uint16(c), n)
 		}
 		for h := range metrics.NumHists {
-			hist, err := r.Histogram(q.Group + "/" + q.Name + "/" + metrics.Hist(h).String())
+			hist, err := r.Histogram(series[i].Key() + "/" + metrics.Hist(h).String())
 			if err != nil {
 				return nil, nil, err
 			}
@@ -115,7 +115,7 @@ func Merge(names []string, parts []*Result, force bool) (*Result, error) {
 			return nil, err
 		}
 		for i, info := range ser {
-			key := info.Group + "/" + info.Name
+			key := info.Key()
 			j, ok := index[key]
 			if !ok {
 				j = len(series)
@@ -147,10 +147,16 @@ func Merge(names []string, parts []*Result, force bool) (*Result, error) {
 			}
 		}
 	}
-	meta.Checks, meta.Instances, meta.Journeys = checks, instances, journeys
+	meta.Instances = instances
+	meta.Checks, meta.CheckScenarios = unqualify(checks)
+	meta.Journeys, meta.JourneyScenarios = unqualify(journeys)
 	meta.Segment = segmentLabel(segs)
 	r := NewResult(meta, series, total)
 	r.MergedSegments = segs
+	scenarios, err := r.mergeScenarios(parts, series, total)
+	if err != nil {
+		return nil, err
+	}
 	if err := r.mergeWarm(parts); err != nil {
 		return nil, err
 	}
@@ -163,8 +169,8 @@ func Merge(names []string, parts []*Result, force bool) (*Result, error) {
 		if err != nil {
 			continue
 		}
-		v, ok := t.EvalOn(metrics.Snapshot{Total: total, WarmTotal: warm, Elapsed: meta.Duration,
-			Legend: &metrics.Legend{Series: series, Checks: checks, Journeys: journeys}})
+		v, ok := t.EvalOn(metrics.Snapshot{Total: total, WarmTotal: warm, Elapsed: meta.Duration, Scenarios: scenarios,
+			Legend: &metrics.Legend{Series: series, Checks: meta.Checks, Journeys: meta.Journeys}})
 		r.Thresholds = append(r.Thresholds, ThresholdResult{Expr: expr, OK: ok, Value: v})
 	}
 	if tl, err := mergeTimelines(parts); err != nil {
@@ -175,12 +181,28 @@ func Merge(names []string, parts []*Result, force bool) (*Result, error) {
 	return r, nil
 }
 
+// unqualify splits the merge's keys (SCENARIO NUL NAME) into names and
+// their scenarios (nil when none has one).
+func unqualify(keys []string) (names, scenarios []string) {
+	any := false
+	for _, k := range keys {
+		scn, name, _ := strings.Cut(k, "\x00")
+		names, scenarios = append(names, name), append(scenarios, scn)
+		any = any || scn != ""
+	}
+	if !any {
+		scenarios = nil
+	}
+	return names, scenarios
+}
+
 func mergeChecks(total *metrics.Aggregate, names *[]string, p *Result, a *metrics.Aggregate) {
 	for i, c := range p.Checks {
-		j := slices.Index(*names, c.Name)
+		key := c.Scenario + "\x00" + c.Name
+		j := slices.Index(*names, key)
 		if j < 0 {
 			j = len(*names)
-			*names = append(*names, c.Name)
+			*names = append(*names, key)
 			total.Checks = append(total.Checks, metrics.CheckAgg{})
 		}
 		total.Checks[j].Pass += a.Checks[i].Pass
@@ -191,12 +213,13 @@ func mergeChecks(total *metrics.Aggregate, names *[]string, p *Result, a *metric
 // mergeJourneys adds a part's journeys into total, matched by name.
 func mergeJourneys(total *metrics.Aggregate, names *[]string, p *Result) error {
 	for _, jr := range p.Journeys {
-		j := slices.Index(*names, jr.Name)
+		key := jr.Scenario + "\x00" + jr.Name
+		j := slices.Index(*names, key)
 		if j < 0 {
 			j = len(*names)
-			*names = append(*names, jr.Name)
+			*names = append(*names, key)
 		}
-		h, err := p.Histogram("journey:" + jr.Name)
+		h, err := p.Histogram("journey:" + qualified(jr.Scenario, jr.Name))
 		if err != nil {
 			return err
 		}

@@ -75,6 +75,9 @@ type ConnBlock struct {
 
 // RequestResult holds the figures of one request series.
 type RequestResult struct {
+	// Scenario is the scenario the request is of; absent without
+	// scenarios.
+	Scenario string           `json:"scenario,omitempty"`
 	Name     string           `json:"name"`
 	Method   string           `json:"method"`
 	Group    string           `json:"group"`
@@ -181,6 +184,9 @@ type ServerSessions struct {
 // a failed step ended (by the step's reason), and how long whole journeys
 // took, their pauses between steps in it (k6's group_duration).
 type JourneyResult struct {
+	// Scenario is the scenario whose journey it is; absent without
+	// scenarios.
+	Scenario string           `json:"scenario,omitempty"`
 	Name     string           `json:"name"`
 	Count    int64            `json:"count"`
 	Failed   int64            `json:"failed"`
@@ -336,10 +342,13 @@ type ThresholdResult struct {
 
 // CheckResult counts the outcomes of one check.
 type CheckResult struct {
-	Name   string  `json:"name"`
-	Passes int64   `json:"passes"`
-	Fails  int64   `json:"fails"`
-	Rate   float64 `json:"rate"`
+	// Scenario is the scenario whose check it is; absent without
+	// scenarios.
+	Scenario string  `json:"scenario,omitempty"`
+	Name     string  `json:"name"`
+	Passes   int64   `json:"passes"`
+	Fails    int64   `json:"fails"`
+	Rate     float64 `json:"rate"`
 }
 
 // Result is the document a run writes with --out.
@@ -375,6 +384,9 @@ type Result struct {
 	// Journeys are the mix's journeys, in the profile's order; absent
 	// when it has none.
 	Journeys []JourneyResult `json:"journeys,omitempty"`
+	// Scenarios are the profile's scenarios, each its load and its own
+	// population's figures; absent without scenarios.
+	Scenarios []ScenarioResult `json:"scenarios,omitempty"`
 	// Server is what the server says of its sessions, when it can be asked
 	// (the built-in target run in-process); absent otherwise.
 	Server *ServerSessions `json:"server,omitempty"`
@@ -402,6 +414,26 @@ type Meta struct {
 	Instances []string
 	// Journeys names the mix's journeys, by index.
 	Journeys []string
+	// CheckScenarios and JourneyScenarios name the scenario of each check
+	// and journey, by index; nil without scenarios.
+	CheckScenarios, JourneyScenarios []string
+}
+
+// at is list[i], or "" past its end.
+func at(list []string, i int) string {
+	if i < len(list) {
+		return list[i]
+	}
+	return ""
+}
+
+// qualified names a check or a journey uniquely in a run: SCENARIO:NAME
+// with scenarios, NAME without.
+func qualified(scenario, name string) string {
+	if scenario != "" {
+		return scenario + ":" + name
+	}
+	return name
 }
 
 // NewResult builds the result document of a run from its aggregate.
@@ -458,7 +490,7 @@ func NewResult(m Meta, series []metrics.SeriesInfo, a *metrics.Aggregate) *Resul
 		if i < len(a.Journeys) {
 			ja = a.Journeys[i]
 		}
-		jr := JourneyResult{Name: name, Count: ja.Count, Failed: ja.Failed, Duration: LatencyOf(ja.Latency)}
+		jr := JourneyResult{Scenario: at(m.JourneyScenarios, i), Name: name, Count: ja.Count, Failed: ja.Failed, Duration: LatencyOf(ja.Latency)}
 		for why, n := range ja.Reasons {
 			if n > 0 {
 				if jr.Reasons == nil {
@@ -468,7 +500,7 @@ func NewResult(m Meta, series []metrics.SeriesInfo, a *metrics.Aggregate) *Resul
 			}
 		}
 		r.Journeys = append(r.Journeys, jr)
-		r.encode("journey:"+name, ja.Latency)
+		r.encode("journey:"+qualified(jr.Scenario, name), ja.Latency)
 	}
 	r.encode("login", a.Login)
 	r.encode("first_request", a.First)
@@ -477,7 +509,7 @@ func NewResult(m Meta, series []metrics.SeriesInfo, a *metrics.Aggregate) *Resul
 		if i < len(a.Checks) {
 			c = a.Checks[i]
 		}
-		r.Checks = append(r.Checks, CheckResult{Name: name, Passes: c.Pass, Fails: c.Fail, Rate: round3(ratio(c.Pass, c.Pass+c.Fail))})
+		r.Checks = append(r.Checks, CheckResult{Scenario: at(m.CheckScenarios, i), Name: name, Passes: c.Pass, Fails: c.Fail, Rate: round3(ratio(c.Pass, c.Pass+c.Fail))})
 	}
 	r.SchedulerLag = LatencyOf(a.Lag)
 	r.encode("scheduler_lag", a.Lag)
@@ -486,7 +518,7 @@ func NewResult(m Meta, series []metrics.SeriesInfo, a *metrics.Aggregate) *Resul
 
 func (r *Result) requestResult(info metrics.SeriesInfo, s *metrics.SeriesAgg, rate func(int64) float64) RequestResult {
 	rr := RequestResult{
-		Name: info.Name, Method: info.Method, Group: info.Group, Count: s.Count, Failures: s.Failures,
+		Scenario: info.Scenario, Name: info.Name, Method: info.Method, Group: info.Group, Count: s.Count, Failures: s.Failures,
 		RPS: rate(s.Count), Status: map[string]int64{}, Reasons: map[string]int64{},
 		Latency:      LatencyOf(s.Hists[metrics.HistLatency]),
 		Phases:       map[string]Latency{},
@@ -517,7 +549,7 @@ func (r *Result) requestResult(info metrics.SeriesInfo, s *metrics.SeriesAgg, ra
 		rr.BySession["steady"] = LatencyOf(s.Hists[metrics.HistSteady])
 	}
 	for h, hist := range s.Hists {
-		r.encode(info.Group+"/"+info.Name+"/"+metrics.Hist(h).String(), hist)
+		r.encode(info.Key()+"/"+metrics.Hist(h).String(), hist)
 	}
 	return rr
 }

@@ -28,13 +28,16 @@ func WriteSummary(w io.Writer, r *Result) error {
 			continue
 		}
 		l := q.Latency
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.1f\t%s\t%s\t%s\t%s\t%s\t\n", q.Name, q.Group, q.Count, q.Failures,
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.1f\t%s\t%s\t%s\t%s\t%s\t\n", qualified(q.Scenario, q.Name), q.Group, q.Count, q.Failures,
 			q.RPS, ms(l.P50), ms(l.P90), ms(l.P95), ms(l.P99), ms(l.Max))
 	}
 	l := r.Latency
 	fmt.Fprintf(tw, "all\t\t%d\t%d\t%.1f\t%s\t%s\t%s\t%s\t%s\t\n", r.Totals.Requests, r.Totals.Failures,
 		r.Totals.RPS, ms(l.P50), ms(l.P90), ms(l.P95), ms(l.P99), ms(l.Max))
 	tw.Flush()
+	if len(r.Scenarios) > 0 {
+		writeScenarios(&b, r.Scenarios)
+	}
 	writePhases(&b, r)
 	writeFailures(&b, r)
 	if s := r.Sessions; s.Logins+s.LoginFailures+s.LoginsInterrupted+s.Issued+s.Refreshes > 0 || s.CookieHeader != nil || len(s.CookiesDropped) > 0 {
@@ -141,6 +144,24 @@ func writeCookieSizes(b *strings.Builder, s SessionResult) {
 	fmt.Fprintf(b, "          %d cookies dropped as a browser would (%s)\n", total, strings.Join(reasons, ", "))
 }
 
+// writeScenarios gives each scenario's load and its population's figures
+// (its requests are the rows named SCENARIO:NAME above).
+func writeScenarios(b *strings.Builder, ss []ScenarioResult) {
+	b.WriteString("\nscenarios\n")
+	tw := tabwriter.NewWriter(b, 2, 8, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "scenario\texecutor\tstart\tVUs\trequests\tfailed\trps\tp50 ms\tp95 ms\tp99 ms\tlogins\tlost\titerations\t")
+	for _, s := range ss {
+		start := fmt.Sprintf("%gs", s.StartAfterS)
+		if !s.Started {
+			start += " (not reached)"
+		}
+		l := s.Latency
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%.1f\t%s\t%s\t%s\t%d\t%d\t%d\t\n", s.Name, s.Executor, start, s.VUsMax,
+			s.Totals.Requests, s.Totals.Failures, s.Totals.RPS, ms(l.P50), ms(l.P95), ms(l.P99), s.Logins, s.SessionsLost, s.Totals.Iterations)
+	}
+	tw.Flush()
+}
+
 // writeJourneys gives each journey's count, failures and whole duration.
 func writeJourneys(b *strings.Builder, js []JourneyResult) {
 	b.WriteString("\njourneys (whole, pauses between steps included)\n")
@@ -152,7 +173,7 @@ func writeJourneys(b *strings.Builder, js []JourneyResult) {
 			why = append(why, fmt.Sprintf("%s %d", reason, n))
 		}
 		sort.Strings(why)
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\t\n", j.Name, j.Count, j.Failed, ms(j.Duration.P50), ms(j.Duration.P95), ms(j.Duration.P99), strings.Join(why, ", "))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\t\n", qualified(j.Scenario, j.Name), j.Count, j.Failed, ms(j.Duration.P50), ms(j.Duration.P95), ms(j.Duration.P99), strings.Join(why, ", "))
 	}
 	tw.Flush()
 }
@@ -248,7 +269,7 @@ func writePhases(b *strings.Builder, r *Result) {
 			continue
 		}
 		ph := q.Phases
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", q.Name,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", qualified(q.Scenario, q.Name),
 			pair(ph["blocked"]), pair(ph["connect"]), pair(ph["tls"]), pair(ph["sending"]), pair(ph["ttfb"]), pair(ph["receiving"]),
 			counted(q.ByConnection["new"]), counted(q.ByConnection["reused"]),
 			pair(q.BySession["first"]), pair(q.BySession["steady"]))
@@ -263,14 +284,14 @@ func writeChecks(b *strings.Builder, r *Result) {
 	b.WriteString("\nchecks:\n")
 	for _, c := range r.Checks {
 		if c.Passes+c.Fails == 0 {
-			fmt.Fprintf(b, "  --   %s: never evaluated (its step was not sent, or never answered)\n", c.Name)
+			fmt.Fprintf(b, "  --   %s: never evaluated (its step was not sent, or never answered)\n", qualified(c.Scenario, c.Name))
 			continue
 		}
 		mark := "ok  "
 		if c.Fails > 0 {
 			mark = "FAIL"
 		}
-		fmt.Fprintf(b, "  %s %s: %d passed, %d failed (%.2f%%)\n", mark, c.Name, c.Passes, c.Fails, 100*c.Rate)
+		fmt.Fprintf(b, "  %s %s: %d passed, %d failed (%.2f%%)\n", mark, qualified(c.Scenario, c.Name), c.Passes, c.Fails, 100*c.Rate)
 	}
 }
 
@@ -295,7 +316,7 @@ func writeFailures(b *strings.Builder, r *Result) {
 	var lines []string
 	for _, q := range r.Requests {
 		for reason, n := range q.Reasons {
-			lines = append(lines, fmt.Sprintf("  %s: %d %s", q.Name, n, reason))
+			lines = append(lines, fmt.Sprintf("  %s: %d %s", qualified(q.Scenario, q.Name), n, reason))
 		}
 	}
 	if len(lines) == 0 {

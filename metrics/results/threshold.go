@@ -66,7 +66,7 @@ var phaseOfMetric = map[string]metrics.Hist{
 
 var (
 	thresholdRE = regexp.MustCompile(`^\s*([a-z_]+)\s*(?:\{([^}]*)\})?\s*:\s*(p\(\s*[0-9.]+\s*\)|avg|min|max|med|count|rate)\s*(<=|>=|==|!=|<|>)\s*(-?[0-9.]+(?:e-?[0-9]+)?)\s*$`)
-	tagNames    = []string{"name", "group", "method", "reused", "journey"}
+	tagNames    = []string{"name", "group", "method", "reused", "journey", "scenario"}
 )
 
 // ParseThreshold reads one threshold; the error says what is wrong in
@@ -96,7 +96,7 @@ func ParseThreshold(s string) (Threshold, error) {
 			k, v, ok := strings.Cut(kv, ":")
 			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
 			if !ok || v == "" || !slices.Contains(tagNames, k) {
-				return t, fmt.Errorf("%q: tag %q: want name:VALUE, group:VALUE, method:VALUE, reused:true|false or journey:NAME", s, kv)
+				return t, fmt.Errorf("%q: tag %q: want name:VALUE, group:VALUE, method:VALUE, reused:true|false, journey:NAME or scenario:NAME", s, kv)
 			}
 			t.Tags[k] = v
 		}
@@ -131,6 +131,16 @@ func ParseThreshold(s string) (Threshold, error) {
 // and the value is 0) for a warm_ metric, over Elapsed.
 func (t Threshold) EvalOn(s metrics.Snapshot) (float64, bool) {
 	a := s.Total
+	if name, ok := t.Tags["scenario"]; ok {
+		// The scenario's own figures: its sessions and iterations as well
+		// as its requests (its series; the others' are empty there).
+		a = metrics.NewAggregate(0)
+		for _, sc := range s.Scenarios {
+			if sc.Name == name && sc.Total != nil {
+				a = sc.Total
+			}
+		}
+	}
 	if t.OnWarm {
 		a = s.WarmTotal
 		if a == nil {
@@ -283,6 +293,10 @@ func (t Threshold) matches(s metrics.SeriesInfo) bool {
 			if !strings.EqualFold(s.Method, v) {
 				return false
 			}
+		case "scenario":
+			if s.Scenario != v {
+				return false
+			}
 		}
 	}
 	return true
@@ -327,6 +341,23 @@ func (t Threshold) Check(series []metrics.SeriesInfo, checks, journeys []string)
 	if r, ok := t.Tags["reused"]; ok && r != "true" && r != "false" {
 		return fmt.Errorf("%q: reused:%s: want reused:true or reused:false", t.Source, r)
 	}
+	if name, ok := t.Tags["scenario"]; ok {
+		var names []string
+		for _, s := range series {
+			if s.Scenario != "" && !slices.Contains(names, s.Scenario) {
+				names = append(names, s.Scenario)
+			}
+		}
+		if !slices.Contains(names, name) {
+			return fmt.Errorf("%q: no scenario named %q (scenarios: %s)", t.Source, name, listOrNone(names))
+		}
+		if t.OnWarm {
+			return fmt.Errorf("%q: the warm population is no scenario's", t.Source)
+		}
+		if len(t.Tags) == 1 {
+			return nil // any metric, on the scenario's own figures
+		}
+	}
 	if isJourneyMetric(t.Metric) {
 		return t.checkJourney(journeys)
 	}
@@ -335,7 +366,7 @@ func (t Threshold) Check(series []metrics.SeriesInfo, checks, journeys []string)
 	}
 	_, perRequest := phaseOfMetric[t.Metric]
 	perRequest = perRequest || t.Metric == "http_req_failed" || t.Metric == "http_reqs"
-	if !perRequest && t.Metric != "checks" && len(t.Tags) > 0 {
+	if _, ok := t.Tags["scenario"]; !perRequest && t.Metric != "checks" && len(t.Tags) > 0 && !(ok && len(t.Tags) == 1) {
 		return fmt.Errorf("%q: %s is not split by request: it takes no tags", t.Source, t.Metric)
 	}
 	if t.Metric == "checks" {
@@ -379,8 +410,8 @@ func (t Threshold) Check(series []metrics.SeriesInfo, checks, journeys []string)
 // or naming no journey of the mix.
 func (t Threshold) checkJourney(journeys []string) error {
 	for k := range t.Tags {
-		if k != "journey" {
-			return fmt.Errorf("%q: %s takes only journey:NAME", t.Source, t.Metric)
+		if k != "journey" && k != "scenario" {
+			return fmt.Errorf("%q: %s takes only journey:NAME and scenario:NAME", t.Source, t.Metric)
 		}
 	}
 	if len(journeys) == 0 {

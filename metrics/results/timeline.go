@@ -105,7 +105,7 @@ func (t *TimelineRecorder) flush(elapsed time.Duration, vus, loggedIn int) {
 		all.Merge(h)
 		reused.Merge(coarsen(s.Hists[metrics.HistReused]))
 		fresh.Merge(coarsen(s.Hists[metrics.HistNew]))
-		key := t.series[i].Group + "/" + t.series[i].Name
+		key := t.series[i].Key()
 		p.ByName[key] = PointSeries{Requests: s.Count, Failures: s.Failures, Latency: encodeHist(h)}
 	}
 	p.Latency, p.Reused, p.New = encodeHist(all), encodeHist(reused), encodeHist(fresh)

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cohort-dev/cohort/metrics/results"
+)
+
+// scenariosYAML is the built-in spring-form's login and mix, run as two
+// scenarios at once: browsers in a closed model, and a storm of new users
+// (users of their own) arriving from 1 s on in an open model.
+const scenariosYAML = `
+scenarios:
+  - name: browsers
+    load: {executor: constant-vus, vus: 5, duration: 2s}
+  - name: storm
+    start_after: 1s
+    users:
+      generate: {username: "user{{n}}", password: "pass{{n}}", start: 1000}
+    mix:
+      - name: profile
+        path: /api/profile
+        headers: {Accept: application/json}
+        expect: {status: [200], body_contains: '"username":"{{user.username}}"'}
+    think: {type: none}
+    load: {executor: constant-arrival-rate, rate: 10, duration: 1s, pre_allocated_vus: 3, max_vus: 3}
+thresholds:
+  - "iterations{scenario:storm}: count==10"
+  - "logins{scenario:storm}: count==3"
+  - "http_req_failed{scenario:browsers}: rate==0"
+`
+
+func writeScenarios(t *testing.T) string {
+	t.Helper()
+	return writeProfile(t, "spring-form", func(s string) string {
+		i := strings.Index(s, "\nload:")
+		return s[:i] + scenariosYAML
+	})
+}
+
+func scenarioOf(t *testing.T, r *results.Result, name string) results.ScenarioResult {
+	t.Helper()
+	for _, s := range r.Scenarios {
+		if s.Name == name {
+			return s
+		}
+	}
+	t.Fatalf("no scenario %q in %+v", name, r.Scenarios)
+	return results.ScenarioResult{}
+}
+
+// TestScenariosRun: two scenarios with different executors run at once;
+// every request row carries its scenario, each scenario's block holds its
+// own population's figures (exact on the fake clock), thresholds name a
+// scenario, and the summary has a row per scenario.
+func TestScenariosRun(t *testing.T) {
+	code, out, r := runSimulated(t, writeScenarios(t))
+	if code != exitOK || r.Totals.Failures != 0 {
+		t.Fatalf("exit %d, %d failures\n%s", code, r.Totals.Failures, out)
+	}
+	storm, browsers := scenarioOf(t, r, "storm"), scenarioOf(t, r, "browsers")
+	if storm.Totals.Iterations != 10 || storm.Logins != 3 || storm.Executor != "constant-arrival-rate" || storm.StartAfterS != 1 || !storm.Started {
+		t.Fatalf("storm: %+v", storm)
+	}
+	if browsers.Logins != 5 || browsers.VUsMax != 5 || browsers.Totals.Iterations == 0 {
+		t.Fatalf("browsers: %+v", browsers)
+	}
+	if r.Totals.Iterations != storm.Totals.Iterations+browsers.Totals.Iterations || r.Sessions.Logins != 8 || r.VUsMax != 8 {
+		t.Fatalf("the run: %d iterations, %d logins, %d VUs; want the scenarios' sums", r.Totals.Iterations, r.Sessions.Logins, r.VUsMax)
+	}
+	var stormProfile, browsersProfile int64
+	for _, q := range r.Requests {
+		switch {
+		case q.Scenario == "storm" && q.Name == "profile":
+			stormProfile = q.Count
+		case q.Scenario == "browsers" && q.Name == "profile":
+			browsersProfile = q.Count
+		case q.Scenario == "":
+			t.Fatalf("request %s has no scenario", q.Name)
+		}
+	}
+	if stormProfile != 10 || browsersProfile == 0 {
+		t.Fatalf("profile rows: storm %d, browsers %d; want 10 and some", stormProfile, browsersProfile)
+	}
+	for _, th := range r.Thresholds {
+		if !th.OK {
+			t.Fatalf("threshold %s failed with %g\n%s", th.Expr, th.Value, out)
+		}
+	}
+	if len(r.Thresholds) != 3 || !strings.Contains(out, "scenarios\n") || !strings.Contains(out, "storm:profile") {
+		t.Fatalf("thresholds %v; the summary:\n%s", r.Thresholds, out)
+	}
+	if st := r.Server; st == nil || st.Created < 8 {
+		t.Fatalf("server sessions %+v", st)
+	}
+}
+
+// TestScenariosRefuseOneLoad: the flags that change one load are refused
+// for a profile whose scenarios have their own, before anything starts.
+func TestScenariosRefuseOneLoad(t *testing.T) {
+	path := writeScenarios(t)
+	for _, args := range [][]string{{"--vus", "3"}, {"--duration", "5s"}, {"--rate", "5"}} {
+		code, out, _ := runCohort(t, append([]string{path}, args...)...)
+		if code != exitUsage || !strings.Contains(out, args[0]+": the profile's scenarios each have their own load") {
+			t.Fatalf("%v: exit %d\n%s", args, code, out)
+		}
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	src, _ := os.ReadFile(path)
+	os.WriteFile(bad, []byte(strings.Replace(string(src), "rate: 10,", "rate: -1,", 1)), 0o644)
+	code, out, _ := runCohort(t, bad)
+	if code != exitUsage || !strings.Contains(out, "scenarios[1].load.rate") {
+		t.Fatalf("a bad load in a scenario: exit %d\n%s", code, out)
+	}
+}
+
+// TestCheckWalksEachScenario: cohort check walks every scenario with a
+// VU of its own users.
+func TestCheckWalksEachScenario(t *testing.T) {
+	code, out := runCheckCmd(t, writeScenarios(t))
+	if code != exitOK || !strings.Contains(out, "scenario browsers against") || !strings.Contains(out, "scenario storm against") ||
+		!strings.Contains(out, "as user user1000") || strings.Count(out, "steps passed") != 2 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+}
+
+// TestScenariosMergeAcrossSegments: two segments of a run with scenarios
+// merge into the whole: each scenario's block adds up, and a threshold
+// naming a scenario is judged again on the merged figures.
+func TestScenariosMergeAcrossSegments(t *testing.T) {
+	path := writeScenarios(t)
+	dir := t.TempDir()
+	var parts []string
+	for _, seg := range []string{"1/2", "2/2"} {
+		out := filepath.Join(dir, strings.Replace(seg, "/", "of", 1)+".json")
+		code, text, r := runSimulated(t, path, "--segment", seg, "--html", out+".html")
+		if code != exitThreshold { // each segment did half of the counts the thresholds want
+			t.Fatalf("segment %s: exit %d\n%s", seg, code, text)
+		}
+		if err := r.WriteFile(out); err != nil {
+			t.Fatal(err)
+		}
+		html, _ := os.ReadFile(out + ".html")
+		if !strings.Contains(string(html), `<h2 id="scenarios">`) || !strings.Contains(string(html), "storm: profile") {
+			t.Fatal("the HTML report has no scenarios table, or no scenario on its rows")
+		}
+		parts = append(parts, out)
+	}
+	merged := filepath.Join(dir, "merged.json")
+	var buf strings.Builder
+	if code := dispatch(t.Context(), &env{stdout: &buf, stderr: &buf}, append(append([]string{"merge"}, parts...), "-o", merged)); code != exitOK {
+		t.Fatalf("merge: exit %d\n%s", code, buf.String())
+	}
+	r, err := results.ReadResult(merged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storm := scenarioOf(t, r, "storm")
+	if storm.Totals.Iterations != 10 || storm.Logins != 3 || storm.VUsMax != 3 {
+		t.Fatalf("merged storm: %+v; want its 10 arrivals and 3 logins, split between the segments", storm)
+	}
+	if b := scenarioOf(t, r, "browsers"); b.Logins != 5 {
+		t.Fatalf("merged browsers: %d logins, want 5", b.Logins)
+	}
+	for _, th := range r.Thresholds {
+		if !th.OK {
+			t.Fatalf("merged threshold %s: %g", th.Expr, th.Value)
+		}
+	}
+	if len(r.Thresholds) != 3 {
+		t.Fatalf("merged thresholds %v", r.Thresholds)
+	}
+}
