@@ -174,3 +174,26 @@ func TestScenariosMergeAcrossSegments(t *testing.T) {
 		t.Fatalf("merged thresholds %v", r.Thresholds)
 	}
 }
+
+// TestScenariosExampleRuns runs the scenarios example of
+// docs/profiles.md as the page writes it, on the fake clock: every
+// scenario runs, the storm starts at 10 s, nothing fails.
+func TestScenariosExampleRuns(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/profiles.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(doc), "### `scenarios`")
+	_, block, _ := strings.Cut(section, "```yaml\n")
+	block, _, _ = strings.Cut(block, "```")
+	path := filepath.Join(t.TempDir(), "shop-day.yaml")
+	os.WriteFile(path, []byte(block), 0o644)
+	code, out, r := runSimulated(t, path)
+	if code != exitOK || r.Totals.Failures != 0 || len(r.Scenarios) != 3 {
+		t.Fatalf("exit %d, %d failures, %d scenarios\n%s", code, r.Totals.Failures, len(r.Scenarios), out)
+	}
+	storm := scenarioOf(t, r, "login-storm")
+	if storm.Totals.Iterations != 200 || storm.StartAfterS != 10 || scenarioOf(t, r, "admins").Logins != 2 || scenarioOf(t, r, "customers").VUsMax != 50 {
+		t.Fatalf("scenarios %+v", r.Scenarios)
+	}
+}
