@@ -32,10 +32,11 @@ func TestSecretsNeverLeak(t *testing.T) {
 	os.WriteFile(users, []byte(csv.String()), 0o644)
 	leaks := regexp.MustCompile(strings.Join(passwords, "|") + `|eyJhbGciOi|[0-9A-F]{32}|[A-Za-z0-9+/]{40,}={0,2}\b`)
 
-	for _, profile := range []string{"spring-form", "jwt"} {
+	for _, profile := range []string{"spring-form", "jwt", "spring-oauth2"} {
 		t.Run(profile, func(t *testing.T) {
 			path := writeProfile(t, profile, func(s string) string {
 				s = strings.Replace(s, "demo_target: []", `demo_target: ["--users", "`+users+`"]`, 1)
+				s = strings.Replace(s, `demo_target: ["--oauth2"]`, `demo_target: ["--oauth2", "--users", "`+users+`"]`, 1)
 				return strings.Replace(s, `demo_target: ["--token-ttl", "5s"]`, `demo_target: ["--token-ttl", "1s", "--users", "`+users+`"]`, 1)
 			})
 			out := filepath.Join(dir, profile)
