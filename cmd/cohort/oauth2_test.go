@@ -145,3 +145,28 @@ func TestOAuth2FailureModes(t *testing.T) {
 		})
 	}
 }
+
+// TestOAuth2CookiesStayWithTheirOrigin: cohort check shows which cookies
+// each step sent: the provider's session cookie goes only to the
+// provider's host, the application's only to the application's.
+func TestOAuth2CookiesStayWithTheirOrigin(t *testing.T) {
+	code, out := runCheckCmd(t, "spring-oauth2")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	steps := strings.Split(out, "  ✔ ")
+	sent := map[string]string{}
+	for _, s := range steps[1:] {
+		name, _, _ := strings.Cut(s, "\n")
+		_, cookies, _ := strings.Cut(s, "sent cookies: ")
+		cookies, _, _ = strings.Cut(cookies, "\n")
+		sent[name] = cookies
+	}
+	want := map[string]string{"oauth2/start": "", "oauth2/authorize": "", "oauth2/login": "IDPSESSION",
+		"oauth2/callback": "JSESSIONID", "home": "JSESSIONID", "profile": "JSESSIONID"}
+	for step, cookies := range want {
+		if got, ok := sent[step]; !ok || got != cookies {
+			t.Errorf("%s sent cookies %q, want %q", step, got, cookies)
+		}
+	}
+}
