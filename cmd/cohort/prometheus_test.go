@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"os/exec"
@@ -48,12 +49,14 @@ func freePort(t *testing.T) string {
 	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 }
 
-// startProcess runs a server for the test and waits until url answers.
-func startProcess(t *testing.T, ready string, name string, args ...string) {
+// startProcess runs a server for the test and waits for the line of its
+// log that says it serves (an event of its own, not a poll of its port);
+// the minute is a bound on a broken server, not a wait.
+func startProcess(t *testing.T, readyLine string, name string, args ...string) {
 	t.Helper()
 	cmd := exec.Command(name, args...)
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+	logs := &lineWatch{want: readyLine, seen: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -63,22 +66,63 @@ func startProcess(t *testing.T, ready string, name string, args ...string) {
 		cmd.Process.Kill()
 		<-exited
 	})
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
+	select {
+	case <-logs.seen:
+	case err := <-exited:
+		t.Fatalf("%s exited: %v\n%s", name, err, logs.String())
+	case <-time.After(time.Minute):
+		t.Fatalf("%s never said %q\n%s", name, readyLine, logs.String())
+	}
+}
+
+// scrapeWatch stands between Prometheus and cohort's metrics endpoint and
+// tells each scrape as it starts: Prometheus scrapes a target one scrape
+// after another, so the start of a scrape says the one before it is
+// stored.
+type scrapeWatch struct {
+	URL     string
+	started chan struct{}
+}
+
+func newScrapeWatch(t *testing.T, target string) *scrapeWatch {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(target)
+	w := &scrapeWatch{URL: ln.Addr().String(), started: make(chan struct{}, 1000)}
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	srv := &http.Server{Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		select {
-		case err := <-exited:
-			t.Fatalf("%s exited: %v\n%s", name, err, logs.String())
+		case w.started <- struct{}{}:
 		default:
 		}
-		if resp, err := http.Get(ready); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
+		proxy.ServeHTTP(rw, r)
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return w
+}
+
+// stored waits until a scrape that started after now is stored in
+// Prometheus: two scrapes start from now on.
+func (w *scrapeWatch) stored(t *testing.T) {
+	t.Helper()
+	for drained := false; !drained; {
+		select {
+		case <-w.started: // a scrape that began before: it may hold older values
+		default:
+			drained = true
 		}
-		time.Sleep(100 * time.Millisecond) // polling a process we do not control
 	}
-	t.Fatalf("%s not ready at %s\n%s", name, ready, logs.String())
+	for range 2 {
+		select {
+		case <-w.started:
+		case <-time.After(time.Minute):
+			t.Fatal("Prometheus stopped scraping")
+		}
+	}
 }
 
 type promResult struct {
@@ -131,16 +175,17 @@ func TestPrometheusScrapesARun(t *testing.T) {
 	bin := component(t, "prometheus")
 	dir := t.TempDir()
 	metricsPort, promPort := freePort(t), freePort(t)
+	scrapes := newScrapeWatch(t, "http://127.0.0.1:"+metricsPort)
 	conf := filepath.Join(dir, "prometheus.yml")
 	os.WriteFile(conf, []byte(fmt.Sprintf(`global: {scrape_interval: 1s, evaluation_interval: 1s}
 scrape_configs:
   - job_name: cohort
     honor_labels: true
-    static_configs: [{targets: ["127.0.0.1:%s"]}]
-`, metricsPort)), 0o644)
+    static_configs: [{targets: ["%s"]}]
+`, scrapes.URL)), 0o644)
 	promURL := "http://127.0.0.1:" + promPort
-	startProcess(t, promURL+"/-/ready", bin, "--config.file="+conf, "--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address=127.0.0.1:"+promPort, "--log.level=warn")
+	startProcess(t, "Server is ready to receive web requests.", bin, "--config.file="+conf, "--storage.tsdb.path="+filepath.Join(dir, "data"),
+		"--web.listen-address=127.0.0.1:"+promPort, "--log.level=info")
 
 	// An open-model run with faults, so that failures, lost sessions,
 	// re-logins and scheduler lag all have data.
@@ -168,19 +213,13 @@ scrape_configs:
 		t.Fatal(err)
 	}
 	sel := `{testid="promtest",segment="1/1"}`
-	// Wait for Prometheus to scrape the final values, however long a busy
-	// machine makes it take; then end the linger.
+	// Wait until Prometheus has stored a scrape of the final values,
+	// however long a busy machine makes it take; then end the linger.
+	scrapes.stored(t)
+	at := time.Now()
 	total := `sum(max_over_time(cohort_http_requests_total` + sel + `[5m]))`
-	var at time.Time
-	for deadline := time.Now().Add(time.Minute); ; {
-		at = time.Now()
-		if got := promQuery(t, promURL, total, at); len(got.Data.Result) == 1 && int64(got.scalar(t)) == r.Totals.Requests {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Prometheus never counted the result file's %d requests", r.Totals.Requests)
-		}
-		time.Sleep(200 * time.Millisecond) // polling a process we do not control
+	if got := promQuery(t, promURL, total, at); len(got.Data.Result) != 1 || int64(got.scalar(t)) != r.Totals.Requests {
+		t.Fatalf("Prometheus counted %v requests after a scrape of the final values, the result file %d", got.Data.Result, r.Totals.Requests)
 	}
 	endLinger()
 	if code := <-exited; code != exitOK {
@@ -292,7 +331,7 @@ func TestPushgateway(t *testing.T) {
 	bin := component(t, "prometheus-pushgateway", "pushgateway")
 	port := freePort(t)
 	gw := "http://127.0.0.1:" + port
-	startProcess(t, gw+"/-/ready", bin, "--web.listen-address=127.0.0.1:"+port)
+	startProcess(t, `msg="Listening on"`, bin, "--web.listen-address=127.0.0.1:"+port)
 	res := filepath.Join(t.TempDir(), "r.json")
 	var out bytes.Buffer
 	if code := dispatch(context.Background(), &env{stdout: &out, stderr: &out}, []string{"run", "basic",
