@@ -125,8 +125,11 @@ func (v *VU) randomString(n int) string {
 // a client makes. A token step's refusal gets the provider's error.
 func (v *VU) afterOAuth(st *Step, r *response, page *pageDoc, why metrics.Reason, problem string) (metrics.Reason, string) {
 	if why != metrics.ReasonNone {
-		if st.oauth == oauthToken && why == metrics.ReasonStatus {
+		switch {
+		case st.oauth == oauthToken && why == metrics.ReasonStatus:
 			problem += oauthError(r.body)
+		case st.oauth == oauthAuthorize && r.status >= 400:
+			problem += providerSays(page)
 		}
 		return why, problem
 	}
@@ -237,6 +240,20 @@ func oauthError(body []byte) string {
 		return fmt.Sprintf(": %s (%s)", e.Error, e.Desc)
 	}
 	return ": " + e.Error
+}
+
+// providerSays is the start of the provider's error page, as text, for
+// the problem's words: it says why it refused the authorization request
+// (an unregistered redirect URI, an unknown client).
+func providerSays(page *pageDoc) string {
+	text := strings.TrimSpace(string(page.text()))
+	if text == "" {
+		return ""
+	}
+	if len(text) > 200 {
+		text = text[:200] + "…"
+	}
+	return "; the provider says: " + text
 }
 
 // refreshDue says whether the session's access token is near its end:

@@ -170,3 +170,14 @@ func TestOAuth2CookiesStayWithTheirOrigin(t *testing.T) {
 		}
 	}
 }
+
+// TestOAuth2ProviderRefusesTheRequest: a redirect URI the provider does
+// not have for the client is refused on the provider's page, and cohort
+// check says what the page says.
+func TestOAuth2ProviderRefusesTheRequest(t *testing.T) {
+	section := strings.Replace(pkceClient, "http://127.0.0.1:8080/callback", "https://app.example.com/callback", 1)
+	code, out := runCheckCmd(t, writeOAuthProfile(t, "", section, "{{user.username}}"))
+	if code != exitFailed || !strings.Contains(out, "✘ oauth2/authorize") || !strings.Contains(out, "the provider says: invalid client_id or redirect_uri") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+}
