@@ -265,19 +265,11 @@ func (f *runFlags) prepareWith(e *env, adjust func(*profiles.Profile)) (*prepare
 	if err := prof.CheckLoad(); err != nil {
 		return nil, err
 	}
-	seg, err := f.parseSegment()
+	seg, tags, ths, err := f.settings(prof)
 	if err != nil {
 		return nil, err
 	}
 	prof.Load = seg.Scale(prof.Load)
-	tags, err := parseTags(f.tags)
-	if err != nil {
-		return nil, err
-	}
-	ths, err := f.thresholds(prof)
-	if err != nil {
-		return nil, err
-	}
 	if f.findCapacity && len(ths) == 0 {
 		return nil, usagef("--find-capacity: give at least one threshold (thresholds in the profile, or --threshold): thresholds judge each step")
 	}
@@ -449,6 +441,21 @@ func (f *runFlags) userPool(p *profiles.Profile, seg engine.Segment) (*virtualus
 		return nil, usagef("%d VUs need %d distinct users, the users have %d (add users, or set users.share: true)", need, need, n)
 	}
 	return pool, nil
+}
+
+// settings are what a run takes from its flags beside the profile: its
+// segment, its tags and its thresholds (the profile's and --threshold's).
+func (f *runFlags) settings(prof *profiles.Profile) (engine.Segment, map[string]string, []results.Threshold, error) {
+	seg, err := f.parseSegment()
+	if err != nil {
+		return seg, nil, nil, err
+	}
+	tags, err := parseTags(f.tags)
+	if err != nil {
+		return seg, nil, nil, err
+	}
+	ths, err := f.thresholds(prof)
+	return seg, tags, ths, err
 }
 
 // startDemoFor starts the built-in target when the profile wants it (no

@@ -41,15 +41,7 @@ func (f *runFlags) refuseLoadFlags() error {
 // at once), and its plan, compiled after the one before it so that their
 // figures share one index space.
 func (f *runFlags) prepareScenarios(e *env, prof *profiles.Profile) (*prepared, error) {
-	seg, err := f.parseSegment()
-	if err != nil {
-		return nil, err
-	}
-	tags, err := parseTags(f.tags)
-	if err != nil {
-		return nil, err
-	}
-	ths, err := f.thresholds(prof)
+	seg, tags, ths, err := f.settings(prof)
 	if err != nil {
 		return nil, err
 	}
