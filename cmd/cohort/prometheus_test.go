@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -93,6 +94,9 @@ func newScrapeWatch(t *testing.T, target string) *scrapeWatch {
 	u, _ := url.Parse(target)
 	w := &scrapeWatch{URL: ln.Addr().String(), started: make(chan struct{}, 1000)}
 	proxy := httputil.NewSingleHostReverseProxy(u)
+	// A scrape before cohort listens is refused: Prometheus counts it as
+	// down, and so may the proxy, quietly.
+	proxy.ErrorLog = log.New(io.Discard, "", 0)
 	srv := &http.Server{Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		select {
 		case w.started <- struct{}{}:
