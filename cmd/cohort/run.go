@@ -51,9 +51,9 @@ func newRunFlags() *runFlags {
 	fs := f.fs
 	fs.StringVar(&f.url, "url", "", "quick mode: GET this URL in a loop, no login")
 	fs.StringVar(&f.baseURL, "base-url", "", "replace the profile's base_url")
-	fs.IntVar(&f.vus, "vus", 0, "number of VUs (constant-vus)")
-	fs.DurationVar(&f.duration, "duration", 0, "how long to run")
-	fs.IntVar(&f.iterations, "iterations", 0, "total iterations shared by the VUs (without --duration: run until done)")
+	fs.IntVarP(&f.vus, "vus", "u", 0, "number of VUs (constant-vus)")
+	fs.DurationVarP(&f.duration, "duration", "d", 0, "how long to run")
+	fs.IntVarP(&f.iterations, "iterations", "i", 0, "total iterations shared by the VUs (without --duration: run until done)")
 	fs.StringVar(&f.stages, "stages", "", "ramping stages DURATION:TARGET,... (VUs, or iterations/s with an arrival-rate executor), e.g. 30s:50,1m:50,30s:0")
 	fs.Float64Var(&f.rate, "rate", 0, "open model: start this many iterations (requests) per second, whatever the server does")
 	fs.StringVar(&f.users, "users", "", "CSV file of users (header username,password,...), replacing the profile's")
@@ -84,7 +84,7 @@ func newRunFlags() *runFlags {
 	fs.DurationVar(&f.promPushEvery, "prometheus-push-interval", 5*time.Second, "how often to push to the Pushgateway")
 	fs.BoolVar(&f.compareConn, "compare-conn", false, "run the profile once per connection mode (shared, per-user, per-request) and print one table; --out X.json writes X.MODE.json")
 	fs.BoolVar(&f.tlsResume, "tls-resumption", true, "resume TLS sessions on new connections (false: a full handshake every time)")
-	fs.BoolVar(&f.quiet, "quiet", false, "print nothing but errors")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors")
 	fs.BoolVar(&f.httpDebug, "http-debug", false, "log every exchange of the first VU to stderr, secrets masked")
 	fs.BoolVar(&f.noProgress, "no-progress", false, "no live progress line")
 	return f

@@ -526,3 +526,16 @@ func TestJourneyThresholdsOnARun(t *testing.T) {
 		t.Fatalf("exit %d, want 2 naming the journeys\n%s", code, out)
 	}
 }
+
+// TestShortFlags: -u, -i, -d and -q are --vus, --iterations, --duration
+// and --quiet, as k6 users type them.
+func TestShortFlags(t *testing.T) {
+	code, out, r := runSimulated(t, "spring-form", "-u", "3", "-i", "9", "-q")
+	if code != exitOK || r.VUsMax != 3 || r.Totals.Iterations != 9 || strings.Contains(out, "cohort: spring-form") {
+		t.Fatalf("-u 3 -i 9 -q: exit %d, %d VUs, %d iterations, output:\n%s", code, r.VUsMax, r.Totals.Iterations, out)
+	}
+	code, out, r = runSimulated(t, "spring-form", "-u", "2", "-d", "1500ms")
+	if code != exitOK || r.VUsMax != 2 || r.DurationS < 1.5 || r.DurationS > 2 || !strings.Contains(out, "2 VUs for 1.5s") {
+		t.Fatalf("-u 2 -d 1500ms: exit %d, %d VUs over %.2f s\n%s", code, r.VUsMax, r.DurationS, out)
+	}
+}
