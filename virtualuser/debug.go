@@ -54,6 +54,15 @@ func (v *VU) debugExchange(st *Step, hop int, req *http.Request, r *response, d 
 	if r.header != nil {
 		x.Received = r.header.Clone()
 	}
+	if st.oauth != oauthNone {
+		// A code in a URL is as good as a token until redeemed, and the
+		// login step shows it before cohort has taken it in (or when it
+		// refuses the answer): it is masked here, at the source.
+		x.URL = maskCode(x.URL)
+		if loc := x.Received.Get("Location"); loc != "" {
+			x.Received.Set("Location", maskCode(loc))
+		}
+	}
 	if st.form != nil && hop == 0 {
 		for _, f := range st.form {
 			x.FormFields = append(x.FormFields, f.key)
@@ -70,6 +79,30 @@ func (v *VU) debugExchange(st *Step, hop int, req *http.Request, r *response, d 
 		x.Body = strings.TrimSpace(string(b))
 	}
 	v.hooks.Debug(x)
+}
+
+// maskCode masks the value of an authorization code in a URL's query,
+// leaving the rest of the URL as it was written.
+func maskCode(raw string) string {
+	base, query, ok := strings.Cut(raw, "?")
+	if !ok {
+		return raw
+	}
+	query, frag, hasFrag := strings.Cut(query, "#")
+	parts := strings.Split(query, "&")
+	for i, p := range parts {
+		if v, ok := strings.CutPrefix(p, "code="); ok && v != "" {
+			if u, err := url.QueryUnescape(v); err == nil {
+				v = u
+			}
+			parts[i] = "code=" + MaskValue(v)
+		}
+	}
+	out := base + "?" + strings.Join(parts, "&")
+	if hasFrag {
+		out += "#" + frag
+	}
+	return out
 }
 
 // emptyVars lists the variables a step's request uses that are empty now.

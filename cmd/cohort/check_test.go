@@ -22,8 +22,10 @@ func runCheckCmd(t *testing.T, args ...string) (int, string) {
 }
 
 // secretShapes are values that must never be printed: the demo users'
-// passwords, servlet/Spring session ids, and CSRF tokens in full.
-var secretShapes = regexp.MustCompile(`pass\d+|[0-9A-F]{32}|[A-Za-z0-9_-]{90,}`)
+// passwords, servlet/Spring session ids, CSRF tokens in full, and the
+// built-in provider's authorization codes (UUIDs; its states are UUIDs
+// too, and are no secret).
+var secretShapes = regexp.MustCompile(`pass\d+|[0-9A-F]{32}|[A-Za-z0-9_-]{90,}|code=[0-9a-f]{8}-[0-9a-f]{4}-`)
 
 func TestCheckExplainsEveryStep(t *testing.T) {
 	for _, profile := range []string{"spring-form", "spring-spa", "jwt", "basic", "servlet-form", "spring-oauth2"} {

@@ -133,9 +133,15 @@ func TestOAuth2FailureModes(t *testing.T) {
 			if s := secretShapes.FindString(out); s != "" {
 				t.Fatalf("a secret was printed: %q\n%s", s, out)
 			}
-			code, out, r := runSimulated(t, path, "--vus", "2", "--duration", "3s")
+			code, out, r := runSimulated(t, path, "--vus", "2", "--duration", "3s", "--http-debug")
 			if code == exitOK || r.Sessions.Logins != 0 || r.Sessions.LoginFailures == 0 {
 				t.Fatalf("run: exit %d, sessions %+v; want no login and a failing exit\n%s", code, r.Sessions, out)
+			}
+			if !strings.Contains(out, "[http-debug] oauth2/login:") {
+				t.Fatalf("--http-debug logged no login step\n%s", out)
+			}
+			if s := secretShapes.FindString(out); s != "" {
+				t.Fatalf("--http-debug printed a secret: %q\n%s", s, out)
 			}
 			q := request(t, r, c.step)
 			if q.Failures != r.Sessions.LoginFailures || q.Reasons[c.reason] != q.Failures || q.Status[c.status] != q.Count {

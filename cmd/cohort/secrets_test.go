@@ -32,7 +32,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	}
 	users := filepath.Join(dir, "users.csv")
 	os.WriteFile(users, []byte(csv.String()), 0o644)
-	leaks := regexp.MustCompile(strings.Join(passwords, "|") + `|eyJhbGciOi|[0-9A-F]{32}|[A-Za-z0-9+/]{40,}={0,2}\b`)
+	leaks := regexp.MustCompile(strings.Join(passwords, "|") + `|eyJhbGciOi|[0-9A-F]{32}|[A-Za-z0-9+/]{40,}={0,2}\b|code=[0-9a-f]{8}-`)
 
 	for _, profile := range []string{"spring-form", "jwt", "spring-oauth2"} {
 		t.Run(profile, func(t *testing.T) {
