@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -130,6 +131,10 @@ func (v *VU) afterOAuth(st *Step, r *response, page *pageDoc, why metrics.Reason
 			problem += oauthError(r.body)
 		case st.oauth == oauthAuthorize && r.status >= 400:
 			problem += providerSays(page)
+		case st.oauth == oauthLogin && why == metrics.ReasonStatus && r.status == http.StatusOK:
+			// A provider that refuses the credentials shows its form
+			// again: the protocol failed, not the server.
+			return metrics.ReasonOAuth2, "the provider showed its login form again: it refused the credentials"
 		}
 		return why, problem
 	}

@@ -187,3 +187,34 @@ func TestOAuth2ProviderRefusesTheRequest(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 }
+
+// TestOAuth2WrongPassword: a provider that refuses the credentials shows
+// its login form again with 200. That is the protocol failing at the
+// login step (reason oauth2), not a server answering with a bad status.
+func TestOAuth2WrongPassword(t *testing.T) {
+	path := writeOAuthProfile(t, "", pkceClient, "{{user.username}}")
+	body, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body = []byte(strings.Replace(string(body), `password: "pass{{n}}"`, `password: "wrong{{n}}"`, 1))
+	if err := os.WriteFile(path, body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out := runCheckCmd(t, path)
+	if code != exitFailed || !strings.Contains(out, "✘ oauth2/login") || !strings.Contains(out, "it refused the credentials") {
+		t.Fatalf("check: exit %d, want %d naming oauth2/login and the refusal\n%s", code, exitFailed, out)
+	}
+	code, out, r := runSimulated(t, path, "--vus", "2", "--duration", "3s")
+	if code == exitOK || r.Sessions.Logins != 0 || r.Sessions.LoginFailures == 0 {
+		t.Fatalf("run: exit %d, sessions %+v; want no login and a failing exit\n%s", code, r.Sessions, out)
+	}
+	q := request(t, r, "oauth2/login")
+	if q.Failures != r.Sessions.LoginFailures || q.Reasons["oauth2"] != q.Failures || q.Status["200"] != q.Count {
+		t.Fatalf("oauth2/login: %d requests, %d failed, reasons %v, statuses %v; want every login refused with 200 for oauth2",
+			q.Count, q.Failures, q.Reasons, q.Status)
+	}
+	if strings.Contains(out, "wrong1") || strings.Contains(out, "wrong2") {
+		t.Fatalf("the password was printed\n%s", out)
+	}
+}
