@@ -197,3 +197,61 @@ func TestScenariosExampleRuns(t *testing.T) {
 		t.Fatalf("scenarios %+v", r.Scenarios)
 	}
 }
+
+// TestScenarioThresholdsNameWhatItHas: a journey threshold on a scenario
+// whose mix has no journey is refused before the run, and one on a
+// scenario that has journeys is taken.
+func TestScenarioThresholdsNameWhatItHas(t *testing.T) {
+	path := writeScenarios(t)
+	cases := []struct{ threshold, want string }{
+		{"journey_duration{scenario:storm}: p(95)<100", "scenario storm has no journey"},
+		{"journeys_failed{scenario:storm,journey:buy}: rate==0", "scenario storm has no journey"},
+		{"journeys_failed{scenario:browsers,journey:pay}: rate==0", `no journey named "pay" (journeys: browse, buy)`},
+	}
+	for _, c := range cases {
+		t.Run(c.threshold, func(t *testing.T) {
+			code, out, _ := runCohort(t, path, "--threshold", c.threshold)
+			if code != exitUsage || !strings.Contains(out, c.want) {
+				t.Fatalf("exit %d, want %d and %q\n%s", code, exitUsage, c.want, out)
+			}
+		})
+	}
+	code, out, r := runSimulated(t, path, "--threshold", "journeys_failed{scenario:browsers,journey:buy}: rate==0")
+	if code != exitOK || len(r.Thresholds) != 4 || !r.Thresholds[3].OK {
+		t.Fatalf("exit %d, thresholds %+v\n%s", code, r.Thresholds, out)
+	}
+}
+
+// TestScenarioThatNeverStartedIsNotJudged: a run stopped before a
+// scenario's start leaves its thresholds not judged (and not passed),
+// where they were once judged on zeros; an abort_on_fail threshold of a
+// scenario that has not started does not fire on its zeros.
+func TestScenarioThatNeverStartedIsNotJudged(t *testing.T) {
+	path := writeProfile(t, "spring-form", func(s string) string {
+		i := strings.Index(s, "\nload:")
+		y := strings.Replace(scenariosYAML, "start_after: 1s", "start_after: 10s", 1)
+		y = strings.Replace(y, "rate: 10, duration: 1s", "rate: 10, duration: 5s", 1)
+		return s[:i] + y + `  - {threshold: "logins{scenario:storm}: count>=1", abort_on_fail: true}
+  - {threshold: "iterations{scenario:browsers}: count<3", abort_on_fail: true, delay: 2s}
+`
+	})
+	code, out, r := runSimulated(t, path)
+	if code != exitThreshold || !strings.Contains(r.Aborted, "iterations{scenario:browsers}") {
+		t.Fatalf("exit %d, aborted %q: want the browsers' threshold to stop the run\n%s", code, r.Aborted, out)
+	}
+	if s := scenarioOf(t, r, "storm"); s.Started {
+		t.Fatalf("storm started: %+v", s)
+	}
+	for _, th := range r.Thresholds {
+		stormOnes := strings.Contains(th.Expr, "scenario:storm")
+		if stormOnes && (th.OK || th.NotJudged != "scenario storm never started") {
+			t.Fatalf("%s: ok %v, not judged %q; want not judged, not passed", th.Expr, th.OK, th.NotJudged)
+		}
+		if !stormOnes && th.NotJudged != "" {
+			t.Fatalf("%s not judged: %s", th.Expr, th.NotJudged)
+		}
+	}
+	if !strings.Contains(out, "FAIL iterations{scenario:storm}: count==10 (not judged: scenario storm never started)") {
+		t.Fatalf("the summary does not say the storm's thresholds were not judged\n%s", out)
+	}
+}

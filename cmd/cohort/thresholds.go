@@ -35,7 +35,7 @@ func (f *runFlags) thresholds(p *profiles.Profile) ([]results.Threshold, error) 
 // thresholds first, then the --threshold flags, as thresholds made them.
 func checkThresholds(p *profiles.Profile, plan *virtualuser.Plan, ts []results.Threshold) error {
 	for i, t := range ts {
-		err := t.Check(plan.Series, plan.Checks, journeyNames(plan))
+		err := t.Check(metrics.Legend{Series: plan.Series, Checks: plan.Checks, Journeys: journeyNames(plan), JourneyScenarios: plan.JourneyScenarios})
 		switch {
 		case err == nil:
 		case i < len(p.Thresholds):
@@ -52,9 +52,9 @@ func judge(ts []results.Threshold, final metrics.Snapshot) ([]results.ThresholdR
 	out := []results.ThresholdResult{}
 	all := true
 	for _, t := range ts {
-		v, ok := t.EvalOn(final)
-		out = append(out, results.ThresholdResult{Expr: t.Source, OK: ok, Value: v})
-		all = all && ok
+		r := t.Judge(final)
+		out = append(out, r)
+		all = all && r.OK
 	}
 	return out, all
 }
@@ -78,9 +78,11 @@ func abortWatch(ts []results.Threshold, abort func(results.Threshold, float64)) 
 			if snap.Elapsed < t.Delay {
 				continue
 			}
-			if v, ok := t.EvalOn(snap); !ok {
+			// A scenario's threshold waits for the scenario to start:
+			// until then it has nothing to fail on.
+			if r := t.Judge(snap); r.NotJudged == "" && !r.OK {
 				fired = true
-				abort(t, v)
+				abort(t, r.Value)
 				return
 			}
 		}

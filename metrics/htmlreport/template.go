@@ -75,7 +75,7 @@ Iterations: {{.R.Totals.Iterations}}{{if .R.Totals.Dropped}}, {{.R.Totals.Droppe
 {{if .R.Thresholds}}<h2 id="thresholds">Thresholds</h2>
 <table>
 <tr><th>threshold</th><th>value</th><th>result</th></tr>
-{{range .R.Thresholds}}<tr><td>{{.Expr}}</td><td>{{printf "%g" .Value}}</td><td>{{if .OK}}<span class="ok">passed</span>{{else}}<span class="fail">failed</span>{{end}}</td></tr>
+{{range .R.Thresholds}}<tr><td>{{.Expr}}</td><td>{{if .NotJudged}}–{{else}}{{printf "%g" .Value}}{{end}}</td><td>{{if .OK}}<span class="ok">passed</span>{{else if .NotJudged}}<span class="fail">not judged: {{.NotJudged}}</span>{{else}}<span class="fail">failed</span>{{end}}</td></tr>
 {{end}}</table>{{end}}
 
 {{if .R.Checks}}<h2 id="checks">Checks</h2>

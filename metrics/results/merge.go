@@ -169,9 +169,8 @@ func Merge(names []string, parts []*Result, force bool) (*Result, error) {
 		if err != nil {
 			continue
 		}
-		v, ok := t.EvalOn(metrics.Snapshot{Total: total, WarmTotal: warm, Elapsed: meta.Duration, Scenarios: scenarios,
-			Legend: &metrics.Legend{Series: series, Checks: meta.Checks, Journeys: meta.Journeys}})
-		r.Thresholds = append(r.Thresholds, ThresholdResult{Expr: expr, OK: ok, Value: v})
+		r.Thresholds = append(r.Thresholds, t.Judge(metrics.Snapshot{Total: total, WarmTotal: warm, Elapsed: meta.Duration, Scenarios: scenarios,
+			Legend: &metrics.Legend{Series: series, Checks: meta.Checks, Journeys: meta.Journeys}}))
 	}
 	if tl, err := mergeTimelines(parts); err != nil {
 		return nil, err

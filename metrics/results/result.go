@@ -338,6 +338,9 @@ type ThresholdResult struct {
 	Expr  string  `json:"expr"`
 	OK    bool    `json:"ok"`
 	Value float64 `json:"value"`
+	// NotJudged says why the run held nothing to judge the threshold on
+	// (a scenario that never started); OK is false then, and Value 0.
+	NotJudged string `json:"not_judged,omitempty"`
 }
 
 // CheckResult counts the outcomes of one check.

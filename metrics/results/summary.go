@@ -301,11 +301,14 @@ func writeThresholds(b *strings.Builder, r *Result) {
 	}
 	b.WriteString("\nthresholds:\n")
 	for _, t := range r.Thresholds {
-		mark := "ok  "
-		if !t.OK {
-			mark = "FAIL"
+		switch {
+		case t.NotJudged != "":
+			fmt.Fprintf(b, "  FAIL %s (not judged: %s)\n", t.Expr, t.NotJudged)
+		case t.OK:
+			fmt.Fprintf(b, "  ok   %s (value %g)\n", t.Expr, t.Value)
+		default:
+			fmt.Fprintf(b, "  FAIL %s (value %g)\n", t.Expr, t.Value)
 		}
-		fmt.Fprintf(b, "  %s %s (value %g)\n", mark, t.Expr, t.Value)
 	}
 	if r.Aborted != "" {
 		fmt.Fprintf(b, "  the run was stopped early: %s\n", r.Aborted)

@@ -126,6 +126,36 @@ func ParseThreshold(s string) (Threshold, error) {
 	return t, nil
 }
 
+// Judge evaluates the threshold on a snapshot. A threshold on a scenario
+// that had not started by then is not judged (and not passed): the figures
+// would be nobody's, and 0 passes p(95)<500 as surely as it fails
+// iterations>10.
+func (t Threshold) Judge(s metrics.Snapshot) ThresholdResult {
+	if why := t.unjudged(s); why != "" {
+		return ThresholdResult{Expr: t.Source, NotJudged: why}
+	}
+	v, ok := t.EvalOn(s)
+	return ThresholdResult{Expr: t.Source, OK: ok, Value: v}
+}
+
+// unjudged says why the snapshot holds nothing to judge the threshold
+// on; "" when it does.
+func (t Threshold) unjudged(s metrics.Snapshot) string {
+	name, ok := t.Tags["scenario"]
+	if !ok {
+		return ""
+	}
+	for _, sc := range s.Scenarios {
+		if sc.Name == name {
+			if sc.Started {
+				return ""
+			}
+			return "scenario " + name + " never started"
+		}
+	}
+	return "the run has no scenario " + name
+}
+
 // EvalOn evaluates the threshold on what a snapshot holds: the run's
 // figures so far (Total), or the warm population's (WarmTotal; nil: none,
 // and the value is 0) for a warm_ metric, over Elapsed.
@@ -337,7 +367,11 @@ func (t Threshold) fromHist(h *hdr.Histogram) float64 {
 // true or false, or a check the plan does not define. Such a threshold is
 // judged on nothing, passes as 0, and says nothing; a typo in a CI gate
 // must fail before the run, not pass after it.
-func (t Threshold) Check(series []metrics.SeriesInfo, checks, journeys []string) error {
+//
+// The legend is the plan's: its series, checks and journeys, with the
+// scenario of each journey when the run has scenarios.
+func (t Threshold) Check(l metrics.Legend) error {
+	series := l.Series
 	if r, ok := t.Tags["reused"]; ok && r != "true" && r != "false" {
 		return fmt.Errorf("%q: reused:%s: want reused:true or reused:false", t.Source, r)
 	}
@@ -354,12 +388,15 @@ func (t Threshold) Check(series []metrics.SeriesInfo, checks, journeys []string)
 		if t.OnWarm {
 			return fmt.Errorf("%q: the warm population is no scenario's", t.Source)
 		}
+		if isJourneyMetric(t.Metric) {
+			return t.checkJourney(journeysOf(l, name), "scenario "+name)
+		}
 		if len(t.Tags) == 1 {
 			return nil // any metric, on the scenario's own figures
 		}
 	}
 	if isJourneyMetric(t.Metric) {
-		return t.checkJourney(journeys)
+		return t.checkJourney(l.Journeys, "the mix")
 	}
 	if _, ok := t.Tags["journey"]; ok {
 		return fmt.Errorf("%q: journey: goes with journey_duration and journeys_failed", t.Source)
@@ -370,8 +407,8 @@ func (t Threshold) Check(series []metrics.SeriesInfo, checks, journeys []string)
 		return fmt.Errorf("%q: %s is not split by request: it takes no tags", t.Source, t.Metric)
 	}
 	if t.Metric == "checks" {
-		if name, ok := t.Tags["name"]; ok && !slices.Contains(checks, name) {
-			return fmt.Errorf("%q: no check named %q (checks: %s)", t.Source, name, listOrNone(checks))
+		if name, ok := t.Tags["name"]; ok && !slices.Contains(l.Checks, name) {
+			return fmt.Errorf("%q: no check named %q (checks: %s)", t.Source, name, listOrNone(l.Checks))
 		}
 		return nil
 	}
@@ -406,16 +443,27 @@ func (t Threshold) Check(series []metrics.SeriesInfo, checks, journeys []string)
 	return nil
 }
 
+// journeysOf names the journeys of one scenario.
+func journeysOf(l metrics.Legend, scenario string) []string {
+	var names []string
+	for i, j := range l.Journeys {
+		if i < len(l.JourneyScenarios) && l.JourneyScenarios[i] == scenario {
+			names = append(names, j)
+		}
+	}
+	return names
+}
+
 // checkJourney refuses a journey threshold with other tags than journey:,
-// or naming no journey of the mix.
-func (t Threshold) checkJourney(journeys []string) error {
+// or naming no journey of where (the mix, or a scenario).
+func (t Threshold) checkJourney(journeys []string, where string) error {
 	for k := range t.Tags {
 		if k != "journey" && k != "scenario" {
 			return fmt.Errorf("%q: %s takes only journey:NAME and scenario:NAME", t.Source, t.Metric)
 		}
 	}
 	if len(journeys) == 0 {
-		return fmt.Errorf("%q: the mix has no journey", t.Source)
+		return fmt.Errorf("%q: %s has no journey", t.Source, where)
 	}
 	if name, ok := t.Tags["journey"]; ok && !slices.Contains(journeys, name) {
 		return fmt.Errorf("%q: no journey named %q (journeys: %s)", t.Source, name, listOrNone(journeys))

@@ -151,7 +151,7 @@ func TestThresholdCheckRefusesWhatTheRunLacks(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.expr, err)
 		}
-		err = th.Check(testSeries, checks, nil)
+		err = th.Check(metrics.Legend{Series: testSeries, Checks: checks})
 		if (err == nil) != (c.err == "") || (err != nil && !strings.Contains(err.Error(), c.err)) {
 			t.Errorf("%s: %v, want %q", c.expr, err, c.err)
 		}
@@ -184,7 +184,7 @@ func TestJourneyThresholds(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := th.Check(testSeries, nil, []string{"browse", "checkout"}); err != nil {
+		if err := th.Check(metrics.Legend{Series: testSeries, Journeys: []string{"browse", "checkout"}}); err != nil {
 			t.Fatalf("%s: %v", c.expr, err)
 		}
 		if v, _ := th.EvalOn(snap); math.Abs(v-c.want) > c.want/500 {
@@ -197,7 +197,7 @@ func TestJourneyThresholds(t *testing.T) {
 		"http_req_duration{journey:browse}: p(95)<1": "journey: goes with journey_duration",
 	} {
 		th, _ := ParseThreshold(expr)
-		if err := th.Check(testSeries, nil, []string{"browse", "checkout"}); err == nil || !strings.Contains(err.Error(), want) {
+		if err := th.Check(metrics.Legend{Series: testSeries, Journeys: []string{"browse", "checkout"}}); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", expr, err, want)
 		}
 	}
