@@ -80,8 +80,10 @@ func TestCheckLoad(t *testing.T) {
 		{"ok", func(*Profile) {}, ""},
 		{"zero vus from flag", func(p *Profile) { p.Load.VUs = 0 }, "load.vus: want at least 1 VU"},
 		{"no duration nor iterations", func(p *Profile) { p.Load.Duration = 0 }, "load.duration: give a duration"},
-		{"negative rate", func(p *Profile) { p.Load.MaxRPS = -1 }, "--max-rps: must not be negative"},
-		{"ramping without stages", func(p *Profile) { p.Load.Executor = RampingVUs }, "--stages: ramping-vus needs stages"},
+		{"negative rate", func(p *Profile) { p.Load.MaxRPS = -1 }, "p.yaml:6:7: load.max_rps: must not be negative"},
+		{"negative rate from flag", func(p *Profile) { p.Load.MaxRPS = -1; p.SetByFlag("load.max_rps") }, "p.yaml: --max-rps: must not be negative"},
+		{"ramping without stages", func(p *Profile) { p.Load.Executor = RampingVUs }, "p.yaml:6:7: load.stages: ramping-vus needs stages"},
+		{"ramping from flag", func(p *Profile) { p.Load.Executor = RampingVUs; p.SetByFlag("load.stages") }, "p.yaml: --stages: ramping-vus needs stages"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -689,11 +689,16 @@ func (p *Profile) SetByFlag(field string) {
 
 // CheckLoad checks the load figures once flags have been applied, and
 // fills in the open model's defaults; an error names the field, or the
-// flag when the profile did not set it.
+// flag when the flag set it or the profile has no load of its own.
 func (p *Profile) CheckLoad() error {
 	l := &p.Load
 	at := func(field, flag string) string {
-		if _, ok := p.pos[field]; ok && !p.byFlag[field] {
+		if p.byFlag[field] {
+			return flag
+		}
+		// A field left out of the profile's load (or a scenario's,
+		// which no flag can set) is named as a field, on load's line.
+		if _, ok := p.pos["load"]; ok || p.Scenario != "" {
 			return field
 		}
 		return flag

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -114,6 +115,13 @@ func TestScenariosRefuseOneLoad(t *testing.T) {
 	code, out, _ := runCohort(t, bad)
 	if code != exitUsage || !strings.Contains(out, "scenarios[1].load.rate") {
 		t.Fatalf("a bad load in a scenario: exit %d\n%s", code, out)
+	}
+	// A field the scenario's load leaves out is the scenario's, on its
+	// load's line: no flag can set it.
+	os.WriteFile(bad, []byte(strings.Replace(string(src), "rate: 10, duration: 1s,", "rate: 10,", 1)), 0o644)
+	code, out, _ = runCohort(t, bad)
+	if code != exitUsage || !regexp.MustCompile(`bad\.yaml:\d+:\d+: scenarios\[1\]\.load\.duration: constant-arrival-rate needs a duration`).MatchString(out) {
+		t.Fatalf("a scenario's load without duration: exit %d\n%s", code, out)
 	}
 }
 
