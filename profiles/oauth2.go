@@ -177,7 +177,10 @@ func (p *Profile) expandOAuth2() error {
 		token := o.tokenStep("oauth2/token", tokenURL, o.grantForm())
 		steps = append(steps, token)
 		if len(p.Session.Refresh) == 0 || p.Session.Refresh[0].OAuth2Role == OAuth2Token {
-			refresh := token // client credentials: a new token is the refresh
+			// Client credentials have no refresh token: a new token
+			// is the refresh, under the refresh's name.
+			refresh := token
+			refresh.Name = "oauth2/refresh"
 			if o.Grant != GrantClientCredentials {
 				refresh = o.tokenStep("oauth2/refresh", tokenURL, map[string]string{"grant_type": "refresh_token", "refresh_token": "{{vars.refresh_token}}"})
 			}

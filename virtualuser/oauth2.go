@@ -128,7 +128,9 @@ func (v *VU) afterOAuth(st *Step, r *response, page *pageDoc, why metrics.Reason
 	if why != metrics.ReasonNone {
 		switch {
 		case st.oauth == oauthToken && why == metrics.ReasonStatus:
-			problem += oauthError(r.body)
+			if e := OAuthError(r.body); e != "" {
+				problem += ": " + e
+			}
 		case st.oauth == oauthAuthorize && r.status >= 400:
 			problem += providerSays(page)
 		case st.oauth == oauthLogin && why == metrics.ReasonStatus && r.status == http.StatusOK:
@@ -231,9 +233,10 @@ func (v *VU) cameBack(loc string) (metrics.Reason, string) {
 	return metrics.ReasonNone, ""
 }
 
-// oauthError is the provider's error of a refused token request, for the
-// problem's text (RFC 6749 5.2: error and error_description, no secret).
-func oauthError(body []byte) string {
+// OAuthError is the provider's error of a refused token request,
+// "invalid_grant (authorization code expired)", or "" when the body is no
+// OAuth 2 error (RFC 6749 5.2: error and error_description, no secret).
+func OAuthError(body []byte) string {
 	var e struct {
 		Error string `json:"error"`
 		Desc  string `json:"error_description"`
@@ -242,9 +245,9 @@ func oauthError(body []byte) string {
 		return ""
 	}
 	if e.Desc != "" {
-		return fmt.Sprintf(": %s (%s)", e.Error, e.Desc)
+		return fmt.Sprintf("%s (%s)", e.Error, e.Desc)
 	}
-	return ": " + e.Error
+	return e.Error
 }
 
 // providerSays is the start of the provider's error page, as text, for

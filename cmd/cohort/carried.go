@@ -16,10 +16,18 @@ import (
 // a run exits 1 whatever its thresholds say: a CI gate must not read
 // "all thresholds passed" off a run that never reached the application.
 func notCarriedOut(r *results.Result, host string, hasLogin bool) string {
-	if n := r.Totals.Requests; n > 0 && r.Totals.Failures == n {
-		return fmt.Sprintf("all %d requests failed: %s to %s; is the target up?", n, topReasons(r.Requests, ""), host)
-	}
 	s := r.Sessions
+	if n := r.Totals.Requests; n > 0 && r.Totals.Failures == n {
+		switch {
+		case unreachable(r.Requests):
+			return fmt.Sprintf("all %d requests failed: %s to %s; is the target up?", n, topReasons(r.Requests, ""), host)
+		case hasLogin && s.Logins == 0 && s.LoginFailures > 0:
+			// Answered, but refused: where the login broke says more
+			// than "all failed" (at the identity provider, say).
+			return fmt.Sprintf("all %d requests failed; no VU could log in: %s", n, whyNoLogin(r))
+		}
+		return fmt.Sprintf("all %d requests failed: %s", n, topReasons(r.Requests, ""))
+	}
 	if !hasLogin || s.LoginFailures+s.LoginsInterrupted == 0 {
 		return ""
 	}
@@ -30,6 +38,17 @@ func notCarriedOut(r *results.Result, host string, hasLogin bool) string {
 		return fmt.Sprintf("%d of %d VUs never logged in: %s", s.NeverLoggedIn, vus, whyNoLogin(r))
 	}
 	return ""
+}
+
+// unreachable says whether the commonest failure of the requests is one
+// of reaching the target at all: nothing listening, no name, no answer.
+func unreachable(reqs []results.RequestResult) bool {
+	top, _, _ := strings.Cut(topReasons(reqs, ""), " ")
+	switch top {
+	case "connection_refused", "connection_reset", "dns", "timeout", "eof", "tls":
+		return true
+	}
+	return false
 }
 
 // whyNoLogin says what became of the logins: failed (where, and why), or

@@ -79,7 +79,11 @@ func checkOne(ctx context.Context, e *env, p *prepared, pool *transport.Pool, pl
 	if scenario != "" {
 		of = ", scenario " + scenario
 	}
-	fmt.Fprintf(e.stdout, "cohort check: profile %s%s against %s, as user %s\n", p.profile.Name, of, plan.Base, user.Name())
+	as := ", as user " + user.Name()
+	if user.Name() == "" {
+		as = ", as no user (the profile has no users)"
+	}
+	fmt.Fprintf(e.stdout, "cohort check: profile %s%s against %s%s\n", p.profile.Name, of, plan.Base, as)
 	return c.walk(ctx, plan)
 }
 
@@ -307,6 +311,9 @@ func explain(res virtualuser.StepResult, xs []virtualuser.Exchange) string {
 	}
 	var cause []string
 	switch {
+	case last.Status >= 400 && virtualuser.OAuthError([]byte(last.Body)) != "":
+		// The problem names the provider's error already; a 401
+		// invalid_client is a client refused, not a missing session.
 	case last.Status == http.StatusForbidden && strings.Contains(strings.ToLower(last.Body), "csrf"):
 		cause = append(cause, "the server rejected the CSRF token")
 		if msg := csrfReason(last.Body); msg != "" {

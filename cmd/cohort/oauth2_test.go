@@ -107,6 +107,12 @@ func TestOAuth2Grants(t *testing.T) {
 			if s := r.Sessions; s.Logins != 2 || s.Refreshes != 6 || s.SessionsLost != 0 {
 				t.Fatalf("sessions %+v: want 2 logins and 6 refreshes", s)
 			}
+			if q := request(t, r, c.token); q.Count != 2 || q.Group != "login" {
+				t.Fatalf("%s: %d requests in group %s; want the 2 logins", c.token, q.Count, q.Group)
+			}
+			if q := request(t, r, "oauth2/refresh"); q.Count != 6 || q.Group != "refresh" {
+				t.Fatalf("oauth2/refresh: %d requests in group %s; want the 6 refreshes", q.Count, q.Group)
+			}
 		})
 	}
 }
@@ -216,5 +222,43 @@ func TestOAuth2WrongPassword(t *testing.T) {
 	}
 	if strings.Contains(out, "wrong1") || strings.Contains(out, "wrong2") {
 		t.Fatalf("the password was printed\n%s", out)
+	}
+}
+
+// TestOAuth2WrongClientSecret: a client refused at the token endpoint
+// is a login failure there, worded as such: no "is the target up?" for a
+// provider that answered.
+func TestOAuth2WrongClientSecret(t *testing.T) {
+	section := "  grant: client_credentials\n  client_id: cohort-service\n  client_secret: wrong-secret"
+	path := writeOAuthProfile(t, "", section, "cohort-service")
+	code, out := runCheckCmd(t, path)
+	if code != exitFailed || !strings.Contains(out, "✘ oauth2/token") || !strings.Contains(out, "401, want [200]: invalid_client (client authentication failed)") ||
+		strings.Contains(out, "no session cookie") {
+		t.Fatalf("check: exit %d; want oauth2/token refused for invalid_client, not a missing session\n%s", code, out)
+	}
+	code, out, r := runSimulated(t, path, "--vus", "2", "--duration", "3s")
+	if code != exitFailed || r.Sessions.Logins != 0 {
+		t.Fatalf("exit %d, sessions %+v\n%s", code, r.Sessions, out)
+	}
+	if strings.Contains(out, "is the target up?") || !strings.Contains(out, "no VU could log in: ") || !strings.Contains(out, "oauth2/token failed") {
+		t.Fatalf("the failure line does not say where the login broke\n%s", out)
+	}
+	if strings.Contains(out, "wrong-secret") {
+		t.Fatalf("the client secret was printed\n%s", out)
+	}
+}
+
+// TestOAuth2ServiceWithoutUsers: a client credentials profile needs no
+// users; cohort check says it runs as none.
+func TestOAuth2ServiceWithoutUsers(t *testing.T) {
+	path := writeOAuthProfile(t, "", "  grant: client_credentials\n  client_id: cohort-service\n  client_secret: service-secret", "cohort-service")
+	body, _ := os.ReadFile(path)
+	noUsers := strings.Replace(string(body), "users:\n  generate: {username: \"user{{n}}\", password: \"pass{{n}}\", start: 1}\n", "", 1)
+	if err := os.WriteFile(path, []byte(noUsers), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out := runCheckCmd(t, path)
+	if code != exitOK || !strings.Contains(out, ", as no user (the profile has no users)\n") {
+		t.Fatalf("exit %d\n%s", code, out)
 	}
 }
