@@ -25,8 +25,11 @@ var catalogue = []product{
 	{"Monitor stand", 3900}, {"Plant pot", 1200}, {"Wall clock", 2500}, {"Bookend", 1800},
 }
 
-// maxCartLines bounds a cart: past it, adding a new product is refused.
-const maxCartLines = 50
+// maxLineQty bounds a cart line's quantity: past it, adding more of the
+// product is refused. A cart has a line per product at most (the
+// catalogue bounds the lines), so this bounds the session's size too: a
+// journey that fills a cart and never checks out cannot grow it forever.
+const maxLineQty = 999
 
 func productByID(s string) (int, bool) {
 	id, err := strconv.Atoi(s)
@@ -95,7 +98,7 @@ func (x *exchange) addToCart() {
 	full := false
 	v, live := x.t.store.update(x.r.Context(), x.sess.id, x.now, func(s *session) {
 		lines := cartLines(s.cart)
-		if _, in := lines.qty(id); !in && len(lines) >= maxCartLines {
+		if have, _ := lines.qty(id); have+qty > maxLineQty {
 			full = true
 			return
 		}
@@ -105,7 +108,7 @@ func (x *exchange) addToCart() {
 	case !live:
 		x.entryPoint()
 	case full:
-		x.errorBody(http.StatusConflict, "Conflict", "the cart is full")
+		x.errorBody(http.StatusConflict, "Conflict", "the cart holds at most "+strconv.Itoa(maxLineQty)+" of a product")
 	default:
 		x.sess = v
 		x.redirect(http.StatusFound, "/shop/cart")

@@ -39,15 +39,30 @@ func TestShopJourney(t *testing.T) {
 			t.Fatalf("add %s: %d %q", id, r.status, r.header.Get("Location"))
 		}
 	}
+	// A line holds at most 999: ten more adds of 99 reach 994 (with
+	// the 4 there), the eleventh is refused and changes nothing.
+	csrf := shopCSRF.FindStringSubmatch(b.get(links[2][1], htmlAccept).body)[1]
+	for i := range 11 {
+		want := http.StatusFound
+		if i == 10 {
+			want = http.StatusConflict
+		}
+		if r := b.postForm("/shop/cart", url.Values{"product_id": {"3"}, "qty": {"99"}, "_csrf": {csrf}}); r.status != want {
+			t.Fatalf("add %d of 99: %d, want %d", i+1, r.status, want)
+		}
+	}
+	if r := b.postForm("/shop/cart", url.Values{"product_id": {"3"}, "qty": {"5"}, "_csrf": {csrf}}); r.status != http.StatusFound {
+		t.Fatalf("add 5 to reach 999: %d", r.status)
+	}
 	if r := b.postForm("/shop/cart", url.Values{"product_id": {"1"}, "qty": {"1"}}); r.status != http.StatusForbidden {
 		t.Fatalf("add without the CSRF token: %d, want 403", r.status)
 	}
 	cartPage := b.get("/shop/cart", htmlAccept)
-	if !strings.Contains(cartPage.body, `<span id="cart-count">6</span>`) || strings.Count(cartPage.body, `class="line"`) != 2 {
-		t.Fatalf("cart: want 2 lines, 6 items:\n%s", cartPage.body)
+	if !strings.Contains(cartPage.body, `<span id="cart-count">1001</span>`) || strings.Count(cartPage.body, `class="line"`) != 2 {
+		t.Fatalf("cart: want 2 lines, 1001 items:\n%s", cartPage.body)
 	}
-	if grown := tt.Stats().SessionBytes; grown != empty+int64(len("3:4,7:2")) {
-		t.Fatalf("session bytes %d after the cart, %d before; want the cart's 7 more", grown, empty)
+	if grown := tt.Stats().SessionBytes; grown != empty+int64(len("3:999,7:2")) {
+		t.Fatalf("session bytes %d after the cart, %d before; want the cart's 9 more", grown, empty)
 	}
 	m := shopCSRF.FindStringSubmatch(cartPage.body)
 	r := b.postForm("/shop/checkout", url.Values{"_csrf": {m[1]}})
@@ -55,7 +70,7 @@ func TestShopJourney(t *testing.T) {
 		t.Fatalf("checkout: %d %q", r.status, r.header.Get("Location"))
 	}
 	order := b.get("/shop/orders/1", htmlAccept)
-	if !strings.Contains(order.body, `<p id="order-owner">user1</p>`) || !strings.Contains(order.body, "Notebook x4, Headphones x2") {
+	if !strings.Contains(order.body, `<p id="order-owner">user1</p>`) || !strings.Contains(order.body, "Notebook x999, Headphones x2") {
 		t.Fatalf("order page:\n%s", order.body)
 	}
 	if c := b.get("/shop/cart", htmlAccept); !strings.Contains(c.body, `<span id="cart-count">0</span>`) {
