@@ -15,3 +15,12 @@ func writeHTML(path string, r *results.Result) error {
 	}
 	return results.WriteFileAtomic(path, b.Bytes())
 }
+
+// writeJUnit writes the run's verdict as JUnit XML, whole or not at all.
+func writeJUnit(path string, r *results.Result) error {
+	var b bytes.Buffer
+	if err := results.WriteJUnit(&b, r); err != nil {
+		return err
+	}
+	return results.WriteFileAtomic(path, b.Bytes())
+}

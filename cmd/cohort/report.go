@@ -14,7 +14,7 @@ import (
 // runReport turns a result file into a report.
 func runReport(_ context.Context, e *env, args []string) int {
 	fs := pflag.NewFlagSet("report", pflag.ContinueOnError)
-	format := fs.String("format", "text", "text (the run's summary), json, html (one self-contained page), or hgrm (HdrHistogram percentile files, one per series)")
+	format := fs.String("format", "text", "text (the run's summary), json, html (one self-contained page), hgrm (HdrHistogram percentile files, one per series), or junit (the verdict as JUnit XML, to --out or stdout)")
 	out := fs.String("out", "", "html: the file to write (default RESULT.html); hgrm: the directory (default RESULT-hgrm)")
 	if code, ok := parseFlags(e, fs, args); !ok {
 		return code
@@ -54,8 +54,14 @@ func runReport(_ context.Context, e *env, args []string) int {
 		for _, p := range paths {
 			fmt.Fprintln(e.stdout, p)
 		}
+	case "junit":
+		if *out == "" {
+			err = results.WriteJUnit(e.stdout, r)
+		} else {
+			err = writeJUnit(*out, r)
+		}
 	default:
-		fmt.Fprintf(e.stderr, "cohort report: --format: want text, json, html or hgrm, got %q\n", *format)
+		fmt.Fprintf(e.stderr, "cohort report: --format: want text, json, html, hgrm or junit, got %q\n", *format)
 		return exitUsage
 	}
 	if err != nil {

@@ -32,7 +32,7 @@ import (
 // runFlags are the flags of "cohort run".
 type runFlags struct {
 	url, baseURL, stages, users, out, proxy, ca, conn   string
-	html, hgrm, segment, startAt                        string
+	html, hgrm, junit, segment, startAt                 string
 	cpuProfile, memProfile                              string
 	vus, iterations, warmSessions                       int
 	duration                                            time.Duration
@@ -59,6 +59,7 @@ func newRunFlags() *runFlags {
 	fs.StringVar(&f.users, "users", "", "CSV file of users (header username,password,...), replacing the profile's")
 	fs.StringVar(&f.out, "out", "", "write the result JSON here (json=FILE, as k6 writes it, is the same)")
 	fs.StringVar(&f.html, "html", "", "write the HTML report here (one self-contained file)")
+	fs.StringVar(&f.junit, "junit", "", "write the verdict as JUnit XML here (a test case per threshold, check and the run), for CI")
 	fs.StringVar(&f.segment, "segment", "1/1", "run instance i of n of a distributed run (i/n): a disjoint share of the VUs, arrivals, iterations and users")
 	fs.StringVar(&f.startAt, "start-at", "", "wait until this time (RFC 3339) to start, so that the instances of a distributed run begin together")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a Go CPU profile of the run here (for cohort's own performance work)")
@@ -165,13 +166,13 @@ func (f *runFlags) checkOutputs() error {
 		}
 		f.out = path
 	}
-	if err := distinctOutputs(map[string]string{"--out": f.out, "--html": f.html, "--hgrm": f.hgrm}); err != nil {
+	if err := distinctOutputs(map[string]string{"--out": f.out, "--html": f.html, "--hgrm": f.hgrm, "--junit": f.junit}); err != nil {
 		return err
 	}
 	outputs := []struct {
 		flag, path, ext string
 		dir             bool
-	}{{"--out", f.out, ".json", false}, {"--html", f.html, ".html", false}, {"--hgrm", f.hgrm, "", true}}
+	}{{"--out", f.out, ".json", false}, {"--html", f.html, ".html", false}, {"--hgrm", f.hgrm, "", true}, {"--junit", f.junit, ".xml", false}}
 	for _, o := range outputs {
 		if o.path == "" {
 			continue
@@ -196,7 +197,7 @@ func (f *runFlags) checkOutputs() error {
 // overwrite the first.
 func distinctOutputs(paths map[string]string) error {
 	seen := map[string]string{}
-	for _, flag := range []string{"--out", "--html", "--hgrm"} {
+	for _, flag := range []string{"--out", "--html", "--hgrm", "--junit"} {
 		p := paths[flag]
 		if p == "" {
 			continue
@@ -593,6 +594,11 @@ func (f *runFlags) report(e *env, res *results.Result, suffix string, summary bo
 			return fmt.Errorf("--hgrm: %v", err)
 		}
 	}
+	if f.junit != "" {
+		if err := writeJUnit(named(f.junit, ".xml"), res); err != nil {
+			return fmt.Errorf("--junit: %v", err)
+		}
+	}
 	return nil
 }
 
@@ -645,7 +651,7 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
 		code = exitFailed
 	}
-	if why := notCarriedOut(res, p.plan.Base.Host, len(p.plan.Login) > 0); code == exitFailed && why != "" {
+	if why := res.NotCarriedOut; code == exitFailed && why != "" {
 		fmt.Fprintf(e.stderr, "cohort run: %s\n", why)
 	}
 	live.finish(ctx, out.Interrupted)
@@ -757,12 +763,13 @@ func (r *liveRun) verdict(p *prepared, out *engine.Outcome, tags map[string]stri
 		passed = res.Capacity.LastPassing > 0
 	}
 	res.Aborted = r.aborted
+	res.NotCarriedOut = notCarriedOut(res, p.plan.Base.Host, len(p.plan.Login) > 0)
 	switch {
 	case r.aborted != "":
 		return res, exitThreshold
 	case out.Interrupted:
 		return res, exitInterrupted
-	case notCarriedOut(res, p.plan.Base.Host, len(p.plan.Login) > 0) != "":
+	case res.NotCarriedOut != "":
 		return res, exitFailed
 	case !passed:
 		return res, exitThreshold

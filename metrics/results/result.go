@@ -366,6 +366,9 @@ type Result struct {
 	Interrupted bool              `json:"interrupted,omitempty"`
 	// Aborted says which threshold stopped the run early, if one did.
 	Aborted string `json:"aborted,omitempty"`
+	// NotCarriedOut says why the run measured nothing a verdict can rest
+	// on (every request failed, no VU logged in); absent when it did.
+	NotCarriedOut string `json:"not_carried_out,omitempty"`
 	// MergedSegments lists the segments a merged result holds.
 	MergedSegments []string        `json:"merged_segments,omitempty"`
 	Totals         Totals          `json:"totals"`
