@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -84,6 +85,9 @@ func TestJUnitReport(t *testing.T) {
 	if code != exitThreshold {
 		t.Fatalf("exit %d, want %d\n%s", code, exitThreshold, out)
 	}
+	if !strings.Contains(out, ", junit to "+report+"\n") {
+		t.Fatalf("the plan line does not say where the verdict goes\n%s", out)
+	}
 	d := readJUnit(t, report)
 	if d.Tests != 5 || d.Failures != 2 || d.Errors != 0 {
 		t.Fatalf("tests %d, failures %d, errors %d; want 5 cases (run, 2 thresholds, 2 checks), 2 failing", d.Tests, d.Failures, d.Errors)
@@ -141,6 +145,9 @@ func TestJUnitRunNotCarriedOut(t *testing.T) {
 	}
 	d := readJUnit(t, report)
 	c := d.Suites[0].Cases[0]
+	if !regexp.MustCompile(`\n +all +2 +2 +100% `).MatchString(out) {
+		t.Fatalf("the summary's all row does not read 2 failed of 2, 100%%\n%s", out)
+	}
 	if d.Errors != 1 || c.Name != "run" || c.Error == nil || !strings.Contains(c.Error.Message, "connection_refused") {
 		t.Fatalf("errors %d, first case %+v; want the run's case in error for connection_refused", d.Errors, c)
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -17,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -83,21 +83,28 @@ func startProcess(t *testing.T, readyLine string, name string, args ...string) {
 type scrapeWatch struct {
 	URL     string
 	started chan struct{}
+	// target is cohort's metrics page, learnt from the run's output
+	// (it listens on a port the kernel gives it: a port picked free
+	// beforehand can be taken meanwhile, by an outgoing connection
+	// of Prometheus's even).
+	target atomic.Pointer[url.URL]
 }
 
-func newScrapeWatch(t *testing.T, target string) *scrapeWatch {
+func newScrapeWatch(t *testing.T) *scrapeWatch {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, _ := url.Parse(target)
 	w := &scrapeWatch{URL: ln.Addr().String(), started: make(chan struct{}, 1000)}
-	proxy := httputil.NewSingleHostReverseProxy(u)
-	// A scrape before cohort listens is refused: Prometheus counts it as
-	// down, and so may the proxy, quietly.
-	proxy.ErrorLog = log.New(io.Discard, "", 0)
+	proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) { r.SetURL(w.target.Load()) }}
 	srv := &http.Server{Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if w.target.Load() == nil {
+			// A scrape before cohort listens: Prometheus counts the
+			// target as down, as it would be.
+			http.Error(rw, "cohort is not listening yet", http.StatusServiceUnavailable)
+			return
+		}
 		select {
 		case w.started <- struct{}{}:
 		default:
@@ -107,6 +114,19 @@ func newScrapeWatch(t *testing.T, target string) *scrapeWatch {
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	return w
+}
+
+// point sends the scrapes to cohort's metrics page, once its line
+// "metrics at URL" says where it is.
+func (w *scrapeWatch) point(line string) {
+	rest, ok := strings.CutPrefix(line, "metrics at ")
+	if !ok || w.target.Load() != nil {
+		return
+	}
+	page, _, _ := strings.Cut(rest, " ")
+	if u, err := url.Parse(strings.TrimSuffix(page, "/metrics")); err == nil {
+		w.target.Store(u)
+	}
 }
 
 // stored waits until a scrape that started after now is stored in
@@ -178,8 +198,8 @@ var contractFamilies = []string{
 func TestPrometheusScrapesARun(t *testing.T) {
 	bin := component(t, "prometheus")
 	dir := t.TempDir()
-	metricsPort, promPort := freePort(t), freePort(t)
-	scrapes := newScrapeWatch(t, "http://127.0.0.1:"+metricsPort)
+	promPort := freePort(t)
+	scrapes := newScrapeWatch(t)
 	conf := filepath.Join(dir, "prometheus.yml")
 	os.WriteFile(conf, []byte(fmt.Sprintf(`global: {scrape_interval: 1s, evaluation_interval: 1s}
 scrape_configs:
@@ -198,14 +218,14 @@ scrape_configs:
 		return s + "\nsessions: {warm: 20, touch_every: 1s}\n"
 	})
 	res := filepath.Join(dir, "r.json")
-	out := &lineWatch{want: "serving the final metrics", seen: make(chan struct{})}
+	out := &lineWatch{want: "serving the final metrics", seen: make(chan struct{}), each: scrapes.point}
 	ctx, endLinger := context.WithCancel(context.Background())
 	defer endLinger()
 	exited := make(chan int, 1)
 	go func() {
 		exited <- dispatch(ctx, &env{stdout: out, stderr: out}, []string{"run", profile,
 			"--rate", "120", "--vus", "40", "--duration", "8s", "--tag", "testid=promtest",
-			"--prometheus-listen", "127.0.0.1:" + metricsPort, "--prometheus-linger", "2m", "--out", res, "--no-progress"})
+			"--prometheus-listen", "127.0.0.1:0", "--prometheus-linger", "2m", "--out", res, "--no-progress"})
 	}()
 	select {
 	case <-out.seen: // the run is over, its result written, its final values served
@@ -280,6 +300,9 @@ type lineWatch struct {
 	want string
 	seen chan struct{}
 	once sync.Once
+	// each, if set, is told every whole line as it comes.
+	each    func(line string)
+	partial string
 }
 
 func (w *lineWatch) Write(p []byte) (int, error) {
@@ -288,6 +311,13 @@ func (w *lineWatch) Write(p []byte) (int, error) {
 	w.buf.Write(p)
 	if strings.Contains(w.buf.String(), w.want) {
 		w.once.Do(func() { close(w.seen) })
+	}
+	if w.each != nil {
+		lines := strings.Split(w.partial+string(p), "\n")
+		w.partial = lines[len(lines)-1]
+		for _, l := range lines[:len(lines)-1] {
+			w.each(l)
+		}
 	}
 	return len(p), nil
 }

@@ -193,6 +193,24 @@ func (f *runFlags) checkOutputs() error {
 	return nil
 }
 
+// destinations says on the plan line where the run's outputs will go
+// (suffix: the connection mode's, with --compare-conn), so that a user
+// knows before a long run whether it keeps a result.
+func (f *runFlags) destinations(suffix string) string {
+	var parts []string
+	for _, o := range []struct{ what, path, ext string }{
+		{"result", f.out, ".json"}, {"report", f.html, ".html"}, {"hgrm", f.hgrm, ""}, {"junit", f.junit, ".xml"},
+	} {
+		if o.path != "" {
+			parts = append(parts, o.what+" to "+suffixed(o.path, o.ext, suffix))
+		}
+	}
+	if len(parts) == 0 {
+		return "; no result file (--out FILE keeps one)"
+	}
+	return "; " + strings.Join(parts, ", ")
+}
+
 // distinctOutputs refuses two outputs given one path: the second would
 // overwrite the first.
 func distinctOutputs(paths map[string]string) error {
@@ -523,8 +541,8 @@ func (f *runFlags) execute(ctx context.Context, e *env, p *prepared) int {
 		return f.executeEachConn(ctx, e, p)
 	}
 	if !f.quiet {
-		fmt.Fprintf(e.stdout, "cohort %s: profile %s against %s, %s\n", versionString(), p.profile.Name,
-			p.plan.Base, p.describe())
+		fmt.Fprintf(e.stdout, "cohort %s: profile %s against %s, %s%s\n", versionString(), p.profile.Name,
+			p.plan.Base, p.describe(), f.destinations(""))
 		if f.findCapacity {
 			fmt.Fprintln(e.stdout, capacity.Describe(p.profile.Capacity))
 		}
@@ -800,8 +818,8 @@ func (f *runFlags) executeEachConn(ctx context.Context, e *env, p *prepared) int
 	var runs []*results.Result
 	for _, mode := range modes {
 		if !f.quiet {
-			fmt.Fprintf(e.stdout, "cohort %s: profile %s against %s, %s, --conn %s\n", versionString(), p.profile.Name,
-				p.plan.Base, describeLoad(p.profile.Load, engine.ShapeOf(p.profile.Load)), mode)
+			fmt.Fprintf(e.stdout, "cohort %s: profile %s against %s, %s, --conn %s%s\n", versionString(), p.profile.Name,
+				p.plan.Base, describeLoad(p.profile.Load, engine.ShapeOf(p.profile.Load)), mode, f.destinations(mode))
 		}
 		res, code := f.runOnce(ctx, e, p, mode, mode)
 		if res == nil {

@@ -3,8 +3,10 @@ package results
 import (
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -22,18 +24,19 @@ func WriteSummary(w io.Writer, r *Result) error {
 	}
 	b.WriteString("\n\n")
 	tw := tabwriter.NewWriter(&b, 2, 8, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "request\tgroup\tcount\tfailed\trps\tp50 ms\tp90 ms\tp95 ms\tp99 ms\tmax ms\t")
-	for _, q := range r.Requests {
-		if q.Count == 0 {
-			continue
-		}
-		l := q.Latency
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.1f\t%s\t%s\t%s\t%s\t%s\t\n", qualified(q.Scenario, q.Name), q.Group, q.Count, q.Failures,
-			q.RPS, ms(l.P50), ms(l.P90), ms(l.P95), ms(l.P99), ms(l.Max))
+	// avg and min beside the percentiles, and failures as a share, as
+	// k6 and Locust users read a run.
+	fmt.Fprintln(tw, "request\tgroup\tcount\tfailed\tfailed %\trps\tavg ms\tmin ms\tp50 ms\tp90 ms\tp95 ms\tp99 ms\tmax ms\t")
+	row := func(name, group string, count, failed int64, rps float64, l Latency) {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", name, group, count, failed, percentOf(failed, count),
+			rps, ms(l.Mean), ms(l.Min), ms(l.P50), ms(l.P90), ms(l.P95), ms(l.P99), ms(l.Max))
 	}
-	l := r.Latency
-	fmt.Fprintf(tw, "all\t\t%d\t%d\t%.1f\t%s\t%s\t%s\t%s\t%s\t\n", r.Totals.Requests, r.Totals.Failures,
-		r.Totals.RPS, ms(l.P50), ms(l.P90), ms(l.P95), ms(l.P99), ms(l.Max))
+	for _, q := range r.Requests {
+		if q.Count > 0 {
+			row(qualified(q.Scenario, q.Name), q.Group, q.Count, q.Failures, q.RPS, q.Latency)
+		}
+	}
+	row("all", "", r.Totals.Requests, r.Totals.Failures, r.Totals.RPS, r.Latency)
 	tw.Flush()
 	if len(r.Scenarios) > 0 {
 		writeScenarios(&b, r.Scenarios)
@@ -327,6 +330,22 @@ func writeFailures(b *strings.Builder, r *Result) {
 	}
 	slices.Sort(lines)
 	b.WriteString("\nfailures by reason:\n" + strings.Join(lines, "\n") + "\n")
+}
+
+// percentOf is k of n as a percentage for the summary: "0%", "0.25%",
+// "100%"; a share that is not 0 never reads as 0.
+func percentOf(k, n int64) string {
+	if n == 0 || k == 0 {
+		return "0%"
+	}
+	p := 100 * float64(k) / float64(n)
+	switch {
+	case p < 0.01:
+		return "<0.01%"
+	case p >= 99.995 && k < n:
+		return ">99.99%"
+	}
+	return strconv.FormatFloat(math.Round(p*100)/100, 'f', -1, 64) + "%"
 }
 
 func ms(v float64) string {
