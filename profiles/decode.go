@@ -235,7 +235,14 @@ func indexPositions(n *yaml.Node, path string, out map[string]Pos, values map[st
 	switch n.Kind {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			indexPositions(n.Content[i+1], join(path, n.Content[i].Value), out, values)
+			k, v := n.Content[i], n.Content[i+1]
+			indexPositions(v, join(path, k.Value), out, values)
+			if v.Line > k.Line && (v.Kind == yaml.MappingNode || v.Kind == yaml.SequenceNode) {
+				// A block below its key starts on the next line, at
+				// its first entry: a field missing from it is placed on
+				// the key ("oauth2:"), not on a sibling it has.
+				out[join(path, k.Value)] = Pos{k.Line, k.Column}
+			}
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {

@@ -1,6 +1,7 @@
 package profiles
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,6 +69,16 @@ func TestParseErrors(t *testing.T) {
 				t.Fatalf("error %v\nwant it to contain %q", err, c.want)
 			}
 		})
+	}
+}
+
+// TestMissingFieldOnItsParentsKey: a field left out of a block mapping
+// is placed on the mapping's key line, not on the entry below it.
+func TestMissingFieldOnItsParentsKey(t *testing.T) {
+	_, err := Parse("p.yaml", []byte(minimal+"oauth2:\n  scope: openid\n"))
+	want := fmt.Sprintf("p.yaml:%d:1: oauth2.client_id: required", strings.Count(minimal, "\n")+1)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v, want %q", err, want)
 	}
 }
 

@@ -100,7 +100,7 @@ func badInputs(t *testing.T, dir string) []badInput {
 			want: []string{"p.yaml:1:1: the profile's aliases expand to more than 1000000 nodes"}},
 		{id: "duplicate-request-names", profile: strings.Replace(minimal, "load:", "  - {name: a, path: /b}\nload:", 1), want: []string{`p.yaml:5:12: mix[1].name: "a" is also the name of mix[0]`}},
 		{id: "empty-mix", profile: "name: x\nbase_url: http://127.0.0.1:1\nmix: []\nload: {vus: 1, duration: 1s}\n", want: []string{"p.yaml:3:6: mix: the mix is empty"}},
-		{id: "zero-weights", profile: strings.Replace(minimal, "{name: a, path: /}", "{name: a, path: /, weight: 0}", 1), want: []string{"p.yaml:4:3: mix: every weight is 0"}},
+		{id: "zero-weights", profile: strings.Replace(minimal, "{name: a, path: /}", "{name: a, path: /, weight: 0}", 1), want: []string{"p.yaml:3:1: mix: every weight is 0"}},
 		{id: "bad-template", profile: edit(`_csrf: "{{vars.csrf}}"`, `_csrf: "{{vars.csfr}}"`), want: []string{"p.yaml:31:14:", "login[1].form._csrf", `no step extracts a variable named "csfr"`}},
 		{id: "bad-template-namespace", profile: edit(`username: "{{user.username}}"`, `username: "{{usr.username}}"`), want: []string{"p.yaml:29:17:", "unknown template reference {{usr.username}}"}},
 		{id: "bad-regex", profile: edit(`location_not: "error"`, `location_not: "error("`), want: []string{"p.yaml:32:43:", "login[1].expect.location_not", "bad regular expression"}},
@@ -211,5 +211,19 @@ func TestBadInput(t *testing.T) {
 	slices.Sort(documented)
 	if strings.Join(ids, " ") != strings.Join(documented, " ") {
 		t.Fatalf("docs/errors.md lists %v\nthe test covers %v", documented, ids)
+	}
+}
+
+// TestStoppingLine: the first Ctrl-C promises outputs only where there
+// are some.
+func TestStoppingLine(t *testing.T) {
+	for args, want := range map[string]string{
+		"run spring-form": "stopping, outputs will be written (a second Ctrl-C aborts at once)",
+		"target":          "stopping (a second Ctrl-C aborts at once)",
+		"check basic":     "stopping (a second Ctrl-C aborts at once)",
+	} {
+		if got := stoppingLine(strings.Fields(args)); got != want {
+			t.Errorf("cohort %s: %q, want %q", args, got, want)
+		}
 	}
 }

@@ -53,7 +53,7 @@ func commands() []command {
 		{"target", "cohort target [flags]", "serve the built-in Spring-like demo target", runTarget},
 		{"check", "cohort check PROFILE", "one user through the login and each mix entry, every step explained", runCheck},
 		{"profiles", "cohort profiles [NAME]", "list the built-in profiles, or print one", runProfiles},
-		{"report", "cohort report RESULT.json", "print a result again (--format text|json|hgrm)", runReport},
+		{"report", "cohort report RESULT.json", "print a result again (--format text|json|html|hgrm|junit)", runReport},
 		{"merge", "cohort merge PART.json... -o OUT.json", "combine the results of a distributed run's segments, exactly", runMerge},
 		{"compare", "cohort compare A.json B.json", "two results (or A1 A2 ... -- B1 B2 ...) side by side, changes beyond noise marked", runCompare},
 		{"version", "cohort version", "print the version", runVersion},
@@ -69,11 +69,20 @@ func main() {
 		// The default action returns before anything is said: a second
 		// Ctrl-C kills the process at once.
 		signal.Stop(sigs)
-		fmt.Fprintln(os.Stderr, "\ncohort: stopping, outputs will be written (a second Ctrl-C aborts at once)")
+		fmt.Fprintln(os.Stderr, "\ncohort: "+stoppingLine(os.Args[1:]))
 		interrupt()
 	}()
 	code := dispatch(ctx, &env{stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:])
 	os.Exit(code)
+}
+
+// stoppingLine is what the first Ctrl-C says: only a run has outputs
+// to write (the target, say, just stops serving).
+func stoppingLine(args []string) string {
+	if len(args) > 0 && args[0] == "run" {
+		return "stopping, outputs will be written (a second Ctrl-C aborts at once)"
+	}
+	return "stopping (a second Ctrl-C aborts at once)"
 }
 
 func dispatch(ctx context.Context, e *env, args []string) int {
