@@ -83,7 +83,11 @@ func (r *run) dispatch(ctx context.Context, out *Outcome, arrivals Arrivals, idl
 		}
 		offset, ok := arrivals.At(n)
 		if !ok {
-			return false
+			// The schedule lasts its duration, not until its last
+			// arrival: a rate over the run is counted over the time
+			// it was asked for (10/s for 2 s is 20 in 2 s, not in 1.9).
+			end := out.Started.Add(ShapeOf(r.cfg.Load).Duration())
+			return !r.sleepUntil(ctx, end, timer, drainEvery, rec, out)
 		}
 		due := out.Started.Add(offset)
 		if !r.sleepUntil(ctx, due, timer, drainEvery, rec, out) {

@@ -539,3 +539,20 @@ func TestShortFlags(t *testing.T) {
 		t.Fatalf("-u 2 -d 1500ms: exit %d, %d VUs over %.2f s\n%s", code, r.VUsMax, r.DurationS, out)
 	}
 }
+
+// TestOpenModelLastsItsDuration: an arrival-rate run lasts its duration,
+// not until its last arrival, so its rps is the rate asked for.
+func TestOpenModelLastsItsDuration(t *testing.T) {
+	path := writeProfile(t, "basic", func(s string) string {
+		s = strings.Replace(s, "think: {type: uniform, min: 10ms, max: 50ms}", "think: {type: none}", 1)
+		return strings.Replace(s, "load: {executor: constant-vus, vus: 50, duration: 10s}",
+			"load: {executor: constant-arrival-rate, rate: 10, duration: 2s, pre_allocated_vus: 2, max_vus: 4}", 1)
+	})
+	code, out, r := runSimulated(t, path)
+	if code != exitOK || r.Totals.Iterations != 20 {
+		t.Fatalf("exit %d, %d iterations; want 20\n%s", code, r.Totals.Iterations, out)
+	}
+	if r.DurationS < 2 || r.DurationS > 2.01 || r.Totals.RPS < 9.95 || r.Totals.RPS > 10 {
+		t.Fatalf("%.3f s at %.2f rps: want the 2 s asked for, at 10 rps", r.DurationS, r.Totals.RPS)
+	}
+}
