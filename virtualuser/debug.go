@@ -68,6 +68,19 @@ func (v *VU) debugExchange(st *Step, hop int, req *http.Request, r *response, d 
 			x.FormFields = append(x.FormFields, f.key)
 		}
 	}
+	if st.oauth == oauthLogin && hop == 0 {
+		// The provider's own form, filled in: its field names (never
+		// their values) show what cohort posted.
+		for _, kv := range strings.Split(v.sess.Vars[v.plan.oauth.form], "&") {
+			if k, _, _ := strings.Cut(kv, "="); k != "" {
+				name, err := url.QueryUnescape(k)
+				if err != nil {
+					name = k
+				}
+				x.FormFields = append(x.FormFields, name)
+			}
+		}
+	}
 	if hop == 0 {
 		x.EmptyVars = v.emptyVars(st)
 	}

@@ -166,6 +166,9 @@ func TestOAuth2CookiesStayWithTheirOrigin(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
+	if !strings.Contains(out, "/login [form: _csrf, password, username] → 302") {
+		t.Fatalf("oauth2/login does not show the fields of the provider's form it posted\n%s", out)
+	}
 	steps := strings.Split(out, "  ✔ ")
 	sent := map[string]string{}
 	for _, s := range steps[1:] {
