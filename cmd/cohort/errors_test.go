@@ -141,6 +141,7 @@ func badInputs(t *testing.T, dir string) []badInput {
 			args: []string{"--find-capacity", "--threshold", "sessions_lost: count<1"},
 			want: []string{"capacity.settle: leaves 500ms of a 1.5s step to judge", "at least 1s after its settling time"}},
 		{id: "html-unwritable", profile: string(good), args: []string{"--html", filepath.Join(dir, "missing", "r.html")}, want: []string{"--html: cannot create"}},
+		{id: "hlog-unwritable", profile: string(good), args: []string{"--hlog", filepath.Join(dir, "missing", "run.hlog")}, want: []string{"--hlog: cannot create"}},
 		{id: "junit-unwritable", profile: string(good), args: []string{"--junit", filepath.Join(dir, "missing", "v.xml")}, want: []string{"--junit: cannot create"}},
 		{id: "hgrm-not-a-directory", profile: string(good), args: []string{"--hgrm", result}, want: []string{"--hgrm: " + result + " exists and is not a directory"}},
 		{id: "bad-stages", profile: string(good), args: []string{"--stages", "10s"}, want: []string{"--stages: stage 1 \"10s\": want DURATION:VUS"}},

@@ -32,7 +32,7 @@ import (
 // runFlags are the flags of "cohort run".
 type runFlags struct {
 	url, baseURL, stages, users, out, proxy, ca, conn   string
-	html, hgrm, junit, segment, startAt                 string
+	html, hgrm, junit, hlog, segment, startAt           string
 	cpuProfile, memProfile                              string
 	vus, iterations, warmSessions                       int
 	duration                                            time.Duration
@@ -59,6 +59,7 @@ func newRunFlags() *runFlags {
 	fs.StringVar(&f.users, "users", "", "CSV file of users (header username,password,...), replacing the profile's")
 	fs.StringVar(&f.out, "out", "", "write the result JSON here (json=FILE, as k6 writes it, is the same)")
 	fs.StringVar(&f.html, "html", "", "write the HTML report here (one self-contained file)")
+	fs.StringVar(&f.hlog, "hlog", "", "write HdrHistogram interval logs here as the run goes (a tagged histogram per request and interval)")
 	fs.StringVar(&f.junit, "junit", "", "write the verdict as JUnit XML here (a test case per threshold, check and the run), for CI")
 	fs.StringVar(&f.segment, "segment", "1/1", "run instance i of n of a distributed run (i/n): a disjoint share of the VUs, arrivals, iterations and users")
 	fs.StringVar(&f.startAt, "start-at", "", "wait until this time (RFC 3339) to start, so that the instances of a distributed run begin together")
@@ -166,13 +167,13 @@ func (f *runFlags) checkOutputs() error {
 		}
 		f.out = path
 	}
-	if err := distinctOutputs(map[string]string{"--out": f.out, "--html": f.html, "--hgrm": f.hgrm, "--junit": f.junit}); err != nil {
+	if err := distinctOutputs(map[string]string{"--out": f.out, "--html": f.html, "--hgrm": f.hgrm, "--junit": f.junit, "--hlog": f.hlog}); err != nil {
 		return err
 	}
 	outputs := []struct {
 		flag, path, ext string
 		dir             bool
-	}{{"--out", f.out, ".json", false}, {"--html", f.html, ".html", false}, {"--hgrm", f.hgrm, "", true}, {"--junit", f.junit, ".xml", false}}
+	}{{"--out", f.out, ".json", false}, {"--html", f.html, ".html", false}, {"--hgrm", f.hgrm, "", true}, {"--junit", f.junit, ".xml", false}, {"--hlog", f.hlog, ".hlog", false}}
 	for _, o := range outputs {
 		if o.path == "" {
 			continue
@@ -200,6 +201,7 @@ func (f *runFlags) destinations(suffix string) string {
 	var parts []string
 	for _, o := range []struct{ what, path, ext string }{
 		{"result", f.out, ".json"}, {"report", f.html, ".html"}, {"hgrm", f.hgrm, ""}, {"junit", f.junit, ".xml"},
+		{"interval log", f.hlog, ".hlog"},
 	} {
 		if o.path != "" {
 			parts = append(parts, o.what+" to "+suffixed(o.path, o.ext, suffix))
@@ -215,7 +217,7 @@ func (f *runFlags) destinations(suffix string) string {
 // overwrite the first.
 func distinctOutputs(paths map[string]string) error {
 	seen := map[string]string{}
-	for _, flag := range []string{"--out", "--html", "--hgrm", "--junit"} {
+	for _, flag := range []string{"--out", "--html", "--hgrm", "--junit", "--hlog"} {
 		p := paths[flag]
 		if p == "" {
 			continue
@@ -655,17 +657,24 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 		live.finish(ctx, true)
 		return res, exitInterrupted
 	}
-	r := f.newRun(ctx, e, p, pool, search, live)
+	hlog, closeHlog, err := f.openHlog(e, p, suffix)
+	if err != nil {
+		live.finish(ctx, true)
+		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
+		return nil, exitFailed
+	}
+	r := f.newRun(ctx, e, p, pool, search, live, hlog)
 	defer r.stop()
 	out, err := engine.Run(r.ctx, r.cfg)
 	r.prog.done()
+	hlogErr := closeHlog()
 	if err != nil {
 		live.finish(ctx, true)
 		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
 		return nil, exitFailed
 	}
 	res, code := r.verdict(p, out, tags)
-	if err := f.report(e, res, suffix, !f.compareConn); err != nil {
+	if err := errors.Join(f.report(e, res, suffix, !f.compareConn), hlogErr); err != nil {
 		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
 		code = exitFailed
 	}
@@ -674,6 +683,30 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 	}
 	live.finish(ctx, out.Interrupted)
 	return res, code
+}
+
+// openHlog starts the --hlog interval log (named with suffix) and
+// returns its sink of snapshots and what ends it; with no --hlog, a sink
+// that does nothing.
+func (f *runFlags) openHlog(e *env, p *prepared, suffix string) (func(metrics.Snapshot), func() error, error) {
+	if f.hlog == "" {
+		return func(metrics.Snapshot) {}, func() error { return nil }, nil
+	}
+	file, err := os.Create(suffixed(f.hlog, ".hlog", suffix))
+	if err != nil {
+		return nil, nil, fmt.Errorf("--hlog: %v", err)
+	}
+	w, err := results.NewHlogWriter(file, p.plan.Series, clock.Or(e.clock).Now())
+	if err != nil {
+		file.Close()
+		return nil, nil, fmt.Errorf("--hlog: %v", err)
+	}
+	return w.Add, func() error {
+		if err := errors.Join(w.Flush(), file.Close()); err != nil {
+			return fmt.Errorf("--hlog: %v", err)
+		}
+		return nil
+	}, nil
 }
 
 // pool makes the connections of a run in connection mode mode.
@@ -703,7 +736,8 @@ type liveRun struct {
 // newRun configures a run whose every snapshot reaches the timeline, the
 // progress line, the live metrics and the abort watch (and the capacity
 // search, which also steers it).
-func (f *runFlags) newRun(ctx context.Context, e *env, p *prepared, pool *transport.Pool, search *capacity.Search, live *live) *liveRun {
+func (f *runFlags) newRun(ctx context.Context, e *env, p *prepared, pool *transport.Pool, search *capacity.Search, live *live,
+	more ...func(metrics.Snapshot)) *liveRun {
 	load := p.profile.Load
 	r := &liveRun{prog: newProgress(e, f.quiet || f.noProgress, p.length()),
 		timeline: results.NewTimelineRecorder(p.plan.Series, p.length()), search: search}
@@ -726,7 +760,7 @@ func (f *runFlags) newRun(ctx context.Context, e *env, p *prepared, pool *transp
 	if len(p.scenarios) > 0 {
 		r.cfg.Scenarios, r.cfg.Plan, r.cfg.Users, r.cfg.Collector = p.engineScenarios(), nil, nil, nil
 	}
-	sinks := []func(metrics.Snapshot){r.timeline.Add, r.prog.tick, live.tick, watch}
+	sinks := append([]func(metrics.Snapshot){r.timeline.Add, r.prog.tick, live.tick, watch}, more...)
 	r.cfg.Tick = func(snap metrics.Snapshot) {
 		for _, sink := range sinks {
 			sink(snap)
