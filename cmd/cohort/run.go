@@ -32,7 +32,7 @@ import (
 // runFlags are the flags of "cohort run".
 type runFlags struct {
 	url, baseURL, stages, users, out, proxy, ca, conn   string
-	html, hgrm, junit, hlog, segment, startAt           string
+	html, hgrm, junit, hlog, samples, segment, startAt  string
 	cpuProfile, memProfile                              string
 	vus, iterations, warmSessions                       int
 	duration                                            time.Duration
@@ -60,6 +60,7 @@ func newRunFlags() *runFlags {
 	fs.StringVar(&f.out, "out", "", "write the result JSON here (json=FILE, as k6 writes it, is the same)")
 	fs.StringVar(&f.html, "html", "", "write the HTML report here (one self-contained file)")
 	fs.StringVar(&f.hlog, "hlog", "", "write HdrHistogram interval logs here as the run goes (a tagged histogram per request and interval)")
+	fs.StringVar(&f.samples, "samples", "", "write a row per interval and request here as the run goes (.csv, or .jsonl for JSON lines)")
 	fs.StringVar(&f.junit, "junit", "", "write the verdict as JUnit XML here (a test case per threshold, check and the run), for CI")
 	fs.StringVar(&f.segment, "segment", "1/1", "run instance i of n of a distributed run (i/n): a disjoint share of the VUs, arrivals, iterations and users")
 	fs.StringVar(&f.startAt, "start-at", "", "wait until this time (RFC 3339) to start, so that the instances of a distributed run begin together")
@@ -167,13 +168,18 @@ func (f *runFlags) checkOutputs() error {
 		}
 		f.out = path
 	}
-	if err := distinctOutputs(map[string]string{"--out": f.out, "--html": f.html, "--hgrm": f.hgrm, "--junit": f.junit, "--hlog": f.hlog}); err != nil {
+	if f.samples != "" {
+		if _, err := results.SamplesFormat(f.samples); err != nil {
+			return fmt.Errorf("--samples %v", err)
+		}
+	}
+	if err := distinctOutputs(map[string]string{"--out": f.out, "--html": f.html, "--hgrm": f.hgrm, "--junit": f.junit, "--hlog": f.hlog, "--samples": f.samples}); err != nil {
 		return err
 	}
 	outputs := []struct {
 		flag, path, ext string
 		dir             bool
-	}{{"--out", f.out, ".json", false}, {"--html", f.html, ".html", false}, {"--hgrm", f.hgrm, "", true}, {"--junit", f.junit, ".xml", false}, {"--hlog", f.hlog, ".hlog", false}}
+	}{{"--out", f.out, ".json", false}, {"--html", f.html, ".html", false}, {"--hgrm", f.hgrm, "", true}, {"--junit", f.junit, ".xml", false}, {"--hlog", f.hlog, ".hlog", false}, {"--samples", f.samples, filepath.Ext(f.samples), false}}
 	for _, o := range outputs {
 		if o.path == "" {
 			continue
@@ -201,7 +207,7 @@ func (f *runFlags) destinations(suffix string) string {
 	var parts []string
 	for _, o := range []struct{ what, path, ext string }{
 		{"result", f.out, ".json"}, {"report", f.html, ".html"}, {"hgrm", f.hgrm, ""}, {"junit", f.junit, ".xml"},
-		{"interval log", f.hlog, ".hlog"},
+		{"interval log", f.hlog, ".hlog"}, {"samples", f.samples, filepath.Ext(f.samples)},
 	} {
 		if o.path != "" {
 			parts = append(parts, o.what+" to "+suffixed(o.path, o.ext, suffix))
@@ -217,7 +223,7 @@ func (f *runFlags) destinations(suffix string) string {
 // overwrite the first.
 func distinctOutputs(paths map[string]string) error {
 	seen := map[string]string{}
-	for _, flag := range []string{"--out", "--html", "--hgrm", "--junit", "--hlog"} {
+	for _, flag := range []string{"--out", "--html", "--hgrm", "--junit", "--hlog", "--samples"} {
 		p := paths[flag]
 		if p == "" {
 			continue
@@ -657,24 +663,24 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 		live.finish(ctx, true)
 		return res, exitInterrupted
 	}
-	hlog, closeHlog, err := f.openHlog(e, p, suffix)
+	streams, closeStreams, err := f.openStreams(e, p, suffix)
 	if err != nil {
 		live.finish(ctx, true)
 		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
 		return nil, exitFailed
 	}
-	r := f.newRun(ctx, e, p, pool, search, live, hlog)
+	r := f.newRun(ctx, e, p, pool, search, live, streams)
 	defer r.stop()
 	out, err := engine.Run(r.ctx, r.cfg)
 	r.prog.done()
-	hlogErr := closeHlog()
+	streamsErr := closeStreams()
 	if err != nil {
 		live.finish(ctx, true)
 		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
 		return nil, exitFailed
 	}
 	res, code := r.verdict(p, out, tags)
-	if err := errors.Join(f.report(e, res, suffix, !f.compareConn), hlogErr); err != nil {
+	if err := errors.Join(f.report(e, res, suffix, !f.compareConn), streamsErr); err != nil {
 		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
 		code = exitFailed
 	}
@@ -685,28 +691,67 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 	return res, code
 }
 
-// openHlog starts the --hlog interval log (named with suffix) and
-// returns its sink of snapshots and what ends it; with no --hlog, a sink
-// that does nothing.
-func (f *runFlags) openHlog(e *env, p *prepared, suffix string) (func(metrics.Snapshot), func() error, error) {
-	if f.hlog == "" {
-		return func(metrics.Snapshot) {}, func() error { return nil }, nil
-	}
-	file, err := os.Create(suffixed(f.hlog, ".hlog", suffix))
-	if err != nil {
-		return nil, nil, fmt.Errorf("--hlog: %v", err)
-	}
-	w, err := results.NewHlogWriter(file, p.plan.Series, clock.Or(e.clock).Now())
-	if err != nil {
-		file.Close()
-		return nil, nil, fmt.Errorf("--hlog: %v", err)
-	}
-	return w.Add, func() error {
-		if err := errors.Join(w.Flush(), file.Close()); err != nil {
-			return fmt.Errorf("--hlog: %v", err)
+// openStreams starts the outputs written as the run goes (--hlog,
+// --samples; named with suffix) and returns their sink of snapshots and
+// what ends them.
+func (f *runFlags) openStreams(e *env, p *prepared, suffix string) (func(metrics.Snapshot), func() error, error) {
+	var sinks []func(metrics.Snapshot)
+	var closers []func() error
+	closeAll := func() error {
+		var errs []error
+		for _, c := range closers {
+			errs = append(errs, c())
 		}
+		return errors.Join(errs...)
+	}
+	open := func(flag, path, ext string, start func(io.Writer) (func(metrics.Snapshot), func() error, error)) error {
+		if path == "" {
+			return nil
+		}
+		file, err := os.Create(suffixed(path, ext, suffix))
+		if err != nil {
+			return fmt.Errorf("%s: %v", flag, err)
+		}
+		sink, flush, err := start(file)
+		if err != nil {
+			file.Close()
+			return fmt.Errorf("%s: %v", flag, err)
+		}
+		sinks = append(sinks, sink)
+		closers = append(closers, func() error {
+			if err := errors.Join(flush(), file.Close()); err != nil {
+				return fmt.Errorf("%s: %v", flag, err)
+			}
+			return nil
+		})
 		return nil
-	}, nil
+	}
+	err := open("--hlog", f.hlog, ".hlog", func(w io.Writer) (func(metrics.Snapshot), func() error, error) {
+		h, err := results.NewHlogWriter(w, p.plan.Series, clock.Or(e.clock).Now())
+		if err != nil {
+			return nil, nil, err
+		}
+		return h.Add, h.Flush, nil
+	})
+	if err == nil {
+		err = open("--samples", f.samples, filepath.Ext(f.samples), func(w io.Writer) (func(metrics.Snapshot), func() error, error) {
+			format, _ := results.SamplesFormat(f.samples) // checked with the flags
+			s, err := results.NewSamplesWriter(w, format, p.plan.Series)
+			if err != nil {
+				return nil, nil, err
+			}
+			return s.Add, s.Flush, nil
+		})
+	}
+	if err != nil {
+		closeAll()
+		return nil, nil, err
+	}
+	return func(snap metrics.Snapshot) {
+		for _, sink := range sinks {
+			sink(snap)
+		}
+	}, closeAll, nil
 }
 
 // pool makes the connections of a run in connection mode mode.
