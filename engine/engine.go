@@ -330,6 +330,7 @@ func (r *run) drain(interval *metrics.Aggregate, out *Outcome) {
 	r.cfg.Collector.Drain(interval)
 	out.Total.Merge(interval)
 	out.Total.Opened = r.cfg.Pool.Opened()
+	out.Total.BytesSent, out.Total.BytesReceived = r.cfg.Pool.Bytes()
 	t := metrics.Snapshot{Elapsed: r.clock.Now().Sub(out.Started), VUs: int(r.active.Load()),
 		LoggedIn: int(r.loggedIn.Load()), Interval: interval, Total: out.Total, Legend: r.legend}
 	if r.warm != nil {

@@ -119,6 +119,7 @@ func drainScenarios(cfg Config, c clock.Clock, out *Outcome, runs []*scenarioRun
 	}
 	out.Total.Merge(global)
 	out.Total.Opened = cfg.Pool.Opened()
+	out.Total.BytesSent, out.Total.BytesReceived = cfg.Pool.Bytes()
 	if cfg.Tick != nil {
 		cfg.Tick(t)
 	}

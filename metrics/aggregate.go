@@ -260,6 +260,9 @@ type Aggregate struct {
 	// Opened counts TCP connections the run opened; the engine sets it
 	// from its dialer, since no sample sees a connection being made.
 	Opened int64
+	// BytesSent and BytesReceived are what those connections moved on
+	// the wire; the engine sets them from the pool at the end.
+	BytesSent, BytesReceived int64
 	// Checks counts passes and failures of each check, by check index.
 	Checks []CheckAgg
 	// Instances holds the requests each backend instance answered, by
@@ -515,6 +518,8 @@ func (a *Aggregate) Merge(o *Aggregate) {
 	a.Dropped += o.Dropped
 	a.Interrupted += o.Interrupted
 	a.Opened += o.Opened
+	a.BytesSent += o.BytesSent
+	a.BytesReceived += o.BytesReceived
 	for len(a.Checks) < len(o.Checks) {
 		a.Checks = append(a.Checks, CheckAgg{})
 	}
@@ -550,6 +555,7 @@ func (a *Aggregate) Reset() {
 	a.First.Reset()
 	a.Lag.Reset()
 	a.Iterations, a.Dropped, a.Interrupted, a.Opened = 0, 0, 0, 0
+	a.BytesSent, a.BytesReceived = 0, 0
 	a.HTTP1, a.HTTP2 = 0, 0
 	for i := range a.Journeys {
 		ja := &a.Journeys[i]

@@ -30,6 +30,7 @@ type directConn struct {
 	tlsConf func() *tls.Config
 	tls     *tls.Config
 	opened  func()
+	count   func(net.Conn) net.Conn // counts the connection's bytes
 	// h2, when set, makes the VU's own net/http transport on its first
 	// https request; https then goes through it, which offers HTTP/2 in
 	// ALPN as a browser does (http.version auto). This connection itself
@@ -263,6 +264,7 @@ func (d *directConn) ensure(ctx context.Context, u *url.URL, trace *httptrace.Cl
 		return false, err
 	}
 	d.opened()
+	conn = d.count(conn)
 	if u.Scheme == "https" {
 		if d.tls == nil {
 			d.tls = d.tlsConf()

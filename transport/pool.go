@@ -97,14 +97,16 @@ type Network interface {
 // Pool hands out the transports of a run and counts the connections they
 // open.
 type Pool struct {
-	mode    string
-	base    *http.Transport
-	net     Network
-	shared  http.RoundTripper // what every VU gets outside per-user mode
-	opened  atomic.Int64
-	direct  bool // per-user VUs own a direct HTTP/1.1 connection
-	version string
-	dialer  *net.Dialer
+	mode   string
+	base   *http.Transport
+	net    Network
+	shared http.RoundTripper // what every VU gets outside per-user mode
+	opened atomic.Int64
+	// sent and received count the bytes of every connection dialed.
+	sent, received atomic.Int64
+	direct         bool // per-user VUs own a direct HTTP/1.1 connection
+	version        string
+	dialer         *net.Dialer
 
 	mu    sync.Mutex
 	all   []*http.Transport
@@ -151,10 +153,11 @@ func NewPool(c Config) (*Pool, error) {
 		Proxy: proxy,
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			conn, err := dialer.DialContext(ctx, network, addr)
-			if err == nil {
-				p.opened.Add(1)
+			if err != nil {
+				return nil, err
 			}
-			return conn, err
+			p.opened.Add(1)
+			return p.count(conn), nil
 		},
 		TLSClientConfig:        tlsConf,
 		TLSHandshakeTimeout:    10 * time.Second,
@@ -227,7 +230,7 @@ func (p *Pool) ForVU() http.RoundTripper {
 		return p.net.Transport(true, 1, func() { p.opened.Add(1) })
 	}
 	if p.direct {
-		d := &directConn{dialer: p.dialer, tlsConf: p.vuTLS, opened: func() { p.opened.Add(1) }}
+		d := &directConn{dialer: p.dialer, tlsConf: p.vuTLS, opened: func() { p.opened.Add(1) }, count: p.count}
 		if p.version == VersionAuto {
 			d.h2 = p.vuTransport
 		}

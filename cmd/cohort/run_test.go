@@ -556,3 +556,42 @@ func TestOpenModelLastsItsDuration(t *testing.T) {
 		t.Fatalf("%.3f s at %.2f rps: want the 2 s asked for, at 10 rps", r.DurationS, r.Totals.RPS)
 	}
 }
+
+// TestDataOnTheWire: a run over real sockets reports the bytes its
+// connections moved, in the result and the summary; a merge of segments
+// adds them.
+func TestDataOnTheWire(t *testing.T) {
+	dir := t.TempDir()
+	var parts []string
+	var sent, received int64
+	for _, seg := range []string{"1/2", "2/2"} {
+		code, out, r := runCohort(t, "basic", "-u", "2", "-i", "6", "--segment", seg)
+		if code != exitOK {
+			t.Fatalf("segment %s: exit %d\n%s", seg, code, out)
+		}
+		c := r.Connections
+		// Each request carries at least its request line and Basic
+		// credentials, each answer its status line and headers.
+		if c.BytesSent < 60*r.Totals.Requests || c.BytesReceived < 100*r.Totals.Requests || !strings.Contains(out, "\ndata: ") {
+			t.Fatalf("%d requests: %d bytes sent, %d received\n%s", r.Totals.Requests, c.BytesSent, c.BytesReceived, out)
+		}
+		sent, received = sent+c.BytesSent, received+c.BytesReceived
+		part := filepath.Join(dir, strings.Replace(seg, "/", "of", 1)+".json")
+		if err := r.WriteFile(part); err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, part)
+	}
+	merged := filepath.Join(dir, "m.json")
+	var buf strings.Builder
+	if code := dispatch(t.Context(), &env{stdout: &buf, stderr: &buf}, append(append([]string{"merge"}, parts...), "-o", merged)); code != exitOK {
+		t.Fatalf("merge: exit %d\n%s", code, buf.String())
+	}
+	m, err := results.ReadResult(merged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Connections.BytesSent != sent || m.Connections.BytesReceived != received {
+		t.Fatalf("merged: %d and %d bytes, want the segments' %d and %d", m.Connections.BytesSent, m.Connections.BytesReceived, sent, received)
+	}
+}

@@ -78,6 +78,7 @@ func AggregateOf(r *Result) (*metrics.Aggregate, []metrics.SeriesInfo, error) {
 	}
 	a.Iterations, a.Dropped, a.Interrupted = r.Totals.Iterations, r.Totals.Dropped, r.Totals.Interrupted
 	a.Opened = r.Connections.Opened
+	a.BytesSent, a.BytesReceived = r.Connections.BytesSent, r.Connections.BytesReceived
 	a.HTTP1, a.HTTP2 = r.Connections.Protocols[ProtoHTTP1], r.Connections.Protocols[ProtoHTTP2]
 	for _, c := range r.Checks {
 		a.Checks = append(a.Checks, metrics.CheckAgg{Pass: c.Passes, Fail: c.Fails})

@@ -305,7 +305,12 @@ func (r *Result) mergeWarm(parts []*Result) error {
 type Connections struct {
 	// Opened counts TCP connections made (including any a request did not
 	// end up using).
-	Opened         int64 `json:"opened"`
+	Opened int64 `json:"opened"`
+	// BytesSent and BytesReceived are what the run's TCP connections
+	// moved on the wire (TLS and headers included); 0 over the
+	// simulated network.
+	BytesSent      int64 `json:"bytes_sent"`
+	BytesReceived  int64 `json:"bytes_received"`
 	ReusedRequests int64 `json:"reused_requests"`
 	NewRequests    int64 `json:"new_requests"`
 	// Protocols counts the answered requests by protocol ("HTTP/1.1",
@@ -469,6 +474,7 @@ func NewResult(m Meta, series []metrics.SeriesInfo, a *metrics.Aggregate) *Resul
 		r.Connections.NewRequests += a.Series[i].New
 	}
 	r.Connections.Opened = a.Opened
+	r.Connections.BytesSent, r.Connections.BytesReceived = a.BytesSent, a.BytesReceived
 	r.Connections.Protocols = protocols(a)
 	s := a.Sessions
 	r.Sessions = SessionResult{

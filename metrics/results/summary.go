@@ -66,6 +66,10 @@ func WriteSummary(w io.Writer, r *Result) error {
 	fmt.Fprintf(&b, "connections: %d opened; %d requests on new connections, %d on reused ones",
 		r.Connections.Opened, r.Connections.NewRequests, r.Connections.ReusedRequests)
 	writeProtocols(&b, r.Connections.Protocols)
+	if c := r.Connections; c.BytesSent+c.BytesReceived > 0 {
+		fmt.Fprintf(&b, "data: %s sent (%s/s), %s received (%s/s), on the wire\n", byteSize(c.BytesSent), byteSize(perSecond(c.BytesSent, r.DurationS)),
+			byteSize(c.BytesReceived), byteSize(perSecond(c.BytesReceived, r.DurationS)))
+	}
 	fmt.Fprintf(&b, "iterations: %d", r.Totals.Iterations)
 	if r.Totals.Interrupted > 0 {
 		fmt.Fprintf(&b, " (%d interrupted)", r.Totals.Interrupted)
@@ -330,6 +334,29 @@ func writeFailures(b *strings.Builder, r *Result) {
 	}
 	slices.Sort(lines)
 	b.WriteString("\nfailures by reason:\n" + strings.Join(lines, "\n") + "\n")
+}
+
+// byteSize writes a byte count as k6 does: 512 B, 12 kB, 3.4 MB (powers
+// of 1000).
+func byteSize(n int64) string {
+	v := float64(n)
+	for _, unit := range []string{"B", "kB", "MB", "GB"} {
+		if v < 999.5 || unit == "GB" {
+			if unit == "B" {
+				return strconv.FormatInt(int64(v), 10) + " B"
+			}
+			return strconv.FormatFloat(v, 'f', 1, 64) + " " + unit
+		}
+		v /= 1000
+	}
+	return ""
+}
+
+func perSecond(n int64, secs float64) int64 {
+	if secs <= 0 {
+		return 0
+	}
+	return int64(float64(n) / secs)
 }
 
 // percentOf is k of n as a percentage for the summary: "0%", "0.25%",

@@ -18,3 +18,12 @@ func TestPercentOf(t *testing.T) {
 		})
 	}
 }
+
+// TestByteSize: byte counts read as k6 prints them, in powers of 1000.
+func TestByteSize(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 B", 999: "999 B", 1000: "1.0 kB", 32345: "32.3 kB", 4_500_000: "4.5 MB", 7_200_000_000_000: "7200.0 GB"} {
+		if got := byteSize(n); got != want {
+			t.Errorf("byteSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
