@@ -66,16 +66,7 @@ func runSegments(t *testing.T, n int, dir string) (*results.Result, target.Stats
 		}
 		return r, tg.Stats()
 	}
-	merged := filepath.Join(dir, "merged.json")
-	var out bytes.Buffer
-	if code := dispatch(context.Background(), &env{stdout: &out, stderr: &out}, append(append([]string{"merge"}, parts...), "-o", merged)); code != exitOK {
-		t.Fatalf("merge: exit %d\n%s", code, out.String())
-	}
-	r, err := results.ReadResult(merged)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r, tg.Stats()
+	return mergeResults(t, parts...), tg.Stats()
 }
 
 // TestSegmentsAddUpToTheWholeRun runs one profile as one process and as

@@ -691,10 +691,34 @@ func (f *runFlags) runOnce(ctx context.Context, e *env, p *prepared, mode, suffi
 	return res, code
 }
 
+// streamStart begins a streamed output on its file: the sink of the
+// run's snapshots, and what writes out what it buffered.
+type streamStart func(io.Writer) (sink func(metrics.Snapshot), flush func() error, err error)
+
 // openStreams starts the outputs written as the run goes (--hlog,
 // --samples; named with suffix) and returns their sink of snapshots and
 // what ends them.
 func (f *runFlags) openStreams(e *env, p *prepared, suffix string) (func(metrics.Snapshot), func() error, error) {
+	streams := []struct {
+		flag, path, ext string
+		start           streamStart
+	}{
+		{"--hlog", f.hlog, ".hlog", func(w io.Writer) (func(metrics.Snapshot), func() error, error) {
+			h, err := results.NewHlogWriter(w, p.plan.Series, clock.Or(e.clock).Now())
+			if err != nil {
+				return nil, nil, err
+			}
+			return h.Add, h.Flush, nil
+		}},
+		{"--samples", f.samples, filepath.Ext(f.samples), func(w io.Writer) (func(metrics.Snapshot), func() error, error) {
+			format, _ := results.SamplesFormat(f.samples) // checked with the flags
+			s, err := results.NewSamplesWriter(w, format, p.plan.Series)
+			if err != nil {
+				return nil, nil, err
+			}
+			return s.Add, s.Flush, nil
+		}},
+	}
 	var sinks []func(metrics.Snapshot)
 	var closers []func() error
 	closeAll := func() error {
@@ -704,54 +728,42 @@ func (f *runFlags) openStreams(e *env, p *prepared, suffix string) (func(metrics
 		}
 		return errors.Join(errs...)
 	}
-	open := func(flag, path, ext string, start func(io.Writer) (func(metrics.Snapshot), func() error, error)) error {
-		if path == "" {
-			return nil
+	for _, st := range streams {
+		if st.path == "" {
+			continue
 		}
-		file, err := os.Create(suffixed(path, ext, suffix))
+		sink, end, err := openStream(st.flag, suffixed(st.path, st.ext, suffix), st.start)
 		if err != nil {
-			return fmt.Errorf("%s: %v", flag, err)
-		}
-		sink, flush, err := start(file)
-		if err != nil {
-			file.Close()
-			return fmt.Errorf("%s: %v", flag, err)
-		}
-		sinks = append(sinks, sink)
-		closers = append(closers, func() error {
-			if err := errors.Join(flush(), file.Close()); err != nil {
-				return fmt.Errorf("%s: %v", flag, err)
-			}
-			return nil
-		})
-		return nil
-	}
-	err := open("--hlog", f.hlog, ".hlog", func(w io.Writer) (func(metrics.Snapshot), func() error, error) {
-		h, err := results.NewHlogWriter(w, p.plan.Series, clock.Or(e.clock).Now())
-		if err != nil {
+			closeAll()
 			return nil, nil, err
 		}
-		return h.Add, h.Flush, nil
-	})
-	if err == nil {
-		err = open("--samples", f.samples, filepath.Ext(f.samples), func(w io.Writer) (func(metrics.Snapshot), func() error, error) {
-			format, _ := results.SamplesFormat(f.samples) // checked with the flags
-			s, err := results.NewSamplesWriter(w, format, p.plan.Series)
-			if err != nil {
-				return nil, nil, err
-			}
-			return s.Add, s.Flush, nil
-		})
-	}
-	if err != nil {
-		closeAll()
-		return nil, nil, err
+		sinks, closers = append(sinks, sink), append(closers, end)
 	}
 	return func(snap metrics.Snapshot) {
 		for _, sink := range sinks {
 			sink(snap)
 		}
 	}, closeAll, nil
+}
+
+// openStream creates the file of one streamed output and starts it; its
+// end flushes and closes the file, errors named by flag.
+func openStream(flag, path string, start streamStart) (func(metrics.Snapshot), func() error, error) {
+	file, err := os.Create(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %v", flag, err)
+	}
+	sink, flush, err := start(file)
+	if err != nil {
+		file.Close()
+		return nil, nil, fmt.Errorf("%s: %v", flag, err)
+	}
+	return sink, func() error {
+		if err := errors.Join(flush(), file.Close()); err != nil {
+			return fmt.Errorf("%s: %v", flag, err)
+		}
+		return nil
+	}, nil
 }
 
 // pool makes the connections of a run in connection mode mode.

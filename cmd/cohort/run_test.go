@@ -582,16 +582,23 @@ func TestDataOnTheWire(t *testing.T) {
 		}
 		parts = append(parts, part)
 	}
-	merged := filepath.Join(dir, "m.json")
+	m := mergeResults(t, parts...)
+	if m.Connections.BytesSent != sent || m.Connections.BytesReceived != received {
+		t.Fatalf("merged: %d and %d bytes, want the segments' %d and %d", m.Connections.BytesSent, m.Connections.BytesReceived, sent, received)
+	}
+}
+
+// mergeResults runs cohort merge on parts and reads the merged result.
+func mergeResults(t *testing.T, parts ...string) *results.Result {
+	t.Helper()
+	merged := filepath.Join(t.TempDir(), "merged.json")
 	var buf strings.Builder
 	if code := dispatch(t.Context(), &env{stdout: &buf, stderr: &buf}, append(append([]string{"merge"}, parts...), "-o", merged)); code != exitOK {
 		t.Fatalf("merge: exit %d\n%s", code, buf.String())
 	}
-	m, err := results.ReadResult(merged)
+	r, err := results.ReadResult(merged)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Connections.BytesSent != sent || m.Connections.BytesReceived != received {
-		t.Fatalf("merged: %d and %d bytes, want the segments' %d and %d", m.Connections.BytesSent, m.Connections.BytesReceived, sent, received)
-	}
+	return r
 }

@@ -157,15 +157,7 @@ func TestScenariosMergeAcrossSegments(t *testing.T) {
 		}
 		parts = append(parts, out)
 	}
-	merged := filepath.Join(dir, "merged.json")
-	var buf strings.Builder
-	if code := dispatch(t.Context(), &env{stdout: &buf, stderr: &buf}, append(append([]string{"merge"}, parts...), "-o", merged)); code != exitOK {
-		t.Fatalf("merge: exit %d\n%s", code, buf.String())
-	}
-	r, err := results.ReadResult(merged)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := mergeResults(t, parts...)
 	storm := scenarioOf(t, r, "storm")
 	if storm.Totals.Iterations != 10 || storm.Logins != 3 || storm.VUsMax != 3 {
 		t.Fatalf("merged storm: %+v; want its 10 arrivals and 3 logins, split between the segments", storm)
