@@ -287,6 +287,8 @@ func ms(v float64) string {
 
 var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"ms":     ms,
+	"bytes":  results.FormatBytes,
+	"share":  results.FormatShare,
 	"pct":    func(v float64) string { return fmt.Sprintf("%.2f%%", 100*v) },
 	"counts": counts,
 	"wanted": func(n, want int) string {

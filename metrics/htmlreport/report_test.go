@@ -64,6 +64,7 @@ func TestWriteDrawsEveryChart(t *testing.T) {
 		total.Merge(a)
 		tr.Add(metrics.Snapshot{Elapsed: time.Duration(sec) * time.Second, VUs: 3, LoggedIn: 3, Interval: a})
 	}
+	total.BytesSent, total.BytesReceived = 32_345, 4_500_000
 	r := results.NewResult(results.Meta{Profile: "p", Segment: "1/1", Duration: 5 * time.Second}, series, total)
 	tl := tr.Finish(5*time.Second, 0, 0)
 	r.Timeline = &tl
@@ -75,6 +76,12 @@ func TestWriteDrawsEveryChart(t *testing.T) {
 		if !strings.Contains(b.String(), `<figure class="chart" id="`+id+`">`+"\n<svg") {
 			t.Errorf("chart %s missing", id)
 		}
+	}
+	if !strings.Contains(b.String(), "<th>all</th><th></th><th>1000</th><th>0</th><th>0%</th>") {
+		t.Error("the report's all row has no failed % beside its failures")
+	}
+	if !strings.Contains(b.String(), "Data on the wire: 32.3 kB sent, 4.5 MB received.") {
+		t.Error("the report does not say what went on the wire")
 	}
 	if strings.Contains(b.String(), "<script") {
 		t.Error("the report carries a script")

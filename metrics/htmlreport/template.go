@@ -29,13 +29,14 @@ figcaption { color: #555; font-size: 0.9em; }
 
 <h2 id="summary">Summary</h2>
 <table>
-<tr><th>request</th><th>group</th><th>count</th><th>failed</th><th>rps</th><th>p50 ms</th><th>p90 ms</th><th>p95 ms</th><th>p99 ms</th><th>max ms</th></tr>
-{{range .R.Requests}}{{if .Count}}<tr><td>{{if .Scenario}}{{.Scenario}}: {{end}}{{.Name}}</td><td>{{.Group}}</td><td>{{.Count}}</td><td>{{.Failures}}</td><td>{{printf "%.1f" .RPS}}</td><td>{{ms .Latency.P50}}</td><td>{{ms .Latency.P90}}</td><td>{{ms .Latency.P95}}</td><td>{{ms .Latency.P99}}</td><td>{{ms .Latency.Max}}</td></tr>
-{{end}}{{end}}<tr><th>all</th><th></th><th>{{.R.Totals.Requests}}</th><th>{{.R.Totals.Failures}}</th><th>{{printf "%.1f" .R.Totals.RPS}}</th><th>{{ms .R.Latency.P50}}</th><th>{{ms .R.Latency.P90}}</th><th>{{ms .R.Latency.P95}}</th><th>{{ms .R.Latency.P99}}</th><th>{{ms .R.Latency.Max}}</th></tr>
+<tr><th>request</th><th>group</th><th>count</th><th>failed</th><th>failed %</th><th>rps</th><th>avg ms</th><th>min ms</th><th>p50 ms</th><th>p90 ms</th><th>p95 ms</th><th>p99 ms</th><th>max ms</th></tr>
+{{range .R.Requests}}{{if .Count}}<tr><td>{{if .Scenario}}{{.Scenario}}: {{end}}{{.Name}}</td><td>{{.Group}}</td><td>{{.Count}}</td><td>{{.Failures}}</td><td>{{share .Failures .Count}}</td><td>{{printf "%.1f" .RPS}}</td><td>{{ms .Latency.Mean}}</td><td>{{ms .Latency.Min}}</td><td>{{ms .Latency.P50}}</td><td>{{ms .Latency.P90}}</td><td>{{ms .Latency.P95}}</td><td>{{ms .Latency.P99}}</td><td>{{ms .Latency.Max}}</td></tr>
+{{end}}{{end}}<tr><th>all</th><th></th><th>{{.R.Totals.Requests}}</th><th>{{.R.Totals.Failures}}</th><th>{{share .R.Totals.Failures .R.Totals.Requests}}</th><th>{{printf "%.1f" .R.Totals.RPS}}</th><th>{{ms .R.Latency.Mean}}</th><th>{{ms .R.Latency.Min}}</th><th>{{ms .R.Latency.P50}}</th><th>{{ms .R.Latency.P90}}</th><th>{{ms .R.Latency.P95}}</th><th>{{ms .R.Latency.P99}}</th><th>{{ms .R.Latency.Max}}</th></tr>
 </table>
 <p>Sessions: {{.R.Sessions.Logins}} logins ({{.R.Sessions.LoginFailures}} failed), login p95 {{ms .R.Sessions.Login.P95}} ms, first request p95 {{ms .R.Sessions.FirstRequest.P95}} ms;
 {{.R.Sessions.SessionsLost}} lost, {{.R.Sessions.Relogins}} re-logins, {{.R.Sessions.IDRotations}} id rotations, {{.R.Sessions.Refreshes}} token refreshes, {{.R.Sessions.Logouts}} logouts.
-Connections: {{.R.Connections.Opened}} opened; {{.R.Connections.NewRequests}} requests on new connections, {{.R.Connections.ReusedRequests}} on reused ones.
+Connections: {{.R.Connections.Opened}} opened; {{.R.Connections.NewRequests}} requests on new connections, {{.R.Connections.ReusedRequests}} on reused ones.{{with .R.Connections}}{{if or .BytesSent .BytesReceived}}
+Data on the wire: {{bytes .BytesSent}} sent, {{bytes .BytesReceived}} received.{{end}}{{end}}
 Iterations: {{.R.Totals.Iterations}}{{if .R.Totals.Dropped}}, {{.R.Totals.Dropped}} dropped{{end}}{{if .R.Totals.Interrupted}}, {{.R.Totals.Interrupted}} interrupted{{end}}.</p>
 {{with .R.Sessions.CookieHeader}}<p>Cookies: the Cookie header a session sends, p50 {{.P50}} B, p95 {{.P95}} B, max {{.Max}} B{{with $.R.Sessions.SessionCookie}}; the session cookie p50 {{.P50}} B, max {{.Max}} B{{end}}.</p>{{end}}
 {{with .R.Server}}<p>The server's sessions (built-in target): {{.Live}} live, {{.Created}} created, {{.Expired}} expired, {{.Evicted}} evicted, {{.Invalidated}} invalidated.</p>{{end}}

@@ -28,7 +28,7 @@ func WriteSummary(w io.Writer, r *Result) error {
 	// k6 and Locust users read a run.
 	fmt.Fprintln(tw, "request\tgroup\tcount\tfailed\tfailed %\trps\tavg ms\tmin ms\tp50 ms\tp90 ms\tp95 ms\tp99 ms\tmax ms\t")
 	row := func(name, group string, count, failed int64, rps float64, l Latency) {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", name, group, count, failed, percentOf(failed, count),
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", name, group, count, failed, FormatShare(failed, count),
 			rps, ms(l.Mean), ms(l.Min), ms(l.P50), ms(l.P90), ms(l.P95), ms(l.P99), ms(l.Max))
 	}
 	for _, q := range r.Requests {
@@ -67,8 +67,8 @@ func WriteSummary(w io.Writer, r *Result) error {
 		r.Connections.Opened, r.Connections.NewRequests, r.Connections.ReusedRequests)
 	writeProtocols(&b, r.Connections.Protocols)
 	if c := r.Connections; c.BytesSent+c.BytesReceived > 0 {
-		fmt.Fprintf(&b, "data: %s sent (%s/s), %s received (%s/s), on the wire\n", byteSize(c.BytesSent), byteSize(perSecond(c.BytesSent, r.DurationS)),
-			byteSize(c.BytesReceived), byteSize(perSecond(c.BytesReceived, r.DurationS)))
+		fmt.Fprintf(&b, "data: %s sent (%s/s), %s received (%s/s), on the wire\n", FormatBytes(c.BytesSent), FormatBytes(perSecond(c.BytesSent, r.DurationS)),
+			FormatBytes(c.BytesReceived), FormatBytes(perSecond(c.BytesReceived, r.DurationS)))
 	}
 	fmt.Fprintf(&b, "iterations: %d", r.Totals.Iterations)
 	if r.Totals.Interrupted > 0 {
@@ -336,9 +336,9 @@ func writeFailures(b *strings.Builder, r *Result) {
 	b.WriteString("\nfailures by reason:\n" + strings.Join(lines, "\n") + "\n")
 }
 
-// byteSize writes a byte count as k6 does: 512 B, 12 kB, 3.4 MB (powers
+// FormatBytes writes a byte count as k6 does: 512 B, 12 kB, 3.4 MB (powers
 // of 1000).
-func byteSize(n int64) string {
+func FormatBytes(n int64) string {
 	v := float64(n)
 	for _, unit := range []string{"B", "kB", "MB", "GB"} {
 		if v < 999.5 || unit == "GB" {
@@ -359,9 +359,9 @@ func perSecond(n int64, secs float64) int64 {
 	return int64(float64(n) / secs)
 }
 
-// percentOf is k of n as a percentage for the summary: "0%", "0.25%",
+// FormatShare writes k of n as a percentage for the summaries: "0%", "0.25%",
 // "100%"; a share that is not 0 never reads as 0.
-func percentOf(k, n int64) string {
+func FormatShare(k, n int64) string {
 	if n == 0 || k == 0 {
 		return "0%"
 	}
