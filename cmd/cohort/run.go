@@ -173,13 +173,10 @@ func (f *runFlags) checkOutputs() error {
 			return fmt.Errorf("--samples %v", err)
 		}
 	}
-	if err := distinctOutputs(map[string]string{"--out": f.out, "--html": f.html, "--hgrm": f.hgrm, "--junit": f.junit, "--hlog": f.hlog, "--samples": f.samples}); err != nil {
+	outputs := f.outputs()
+	if err := distinctOutputs(outputs); err != nil {
 		return err
 	}
-	outputs := []struct {
-		flag, path, ext string
-		dir             bool
-	}{{"--out", f.out, ".json", false}, {"--html", f.html, ".html", false}, {"--hgrm", f.hgrm, "", true}, {"--junit", f.junit, ".xml", false}, {"--hlog", f.hlog, ".hlog", false}, {"--samples", f.samples, filepath.Ext(f.samples), false}}
 	for _, o := range outputs {
 		if o.path == "" {
 			continue
@@ -200,15 +197,28 @@ func (f *runFlags) checkOutputs() error {
 	return nil
 }
 
+// output is one file or directory a run writes.
+type output struct {
+	flag, what, path, ext string
+	dir                   bool
+}
+
+// outputs are the run's outputs, in the order they are named; an empty
+// path is one not asked for.
+func (f *runFlags) outputs() []output {
+	return []output{
+		{"--out", "result", f.out, ".json", false}, {"--html", "report", f.html, ".html", false},
+		{"--hgrm", "hgrm", f.hgrm, "", true}, {"--junit", "junit", f.junit, ".xml", false},
+		{"--hlog", "interval log", f.hlog, ".hlog", false}, {"--samples", "samples", f.samples, filepath.Ext(f.samples), false},
+	}
+}
+
 // destinations says on the plan line where the run's outputs will go
 // (suffix: the connection mode's, with --compare-conn), so that a user
 // knows before a long run whether it keeps a result.
 func (f *runFlags) destinations(suffix string) string {
 	var parts []string
-	for _, o := range []struct{ what, path, ext string }{
-		{"result", f.out, ".json"}, {"report", f.html, ".html"}, {"hgrm", f.hgrm, ""}, {"junit", f.junit, ".xml"},
-		{"interval log", f.hlog, ".hlog"}, {"samples", f.samples, filepath.Ext(f.samples)},
-	} {
+	for _, o := range f.outputs() {
 		if o.path != "" {
 			parts = append(parts, o.what+" to "+suffixed(o.path, o.ext, suffix))
 		}
@@ -221,10 +231,10 @@ func (f *runFlags) destinations(suffix string) string {
 
 // distinctOutputs refuses two outputs given one path: the second would
 // overwrite the first.
-func distinctOutputs(paths map[string]string) error {
+func distinctOutputs(outputs []output) error {
 	seen := map[string]string{}
-	for _, flag := range []string{"--out", "--html", "--hgrm", "--junit", "--hlog", "--samples"} {
-		p := paths[flag]
+	for _, o := range outputs {
+		flag, p := o.flag, o.path
 		if p == "" {
 			continue
 		}

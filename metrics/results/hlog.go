@@ -26,13 +26,14 @@ type HlogWriter struct {
 	startMs int64
 	last    time.Duration // the end of the interval written last
 	scratch *hdr.Histogram
+	all     *hdr.Histogram // an interval's requests, reused
 	err     error
 }
 
 // NewHlogWriter writes the log's header for a run that started at start
 // and returns the writer of its intervals.
 func NewHlogWriter(w io.Writer, series []metrics.SeriesInfo, start time.Time) (*HlogWriter, error) {
-	h := &HlogWriter{w: bufio.NewWriter(w), startMs: start.UnixMilli(), scratch: metrics.NewHistogram()}
+	h := &HlogWriter{w: bufio.NewWriter(w), startMs: start.UnixMilli(), scratch: metrics.NewHistogram(), all: metrics.NewHistogram()}
 	h.log = hdr.NewHistogramLogWriter(h.w)
 	// Timestamps are seconds since the run's start; BaseTime and
 	// StartTime make them absolute for the readers that want it.
@@ -81,7 +82,8 @@ func (h *HlogWriter) Add(s metrics.Snapshot) {
 	}
 	from, to := h.startMs+h.last.Milliseconds(), h.startMs+s.Elapsed.Milliseconds()
 	h.last = s.Elapsed
-	all := metrics.NewHistogram()
+	all := h.all
+	all.Reset()
 	for i := range s.Interval.Series {
 		lat := s.Interval.Series[i].Hists[metrics.HistLatency]
 		if lat == nil || lat.TotalCount() == 0 || i >= len(h.tags) {

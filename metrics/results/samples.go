@@ -71,10 +71,10 @@ func (s *SamplesWriter) Add(snap metrics.Snapshot) {
 			continue
 		}
 		info := s.series[i]
-		lat := a.Hists[metrics.HistLatency]
+		l := LatencyOf(a.Hists[metrics.HistLatency]) // as the result file reads it
 		s.row = append(s.row[:0], secs(snap.Elapsed), secs(length), info.Scenario, info.Group, info.Name,
 			strconv.FormatInt(a.Count, 10), strconv.FormatInt(a.Failures, 10),
-			pct(lat, 50), pct(lat, 95), pct(lat, 99), msOf(maxOf(lat)),
+			msText(l.P50), msText(l.P95), msText(l.P99), msText(l.Max),
 			strconv.FormatInt(countOf(a.Hists[metrics.HistReused]), 10), strconv.FormatInt(countOf(a.Hists[metrics.HistNew]), 10))
 		s.writeRow()
 	}
@@ -120,21 +120,7 @@ func (s *SamplesWriter) Flush() error {
 
 func secs(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 3, 64) }
 
-func pct(h *hdr.Histogram, q float64) string {
-	if h == nil || h.TotalCount() == 0 {
-		return "0"
-	}
-	return msOf(metrics.Percentile(h, q))
-}
-
-func msOf(us int64) string { return strconv.FormatFloat(float64(us)/1000, 'f', -1, 64) }
-
-func maxOf(h *hdr.Histogram) int64 {
-	if h == nil || h.TotalCount() == 0 {
-		return 0
-	}
-	return h.Max()
-}
+func msText(ms float64) string { return strconv.FormatFloat(ms, 'f', -1, 64) }
 
 func countOf(h *hdr.Histogram) int64 {
 	if h == nil {
