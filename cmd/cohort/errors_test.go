@@ -19,6 +19,7 @@ type badInput struct {
 	profile string // the profile written to p.yaml, "" for none
 	args    []string
 	want    []string // substrings of stderr
+	absent  string   // a secret of the input that stderr must not show
 }
 
 func badInputs(t *testing.T, dir string) []badInput {
@@ -148,6 +149,8 @@ func badInputs(t *testing.T, dir string) []badInput {
 		{id: "bad-stages", profile: string(good), args: []string{"--stages", "10s"}, want: []string{"--stages: stage 1 \"10s\": want DURATION:VUS"}},
 		{id: "bad-conn", profile: string(good), args: []string{"--conn", "pooled"}, want: []string{"--conn: want shared, per-user or per-request"}},
 		{id: "bad-prometheus-listen", profile: string(good), args: []string{"--prometheus-listen", "here"}, want: []string{"--prometheus-listen:", "want PORT or HOST:PORT"}},
+		{id: "bad-remote-write", profile: string(good), args: []string{"--prometheus-remote-write", "writer:s3cret@127.0.0.1:9090/api/v1/write"},
+			want: []string{"--prometheus-remote-write: want the receiver's http:// or https:// URL"}, absent: "s3cret"},
 		{id: "bad-tag", profile: string(good), args: []string{"--tag", "novalue"}, want: []string{`--tag "novalue": want key=value`}},
 		{id: "bad-segment", profile: string(good), args: []string{"--segment", "4/3"}, want: []string{`--segment: "4/3": want i/n with 1 <= i <= n`}},
 		{id: "bad-start-at", profile: string(good), args: []string{"--start-at", "tomorrow"}, want: []string{`--start-at: "tomorrow" is not an RFC 3339 time`}},
@@ -194,6 +197,9 @@ func TestBadInput(t *testing.T) {
 				if !strings.Contains(stderr.String(), w) {
 					t.Fatalf("stderr %q\nwant it to contain %q", stderr.String(), w)
 				}
+			}
+			if c.absent != "" && strings.Contains(stderr.String(), c.absent) {
+				t.Fatalf("stderr %q shows the secret %q", stderr.String(), c.absent)
 			}
 			if stdout.Len() != 0 {
 				t.Fatalf("something started: %s", stdout.String())

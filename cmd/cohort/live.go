@@ -25,27 +25,44 @@ func (f *runFlags) checkPrometheus() error {
 			return fmt.Errorf("--prometheus-push-interval: must be positive")
 		}
 	}
+	if f.promRemote != "" {
+		if err := prom.CheckRemoteWrite(f.promRemote); err != nil {
+			return fmt.Errorf("--prometheus-remote-write: %v", err)
+		}
+		if f.promRemoteEvery <= 0 {
+			return fmt.Errorf("--prometheus-remote-write-interval: must be positive")
+		}
+	}
 	if f.promLinger < 0 {
 		return fmt.Errorf("--prometheus-linger: must not be negative")
 	}
 	return nil
 }
 
-// live is a run's Prometheus side: the exporter, its listener and its
-// pusher. The zero value (no Prometheus flags) does nothing.
+// live is a run's Prometheus side: the exporter, its listener and the
+// senders that push its values (Pushgateway, remote write). The zero value
+// (no Prometheus flags) does nothing.
 type live struct {
-	f          *runFlags
-	e          *env
-	exp        *prom.Exporter
-	srv        *prom.Server
-	push       *prom.Pusher
-	stopPush   context.CancelFunc
-	pushedDone chan struct{}
+	f       *runFlags
+	e       *env
+	exp     *prom.Exporter
+	srv     *prom.Server
+	senders []*sender
+}
+
+// sender sends the exporter's values somewhere at an interval, and once
+// more at the end of the run.
+type sender struct {
+	flag  string
+	send  func(context.Context) error
+	every time.Duration
+	stop  context.CancelFunc
+	done  chan struct{}
 }
 
 func (f *runFlags) startLive(ctx context.Context, e *env, series []metrics.SeriesInfo, testid, segment string) (*live, error) {
 	l := &live{f: f, e: e}
-	if f.promListen == "" && f.promPush == "" {
+	if f.promListen == "" && f.promPush == "" && f.promRemote == "" {
 		return l, nil
 	}
 	l.exp = prom.New(series, testid, segment)
@@ -65,17 +82,38 @@ func (f *runFlags) startLive(ctx context.Context, e *env, series []metrics.Serie
 		if err != nil {
 			return nil, err
 		}
-		l.push = p
-		pctx, cancel := context.WithCancel(ctx)
-		l.stopPush, l.pushedDone = cancel, make(chan struct{})
-		go func() {
-			defer close(l.pushedDone)
-			p.PushEvery(pctx, f.promPushEvery, func(err error) {
-				fmt.Fprintf(e.stderr, "cohort run: --prometheus-push: %v\n", err)
-			})
-		}()
+		l.start(ctx, &sender{flag: "--prometheus-push", send: p.Push, every: f.promPushEvery})
+	}
+	if f.promRemote != "" {
+		w, err := prom.NewRemoteWriter(f.promRemote, l.exp, testid, segment)
+		if err != nil {
+			return nil, err
+		}
+		l.start(ctx, &sender{flag: "--prometheus-remote-write", send: w.Write, every: f.promRemoteEvery})
 	}
 	return l, nil
+}
+
+// start sends at s's interval until finish.
+func (l *live) start(ctx context.Context, s *sender) {
+	sctx, cancel := context.WithCancel(ctx)
+	s.stop, s.done = cancel, make(chan struct{})
+	l.senders = append(l.senders, s)
+	go func() {
+		defer close(s.done)
+		t := time.NewTicker(s.every)
+		defer t.Stop()
+		for {
+			select {
+			case <-sctx.Done():
+				return
+			case <-t.C:
+				if err := s.send(sctx); err != nil && sctx.Err() == nil {
+					fmt.Fprintf(l.e.stderr, "cohort run: %s: %v\n", s.flag, err)
+				}
+			}
+		}
+	}()
 }
 
 func (l *live) tick(snap metrics.Snapshot) {
@@ -84,15 +122,15 @@ func (l *live) tick(snap metrics.Snapshot) {
 	}
 }
 
-// finish pushes the final values and keeps /metrics up for the linger
+// finish sends the final values and keeps /metrics up for the linger
 // period (not after an interruption), so the last values are scraped.
 func (l *live) finish(ctx context.Context, interrupted bool) {
-	if l.push != nil {
-		l.stopPush()
-		<-l.pushedDone
-		pctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		if err := l.push.Push(pctx); err != nil {
-			fmt.Fprintf(l.e.stderr, "cohort run: --prometheus-push: %v\n", err)
+	for _, s := range l.senders {
+		s.stop()
+		<-s.done
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := s.send(sctx); err != nil {
+			fmt.Fprintf(l.e.stderr, "cohort run: %s: %v\n", s.flag, err)
 		}
 		cancel()
 	}

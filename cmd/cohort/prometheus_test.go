@@ -391,3 +391,53 @@ func TestPushgateway(t *testing.T) {
 		t.Fatalf("the Pushgateway holds %d requests, the result %d", sum, r.Totals.Requests)
 	}
 }
+
+// TestPrometheusRemoteWrite sends a run's metrics to a real Prometheus's
+// remote-write receiver: the totals Prometheus stores are the result
+// file's, under the labels a scrape would give them.
+func TestPrometheusRemoteWrite(t *testing.T) {
+	bin := component(t, "prometheus")
+	dir := t.TempDir()
+	port := freePort(t)
+	conf := filepath.Join(dir, "prometheus.yml")
+	os.WriteFile(conf, []byte("global: {scrape_interval: 1m}\n"), 0o644)
+	promURL := "http://127.0.0.1:" + port
+	startProcess(t, "Server is ready to receive web requests.", bin, "--config.file="+conf, "--storage.tsdb.path="+filepath.Join(dir, "data"),
+		"--web.listen-address=127.0.0.1:"+port, "--web.enable-remote-write-receiver")
+	res := filepath.Join(dir, "r.json")
+	var out bytes.Buffer
+	if code := dispatch(context.Background(), &env{stdout: &out, stderr: &out}, []string{"run", "spring-form",
+		"--vus", "4", "--duration", "3s", "--tag", "testid=rwtest", "--out", res, "--no-progress",
+		"--prometheus-remote-write", promURL + "/api/v1/write", "--prometheus-remote-write-interval", "1s"}); code != exitOK {
+		t.Fatalf("run: exit %d\n%s", code, out.String())
+	}
+	if strings.Contains(out.String(), "--prometheus-remote-write:") {
+		t.Fatalf("a write failed:\n%s", out.String())
+	}
+	r, err := results.ReadResult(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The final write is answered once Prometheus has committed it: no
+	// wait is needed before the queries.
+	at := time.Now()
+	sel := `{testid="rwtest",segment="1/1",job="cohort",instance="rwtest-1of1"}`
+	for _, c := range []struct {
+		expr string
+		want int64
+	}{
+		{`sum(max_over_time(cohort_http_requests_total` + sel + `[5m]))`, r.Totals.Requests},
+		{`sum(max_over_time(cohort_logins_total` + strings.Replace(sel, "}", `,result="ok"}`, 1) + `[5m]))`, r.Sessions.Logins},
+		{`sum(max_over_time(cohort_http_request_duration_seconds_count` + sel + `[5m]))`, r.Totals.Requests},
+		{`sum(max_over_time(cohort_http_request_duration_seconds_bucket` + strings.Replace(sel, "}", `,le="+Inf"}`, 1) + `[5m]))`, r.Totals.Requests},
+	} {
+		if got := promQuery(t, promURL, c.expr, at); len(got.Data.Result) != 1 || int64(got.scalar(t)) != c.want || c.want == 0 {
+			t.Errorf("%s: Prometheus holds %v, the result file %d", c.expr, got.Data.Result, c.want)
+		}
+	}
+	for _, fam := range contractFamilies {
+		if got := promQuery(t, promURL, fam+sel, at); len(got.Data.Result) == 0 {
+			t.Errorf("family %s: not written", fam)
+		}
+	}
+}

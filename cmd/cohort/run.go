@@ -41,8 +41,8 @@ type runFlags struct {
 	insecure, quiet, noProgress, tlsResume, compareConn bool
 	bare, findCapacity                                  bool
 	httpDebug                                           bool
-	promListen, promPush                                string
-	promLinger, promPushEvery                           time.Duration
+	promListen, promPush, promRemote                    string
+	promLinger, promPushEvery, promRemoteEvery          time.Duration
 	fs                                                  *pflag.FlagSet
 }
 
@@ -85,6 +85,8 @@ func newRunFlags() *runFlags {
 	fs.DurationVar(&f.promLinger, "prometheus-linger", 15*time.Second, "keep serving /metrics this long after the run, for a last scrape")
 	fs.StringVar(&f.promPush, "prometheus-push", "", "push metrics to this Pushgateway URL during the run and at its end")
 	fs.DurationVar(&f.promPushEvery, "prometheus-push-interval", 5*time.Second, "how often to push to the Pushgateway")
+	fs.StringVar(&f.promRemote, "prometheus-remote-write", "", "send metrics to this Prometheus remote-write URL (such as http://127.0.0.1:9090/api/v1/write) during the run and at its end")
+	fs.DurationVar(&f.promRemoteEvery, "prometheus-remote-write-interval", 5*time.Second, "how often to send to the remote-write URL")
 	fs.BoolVar(&f.compareConn, "compare-conn", false, "run the profile once per connection mode (shared, per-user, per-request) and print one table; --out X.json writes X.MODE.json")
 	fs.BoolVar(&f.tlsResume, "tls-resumption", true, "resume TLS sessions on new connections (false: a full handshake every time)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors")

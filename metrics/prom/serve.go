@@ -95,7 +95,8 @@ type Pusher struct {
 func CheckGateway(gateway string) error {
 	u, err := url.Parse(gateway)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%q: want the Pushgateway's http:// URL", gateway)
+		// Not repeated: it may hold a password.
+		return errors.New("want the Pushgateway's http:// or https:// URL, such as http://127.0.0.1:9091")
 	}
 	return nil
 }
@@ -105,26 +106,9 @@ func NewPusher(gateway string, e *Exporter, testid, segment string) (*Pusher, er
 	if err := CheckGateway(gateway); err != nil {
 		return nil, err
 	}
-	instance := testid + "-" + strings.ReplaceAll(segment, "/", "of")
-	p := push.New(strings.TrimSuffix(gateway, "/"), "cohort").Gatherer(e.reg).Grouping("instance", instance)
+	p := push.New(strings.TrimSuffix(gateway, "/"), "cohort").Gatherer(e.reg).Grouping("instance", instanceName(testid, segment))
 	return &Pusher{p: p}, nil
 }
 
 // Push replaces the run's group on the Pushgateway with the current values.
 func (p *Pusher) Push(ctx context.Context) error { return p.p.PushContext(ctx) }
-
-// PushEvery pushes at every interval until ctx ends; errors go to report.
-func (p *Pusher) PushEvery(ctx context.Context, every time.Duration, report func(error)) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := p.Push(ctx); err != nil && ctx.Err() == nil {
-				report(err)
-			}
-		}
-	}
-}
