@@ -28,7 +28,7 @@ import (
 // Prometheus stores are the ones a scrape would have stored: the same
 // names, the same labels (le formatted as the text format writes it), plus
 // job="cohort" and an instance named after the run's testid and segment,
-// as a scrape or the Pushgateway would label them. Histograms go as
+// as a scrape job would label them (a metric's own instance label wins). Histograms go as
 // classic buckets, which every receiver reads.
 type RemoteWriter struct {
 	url      string
@@ -74,14 +74,14 @@ func NewRemoteWriter(rawURL string, e *Exporter, testid, segment string) (*Remot
 		url:    rawURL,
 		client: &http.Client{Timeout: 30 * time.Second},
 		gather: e.reg.Gather,
-		extra:  []label{{"job", "cohort"}, {"instance", instanceName(testid, segment)}},
+		extra:  []label{{"job", "cohort"}, {"instance", runName(testid, segment)}},
 		now:    time.Now,
 	}, nil
 }
 
-// instanceName names a segment of a run, for the Pushgateway's grouping
+// runName names a segment of a run, for the Pushgateway's grouping
 // and the remote-written series alike.
-func instanceName(testid, segment string) string {
+func runName(testid, segment string) string {
 	return testid + "-" + strings.ReplaceAll(segment, "/", "of")
 }
 
@@ -149,9 +149,17 @@ func encodeWriteRequest(fams []*dto.MetricFamily, extra []label, ms int64) []byt
 	}
 	for _, f := range fams {
 		for _, m := range f.GetMetric() {
-			base := append([]label(nil), extra...)
+			var base []label
 			for _, lp := range m.GetLabel() {
 				base = append(base, label{lp.GetName(), lp.GetValue()})
+			}
+			for _, x := range extra {
+				// A label of the metric's own wins, as a scrape with
+				// honor_labels keeps it: cohort_instance_requests_total's
+				// instance is the backend that answered.
+				if !slices.ContainsFunc(base, func(l label) bool { return l.name == x.name }) {
+					base = append(base, x)
+				}
 			}
 			addMetric(add, f.GetName(), f.GetType(), m, base)
 		}

@@ -169,6 +169,7 @@ func decodeWriteRequest(b []byte) ([]written, error) {
 func TestRemoteWriteIsWhatAScrapeStores(t *testing.T) {
 	e := New(series, "t1", "2/3")
 	e.Observe(metrics.Snapshot{VUs: 7, LoggedIn: 6, Interval: interval(), Total: &metrics.Aggregate{Opened: 10}})
+	e.instReqs.WithLabelValues("node-a", "ok").Add(3) // a label instance of its own
 	rc := &receiver{}
 	srv := httptest.NewServer(rc)
 	defer srv.Close()
@@ -195,10 +196,18 @@ func TestRemoteWriteIsWhatAScrapeStores(t *testing.T) {
 	}
 	got := map[string]float64{}
 	for _, s := range rc.writes[0] {
-		if s.labels["job"] != "cohort" || s.labels["instance"] != "t1-2of3" {
+		own := s.labels["__name__"] == "cohort_instance_requests_total"
+		if s.labels["job"] != "cohort" || (s.labels["instance"] != "t1-2of3") != own {
 			t.Fatalf("%s: job %q, instance %q", s.key(), s.labels["job"], s.labels["instance"])
 		}
-		got[s.key("job", "instance")] = s.value
+		if own {
+			got[s.key("job")] = s.value
+		} else {
+			got[s.key("job", "instance")] = s.value
+		}
+	}
+	if v := got[`cohort_instance_requests_total{instance="node-a",result="ok",segment="2/3",testid="t1"}`]; v != 3 {
+		t.Errorf("the backend's own instance label: written %v, want 3", v)
 	}
 	scraped := scrapeText(t, e)
 	if len(scraped) < 100 {

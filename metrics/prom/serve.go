@@ -84,9 +84,11 @@ func (s *Server) Close(ctx context.Context) error {
 }
 
 // Pusher pushes an exporter's series to a Pushgateway under job "cohort",
-// grouped by an instance named after the run's testid and segment, so that
-// the segments of one run do not overwrite each other. (The series carry
-// testid and segment themselves, so those cannot be grouping labels.)
+// grouped by a cohort_run label named after the run's testid and segment,
+// so that the segments of one run do not overwrite each other. (The series
+// carry testid and segment themselves, so those cannot be grouping
+// labels; nor can instance, which cohort_instance_requests_total carries:
+// the Pushgateway refuses a push whose series hold a grouping label.)
 type Pusher struct {
 	p *push.Pusher
 }
@@ -106,7 +108,7 @@ func NewPusher(gateway string, e *Exporter, testid, segment string) (*Pusher, er
 	if err := CheckGateway(gateway); err != nil {
 		return nil, err
 	}
-	p := push.New(strings.TrimSuffix(gateway, "/"), "cohort").Gatherer(e.reg).Grouping("instance", instanceName(testid, segment))
+	p := push.New(strings.TrimSuffix(gateway, "/"), "cohort").Gatherer(e.reg).Grouping("cohort_run", runName(testid, segment))
 	return &Pusher{p: p}, nil
 }
 
