@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"os"
@@ -20,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cohort-dev/cohort/bench/target"
 	"github.com/cohort-dev/cohort/metrics/prom"
 	"github.com/cohort-dev/cohort/metrics/results"
 )
@@ -209,7 +212,12 @@ scrape_configs:
 `, scrapes.URL)), 0o644)
 	promURL := "http://127.0.0.1:" + promPort
 	startProcess(t, "Server is ready to receive web requests.", bin, "--config.file="+conf, "--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address=127.0.0.1:"+promPort, "--log.level=info")
+		"--web.listen-address=127.0.0.1:"+promPort, "--log.level=info", "--web.enable-remote-write-receiver")
+	// Two short runs first, written remotely, for the dashboard panels
+	// the main run has no data for: scenarios, journeys, backend
+	// instances, sessions moved, cookies dropped, token refreshes.
+	began := time.Now()
+	dashboardRuns(t, promURL+"/api/v1/write")
 
 	// An open-model run with faults, so that failures, lost sessions,
 	// re-logins and scheduler lag all have data.
@@ -289,7 +297,7 @@ scrape_configs:
 	if r.Sessions.SessionsLost == 0 || r.Totals.Failures == 0 {
 		t.Fatalf("the run had no lost sessions (%d) or failures (%d): the dashboard check below would not be exercised", r.Sessions.SessionsLost, r.Totals.Failures)
 	}
-	checkDashboard(t, promURL, at)
+	checkDashboard(t, promURL, began, at)
 }
 
 // lineWatch is a run's output that says when a line containing want has
@@ -328,8 +336,11 @@ func (w *lineWatch) String() string {
 	return w.buf.String()
 }
 
-// checkDashboard evaluates every query of the Grafana dashboard.
-func checkDashboard(t *testing.T, promURL string, at time.Time) {
+// checkDashboard evaluates every query of the Grafana dashboard over the
+// runs, from began to end: each must have a value other than 0 at some
+// moment (logins per second during the logins), or its panel would show
+// nothing where the runs made something.
+func checkDashboard(t *testing.T, promURL string, began, end time.Time) {
 	t.Helper()
 	data, err := os.ReadFile("../../deploy/grafana/cohort.json")
 	if err != nil {
@@ -339,7 +350,8 @@ func checkDashboard(t *testing.T, promURL string, at time.Time) {
 		Panels []struct {
 			Title   string `json:"title"`
 			Targets []struct {
-				Expr string `json:"expr"`
+				RefID string `json:"refId"`
+				Expr  string `json:"expr"`
 			} `json:"targets"`
 		} `json:"panels"`
 	}
@@ -349,16 +361,157 @@ func checkDashboard(t *testing.T, promURL string, at time.Time) {
 	n := 0
 	for _, p := range dash.Panels {
 		for _, tg := range p.Targets {
-			expr := strings.NewReplacer(`$testid`, "promtest", `$__rate_interval`, "1m").Replace(tg.Expr)
-			if got := promQuery(t, promURL, expr, at); len(got.Data.Result) == 0 {
-				t.Errorf("panel %q: %s returned nothing", p.Title, expr)
+			expr := strings.NewReplacer(`$testid`, "promtest|promtest-moves|promtest-tokens", `$__rate_interval`, "1m").Replace(tg.Expr)
+			if !promRangeHasData(t, promURL, expr, began, end) {
+				t.Errorf("panel %q, query %s: no value but 0 over the runs: %s", p.Title, tg.RefID, expr)
 			}
 			n++
 		}
 	}
-	if n < 10 {
+	if n < 40 {
 		t.Fatalf("only %d queries in the dashboard", n)
 	}
+}
+
+// promRangeHasData says whether expr has a finite value other than 0 at
+// some second from start to end.
+func promRangeHasData(t *testing.T, base, expr string, start, end time.Time) bool {
+	t.Helper()
+	stamp := func(at time.Time) string { return strconv.FormatFloat(float64(at.UnixMilli())/1000, 'f', 3, 64) }
+	q := url.Values{"query": {expr}, "start": {stamp(start)}, "end": {stamp(end)}, "step": {"1"}}
+	resp, err := http.Get(base + "/api/v1/query_range?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r struct {
+		Status string `json:"status"`
+		Data   struct {
+			Result []struct {
+				Values [][2]any `json:"values"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(body, &r); err != nil || r.Status != "success" {
+		t.Fatalf("query_range %s: %v %s", expr, err, body)
+	}
+	for _, series := range r.Data.Result {
+		for _, v := range series.Values {
+			s, _ := v[1].(string)
+			if f, err := strconv.ParseFloat(s, 64); err == nil && f != 0 && !math.IsNaN(f) && !math.IsInf(f, 0) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// dashboardRuns makes, by remote write, the data the main run of
+// TestPrometheusScrapesARun lacks: a run with scenarios and journeys behind
+// a balancer that moves sessions and sets a foreign cookie, and a token
+// run whose tokens expire. Its storm scenario drops iterations whatever
+// the machine's speed: two VUs that pause 500 ms after each iteration
+// cannot keep up with 10 a second.
+func dashboardRuns(t *testing.T, write string) {
+	t.Helper()
+	base := movingBalancer(t)
+	moves := writeProfile(t, "spring-form", func(s string) string {
+		i := strings.Index(s, "\nload:")
+		return "instance_header: X-Instance\n" + s[:i] + `
+scenarios:
+  - name: browsers
+    load: {executor: constant-vus, vus: 4, duration: 3s}
+  - name: storm
+    start_after: 1s
+    users:
+      generate: {username: "user{{n}}", password: "pass{{n}}", start: 1000}
+    mix:
+      - name: profile
+        path: /api/profile
+        headers: {Accept: application/json}
+        expect: {status: [200]}
+    think: {type: constant, duration: 500ms}
+    load: {executor: constant-arrival-rate, rate: 10, duration: 2s, pre_allocated_vus: 2, max_vus: 2}
+`
+	})
+	tokens := writeProfile(t, "jwt", func(s string) string {
+		return strings.Replace(s, `demo_target: ["--token-ttl", "5s"]`, `demo_target: ["--token-ttl", "1s"]`, 1)
+	})
+	for _, run := range [][]string{
+		{moves, "--base-url", base, "--tag", "testid=promtest-moves"},
+		{tokens, "--vus", "3", "--duration", "3s", "--tag", "testid=promtest-tokens"},
+	} {
+		var out bytes.Buffer
+		args := append(append([]string{"run"}, run...), "--no-progress", "--prometheus-remote-write", write, "--prometheus-remote-write-interval", "1s")
+		if code := dispatch(context.Background(), &env{stdout: &out, stderr: &out}, args); code != exitOK || strings.Contains(out.String(), "--prometheus-remote-write:") {
+			t.Fatalf("%v: exit %d\n%s", run, code, out.String())
+		}
+	}
+}
+
+// movingBalancer stands two demo targets (node-a, node-b, each with its
+// own sessions) behind a balancer that keeps a session on the node that
+// issued it but sends every tenth request of a session to the other node,
+// where it is unknown: the sessions moved and lost after a move that a
+// balancer losing stickiness makes. Every fifth response also sets a cookie
+// for another domain, which the jars must drop.
+func movingBalancer(t *testing.T) string {
+	t.Helper()
+	var nodes [2]*url.URL
+	for i, name := range []string{"node-a", "node-b"} {
+		tg, err := target.New(target.Config{Instance: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := tg.Start("127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { tg.Close(context.Background()) })
+		nodes[i], _ = url.Parse(u)
+	}
+	var mu sync.Mutex
+	owner, seen := map[string]int{}, map[string]int{}
+	responses := 0
+	proxy := &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			mu.Lock()
+			defer mu.Unlock()
+			node := 0
+			if c, err := r.In.Cookie("JSESSIONID"); err == nil {
+				if o, ok := owner[c.Value]; ok {
+					seen[c.Value]++
+					node = o
+					if seen[c.Value]%10 == 0 {
+						node = 1 - o
+					}
+				}
+			}
+			r.SetURL(nodes[node])
+			r.Out.Host = r.In.Host
+		},
+		ModifyResponse: func(resp *http.Response) error {
+			mu.Lock()
+			defer mu.Unlock()
+			node := 0
+			if resp.Request.URL.Host == nodes[1].Host {
+				node = 1
+			}
+			for _, c := range resp.Cookies() {
+				if c.Name == "JSESSIONID" && c.Value != "" {
+					owner[c.Value] = node
+				}
+			}
+			if responses++; responses%5 == 0 {
+				resp.Header.Add("Set-Cookie", "promo=1; Domain=example.org; Path=/")
+			}
+			return nil
+		},
+	}
+	srv := httptest.NewServer(proxy)
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
 
 func TestPushgateway(t *testing.T) {
