@@ -33,6 +33,9 @@ type Config struct {
 	// Tick, if set, is called after every drain, from the run's goroutine,
 	// with the run's snapshot.
 	Tick func(metrics.Snapshot)
+	// KeepRaw makes each snapshot's Interval hold the interval's requests
+	// one by one (Aggregate.Raw), for --samples-raw.
+	KeepRaw bool
 	// Clock is the run's one source of time: what the VUs measure, their
 	// think times and timeouts, the schedules, the rate caps and the
 	// drains; nil means the system's. Tests give a fake one.
@@ -174,6 +177,10 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	}
 	out := &Outcome{Total: metrics.NewAggregate(len(cfg.Plan.Series)), Started: r.clock.Now(), Legend: r.legend}
 	r.interval = metrics.NewAggregate(len(cfg.Plan.Series))
+	if cfg.KeepRaw {
+		cfg.Collector.KeepRaw()
+		r.interval.KeepRaw()
+	}
 	if cfg.Warm.Sessions > 0 {
 		if cfg.Warm.Collector == nil || cfg.Warm.Touch == nil || cfg.Warm.Workers <= 0 {
 			return nil, errors.New("engine: a warm population needs a Collector, a Touch step and workers")
@@ -331,7 +338,7 @@ func (r *run) drain(interval *metrics.Aggregate, out *Outcome) {
 	out.Total.Merge(interval)
 	out.Total.Opened = r.cfg.Pool.Opened()
 	out.Total.BytesSent, out.Total.BytesReceived = r.cfg.Pool.Bytes()
-	t := metrics.Snapshot{Elapsed: r.clock.Now().Sub(out.Started), VUs: int(r.active.Load()),
+	t := metrics.Snapshot{Elapsed: r.clock.Now().Sub(out.Started), Started: out.Started, VUs: int(r.active.Load()),
 		LoggedIn: int(r.loggedIn.Load()), Interval: interval, Total: out.Total, Legend: r.legend}
 	if r.warm != nil {
 		r.cfg.Warm.Collector.Drain(r.warmInt)

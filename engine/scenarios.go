@@ -58,6 +58,14 @@ func runScenarios(ctx context.Context, cfg Config) (*Outcome, error) {
 			out:      &Outcome{Total: metrics.NewAggregate(0), Started: out.Started, Legend: out.Legend}}
 	}
 	out.Legend.Instances = cfg.Scenarios[0].Collector.InstanceNames
+	global := metrics.NewAggregate(len(last.Series))
+	if cfg.KeepRaw {
+		global.KeepRaw()
+		for _, s := range runs {
+			s.sc.Collector.KeepRaw()
+			s.interval.KeepRaw()
+		}
+	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for _, s := range runs {
@@ -80,7 +88,6 @@ func runScenarios(ctx context.Context, cfg Config) (*Outcome, error) {
 		defer mu.Unlock()
 		drainScenarios(cfg, c, out, runs, global)
 	}
-	global := metrics.NewAggregate(len(last.Series))
 	tick := c.NewTicker(cfg.Interval)
 	defer tick.Stop()
 	for running := true; running; {
@@ -106,7 +113,7 @@ func runScenarios(ctx context.Context, cfg Config) (*Outcome, error) {
 // drainScenarios drains every scenario into its own figures and the
 // run's, and calls Tick with the whole run's snapshot.
 func drainScenarios(cfg Config, c clock.Clock, out *Outcome, runs []*scenarioRun, global *metrics.Aggregate) {
-	t := metrics.Snapshot{Elapsed: c.Now().Sub(out.Started), Interval: global, Total: out.Total, Legend: out.Legend}
+	t := metrics.Snapshot{Elapsed: c.Now().Sub(out.Started), Started: out.Started, Interval: global, Total: out.Total, Legend: out.Legend}
 	for _, s := range runs {
 		s.sc.Collector.Drain(s.interval)
 		s.total.Merge(s.interval)

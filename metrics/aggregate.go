@@ -275,6 +275,33 @@ type Aggregate struct {
 	HTTP1, HTTP2 int64
 	// Journeys are the mix's journeys, by journey index.
 	Journeys []JourneyAgg
+	// Raw holds the requests one by one, when KeepRaw asked for them
+	// (--samples-raw): an interval's worth, since only the shards and the
+	// interval aggregates keep them, and Reset empties it keeping its
+	// memory.
+	Raw     []RawRequest
+	keepRaw bool
+}
+
+// RawRequest is one request as it was recorded, with when it ended.
+type RawRequest struct {
+	// End is when the request's body ended, in Unix nanoseconds on the
+	// run's clock; it was due Sample.Duration before.
+	End int64
+	Sample
+}
+
+// KeepRaw makes a keep each request it is given (AddEnded, Merge) in Raw,
+// besides its figures.
+func (a *Aggregate) KeepRaw() { a.keepRaw = true }
+
+// AddEnded records a sample that ended at end (Unix nanoseconds), and
+// keeps it in Raw if a keeps requests.
+func (a *Aggregate) AddEnded(s *Sample, end int64) {
+	if a.keepRaw && s.Kind == KindRequest {
+		a.Raw = append(a.Raw, RawRequest{End: end, Sample: *s})
+	}
+	a.Add(s)
 }
 
 // JourneyAgg is what one journey of the mix did.
@@ -532,6 +559,9 @@ func (a *Aggregate) Merge(o *Aggregate) {
 	}
 	mergeLazy(&a.CookieHeader, o.CookieHeader)
 	mergeLazy(&a.SessionCookie, o.SessionCookie)
+	if a.keepRaw {
+		a.Raw = append(a.Raw, o.Raw...)
+	}
 }
 
 // mergeLazy merges src into a histogram made only when there is data.
@@ -551,6 +581,7 @@ func (a *Aggregate) Reset() {
 		a.Series[i].reset()
 	}
 	a.Sessions = Sessions{}
+	a.Raw = a.Raw[:0]
 	a.Login.Reset()
 	a.First.Reset()
 	a.Lag.Reset()

@@ -75,6 +75,67 @@ func TestMergeIsExact(t *testing.T) {
 	}
 }
 
+// TestKeepRaw: a collector that keeps requests hands each over with its
+// end time, through the shards and an interval that keeps them too, and
+// only requests; a run's total, which does not keep them, holds none, and
+// a collector that does not keep them makes recorders without end times.
+func TestKeepRaw(t *testing.T) {
+	c := NewCollector(testSeries, 2)
+	c.KeepRaw()
+	recs := []*Recorder{c.NewRecorder(), c.NewRecorder()}
+	for i := range 21 {
+		s := Sample{Kind: KindRequest, Series: uint16(i % 2), Status: 200, Duration: time.Duration(i) * time.Millisecond}
+		recs[i%2].AddEnded(s, int64(1000+i))
+		recs[i%2].Add(Sample{Kind: KindIteration})
+	}
+	for _, r := range recs {
+		r.Flush()
+	}
+	interval, total := NewAggregate(2), NewAggregate(2)
+	interval.KeepRaw()
+	c.Drain(interval)
+	total.Merge(interval)
+	if len(interval.Raw) != 21 || len(total.Raw) != 0 || interval.Iterations != 21 {
+		t.Fatalf("%d raw requests in the interval, %d in the total, %d iterations", len(interval.Raw), len(total.Raw), interval.Iterations)
+	}
+	seen := map[int64]bool{}
+	for _, rq := range interval.Raw {
+		i := rq.End - 1000
+		if rq.Kind != KindRequest || rq.Duration != time.Duration(i)*time.Millisecond || rq.Series != uint16(i%2) || seen[rq.End] {
+			t.Fatalf("raw request %+v: not the one that ended at %d", rq, rq.End)
+		}
+		seen[rq.End] = true
+	}
+	interval.Reset()
+	c.Drain(interval)
+	if len(interval.Raw) != 0 {
+		t.Fatalf("%d raw requests after a reset and an empty drain", len(interval.Raw))
+	}
+	if plain := NewCollector(testSeries, 1).NewRecorder(); plain.ends != nil {
+		t.Fatal("a collector that keeps no requests made a recorder with end times")
+	}
+}
+
+// BenchmarkRecordRaw is BenchmarkRecord when the collector keeps each
+// request (--samples-raw): the flush copies the samples out too.
+func BenchmarkRecordRaw(b *testing.B) {
+	c := NewCollector(testSeries, 1)
+	c.KeepRaw()
+	r := c.NewRecorder()
+	into := NewAggregate(len(testSeries))
+	into.KeepRaw()
+	s := Sample{Kind: KindRequest, Series: 1, Status: 200, Duration: 3 * time.Millisecond, TTFB: time.Millisecond, Flags: Reused}
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		r.AddEnded(s, 1)
+		if n++; n%100_000 == 0 { // an interval's worth, drained as the engine does
+			c.Drain(into)
+			into.Reset()
+		}
+	}
+}
+
 func BenchmarkRecord(b *testing.B) {
 	c := NewCollector(testSeries, 1)
 	r := c.NewRecorder()

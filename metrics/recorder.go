@@ -25,6 +25,18 @@ type Collector struct {
 	shards []*shard
 	next   atomic.Uint32
 	inst   *instanceTable
+	raw    bool
+}
+
+// KeepRaw makes the collector keep every request one by one, with when it
+// ended, besides the figures (Aggregate.Raw): for --samples-raw. Call it
+// before the first NewRecorder; a recorder made before keeps no end times.
+func (c *Collector) KeepRaw() {
+	c.raw = true
+	for _, sh := range c.shards {
+		sh.cur.KeepRaw()
+		sh.next.KeepRaw()
+	}
 }
 
 // instanceTable numbers backend instances; the collectors of a run's
@@ -93,7 +105,11 @@ func (c *Collector) Series() []SeriesInfo { return c.series }
 // NewRecorder returns a recorder for one VU.
 func (c *Collector) NewRecorder() *Recorder {
 	i := c.next.Add(1) % uint32(len(c.shards))
-	return &Recorder{sink: c.shards[i], buf: new([recorderBuffer]Sample), col: c}
+	r := &Recorder{sink: c.shards[i], buf: new([recorderBuffer]Sample), col: c}
+	if c.raw {
+		r.ends = new([recorderBuffer]int64)
+	}
+	return r
 }
 
 // Drain moves everything flushed since the last drain into into, and
@@ -114,6 +130,7 @@ func (c *Collector) Drain(into *Aggregate) {
 // each VU owns its own.
 type Recorder struct {
 	buf  *[recorderBuffer]Sample // nil while parked
+	ends *[recorderBuffer]int64  // when buf's samples ended; nil unless the collector keeps requests
 	n    int
 	sink *shard
 	col  *Collector
@@ -135,7 +152,14 @@ func NewDiscard() *Recorder { return &Recorder{off: true} }
 
 // Add records a sample; it neither allocates nor locks, except when the
 // buffer is full and is flushed.
-func (r *Recorder) Add(s Sample) {
+func (r *Recorder) Add(s Sample) { r.add(s, 0) }
+
+// AddEnded records a request that ended at end (Unix nanoseconds on the
+// run's clock): its end is kept only if the collector keeps requests one
+// by one (KeepRaw); otherwise it is Add.
+func (r *Recorder) AddEnded(s Sample, end int64) { r.add(s, end) }
+
+func (r *Recorder) add(s Sample, end int64) {
 	if r.off {
 		return
 	}
@@ -143,6 +167,9 @@ func (r *Recorder) Add(s Sample) {
 		r.buf = buffers.Get().(*[recorderBuffer]Sample)
 	}
 	r.buf[r.n] = s
+	if r.ends != nil {
+		r.ends[r.n] = end
+	}
 	r.n++
 	if r.n == len(r.buf) {
 		r.Flush()
@@ -157,8 +184,14 @@ func (r *Recorder) Flush() {
 	}
 	r.sink.mu.Lock()
 	a := r.sink.cur
-	for i := range r.buf[:r.n] {
-		a.Add(&r.buf[i])
+	if r.ends != nil {
+		for i := range r.buf[:r.n] {
+			a.AddEnded(&r.buf[i], r.ends[i])
+		}
+	} else {
+		for i := range r.buf[:r.n] {
+			a.Add(&r.buf[i])
+		}
 	}
 	r.sink.mu.Unlock()
 	r.n = 0

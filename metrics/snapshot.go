@@ -35,8 +35,10 @@ func (l *Legend) InstanceNames() []string {
 // capacity search, the abort watch), and, at the end, what the verdict is
 // judged on.
 type Snapshot struct {
-	// Elapsed is the time since the run started.
+	// Elapsed is the time since the run started, at Started on the run's
+	// clock.
 	Elapsed time.Duration
+	Started time.Time
 	// VUs running, and their sessions logged in; warm sessions held.
 	VUs, LoggedIn, WarmHeld int
 	// Interval holds the measurements of the interval just ended, Total

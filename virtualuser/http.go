@@ -38,6 +38,7 @@ type response struct {
 	reason        metrics.Reason
 	err           error
 	sample        metrics.Sample // the final hop, not yet recorded
+	end           int64          // when sample's exchange ended, Unix ns
 }
 
 var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -244,6 +245,7 @@ func (v *VU) send(ctx context.Context, st *Step, due time.Time, keepBody bool) *
 		r := v.newResponse()
 		r.reason, r.err = metrics.ReasonOther, err
 		r.sample = metrics.Sample{Kind: metrics.KindRequest, Series: st.Series, Flags: metrics.Failed, Reason: metrics.ReasonOther}
+		r.end = v.now().UnixNano()
 		return r
 	}
 	method, body := st.Method, v.stepBody(st)
@@ -283,7 +285,7 @@ func (v *VU) send(ctx context.Context, st *Step, due time.Time, keepBody bool) *
 		if v.plan.stripURLIDs {
 			stripSessionID(next)
 		}
-		v.rec.Add(r.sample) // an intermediate hop: a request of its own
+		v.rec.AddEnded(r.sample, r.end) // an intermediate hop: a request of its own
 		r.hops++
 		due = time.Time{}
 		if r.status == http.StatusSeeOther || (r.status <= http.StatusFound && method == http.MethodPost) {
@@ -335,6 +337,7 @@ func (v *VU) exchange(ctx context.Context, method string, u *url.URL, body []byt
 	}
 	end := v.now()
 	s.Duration = end.Sub(due)
+	r.end = end.UnixNano()
 	v.tm.phases(&s)
 	if fb := v.tm.firstByte.Load(); fb != 0 && end.UnixNano() > fb {
 		s.Receiving = time.Duration(end.UnixNano() - fb)

@@ -301,7 +301,7 @@ func (v *VU) record(r *response, res StepResult) {
 		s.Flags |= metrics.Failed
 		s.Reason = res.Reason
 	}
-	v.rec.Add(s)
+	v.rec.AddEnded(s, r.end)
 }
 
 // runFlow runs steps in order and stops at the first that fails.

@@ -144,6 +144,7 @@ func badInputs(t *testing.T, dir string) []badInput {
 		{id: "html-unwritable", profile: string(good), args: []string{"--html", filepath.Join(dir, "missing", "r.html")}, want: []string{"--html: cannot create"}},
 		{id: "hlog-unwritable", profile: string(good), args: []string{"--hlog", filepath.Join(dir, "missing", "run.hlog")}, want: []string{"--hlog: cannot create"}},
 		{id: "samples-format", profile: string(good), args: []string{"--samples", filepath.Join(dir, "run.txt")}, want: []string{"--samples ", "run.txt: want a .csv file, or .jsonl (JSON lines)"}},
+		{id: "samples-raw-alone", profile: string(good), args: []string{"--samples-raw"}, want: []string{"--samples-raw: give --samples FILE too"}},
 		{id: "junit-unwritable", profile: string(good), args: []string{"--junit", filepath.Join(dir, "missing", "v.xml")}, want: []string{"--junit: cannot create"}},
 		{id: "hgrm-not-a-directory", profile: string(good), args: []string{"--hgrm", result}, want: []string{"--hgrm: " + result + " exists and is not a directory"}},
 		{id: "bad-stages", profile: string(good), args: []string{"--stages", "10s"}, want: []string{"--stages: stage 1 \"10s\": want DURATION:VUS"}},

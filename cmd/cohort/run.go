@@ -39,6 +39,7 @@ type runFlags struct {
 	maxRPS, loginRate, rate                             float64
 	tags, thresholdFlags                                []string
 	insecure, quiet, noProgress, tlsResume, compareConn bool
+	samplesRaw                                          bool
 	bare, findCapacity                                  bool
 	httpDebug                                           bool
 	promListen, promPush, promRemote                    string
@@ -61,6 +62,7 @@ func newRunFlags() *runFlags {
 	fs.StringVar(&f.html, "html", "", "write the HTML report here (one self-contained file)")
 	fs.StringVar(&f.hlog, "hlog", "", "write HdrHistogram interval logs here as the run goes (a tagged histogram per request and interval)")
 	fs.StringVar(&f.samples, "samples", "", "write a row per interval and request here as the run goes (.csv, or .jsonl for JSON lines)")
+	fs.BoolVar(&f.samplesRaw, "samples-raw", false, "with --samples: a row per request instead, with its time, status, phases and connection")
 	fs.StringVar(&f.junit, "junit", "", "write the verdict as JUnit XML here (a test case per threshold, check and the run), for CI")
 	fs.StringVar(&f.segment, "segment", "1/1", "run instance i of n of a distributed run (i/n): a disjoint share of the VUs, arrivals, iterations and users")
 	fs.StringVar(&f.startAt, "start-at", "", "wait until this time (RFC 3339) to start, so that the instances of a distributed run begin together")
@@ -169,6 +171,9 @@ func (f *runFlags) checkOutputs() error {
 			return fmt.Errorf("--out json=: give the file after the =")
 		}
 		f.out = path
+	}
+	if f.samplesRaw && f.samples == "" {
+		return errors.New("--samples-raw: give --samples FILE too (the file the rows go to)")
 	}
 	if f.samples != "" {
 		if _, err := results.SamplesFormat(f.samples); err != nil {
@@ -724,7 +729,11 @@ func (f *runFlags) openStreams(e *env, p *prepared, suffix string) (func(metrics
 		}},
 		{"--samples", f.samples, filepath.Ext(f.samples), func(w io.Writer) (func(metrics.Snapshot), func() error, error) {
 			format, _ := results.SamplesFormat(f.samples) // checked with the flags
-			s, err := results.NewSamplesWriter(w, format, p.plan.Series)
+			newWriter := results.NewSamplesWriter
+			if f.samplesRaw {
+				newWriter = results.NewRawSamplesWriter
+			}
+			s, err := newWriter(w, format, p.plan.Series)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -822,7 +831,8 @@ func (f *runFlags) newRun(ctx context.Context, e *env, p *prepared, pool *transp
 		debug, debugStep = printer.exchange, printer.step
 	}
 	r.cfg = engine.Config{Plan: p.plan, Users: p.users, Load: load, Pool: pool, Debug: debug, DebugStep: debugStep, Segment: p.segment, Bare: f.bare,
-		Warm: p.warm(), Collector: metrics.NewCollector(p.plan.Series, runtime.GOMAXPROCS(0)), Interval: runInterval, Clock: e.clock}
+		Warm: p.warm(), Collector: metrics.NewCollector(p.plan.Series, runtime.GOMAXPROCS(0)), Interval: runInterval, Clock: e.clock,
+		KeepRaw: f.samplesRaw}
 	if search != nil {
 		r.cfg.Steer, r.cfg.Vary = capacity.Steer(search), p.profile.Capacity.Vary
 	}

@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"encoding/csv"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 )
 
 // TestSamplesFiles: --samples writes a row per interval and request, as
@@ -97,4 +100,110 @@ func readSamples(t *testing.T, path, ext string) []map[string]string {
 		rows = append(rows, row)
 	}
 	return rows
+}
+
+// TestRawSamples: with --samples-raw the file has a row per request. Per
+// request name, the rows' count, failures, statuses, reasons and
+// connection reuse are the result file's; every row says when it was due
+// on the run's clock, consistently with its elapsed_s; the instance that
+// answered is named.
+func TestRawSamples(t *testing.T) {
+	profile := writeProfile(t, "spring-form", func(s string) string {
+		s = strings.Replace(s, "demo_target: []", `demo_target: ["--error-rate", "0.05", "--instance", "node-7"]`, 1)
+		return "instance_header: X-Instance\n" + s
+	})
+	for _, ext := range []string{".csv", ".jsonl"} {
+		t.Run(ext, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "raw"+ext)
+			code, out, r := runSimulated(t, profile, "--vus", "3", "--duration", "3s", "--samples", path, "--samples-raw")
+			if code != exitOK {
+				t.Fatalf("exit %d\n%s", code, out)
+			}
+			type tally struct {
+				count, failed, reused int64
+				status, reasons       map[string]int64
+			}
+			got := map[string]*tally{}
+			var start time.Time
+			for i, row := range readSamples(t, path, ext) {
+				key := row["group"] + "/" + row["name"] + " " + row["method"]
+				tl := got[key]
+				if tl == nil {
+					tl = &tally{status: map[string]int64{}, reasons: map[string]int64{}}
+					got[key] = tl
+				}
+				tl.count++
+				tl.status[row["status"]]++
+				if row["failed"] == "true" {
+					tl.failed++
+					tl.reasons[row["reason"]]++
+				} else if row["reason"] != "" {
+					t.Fatalf("row %d: a reason %q on a request that passed", i, row["reason"])
+				}
+				if row["reused"] == "true" {
+					tl.reused++
+				}
+				if row["instance"] != "node-7" || row["proto"] != "http/1.1" {
+					t.Fatalf("row %d: instance %q, proto %q", i, row["instance"], row["proto"])
+				}
+				due, err := time.Parse(time.RFC3339Nano, row["time"])
+				if err != nil {
+					t.Fatalf("row %d: time %q: %v", i, row["time"], err)
+				}
+				elapsed, _ := strconv.ParseFloat(row["elapsed_s"], 64)
+				began := due.Add(-time.Duration(elapsed * float64(time.Second)))
+				if start.IsZero() {
+					start = began
+				}
+				if d := began.Sub(start); d < -time.Millisecond || d > time.Millisecond || elapsed < 0 || elapsed > 3.5 {
+					t.Fatalf("row %d: due %s, %.3f s after the start: the start would be %s, other rows say %s", i, due, elapsed, began, start)
+				}
+				dur, err1 := strconv.ParseFloat(row["duration_ms"], 64)
+				ttfb, err2 := strconv.ParseFloat(row["ttfb_ms"], 64)
+				if err1 != nil || err2 != nil || dur < ttfb || ttfb < 0 {
+					t.Fatalf("row %d: duration %q, ttfb %q", i, row["duration_ms"], row["ttfb_ms"])
+				}
+			}
+			var failures int64
+			for _, q := range r.Requests {
+				tl := got[q.Group+"/"+q.Name+" "+q.Method]
+				if tl == nil {
+					t.Errorf("%s: no rows", q.Name)
+					continue
+				}
+				failures += tl.failed
+				reused := q.ByConnection["reused"].Count
+				if tl.count != q.Count || tl.failed != q.Failures || tl.reused != reused ||
+					!maps.Equal(tl.status, q.Status) || !maps.Equal(tl.reasons, q.Reasons) {
+					t.Errorf("%s: rows %d requests, %d failed, %d reused, statuses %v, reasons %v; the result %d, %d, %d, %v, %v",
+						q.Name, tl.count, tl.failed, tl.reused, tl.status, tl.reasons, q.Count, q.Failures, reused, q.Status, q.Reasons)
+				}
+			}
+			if failures == 0 || len(got) != len(r.Requests) {
+				t.Fatalf("%d failures in the rows (the target fails 5%%), %d request names in the rows, %d in the result", failures, len(got), len(r.Requests))
+			}
+		})
+	}
+}
+
+// TestRawSamplesOfScenarios: each scenario's requests are its rows.
+func TestRawSamplesOfScenarios(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "raw.csv")
+	code, out, r := runSimulated(t, writeScenarios(t), "--samples", path, "--samples-raw")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	rows := map[string]int64{}
+	for _, row := range readSamples(t, path, ".csv") {
+		rows[row["scenario"]+"/"+row["group"]+"/"+row["name"]]++
+	}
+	want := map[string]int64{}
+	for _, q := range r.Requests {
+		if q.Count > 0 {
+			want[q.Scenario+"/"+q.Group+"/"+q.Name] = q.Count
+		}
+	}
+	if !maps.Equal(rows, want) || want["storm/mix/profile"] != 10 {
+		t.Fatalf("rows by scenario and request %v, the result %v", rows, want)
+	}
 }
