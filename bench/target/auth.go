@@ -50,7 +50,13 @@ func (x *exchange) logIn(user string) {
 			s.csrf = newUUID()
 		}
 	}
-	if v, ok := x.hasSessionToRotate(authenticate); ok {
+	if x.t.cfg.NoRotate && x.hasSess {
+		// The weakness: the session the login page made is logged in
+		// under the id it already had.
+		if v, ok := x.t.store.update(x.r.Context(), x.sess.id, x.now, authenticate); ok {
+			x.sess = v
+		}
+	} else if v, ok := x.hasSessionToRotate(authenticate); ok {
 		x.sess = v
 		x.setSessionCookie(v.id, x.t.cookieAttrs)
 	} else {
@@ -86,7 +92,7 @@ func (x *exchange) logoutEndpoint() {
 	switch x.r.Method {
 	case http.MethodPost:
 		// CSRF was checked before authentication, as CsrfFilter runs first.
-		if x.hasSess {
+		if x.hasSess && !x.t.cfg.NoInvalidate {
 			x.t.store.invalidate(x.r.Context(), x.sess.id)
 		}
 		if x.t.cfg.CSRF == CSRFCookie {

@@ -95,6 +95,22 @@ type Config struct {
 	// FaultExpired, FaultPKCE); "" for none.
 	OAuth2Fault string
 
+	// Weaknesses, for cohort's session findings (docs/findings.md): each
+	// makes the target behave as a misconfigured application does.
+	//
+	// CookieInsecure sends the session cookie without HttpOnly, Secure
+	// (over TLS) or SameSite.
+	CookieInsecure bool
+	// NoRotate keeps the session id at login (no fixation protection).
+	NoRotate bool
+	// NoInvalidate answers a logout as usual but leaves the session
+	// logged in.
+	NoInvalidate bool
+	// NoCSRF accepts unsafe requests without their CSRF token.
+	NoCSRF bool
+	// ShortIDs issues 8 hex digits (32 bits) as session ids.
+	ShortIDs bool
+
 	// OnLogin, if set, is called after every successful login: tests wait
 	// on it for the logins they need instead of polling the counters.
 	OnLogin func()

@@ -36,6 +36,14 @@ func newServletID() string {
 	return strings.ToUpper(hex.EncodeToString(b[:]))
 }
 
+// newShortID returns a session id of 8 hex digits: 32 bits, guessable
+// (the --short-ids weakness).
+func newShortID() string {
+	var b [4]byte
+	rand.Read(b[:])
+	return strings.ToUpper(hex.EncodeToString(b[:]))
+}
+
 // newSpringSessionID returns a Spring Session id as its cookie carries it:
 // a UUID, base64-encoded by DefaultCookieSerializer.
 func newSpringSessionID() string {

@@ -77,6 +77,12 @@ func New(c Config) (*Target, error) {
 	if c.TLS {
 		attrs += "; Secure"
 	}
+	if c.CookieInsecure {
+		attrs = "; Path=/"
+	}
+	if c.ShortIDs {
+		newID = newShortID
+	}
 	var st sessionStore = newStore(c, newID)
 	if c.Store != "" {
 		rs, err := newRedisStore(c, newID)

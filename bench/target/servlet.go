@@ -26,6 +26,9 @@ func splitJSessionID(path string) (string, string) {
 }
 
 func (x *exchange) servletCookieAttrs() string {
+	if x.t.cfg.CookieInsecure {
+		return "; Path=/app"
+	}
 	attrs := "; Path=/app; HttpOnly"
 	if x.t.cfg.TLS {
 		attrs += "; Secure"
@@ -52,7 +55,7 @@ func (x *exchange) servlet() {
 		}
 		x.servletLogin()
 	case path == "/app/logout":
-		if x.hasSess {
+		if x.hasSess && !x.t.cfg.NoInvalidate {
 			x.t.store.invalidate(x.r.Context(), x.sess.id)
 		}
 		x.redirect(http.StatusSeeOther, "/app/")
