@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"io"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 
@@ -20,16 +21,21 @@ import (
 	"github.com/cohort-dev/cohort/metrics/results"
 )
 
-// Chart is one figure of the report.
+// Chart is one figure of the report: its SVG and, beside it, the legend
+// of its series (in the page, not on the chart, so that it never covers
+// data and long request names wrap).
 type Chart struct {
 	ID, Title, Caption string
 	SVG                template.HTML
+	Legend             []legendEntry
 }
 
 type page struct {
 	R      *results.Result
 	Charts []Chart
 	Timing []timingRow
+	// Failed is the capacity step that ended the search, if one did.
+	Failed *results.CapacityStep
 }
 
 type timingRow struct {
@@ -68,98 +74,206 @@ func Write(w io.Writer, r *results.Result) error {
 	if err != nil {
 		return err
 	}
-	return tmpl.Execute(w, page{R: r, Charts: charts, Timing: timing(r)})
+	pg := page{R: r, Charts: charts, Timing: timing(r)}
+	for i := range r.Capacity.Steps {
+		if st := &r.Capacity.Steps[i]; !st.Passed {
+			pg.Failed = st
+		}
+	}
+	return tmpl.Execute(w, pg)
+}
+
+// chartOf is one chart to draw: its place in the page and its spec.
+type chartOf struct {
+	id, caption string
+	spec
 }
 
 // Charts draws every chart the result has data for.
 func Charts(r *results.Result) ([]Chart, error) {
-	var out []Chart
-	add := func(id, title, caption, xl, yl string, lines []line, logX bool) error {
-		svg, err := chart(title, xl, yl, lines, logX)
-		if err != nil {
-			return fmt.Errorf("chart %s: %v", id, err)
-		}
-		if svg != "" {
-			out = append(out, Chart{ID: id, Title: title, Caption: caption, SVG: template.HTML(svg)})
-		}
-		return nil
-	}
-	tl := r.Timeline
-	if tl != nil && len(tl.Points) > 0 {
-		over, byName, err := latencyOverTime(tl)
+	var todo []chartOf
+	if tl := r.Timeline; tl != nil && len(tl.Points) > 0 {
+		more, err := timeCharts(r, tl)
 		if err != nil {
 			return nil, err
 		}
-		steps := []func() error{
-			func() error {
-				return add("latency-over-time", "Latency over time, all requests", "p50, p95 and p99 of each interval, from when each request was due to the end of its body.", "seconds", "ms", over, false)
-			},
-			func() error {
-				return add("latency-by-name", "p95 latency over time by request", "", "seconds", "ms", byName, false)
-			},
-			func() error {
-				return add("throughput", "Throughput", "Requests and failures per second.", "seconds", "per second", throughput(tl), false)
-			},
-			func() error {
-				return add("vus", "Virtual users and logged-in sessions", "", "seconds", "count", population(tl), false)
-			},
-		}
-		for _, f := range steps {
-			if err := f(); err != nil {
-				return nil, err
-			}
-		}
+		todo = append(todo, more...)
 	}
 	if c := &r.Capacity; len(c.Steps) > 0 {
-		lat, tput := capacityLines(c)
-		caption := fmt.Sprintf("Each step of the capacity search, judged after its settling time. Last passing level %g", c.LastPassing)
-		if c.FirstFailing > 0 {
-			caption += fmt.Sprintf("; broke at %g", c.FirstFailing)
-		}
-		caption += fmt.Sprintf("; knee at %g.", c.Knee)
-		if err := add("capacity-latency", "Latency against load ("+c.Vary+")", caption, c.Vary, "ms", lat, false); err != nil {
-			return nil, err
-		}
-		if err := add("capacity-throughput", "Throughput against load ("+c.Vary+")", "Requests per second each step achieved.", c.Vary, "per second", tput, false); err != nil {
-			return nil, err
-		}
+		todo = append(todo, capacityCharts(c)...)
 	}
 	dists, err := distributions(r)
 	if err != nil {
-		return nil, err
-	}
-	if err := add("distribution", "Latency by percentile", "The percentile distribution of each request's latency, as HdrHistogram's plotter draws it: the x axis stretches the tail.", "percentile", "ms", dists, true); err != nil {
 		return nil, err
 	}
 	conn, err := connectionLines(r)
 	if err != nil {
 		return nil, err
 	}
-	if err := add("connections", "Reused against new connections", "Latency by percentile of requests on kept-alive connections and on new ones (connect and TLS included).", "percentile", "ms", conn, true); err != nil {
-		return nil, err
-	}
 	login, err := loginLines(r)
 	if err != nil {
 		return nil, err
 	}
-	if err := add("login", "Login and first request", "The whole login flow, and the time from a login's start to its first authenticated response.", "percentile", "ms", login, true); err != nil {
-		return nil, err
+	pct := func(id, title, caption string, lines []line) chartOf {
+		return chartOf{id, caption, spec{title: title, xLabel: "percentile", yLabel: "ms", x: xPercentile, latency: true, lines: lines}}
+	}
+	todo = append(todo,
+		pct("distribution", "Latency by percentile", "The percentile distribution of each request's latency, as HdrHistogram's plotter draws it: the percentile axis is log-scaled (1/(1-p)), so each further nine (90%, 99%, 99.9%) takes as much room as the one before and the tail is not flattened.", dists),
+		pct("connections", "Reused against new connections", "Latency by percentile of requests on kept-alive connections and on new ones (connect and TLS included).", conn),
+		pct("login", "Login and first request", "The whole login flow, the time from a login's start to its first authenticated response, and the warm population's logins.", login))
+	var out []Chart
+	for _, c := range todo {
+		svg, legend, err := chart(c.spec)
+		if err != nil {
+			return nil, fmt.Errorf("chart %s: %v", c.id, err)
+		}
+		if svg != "" {
+			out = append(out, Chart{ID: c.id, Title: c.title, Caption: c.caption, SVG: template.HTML(svg), Legend: legend})
+		}
 	}
 	return out, nil
 }
 
-// capacityLines are the percentiles and the throughput of each step of a
-// capacity search, by load level.
-func capacityLines(c *results.Capacity) (lat, tput []line) {
-	p50, p95, p99, rps := make(plotter.XYs, 0, len(c.Steps)), make(plotter.XYs, 0, len(c.Steps)),
-		make(plotter.XYs, 0, len(c.Steps)), make(plotter.XYs, 0, len(c.Steps))
-	for _, st := range c.Steps {
-		p50 = append(p50, plotter.XY{X: st.Level, Y: st.Latency.P50})
-		p95 = append(p95, plotter.XY{X: st.Level, Y: st.Latency.P95})
-		p99 = append(p99, plotter.XY{X: st.Level, Y: st.Latency.P99})
-		rps = append(rps, plotter.XY{X: st.Level, Y: st.RPS})
+// timeCharts are the charts over the run's time, each with the starts of
+// the capacity steps and of the scenarios marked.
+func timeCharts(r *results.Result, tl *results.Timeline) ([]chartOf, error) {
+	over, byName, err := latencyOverTime(tl)
+	if err != nil {
+		return nil, err
 	}
-	return []line{{"p50", p50, true}, {"p95", p95, true}, {"p99", p99, true}}, []line{{"requests/s", rps, true}}
+	marks, note := timeMarks(r)
+	at := func(id, title, caption, yLabel string, latency, counts bool, lines []line) chartOf {
+		return chartOf{id, caption + note, spec{title: title, xLabel: "seconds", yLabel: yLabel, x: xTime,
+			latency: latency, counts: counts, lines: lines, marks: marks}}
+	}
+	out := []chartOf{
+		at("latency-over-time", "Latency over time, all requests", "p50, p95 and p99 of each interval, from when each request was due to the end of its body.", "ms", true, false, over),
+		at("latency-by-name", "p95 latency over time by request", "The p95 of each request name in each interval.", "ms", true, false, byName),
+		at("throughput", "Throughput", "Requests and failures per second.", "per second", false, false, throughput(tl)),
+		at("vus", "Virtual users and logged-in sessions", "The VUs running and, of them, those logged in, at the end of each interval.", "count", false, true, population(tl)),
+	}
+	if r.Warm != nil {
+		out = append(out, at("warm-sessions", "Warm sessions held against wanted", "The warm sessions logged in at the end of each interval, and what the run (or the capacity step) asked for.", "sessions", false, true, warmLines(r, tl)))
+	}
+	caption := "Per interval: the VUs' sessions found gone and the logins that replaced them"
+	if r.Warm != nil {
+		caption += ", and the same for the warm population"
+	}
+	out = append(out, at("sessions-lost", "Sessions lost and re-logins", caption+".", fmt.Sprintf("per %gs interval", tl.IntervalS), false, true, lostLines(r, tl)))
+	return out, nil
+}
+
+// timeMarks are the vertical lines of the time charts: where each
+// capacity step and each scenario that starts later begins; note says so
+// in the captions.
+func timeMarks(r *results.Result) ([]mark, string) {
+	var out []mark
+	var notes []string
+	if c := &r.Capacity; len(c.Steps) > 0 {
+		length := stepLength(r)
+		for i, st := range c.Steps {
+			label := tickLabels([]float64{st.Level})[0]
+			if i == 0 {
+				label = c.Vary + " " + label
+			}
+			out = append(out, mark{x: float64(i) * length, label: label})
+		}
+		notes = append(notes, "the dashed lines are the starts of the capacity steps, labelled with their level")
+	}
+	for _, sc := range r.Scenarios {
+		if sc.Started && sc.StartAfterS > 0 {
+			out = append(out, mark{x: sc.StartAfterS, label: sc.Name})
+		}
+	}
+	if len(out) > len(r.Capacity.Steps) {
+		notes = append(notes, "the dashed lines named after a scenario are where it starts")
+	}
+	slices.SortStableFunc(out, func(a, b mark) int { return cmp.Compare(a.x, b.x) })
+	if len(notes) == 0 {
+		return out, ""
+	}
+	note := strings.Join(notes, "; ")
+	return out, " " + strings.ToUpper(note[:1]) + note[1:] + "."
+}
+
+// stepLength is how long each step of the capacity search lasted. The
+// result keeps no step times, but the search's steps are equally long,
+// the first starts with the run, and the search ends the run at the
+// first drain (each whole second) at or after its last step's end: the
+// run's length in whole seconds over the number of steps is a step's
+// length. That is exact for steps of whole seconds whose run stopped
+// within a second; a search cut short (Ctrl-C) ends with a shorter step,
+// and its lines are then approximate.
+func stepLength(r *results.Result) float64 {
+	end := math.Floor(r.DurationS + 1e-9)
+	if end <= 0 {
+		end = r.DurationS
+	}
+	return end / float64(len(r.Capacity.Steps))
+}
+
+// capacityCharts are the charts of a capacity search, by level.
+func capacityCharts(c *results.Capacity) []chartOf {
+	caption := fmt.Sprintf("Each step of the capacity search, judged after its settling time. Last passing level %g", c.LastPassing)
+	if c.FirstFailing > 0 {
+		caption += fmt.Sprintf("; broke at %g", c.FirstFailing)
+	}
+	if c.Knee > 0 {
+		caption += fmt.Sprintf("; knee at %g", c.Knee)
+	}
+	caption += "."
+	level := func(id, title, caption, yLabel string, latency, counts bool, lines []line) chartOf {
+		return chartOf{id, caption, spec{title: title, xLabel: c.Vary, yLabel: yLabel, x: xLevels, latency: latency, counts: counts, lines: lines}}
+	}
+	lat, tput, held, lost := capacityLines(c)
+	out := []chartOf{
+		level("capacity-latency", "Latency against load ("+c.Vary+")", caption, "ms", true, false, lat),
+		level("capacity-throughput", "Throughput against load ("+c.Vary+")", "Requests per second each step achieved.", "per second", false, false, tput),
+	}
+	if len(held) > 0 {
+		out = append(out, level("capacity-sessions", "Sessions held against wanted ("+c.Vary+")", "The fewest VUs logged in and warm sessions held at any judged interval of each step, against what its level asks for: a step whose held line is below its wanted line did not hold its level.", "sessions", false, true, held))
+	}
+	return append(out, level("capacity-lost", "Sessions lost and failed logins ("+c.Vary+")", "In each step's judged part: the VUs' and the warm population's sessions found gone; over the whole step: the logins that failed (a store that refuses new sessions loses none, and fails logins instead).", "count", false, true, lost))
+}
+
+// capacityLines are, by load level: the percentiles, the throughput, the
+// sessions held against wanted, and the sessions lost, of each step of a
+// capacity search.
+func capacityLines(c *results.Capacity) (lat, tput, held, lost []line) {
+	p50, p95, p99 := line{name: "p50", marked: true}, line{name: "p95", marked: true}, line{name: "p99", marked: true}
+	rps := line{name: "requests/s", marked: true}
+	warm, warmWant := line{name: "warm sessions held (fewest)", marked: true}, line{name: "warm sessions wanted", marked: true, dashed: true}
+	in, vus := line{name: "VUs logged in (fewest)", marked: true}, line{name: "VUs wanted", marked: true, dashed: true}
+	lostVU, lostWarm := line{name: "VU sessions lost", marked: true}, line{name: "warm sessions lost", marked: true}
+	failed := line{name: "failed logins", marked: true}
+	var anyWarm, anyVUs bool
+	for _, st := range c.Steps {
+		x := st.Level
+		p50.xys = append(p50.xys, plotter.XY{X: x, Y: st.Latency.P50})
+		p95.xys = append(p95.xys, plotter.XY{X: x, Y: st.Latency.P95})
+		p99.xys = append(p99.xys, plotter.XY{X: x, Y: st.Latency.P99})
+		rps.xys = append(rps.xys, plotter.XY{X: x, Y: st.RPS})
+		warm.xys = append(warm.xys, plotter.XY{X: x, Y: float64(st.LeastWarm)})
+		warmWant.xys = append(warmWant.xys, plotter.XY{X: x, Y: float64(st.WarmWanted)})
+		in.xys = append(in.xys, plotter.XY{X: x, Y: float64(st.LeastLoggedIn)})
+		vus.xys = append(vus.xys, plotter.XY{X: x, Y: float64(st.VUsWanted)})
+		lostVU.xys = append(lostVU.xys, plotter.XY{X: x, Y: float64(st.LostSessions)})
+		lostWarm.xys = append(lostWarm.xys, plotter.XY{X: x, Y: float64(st.WarmLost)})
+		failed.xys = append(failed.xys, plotter.XY{X: x, Y: float64(st.LoginFailures + st.WarmLoginFailures)})
+		anyWarm = anyWarm || st.WarmWanted > 0
+		anyVUs = anyVUs || st.VUsWanted > 0
+	}
+	if anyWarm {
+		held = append(held, warm, warmWant)
+	}
+	if anyVUs {
+		held = append(held, in, vus)
+	}
+	lost = []line{lostVU}
+	if anyWarm {
+		lost = append(lost, lostWarm)
+	}
+	return []line{p50, p95, p99}, []line{rps}, held, append(lost, failed)
 }
 
 func quantiles(h *hdr.Histogram, qs ...float64) []float64 {
@@ -213,7 +327,10 @@ func throughput(tl *results.Timeline) []line {
 	for _, pt := range tl.Points {
 		dt := pt.T - prev
 		prev = pt.T
-		if dt <= 0 {
+		// The last point can be a sliver (the run's graceful stop, 10 ms):
+		// its few requests over its few milliseconds would draw a rate no
+		// second of the run had.
+		if dt <= 0 || dt < tl.IntervalS/2 {
 			continue
 		}
 		reqs.xys = append(reqs.xys, plotter.XY{X: pt.T, Y: float64(pt.Requests) / dt})
@@ -223,12 +340,61 @@ func throughput(tl *results.Timeline) []line {
 }
 
 func population(tl *results.Timeline) []line {
-	vus, in := line{name: "VUs"}, line{name: "logged-in sessions"}
+	vus, in := line{name: "VUs"}, line{name: "logged-in sessions", dashed: true}
 	for _, pt := range tl.Points {
 		vus.xys = append(vus.xys, plotter.XY{X: pt.T, Y: float64(pt.VUs)})
 		in.xys = append(in.xys, plotter.XY{X: pt.T, Y: float64(pt.LoggedIn)})
 	}
 	return []line{vus, in}
+}
+
+// warmLines are the warm sessions held over time and what was wanted:
+// the run's population, or, through a capacity search, each step's. The
+// timeline does not carry the wanted figure (the run's snapshots do not
+// have it), so it is drawn from the result: a step function over the
+// capacity steps (stepLength), or the population asked for.
+func warmLines(r *results.Result, tl *results.Timeline) []line {
+	held := line{name: "warm sessions held"}
+	for _, pt := range tl.Points {
+		held.xys = append(held.xys, plotter.XY{X: pt.T, Y: float64(pt.WarmHeld)})
+	}
+	end := max(r.DurationS, tl.Points[len(tl.Points)-1].T)
+	want := line{name: "warm sessions wanted", stepped: true, dashed: true}
+	steps := r.Capacity.Steps
+	if len(steps) > 0 && steps[0].WarmWanted > 0 {
+		length := stepLength(r)
+		for i, st := range steps {
+			want.xys = append(want.xys, plotter.XY{X: float64(i) * length, Y: float64(st.WarmWanted)})
+		}
+		want.xys = append(want.xys, plotter.XY{X: end, Y: float64(steps[len(steps)-1].WarmWanted)})
+	} else {
+		w := float64(r.Warm.Wanted)
+		want.xys = plotter.XYs{{X: 0, Y: w}, {X: end, Y: w}}
+	}
+	return []line{held, want}
+}
+
+// lostLines are the sessions lost and logged in again in each interval,
+// the VUs' and the warm population's.
+func lostLines(r *results.Result, tl *results.Timeline) []line {
+	lost, relog := line{name: "VU sessions lost"}, line{name: "VU re-logins", dashed: true}
+	wlost, wrelog := line{name: "warm sessions lost"}, line{name: "warm re-logins", dashed: true}
+	prev := 0.0
+	for _, pt := range tl.Points {
+		dt := pt.T - prev
+		prev = pt.T
+		if dt < tl.IntervalS/2 {
+			continue // a sliver at the end: as in throughput, not an interval to compare
+		}
+		lost.xys = append(lost.xys, plotter.XY{X: pt.T, Y: float64(pt.SessionLost)})
+		relog.xys = append(relog.xys, plotter.XY{X: pt.T, Y: float64(pt.Relogins)})
+		wlost.xys = append(wlost.xys, plotter.XY{X: pt.T, Y: float64(pt.WarmLost)})
+		wrelog.xys = append(wrelog.xys, plotter.XY{X: pt.T, Y: float64(pt.WarmRelogins)})
+	}
+	if r.Warm == nil {
+		return []line{lost, relog}
+	}
+	return []line{lost, relog, wlost, wrelog}
 }
 
 func distributions(r *results.Result) ([]line, error) {
@@ -268,7 +434,7 @@ func connectionLines(r *results.Result) ([]line, error) {
 
 func loginLines(r *results.Result) ([]line, error) {
 	var lines []line
-	for _, k := range []struct{ key, name string }{{"login", "login flow"}, {"first_request", "login to first response"}} {
+	for _, k := range []struct{ key, name string }{{"login", "login flow"}, {"first_request", "login to first response"}, {"warm_login", "warm session login"}} {
 		h, err := r.Histogram(k.key)
 		if err != nil {
 			return nil, err

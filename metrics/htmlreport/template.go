@@ -19,8 +19,16 @@ th:first-child, td:first-child { text-align: left; }
 .fail { color: #b00; font-weight: bold; }
 .ok { color: #070; }
 figure.chart { margin: 1.5em 0; }
-figure.chart svg { width: 100%; height: auto; }
+figure.chart > svg { width: 100%; height: auto; }
 figcaption { color: #555; font-size: 0.9em; }
+ul.legend { list-style: none; margin: 0.2em 0 0.4em; padding: 0; display: flex; flex-wrap: wrap; gap: 0.2em 1.2em; font-size: 0.9em; }
+ul.legend li { display: flex; align-items: center; gap: 0.4em; white-space: nowrap; }
+ul.legend svg.swatch { flex: none; }
+tr.failed-step td { background: #fdecea; }
+p.failed-step { background: #fdecea; padding: 0.4em 0.7em; }
+table.steps { font-size: 0.9em; }
+table.steps td.text { text-align: left; }
+div.wide { overflow-x: auto; }
 </style>
 </head>
 <body>
@@ -66,12 +74,14 @@ Iterations: {{.R.Totals.Iterations}}{{if .R.Totals.Dropped}}, {{.R.Totals.Droppe
 <p>Whole journeys, from when due to the end of their last step, pauses between steps included; each step is a request above.</p>{{end}}
 
 {{if .R.Capacity.Steps}}<h2 id="capacity">Capacity search ({{.R.Capacity.Vary}})</h2>
-<table>
-<tr><th>level</th><th>rps</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>failed</th><th>failures</th><th>lost</th><th>warm lost</th><th>logins (failed)</th><th>logged in</th><th>warm held</th><th>result</th></tr>
-{{range .R.Capacity.Steps}}<tr><td>{{printf "%g" .Level}}</td><td>{{printf "%.1f" .RPS}}</td><td>{{ms .Latency.P50}}</td><td>{{ms .Latency.P95}}</td><td>{{ms .Latency.P99}}</td><td>{{pct .FailureRatio}}</td><td>{{counts .FailuresByReason}} {{counts .FailuresByStatus}}</td><td>{{.LostSessions}}</td><td>{{.WarmLost}}</td><td>{{.Logins}} ({{.LoginFailures}}){{if .WarmWanted}}, warm {{.WarmLogins}} ({{.WarmLoginFailures}}){{end}}</td><td>{{wanted .LeastLoggedIn .VUsWanted}}</td><td>{{wanted .LeastWarm .WarmWanted}}</td><td>{{if .Passed}}<span class="ok">passed</span>{{else}}<span class="fail">failed: {{.Reason}}</span>{{end}}</td></tr>
-{{end}}</table>
-<p>Logged in and warm held: the fewest at any judged interval of the step, of what its level asks for.</p>
-<p>Last passing level {{printf "%g" .R.Capacity.LastPassing}}{{if .R.Capacity.FirstFailing}}, broke at {{printf "%g" .R.Capacity.FirstFailing}}{{end}}; knee at {{printf "%g" .R.Capacity.Knee}}.</p>{{end}}
+<div class="wide" id="capacity-steps"><table class="steps">
+<tr><th>level</th><th>result</th><th>level held</th><th>rps</th><th>failed</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>lost</th><th>warm lost</th><th>logins (failed)</th><th>logged in</th><th>warm held</th><th>failures</th></tr>
+{{range .R.Capacity.Steps}}<tr{{if not .Passed}} class="failed-step"{{end}}><td>{{printf "%g" .Level}}</td><td>{{if .Passed}}<span class="ok">passed</span>{{else}}<span class="fail">failed</span>{{end}}</td><td>{{if .Held}}yes{{else}}<span class="fail">no</span>{{end}}</td><td>{{printf "%.1f" .RPS}}</td><td>{{pct .FailureRatio}}</td><td>{{ms .Latency.P50}}</td><td>{{ms .Latency.P95}}</td><td>{{ms .Latency.P99}}</td><td>{{.LostSessions}}</td><td>{{.WarmLost}}</td><td>{{.Logins}} ({{.LoginFailures}}){{if .WarmWanted}}, warm {{.WarmLogins}} ({{.WarmLoginFailures}}){{end}}</td><td>{{wanted .LeastLoggedIn .VUsWanted}}</td><td>{{wanted .LeastWarm .WarmWanted}}</td><td class="text">{{with .FailuresByReason}}by reason {{counts .}}{{end}}{{with .FailuresByStatus}}; by status {{counts .}}{{end}}</td></tr>
+{{if not .Passed}}<tr class="failed-step"><td colspan="14" class="text">why: {{.Reason}}</td></tr>
+{{end}}{{end}}</table></div>
+<p>Logged in and warm held: the fewest at any judged interval of the step, of what its level asks for. Failures: those of the step's judged part.</p>
+{{with .Failed}}<p class="failed-step" id="failed-step"><span class="fail">Level {{printf "%g" .Level}} failed:</span> {{.Reason}}.{{if .FailuresByReason}} Failed requests by reason: {{counts .FailuresByReason}}{{with .FailuresByStatus}}; by status: {{counts .}}{{end}}.{{end}}</p>{{end}}
+<p>Last passing level {{printf "%g" .R.Capacity.LastPassing}}{{if .R.Capacity.FirstFailing}}, broke at {{printf "%g" .R.Capacity.FirstFailing}}{{end}}{{if .R.Capacity.Knee}}; knee at {{printf "%g" .R.Capacity.Knee}}{{end}}.</p>{{end}}
 
 {{if .R.Thresholds}}<h2 id="thresholds">Thresholds</h2>
 <table>
@@ -88,6 +98,7 @@ Iterations: {{.R.Totals.Iterations}}{{if .R.Totals.Dropped}}, {{.R.Totals.Droppe
 <h2 id="charts">Charts</h2>
 {{range .Charts}}<figure class="chart" id="{{.ID}}">
 {{.SVG}}
+{{with .Legend}}<ul class="legend">{{range .}}<li><svg class="swatch" width="28" height="10" viewBox="0 0 28 10" aria-hidden="true"><line x1="1" y1="5" x2="27" y2="5" stroke="{{.Color}}" stroke-width="2"{{if .Dash}} stroke-dasharray="{{.Dash}}"{{end}}/>{{if .Marked}}<circle cx="14" cy="5" r="2.5" fill="{{.Color}}"/>{{end}}</svg>{{.Name}}</li>{{end}}</ul>{{end}}
 <figcaption>{{.Title}}{{if .Caption}}: {{.Caption}}{{end}}</figcaption>
 </figure>
 {{end}}

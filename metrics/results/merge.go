@@ -344,6 +344,12 @@ func (p *Point) add(o Point) error {
 	p.Dropped += o.Dropped
 	p.Logins += o.Logins
 	p.SessionLost += o.SessionLost
+	p.Relogins += o.Relogins
+	// Each segment holds its own share of the warm population, as of the
+	// VUs' sessions: held sessions add up like LoggedIn.
+	p.WarmHeld += o.WarmHeld
+	p.WarmLost += o.WarmLost
+	p.WarmRelogins += o.WarmRelogins
 	p.CookieMax = max(p.CookieMax, o.CookieMax)
 	var err error
 	for _, f := range []struct {

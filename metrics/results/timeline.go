@@ -33,6 +33,17 @@ type Point struct {
 	Dropped     int64   `json:"dropped"`
 	Logins      int64   `json:"logins"`
 	SessionLost int64   `json:"sessions_lost"`
+	// Relogins counts the VUs' logins that replaced a lost session.
+	Relogins int64 `json:"relogins,omitempty"`
+	// WarmHeld is how many warm sessions were logged in at the interval's
+	// end; WarmLost and WarmRelogins count the warm sessions a touch found
+	// gone in the interval, and those logged in again. What the warm
+	// population was asked to hold is not here: the run's snapshots do not
+	// carry it; the result's warm_sessions.wanted and each capacity step's
+	// warm_wanted do.
+	WarmHeld     int   `json:"warm_held,omitempty"`
+	WarmLost     int64 `json:"warm_sessions_lost,omitempty"`
+	WarmRelogins int64 `json:"warm_relogins,omitempty"`
 	// CookieMax is the largest Cookie header (bytes) a session had after a
 	// response changed its cookies in the interval; 0 if none did.
 	CookieMax int64                  `json:"cookie_header_bytes_max,omitempty"`
@@ -55,8 +66,13 @@ type TimelineRecorder struct {
 	series  []metrics.SeriesInfo
 	every   time.Duration
 	pending *metrics.Aggregate
-	since   time.Duration
-	tl      Timeline
+	// The warm population's part of the pending point: only its counts
+	// are kept (its touches are not the VUs' requests), and the sessions
+	// held at the last snapshot.
+	warmLost, warmRelogins int64
+	warmHeld               int
+	since                  time.Duration
+	tl                     Timeline
 }
 
 // NewTimelineRecorder makes points of at least every (rounded up so that
@@ -73,6 +89,11 @@ func NewTimelineRecorder(series []metrics.SeriesInfo, planned time.Duration) *Ti
 // Add folds the interval of a snapshot into the timeline.
 func (t *TimelineRecorder) Add(s metrics.Snapshot) {
 	t.pending.Merge(s.Interval)
+	if s.Warm != nil {
+		t.warmLost += s.Warm.Sessions.SessionsLost
+		t.warmRelogins += s.Warm.Sessions.Relogins
+	}
+	t.warmHeld = s.WarmHeld
 	// Drains come about every second; a tenth of slack keeps a drain that
 	// is a hair early from waiting for the next.
 	if s.Elapsed-t.since < t.every-t.every/10 {
@@ -81,9 +102,12 @@ func (t *TimelineRecorder) Add(s metrics.Snapshot) {
 	t.flush(s.Elapsed, s.VUs, s.LoggedIn)
 }
 
-// Finish closes the last, partial point and returns the timeline.
+// Finish closes the last, partial point and returns the timeline. The
+// warm sessions held there are those of the last snapshot: the run's end
+// stops the warm population's workers, it does not log their sessions
+// out.
 func (t *TimelineRecorder) Finish(elapsed time.Duration, vus, loggedIn int) Timeline {
-	if n, _ := t.pending.Requests(); n > 0 || t.pending.Iterations > 0 || len(t.tl.Points) == 0 {
+	if n, _ := t.pending.Requests(); n > 0 || t.pending.Iterations > 0 || t.warmLost > 0 || t.warmRelogins > 0 || len(t.tl.Points) == 0 {
 		t.flush(elapsed, vus, loggedIn)
 	}
 	return t.tl
@@ -93,6 +117,7 @@ func (t *TimelineRecorder) flush(elapsed time.Duration, vus, loggedIn int) {
 	a := t.pending
 	p := Point{T: round3(elapsed.Seconds()), VUs: vus, LoggedIn: loggedIn, Iterations: a.Iterations,
 		Dropped: a.Dropped, Logins: a.Sessions.Logins, SessionLost: a.Sessions.SessionsLost,
+		Relogins: a.Sessions.Relogins, WarmHeld: t.warmHeld, WarmLost: t.warmLost, WarmRelogins: t.warmRelogins,
 		ByName: map[string]PointSeries{}}
 	p.Requests, p.Failures = a.Requests()
 	all, reused, fresh := coarseHist(), coarseHist(), coarseHist()
@@ -116,6 +141,7 @@ func (t *TimelineRecorder) flush(elapsed time.Duration, vus, loggedIn int) {
 	t.tl.Points = append(t.tl.Points, p)
 	t.since = elapsed
 	a.Reset()
+	t.warmLost, t.warmRelogins = 0, 0
 }
 
 func coarseHist() *hdr.Histogram { return metrics.NewCoarseHistogram() }
