@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cohort-dev/cohort/clock"
+	"github.com/cohort-dev/cohort/findings"
 	"github.com/cohort-dev/cohort/metrics"
 	"github.com/cohort-dev/cohort/profiles"
 	"github.com/cohort-dev/cohort/transport"
@@ -33,6 +34,9 @@ type Config struct {
 	// Tick, if set, is called after every drain, from the run's goroutine,
 	// with the run's snapshot.
 	Tick func(metrics.Snapshot)
+	// Findings, if set, is told by every VU what the wire shows of the
+	// application's sessions (docs/findings.md).
+	Findings *findings.Observer
 	// KeepRaw makes each snapshot's Interval hold the interval's requests
 	// one by one (Aggregate.Raw), for --samples-raw.
 	KeepRaw bool
@@ -209,7 +213,7 @@ func newRun(cfg Config, hard context.Context) *run {
 	if n := cfg.Load.Iterations; n > 0 && cfg.Load.Executor != profiles.PerVUIterations {
 		r.tickets.Store(int64(n)) // shared by all VUs; per VU, each worker counts its own
 	}
-	r.hooks = virtualuser.Hooks{Clock: r.clock, WaitRequest: newPacer(cfg.Load.MaxRPS, r.clock).waitFunc()}
+	r.hooks = virtualuser.Hooks{Clock: r.clock, WaitRequest: newPacer(cfg.Load.MaxRPS, r.clock).waitFunc(), Findings: cfg.Findings}
 	if cfg.Load.LoginRate > 0 && cfg.Load.Executor != profiles.SessionPool { // there, it is an arrival rate
 		r.logins = newPacer(cfg.Load.LoginRate, r.clock)
 		r.hooks.WaitLogin = r.logins.wait
@@ -774,7 +778,7 @@ func NewVU(cfg Config, id int, user *virtualuser.User) (v *virtualuser.VU, relea
 		return nil, nil, errors.New("engine: Plan, Pool and Collector are required")
 	}
 	r := &run{cfg: cfg, clock: clock.Or(cfg.Clock)}
-	r.hooks = virtualuser.Hooks{Clock: r.clock}
+	r.hooks = virtualuser.Hooks{Clock: r.clock, Findings: cfg.Findings}
 	v, release = r.makeVU(id, user)
 	return v, release, nil
 }

@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cohort-dev/cohort/findings"
 	"github.com/cohort-dev/cohort/metrics"
 )
 
@@ -212,10 +213,10 @@ func isMalformed(msg string) bool {
 
 // stripSessionID removes ";jsessionid=..." path parameters: cohort keeps
 // cookies, so the id in the URL is only noise (and a leak).
-func stripSessionID(u *url.URL) {
+func stripSessionID(u *url.URL) bool {
 	i := strings.Index(strings.ToLower(u.Path), ";jsessionid=")
 	if i < 0 {
-		return
+		return false
 	}
 	rest := u.Path[i+1:]
 	j := strings.IndexAny(rest, ";/")
@@ -225,6 +226,7 @@ func stripSessionID(u *url.URL) {
 		u.Path = u.Path[:i] + rest[j:]
 	}
 	u.RawPath = ""
+	return true
 }
 
 func isRedirect(status int) bool {
@@ -282,6 +284,9 @@ func (v *VU) send(ctx context.Context, st *Step, due time.Time, keepBody bool) *
 			r.reason, r.err = metrics.ReasonMalformed, err // a Location that is not a URL
 			return r
 		}
+		if v.hooks.Findings != nil && findings.HasIDInURL(r.location) {
+			v.hooks.Findings.IDInURL(st.Name, "a redirect's Location")
+		}
 		if v.plan.stripURLIDs {
 			stripSessionID(next)
 		}
@@ -299,6 +304,7 @@ func (v *VU) send(ctx context.Context, st *Step, due time.Time, keepBody bool) *
 // returns the request (nil if the rate cap's wait was cut short).
 func (v *VU) exchange(ctx context.Context, method string, u *url.URL, body []byte, sameHost bool,
 	st *Step, due time.Time, keepBody bool, r *response) *http.Request {
+	v.stepName = st.Name
 	if v.hooks.WaitRequest != nil {
 		if err := v.hooks.WaitRequest(ctx); err != nil {
 			*r = response{err: err, reason: classify(err)}
@@ -535,7 +541,13 @@ func (v *VU) takeCookies(u *url.URL, resp *http.Response) {
 		return
 	}
 	for _, c := range cookies {
+		if c.Name == name && v.hooks.Findings != nil {
+			v.hooks.Findings.SessionCookie(v.stepName, u, c)
+		}
 		if c.Name == name && c.Value != "" && c.MaxAge >= 0 && c.Value != v.sess.SessionID && v.sess.Jar.Value(u, name) == c.Value {
+			if v.hooks.Findings != nil {
+				v.hooks.Findings.SessionID(v.stepName, v.ID, c.Value)
+			}
 			if v.inLogin && v.loginStep > 0 && v.sess.SessionID != "" {
 				v.rec.Add(metrics.Sample{Kind: metrics.KindRotation})
 			}
@@ -568,8 +580,8 @@ func (v *VU) stepURL(st *Step) (*url.URL, error) {
 	if err != nil {
 		return nil, err
 	}
-	if v.plan.stripURLIDs {
-		stripSessionID(u)
+	if v.plan.stripURLIDs && stripSessionID(u) && v.hooks.Findings != nil {
+		v.hooks.Findings.IDInURL(st.Name, "a link the page gave")
 	}
 	return u, nil
 }

@@ -11,9 +11,11 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cohort-dev/cohort/clock"
+	"github.com/cohort-dev/cohort/findings"
 	"github.com/cohort-dev/cohort/metrics"
 )
 
@@ -62,6 +64,10 @@ type Hooks struct {
 	// NoTrace sends requests without httptrace (no phases, no reuse
 	// figures): for measuring what tracing costs.
 	NoTrace bool
+	// Findings, if set, is told what the session's cookies, ids, logins
+	// and tokens show (docs/findings.md): at logins and new cookies, not
+	// at every request.
+	Findings *findings.Observer
 }
 
 // VU drives one session through the plan. It is not safe for concurrent
@@ -105,6 +111,12 @@ type VU struct {
 	// a later step of a login: the server rotated the id.
 	inLogin   bool
 	loginStep int
+	// preLogin is the session id held when the login's first unsafe
+	// step (its credentials, usually) was sent, and credStep that step's
+	// name: a login that ends with that id did not rotate it.
+	preLogin, credStep string
+	// stepName is the step being sent, for the findings it shows.
+	stepName string
 	// loginPaid says the engine already waited the login rate cap for the
 	// next login.
 	loginPaid bool
@@ -290,6 +302,9 @@ func (v *VU) extract(st *Step, r *response, page *pageDoc) (metrics.Reason, stri
 			return metrics.ReasonExtract, fmt.Sprintf("extractor %s found nothing (%s)%s", ex.name, ex.describe(), ex.hint(page)), got
 		}
 		v.sess.Vars[ex.slot] = val
+		if v.hooks.Findings != nil && strings.Count(val, ".") == 2 {
+			v.hooks.Findings.Token(st.Name, val) // perhaps a JWT
+		}
 	}
 	return metrics.ReasonNone, "", got
 }
@@ -309,6 +324,9 @@ func (v *VU) runFlow(ctx context.Context, steps []*Step) (bool, []StepResult) {
 	var results []StepResult
 	for i, st := range steps {
 		v.loginStep = i
+		if v.inLogin && v.credStep == "" && st.Method != http.MethodGet && st.Method != http.MethodHead {
+			v.preLogin, v.credStep = v.sess.SessionID, st.Name
+		}
 		r, res := v.runStep(ctx, st, time.Time{}, 0)
 		if ctx.Err() != nil {
 			v.done(r)
@@ -393,9 +411,12 @@ func (v *VU) login(ctx context.Context) (bool, []StepResult) {
 		v.beginOAuth()
 	}
 	start := v.now()
-	v.inLogin = true
+	v.inLogin, v.preLogin, v.credStep = true, "", ""
 	ok, results := v.runFlow(ctx, v.plan.Login)
 	v.inLogin, v.loginStep = false, 0
+	if ok && v.hooks.Findings != nil {
+		v.hooks.Findings.Login(v.credStep, v.preLogin, v.sess.SessionID)
+	}
 	if ctx.Err() != nil {
 		if len(v.plan.Login) > 0 {
 			v.rec.Add(metrics.Sample{Kind: metrics.KindLoginInterrupted, Duration: v.now().Sub(start)})

@@ -110,6 +110,9 @@ type Config struct {
 	NoCSRF bool
 	// ShortIDs issues 8 hex digits (32 bits) as session ids.
 	ShortIDs bool
+	// TokenKey is the HMAC key of the access tokens; empty: 32 random
+	// bytes. A word such as "secret" is the weak-key weakness.
+	TokenKey string
 
 	// OnLogin, if set, is called after every successful login: tests wait
 	// on it for the logins they need instead of polling the counters.

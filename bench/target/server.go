@@ -94,7 +94,7 @@ func New(c Config) (*Target, error) {
 	t := &Target{
 		cfg:         c,
 		store:       st,
-		tokens:      newTokens(c.TokenTTL, c.RefreshTTL),
+		tokens:      newTokens(c.TokenTTL, c.RefreshTTL, c.TokenKey),
 		orders:      newOrderBook(),
 		started:     c.Now(),
 		instanceHdr: []string{c.Instance},

@@ -51,9 +51,12 @@ type tokens struct {
 	issued, refreshed atomic.Int64
 }
 
-func newTokens(ttl, refreshTTL time.Duration) *tokens {
-	key := make([]byte, 32)
-	rand.Read(key)
+func newTokens(ttl, refreshTTL time.Duration, weakKey string) *tokens {
+	key := []byte(weakKey)
+	if weakKey == "" {
+		key = make([]byte, 32)
+		rand.Read(key)
+	}
 	return &tokens{key: key, ttl: ttl, refreshTTL: refreshTTL, refresh: make(map[string]refreshGrant)}
 }
 

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/cohort-dev/cohort/engine"
+	"github.com/cohort-dev/cohort/findings"
 	"github.com/cohort-dev/cohort/metrics"
 	"github.com/cohort-dev/cohort/profiles"
 	"github.com/cohort-dev/cohort/transport"
@@ -42,7 +43,7 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 	}
 	defer pool.Close()
 	if len(p.scenarios) == 0 {
-		return checkOne(ctx, e, p, pool, p.plan, p.users, "")
+		return checkOne(ctx, e, f, p, pool, p.plan, p.users, "")
 	}
 	// Each scenario has its own login and mix: each is walked, by a VU
 	// of its own, and the worst verdict is the check's.
@@ -51,22 +52,25 @@ func runCheck(ctx context.Context, e *env, args []string) int {
 		if i > 0 {
 			fmt.Fprintln(e.stdout)
 		}
-		code = max(code, checkOne(ctx, e, p, pool, s.plan, s.users, s.profile.Scenario))
+		code = max(code, checkOne(ctx, e, f, p, pool, s.plan, s.users, s.profile.Scenario))
 	}
 	return code
 }
 
 // checkOne walks one VU of plan (a scenario's, named scenario) through
 // its login, each mix entry and its logout.
-func checkOne(ctx context.Context, e *env, p *prepared, pool *transport.Pool, plan *virtualuser.Plan, users *virtualuser.UserPool, scenario string) int {
+func checkOne(ctx context.Context, e *env, f *runFlags, p *prepared, pool *transport.Pool, plan *virtualuser.Plan, users *virtualuser.UserPool, scenario string) int {
 	user, err := users.Acquire()
 	if err != nil {
 		fmt.Fprintf(e.stderr, "cohort check: %v\n", err)
 		return exitUsage
 	}
 	defer users.Release(user)
-	c := &checker{w: e.stdout}
-	v, release, err := engine.NewVU(engine.Config{Plan: plan, Pool: pool, Collector: metrics.NewCollector(plan.Series, 1), Clock: e.clock,
+	c := &checker{w: e.stdout, probeCSRF: f.probeCSRF}
+	if f.findings {
+		c.found = findings.NewObserver()
+	}
+	v, release, err := engine.NewVU(engine.Config{Plan: plan, Pool: pool, Collector: metrics.NewCollector(plan.Series, 1), Clock: e.clock, Findings: c.found,
 		Debug:     func(_ *virtualuser.VU, x virtualuser.Exchange) { c.exchange(x) },
 		DebugStep: func(_ *virtualuser.VU, res virtualuser.StepResult) { c.judged = append(c.judged, res) }}, 1, user)
 	if err != nil {
@@ -96,6 +100,10 @@ type checker struct {
 	passed       int
 	failed       int
 	checksFailed int
+	// found gathers the session findings (nil: --findings=false);
+	// probeCSRF sends one unsafe request without its token.
+	found     *findings.Observer
+	probeCSRF bool
 }
 
 func (c *checker) exchange(x virtualuser.Exchange) { c.exchanges = append(c.exchanges, x) }
@@ -120,12 +128,93 @@ func (c *checker) walk(ctx context.Context, plan *virtualuser.Plan) int {
 		}
 		c.report([]virtualuser.StepResult{c.vu.RunStep(ctx, st)})
 	}
+	if c.probeCSRF {
+		c.csrfProbe(ctx, plan)
+	}
 	if len(plan.Logout) > 0 {
 		fmt.Fprintln(c.w, "\nlogout")
-		_, results := c.vu.LogoutSteps(ctx)
-		c.report(results)
+		if c.found == nil {
+			_, results := c.vu.LogoutSteps(ctx)
+			c.report(results)
+		} else {
+			_, results, probe := c.vu.ProbeLogout(ctx, plan.ProbeStep())
+			c.report(results)
+			c.logoutProbe(probe)
+		}
 	}
+	c.writeSessionFindings()
 	return c.verdict()
+}
+
+// csrfProbe sends the first unsafe request of the mix without its CSRF
+// token (--probe-csrf): the server should refuse it.
+func (c *checker) csrfProbe(ctx context.Context, plan *virtualuser.Plan) {
+	st, left := plan.CSRFProbe()
+	fmt.Fprintln(c.w, "\nCSRF probe (--probe-csrf)")
+	if st == nil {
+		fmt.Fprintln(c.w, "  no unsafe request of the mix sends a CSRF token: nothing to probe")
+		return
+	}
+	res := c.vu.RunStep(ctx, st)
+	c.printProbe(st, fmt.Sprintf("%s %s without its %s", st.Method, st.Name, left))
+	switch {
+	case res.Status == http.StatusForbidden:
+		fmt.Fprintf(c.w, "      refused with 403: CSRF protection is enforced\n")
+		c.found.Note(findings.CSRFEnforced, findings.Info, st.Name, fmt.Sprintf("%s sent without its %s was refused with 403", st.Name, left))
+	case res.Status >= 200 && res.Status < 400:
+		fmt.Fprintf(c.w, "      answered %d: the server took an unsafe request without its CSRF token\n", res.Status)
+		c.found.Note(findings.CSRFNotEnforced, findings.High, st.Name, fmt.Sprintf("%s sent without its %s was answered %d: another site can make a logged-in browser send it", st.Name, left, res.Status))
+	default:
+		fmt.Fprintf(c.w, "      answered %d: neither a refusal (403) nor a success, so it says nothing of CSRF\n", res.Status)
+	}
+}
+
+// logoutProbe says whether the cookies of a logged-out session still
+// worked.
+func (c *checker) logoutProbe(p virtualuser.LogoutProbe) {
+	if !p.Probed {
+		return
+	}
+	st := p.Result.Step
+	c.printProbe(st, fmt.Sprintf("%s %s again with the cookies held before the logout", st.Method, st.Name))
+	switch {
+	case p.Alive:
+		fmt.Fprintln(c.w, "      answered as logged in: the logout did not end the session on the server")
+		c.found.Note(findings.LogoutKeepsSession, findings.High, st.Name,
+			"after the logout, "+st.Name+" with the session's old cookies was answered as logged in: a copied cookie outlives the logout")
+	case p.Ended:
+		fmt.Fprintln(c.w, "      answered as a lost session: the logout ended it")
+		c.found.Note(findings.LogoutEndsSession, findings.Info, st.Name, "after the logout, the session's old cookies were answered as a lost session")
+	default:
+		fmt.Fprintf(c.w, "      %s: says nothing of the logout\n", p.Result.Problem)
+	}
+}
+
+// printProbe prints a probe's line and its exchanges, which count as
+// neither passed nor failed steps.
+func (c *checker) printProbe(st *virtualuser.Step, what string) {
+	fmt.Fprintf(c.w, "  probe: %s\n", what)
+	m := c.vu.NewMasker()
+	for _, x := range c.takeExchanges(st) {
+		writeExchange(c.w, m, x, "      ")
+	}
+	c.judged = c.judged[:0]
+}
+
+// writeSessionFindings prints what the walk showed of the session's
+// security, after the steps.
+func (c *checker) writeSessionFindings() {
+	if c.found == nil {
+		return
+	}
+	fs := c.found.Findings()
+	fmt.Fprintln(c.w, "\nsession findings (docs/findings.md)")
+	if len(fs) == 0 {
+		fmt.Fprintln(c.w, "  nothing to judge: no session cookie (session.cookie), id or token was seen")
+	}
+	for _, f := range fs {
+		fmt.Fprintf(c.w, "  %-6s %s: %s\n", f.Severity, f.Kind, f.Evidence)
+	}
 }
 
 // verdict ends the walk: exit 0 only when every step and every check

@@ -22,6 +22,7 @@ import (
 	"github.com/cohort-dev/cohort/capacity"
 	"github.com/cohort-dev/cohort/clock"
 	"github.com/cohort-dev/cohort/engine"
+	"github.com/cohort-dev/cohort/findings"
 	"github.com/cohort-dev/cohort/metrics"
 	"github.com/cohort-dev/cohort/metrics/results"
 	"github.com/cohort-dev/cohort/profiles"
@@ -39,7 +40,7 @@ type runFlags struct {
 	maxRPS, loginRate, rate                             float64
 	tags, thresholdFlags                                []string
 	insecure, quiet, noProgress, tlsResume, compareConn bool
-	samplesRaw                                          bool
+	samplesRaw, findings, probeCSRF                     bool
 	bare, findCapacity                                  bool
 	httpDebug                                           bool
 	promListen, promPush, promRemote                    string
@@ -62,6 +63,8 @@ func newRunFlags() *runFlags {
 	fs.StringVar(&f.html, "html", "", "write the HTML report here (one self-contained file)")
 	fs.StringVar(&f.hlog, "hlog", "", "write HdrHistogram interval logs here as the run goes (a tagged histogram per request and interval)")
 	fs.StringVar(&f.samples, "samples", "", "write a row per interval and request here as the run goes (.csv, or .jsonl for JSON lines)")
+	fs.BoolVar(&f.findings, "findings", true, "report what the wire shows of the application's session security (docs/findings.md); --findings=false turns it off")
+	fs.BoolVar(&f.probeCSRF, "probe-csrf", false, "cohort check only: send one unsafe request of the mix without its CSRF token, and report whether the server refused it")
 	fs.BoolVar(&f.samplesRaw, "samples-raw", false, "with --samples: a row per request instead, with its time, status, phases and connection")
 	fs.StringVar(&f.junit, "junit", "", "write the verdict as JUnit XML here (a test case per threshold, check and the run), for CI")
 	fs.StringVar(&f.segment, "segment", "1/1", "run instance i of n of a distributed run (i/n): a disjoint share of the VUs, arrivals, iterations and users")
@@ -138,6 +141,12 @@ func runRun(ctx context.Context, e *env, args []string) int {
 	}
 	if err := f.checkPrometheus(); err != nil {
 		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
+		return exitUsage
+	}
+	if f.probeCSRF {
+		// A run sends the mix thousands of times: a probe that changes
+		// the application's state belongs to the one walk of check.
+		fmt.Fprintln(e.stderr, "cohort run: --probe-csrf: only cohort check sends the CSRF probe")
 		return exitUsage
 	}
 	if err := f.checkOutputs(); err != nil {
@@ -833,6 +842,9 @@ func (f *runFlags) newRun(ctx context.Context, e *env, p *prepared, pool *transp
 	r.cfg = engine.Config{Plan: p.plan, Users: p.users, Load: load, Pool: pool, Debug: debug, DebugStep: debugStep, Segment: p.segment, Bare: f.bare,
 		Warm: p.warm(), Collector: metrics.NewCollector(p.plan.Series, runtime.GOMAXPROCS(0)), Interval: runInterval, Clock: e.clock,
 		KeepRaw: f.samplesRaw}
+	if f.findings {
+		r.cfg.Findings = findings.NewObserver()
+	}
 	if search != nil {
 		r.cfg.Steer, r.cfg.Vary = capacity.Steer(search), p.profile.Capacity.Vary
 	}
@@ -882,6 +894,7 @@ func (r *liveRun) verdict(p *prepared, out *engine.Outcome, tags map[string]stri
 	if r.server != nil {
 		res.Server = r.server()
 	}
+	res.SessionFindings = r.cfg.Findings.Findings()
 	tl := r.timeline.Finish(out.Duration, 0, 0)
 	res.Timeline = &tl
 	var passed bool

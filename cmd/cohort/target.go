@@ -51,6 +51,7 @@ func newTargetFlags(name string) (*pflag.FlagSet, *targetFlags) {
 	fs.BoolVar(&c.NoInvalidate, "no-invalidate", false, "weakness: a logout leaves the session logged in")
 	fs.BoolVar(&c.NoCSRF, "no-csrf", false, "weakness: accept unsafe requests without their CSRF token")
 	fs.BoolVar(&c.ShortIDs, "short-ids", false, "weakness: session ids of 8 hex digits (32 bits)")
+	fs.StringVar(&c.TokenKey, "token-key", "", "HMAC key of the access tokens (default: 32 random bytes); weakness: a word such as secret")
 	fs.BoolVar(&c.OAuth2, "oauth2", false, "serve an OAuth 2 / OpenID Connect identity provider on --idp-listen, and an oauth2Login at /oauth2/authorization/idp")
 	fs.StringVar(&c.IdPListen, "idp-listen", "127.0.0.2:0", "with --oauth2, the identity provider's address (another host than the application's)")
 	fs.StringVar(&c.OAuth2Fault, "oauth2-fault", "", "with --oauth2, make the provider fail: state (a wrong state back), reuse (every code already used), expired (codes expired on arrival) or pkce (the verifier never matches)")

@@ -1,6 +1,7 @@
 package results
 
 import (
+	"github.com/cohort-dev/cohort/findings"
 	"github.com/cohort-dev/cohort/metrics"
 
 	"errors"
@@ -154,6 +155,14 @@ func Merge(names []string, parts []*Result, force bool) (*Result, error) {
 	meta.Segment = segmentLabel(segs)
 	r := NewResult(meta, series, total)
 	r.MergedSegments = segs
+	var found [][]findings.Finding
+	for _, p := range parts {
+		found = append(found, p.SessionFindings)
+	}
+	r.SessionFindings = findings.Merge(found...)
+	if len(r.SessionFindings) == 0 {
+		r.SessionFindings = nil
+	}
 	scenarios, err := r.mergeScenarios(parts, series, total)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@
 package results
 
 import (
+	"github.com/cohort-dev/cohort/findings"
 	"github.com/cohort-dev/cohort/metrics"
 
 	"encoding/json"
@@ -374,6 +375,10 @@ type Result struct {
 	// NotCarriedOut says why the run measured nothing a verdict can rest
 	// on (every request failed, no VU logged in); absent when it did.
 	NotCarriedOut string `json:"not_carried_out,omitempty"`
+	// SessionFindings are what the wire showed of the application's
+	// session security (docs/findings.md), the most serious first; absent
+	// with --findings=false.
+	SessionFindings []findings.Finding `json:"session_findings,omitempty"`
 	// MergedSegments lists the segments a merged result holds.
 	MergedSegments []string        `json:"merged_segments,omitempty"`
 	Totals         Totals          `json:"totals"`

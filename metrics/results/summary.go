@@ -10,6 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/cohort-dev/cohort/findings"
 )
 
 // WriteSummary writes the end-of-run summary for a terminal.
@@ -83,6 +85,7 @@ func WriteSummary(w io.Writer, r *Result) error {
 	if len(r.Capacity.Steps) > 0 {
 		writeCapacity(&b, &r.Capacity)
 	}
+	writeFindings(&b, r.SessionFindings)
 	if lag := r.SchedulerLag; lag.P99 > LagWarning {
 		fmt.Fprintf(&b, "scheduler lag: p99 %s ms, max %s ms: the load generator started iterations late; "+
 			"latencies are still measured from when each was due\n", ms(lag.P99), ms(lag.Max))
@@ -416,4 +419,35 @@ func ProgressLine(p Progress) string {
 	return fmt.Sprintf("%s/%s  vus %d  logged-in %d  reqs %d  rps %.0f  failed %d  p95 %s ms",
 		p.Elapsed.Round(time.Second), total, p.VUs, p.LoggedIn, p.Requests, p.RPS, p.Failures,
 		ms(float64(p.P95)/float64(time.Millisecond)))
+}
+
+// writeFindings is the short findings block: the weaknesses with their
+// evidence, and what was checked and found sound in one line.
+func writeFindings(b *strings.Builder, fs []findings.Finding) {
+	if len(fs) == 0 {
+		return
+	}
+	var sound []string
+	weak := 0
+	for _, f := range fs {
+		if f.Severity == findings.Info {
+			sound = append(sound, string(f.Kind))
+			continue
+		}
+		if weak == 0 {
+			b.WriteString("session findings (docs/findings.md):\n")
+		}
+		weak++
+		fmt.Fprintf(b, "  %-6s %s: %s", f.Severity, f.Kind, f.Evidence)
+		if f.Request != "" {
+			fmt.Fprintf(b, " (first at %s)", f.Request)
+		}
+		b.WriteString("\n")
+	}
+	if weak == 0 {
+		b.WriteString("session findings: none (docs/findings.md)\n")
+	}
+	if len(sound) > 0 {
+		fmt.Fprintf(b, "  sound: %s\n", strings.Join(sound, ", "))
+	}
 }
