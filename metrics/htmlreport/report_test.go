@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 
+	"github.com/cohort-dev/cohort/findings"
 	"github.com/cohort-dev/cohort/metrics"
 	"github.com/cohort-dev/cohort/metrics/results"
 )
@@ -294,6 +295,18 @@ func TestWriteDrawsEveryChart(t *testing.T) {
 	if strings.Contains(b.String(), `id="journeys"`) {
 		t.Error("a run without journeys has a journeys table")
 	}
+	if strings.Contains(b.String(), `id="findings"`) {
+		t.Error("a run without session findings has a findings table")
+	}
+	r.SessionFindings = []findings.Finding{{Kind: findings.NoRotation, Severity: findings.High, Evidence: "the id <stays>", Request: "login", Count: 3}}
+	b.Reset()
+	if err := Write(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `<tr class="sev-high"><td class="text">high</td><td class="text">session_id_not_rotated_at_login</td><td class="text">the id &lt;stays&gt;</td><td class="text">login</td><td>3</td></tr>`) {
+		t.Error("the findings table does not list the finding, escaped")
+	}
+	r.SessionFindings = nil
 	r.Journeys = []results.JourneyResult{{Name: "checkout", Count: 7, Failed: 2, Reasons: map[string]int64{"status": 2}, Duration: results.Latency{P50: 1200}}}
 	b.Reset()
 	if err := Write(&b, r); err != nil {

@@ -25,6 +25,9 @@ ul.legend { list-style: none; margin: 0.2em 0 0.4em; padding: 0; display: flex; 
 ul.legend li { display: flex; align-items: center; gap: 0.4em; white-space: nowrap; }
 ul.legend svg.swatch { flex: none; }
 tr.failed-step td { background: #fdecea; }
+tr.sev-high td:first-child { color: #b00; font-weight: bold; }
+tr.sev-medium td:first-child { color: #b60; font-weight: bold; }
+tr.sev-info td { color: #555; }
 p.failed-step { background: #fdecea; padding: 0.4em 0.7em; }
 table.steps { font-size: 0.9em; }
 table.steps td.text { text-align: left; }
@@ -93,6 +96,13 @@ Iterations: {{.R.Totals.Iterations}}{{if .R.Totals.Dropped}}, {{.R.Totals.Droppe
 <table>
 <tr><th>check</th><th>passed</th><th>failed</th><th>rate</th></tr>
 {{range .R.Checks}}<tr><td>{{if .Scenario}}{{.Scenario}}: {{end}}{{.Name}}</td><td>{{.Passes}}</td><td>{{.Fails}}</td><td>{{if .Fails}}<span class="fail">{{pct .Rate}}</span>{{else}}<span class="ok">{{pct .Rate}}</span>{{end}}</td></tr>
+{{end}}</table>{{end}}
+
+{{if .R.SessionFindings}}<h2 id="findings">Session findings</h2>
+<p class="meta">What the traffic showed of the application's session security (docs/findings.md); evidence never holds a value.</p>
+<table class="steps">
+<tr><th>severity</th><th>finding</th><th>evidence</th><th>first request</th><th>seen</th></tr>
+{{range .R.SessionFindings}}<tr class="sev-{{.Severity}}"><td class="text">{{.Severity}}</td><td class="text">{{.Kind}}</td><td class="text">{{.Evidence}}</td><td class="text">{{.Request}}</td><td>{{.Count}}</td></tr>
 {{end}}</table>{{end}}
 
 <h2 id="charts">Charts</h2>
