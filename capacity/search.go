@@ -193,7 +193,7 @@ func (s *Search) stepResult() results.CapacityStep {
 	}
 	reqs, fails := f.judged.Requests()
 	vus, warm := p.wanted(s.Level())
-	st := results.CapacityStep{Level: s.Level(), MeasuredS: f.judgedFor.Seconds(), Requests: reqs,
+	st := results.CapacityStep{Level: s.Level(), StartS: (time.Duration(s.step) * p.StepLen).Seconds(), MeasuredS: f.judgedFor.Seconds(), Requests: reqs,
 		Failures: fails, Latency: results.LatencyOf(f.judged.AllLatency(series)),
 		Logins: f.whole.Sessions.Logins, LoginFailures: f.whole.Sessions.LoginFailures,
 		WarmLogins: f.wholeWarm.Sessions.Logins, WarmLoginFailures: f.wholeWarm.Sessions.LoginFailures,

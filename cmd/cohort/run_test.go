@@ -295,7 +295,7 @@ func TestFindCapacity(t *testing.T) {
 		t.Fatalf("capacity %+v\n%s", c, out)
 	}
 	for i, st := range c.Steps {
-		if st.Level != float64(2*(i+1)) || st.Passed != (i < 2) || st.Requests == 0 || st.MeasuredS != 1 {
+		if st.Level != float64(2*(i+1)) || st.Passed != (i < 2) || st.Requests == 0 || st.MeasuredS != 1 || st.StartS != 1.5*float64(i) {
 			t.Errorf("step %d: %+v", i, st)
 		}
 	}

@@ -170,13 +170,12 @@ func timeMarks(r *results.Result) ([]mark, string) {
 	var out []mark
 	var notes []string
 	if c := &r.Capacity; len(c.Steps) > 0 {
-		length := stepLength(r)
 		for i, st := range c.Steps {
 			label := tickLabels([]float64{st.Level})[0]
 			if i == 0 {
 				label = c.Vary + " " + label
 			}
-			out = append(out, mark{x: float64(i) * length, label: label})
+			out = append(out, mark{x: stepStart(r, i), label: label})
 		}
 		notes = append(notes, "the dashed lines are the starts of the capacity steps, labelled with their level")
 	}
@@ -196,8 +195,18 @@ func timeMarks(r *results.Result) ([]mark, string) {
 	return out, " " + strings.ToUpper(note[:1]) + note[1:] + "."
 }
 
-// stepLength is how long each step of the capacity search lasted. The
-// result keeps no step times, but the search's steps are equally long,
+// stepStart is when capacity step i began: its start_s, or, in a result
+// written before steps kept their start, as stepLength reckons it.
+func stepStart(r *results.Result, i int) float64 {
+	steps := r.Capacity.Steps
+	if len(steps) < 2 || steps[len(steps)-1].StartS > 0 {
+		return steps[i].StartS
+	}
+	return float64(i) * stepLength(r)
+}
+
+// stepLength is how long each step of the capacity search lasted, for a
+// result that keeps no step times: the search's steps are equally long,
 // the first starts with the run, and the search ends the run at the
 // first drain (each whole second) at or after its last step's end: the
 // run's length in whole seconds over the number of steps is a step's
@@ -352,7 +361,7 @@ func population(tl *results.Timeline) []line {
 // the run's population, or, through a capacity search, each step's. The
 // timeline does not carry the wanted figure (the run's snapshots do not
 // have it), so it is drawn from the result: a step function over the
-// capacity steps (stepLength), or the population asked for.
+// capacity steps (stepStart), or the population asked for.
 func warmLines(r *results.Result, tl *results.Timeline) []line {
 	held := line{name: "warm sessions held"}
 	for _, pt := range tl.Points {
@@ -362,9 +371,8 @@ func warmLines(r *results.Result, tl *results.Timeline) []line {
 	want := line{name: "warm sessions wanted", stepped: true, dashed: true}
 	steps := r.Capacity.Steps
 	if len(steps) > 0 && steps[0].WarmWanted > 0 {
-		length := stepLength(r)
 		for i, st := range steps {
-			want.xys = append(want.xys, plotter.XY{X: float64(i) * length, Y: float64(st.WarmWanted)})
+			want.xys = append(want.xys, plotter.XY{X: stepStart(r, i), Y: float64(st.WarmWanted)})
 		}
 		want.xys = append(want.xys, plotter.XY{X: end, Y: float64(steps[len(steps)-1].WarmWanted)})
 	} else {

@@ -12,6 +12,8 @@ type CapacityStep struct {
 	Reason string `json:"reason,omitempty"`
 	// Held says the level was reached and kept through the judged part.
 	Held bool `json:"level_held"`
+	// StartS is when the step began, in seconds from the run's start.
+	StartS float64 `json:"start_s"`
 	// MeasuredS is how long the step was judged on (its length less the
 	// settling time, in whole intervals).
 	MeasuredS    float64 `json:"measured_s"`
