@@ -348,6 +348,7 @@ func (r *run) drain(interval *metrics.Aggregate, out *Outcome) {
 		r.cfg.Warm.Collector.Drain(r.warmInt)
 		out.Warm.Merge(r.warmInt)
 		t.WarmHeld, t.Warm, t.WarmTotal = int(r.warm.held.Load()), r.warmInt, out.Warm
+		t.WarmWanted = int(r.warm.want.Load())
 	}
 	if r.cfg.Tick != nil {
 		r.cfg.Tick(t)

@@ -39,8 +39,11 @@ type Snapshot struct {
 	// clock.
 	Elapsed time.Duration
 	Started time.Time
-	// VUs running, and their sessions logged in; warm sessions held.
+	// VUs running, and their sessions logged in; warm sessions held, and
+	// the population the warm sessions are asked to hold (a capacity
+	// search raises it step by step).
 	VUs, LoggedIn, WarmHeld int
+	WarmWanted              int
 	// Interval holds the measurements of the interval just ended, Total
 	// those of the run so far; Warm and WarmTotal the warm population's
 	// (nil without one). None may be kept after the call that got them.

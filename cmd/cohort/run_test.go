@@ -435,6 +435,17 @@ func TestCapacityAgainstARefusingStore(t *testing.T) {
 			if !strings.Contains(out, "FAIL: "+c.reason) {
 				t.Fatalf("the summary does not say why the step failed:\n%s", out)
 			}
+			// Each timeline point says what the warm population was asked
+			// to hold then: the level of the step the point ends in.
+			if c.sessions == "" {
+				return
+			}
+			for _, pt := range r.Timeline.Points {
+				step := min(int((pt.T-0.001)/3), len(k.Steps)-1)
+				if want := int(k.Steps[step].Level); pt.WarmWanted != want {
+					t.Errorf("point at %v s: warm_wanted %d, step %d wants %d", pt.T, pt.WarmWanted, step, want)
+				}
+			}
 		})
 	}
 }

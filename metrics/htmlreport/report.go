@@ -358,10 +358,9 @@ func population(tl *results.Timeline) []line {
 }
 
 // warmLines are the warm sessions held over time and what was wanted:
-// the run's population, or, through a capacity search, each step's. The
-// timeline does not carry the wanted figure (the run's snapshots do not
-// have it), so it is drawn from the result: a step function over the
-// capacity steps (stepStart), or the population asked for.
+// the run's population, or, through a capacity search, each step's: a
+// step function from each step's start (stepStart), which older result
+// files have too, where the points' warm_wanted is newer.
 func warmLines(r *results.Result, tl *results.Timeline) []line {
 	held := line{name: "warm sessions held"}
 	for _, pt := range tl.Points {

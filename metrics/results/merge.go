@@ -357,6 +357,7 @@ func (p *Point) add(o Point) error {
 	// Each segment holds its own share of the warm population, as of the
 	// VUs' sessions: held sessions add up like LoggedIn.
 	p.WarmHeld += o.WarmHeld
+	p.WarmWanted += o.WarmWanted
 	p.WarmLost += o.WarmLost
 	p.WarmRelogins += o.WarmRelogins
 	p.CookieMax = max(p.CookieMax, o.CookieMax)

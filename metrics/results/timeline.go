@@ -36,12 +36,11 @@ type Point struct {
 	// Relogins counts the VUs' logins that replaced a lost session.
 	Relogins int64 `json:"relogins,omitempty"`
 	// WarmHeld is how many warm sessions were logged in at the interval's
-	// end; WarmLost and WarmRelogins count the warm sessions a touch found
-	// gone in the interval, and those logged in again. What the warm
-	// population was asked to hold is not here: the run's snapshots do not
-	// carry it; the result's warm_sessions.wanted and each capacity step's
-	// warm_wanted do.
+	// end, and WarmWanted how many the population was asked to hold then;
+	// WarmLost and WarmRelogins count the warm sessions a touch found
+	// gone in the interval, and those logged in again.
 	WarmHeld     int   `json:"warm_held,omitempty"`
+	WarmWanted   int   `json:"warm_wanted,omitempty"`
 	WarmLost     int64 `json:"warm_sessions_lost,omitempty"`
 	WarmRelogins int64 `json:"warm_relogins,omitempty"`
 	// CookieMax is the largest Cookie header (bytes) a session had after a
@@ -70,7 +69,7 @@ type TimelineRecorder struct {
 	// are kept (its touches are not the VUs' requests), and the sessions
 	// held at the last snapshot.
 	warmLost, warmRelogins int64
-	warmHeld               int
+	warmHeld, warmWanted   int
 	since                  time.Duration
 	tl                     Timeline
 }
@@ -93,7 +92,7 @@ func (t *TimelineRecorder) Add(s metrics.Snapshot) {
 		t.warmLost += s.Warm.Sessions.SessionsLost
 		t.warmRelogins += s.Warm.Sessions.Relogins
 	}
-	t.warmHeld = s.WarmHeld
+	t.warmHeld, t.warmWanted = s.WarmHeld, s.WarmWanted
 	// Drains come about every second; a tenth of slack keeps a drain that
 	// is a hair early from waiting for the next.
 	if s.Elapsed-t.since < t.every-t.every/10 {
@@ -117,7 +116,7 @@ func (t *TimelineRecorder) flush(elapsed time.Duration, vus, loggedIn int) {
 	a := t.pending
 	p := Point{T: round3(elapsed.Seconds()), VUs: vus, LoggedIn: loggedIn, Iterations: a.Iterations,
 		Dropped: a.Dropped, Logins: a.Sessions.Logins, SessionLost: a.Sessions.SessionsLost,
-		Relogins: a.Sessions.Relogins, WarmHeld: t.warmHeld, WarmLost: t.warmLost, WarmRelogins: t.warmRelogins,
+		Relogins: a.Sessions.Relogins, WarmHeld: t.warmHeld, WarmWanted: t.warmWanted, WarmLost: t.warmLost, WarmRelogins: t.warmRelogins,
 		ByName: map[string]PointSeries{}}
 	p.Requests, p.Failures = a.Requests()
 	all, reused, fresh := coarseHist(), coarseHist(), coarseHist()

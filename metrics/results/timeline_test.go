@@ -112,11 +112,11 @@ func TestTimelineRecordsSessionsLostAndWarmHeld(t *testing.T) {
 }
 
 func TestTimelineSessionFieldsInJSON(t *testing.T) {
-	b, err := json.Marshal(Point{T: 1, Relogins: 2, WarmHeld: 30, WarmLost: 4, WarmRelogins: 5})
+	b, err := json.Marshal(Point{T: 1, Relogins: 2, WarmHeld: 30, WarmWanted: 40, WarmLost: 4, WarmRelogins: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`"relogins":2`, `"warm_held":30`, `"warm_sessions_lost":4`, `"warm_relogins":5`} {
+	for _, want := range []string{`"relogins":2`, `"warm_held":30`, `"warm_wanted":40`, `"warm_sessions_lost":4`, `"warm_relogins":5`} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("%s lacks %s", b, want)
 		}
