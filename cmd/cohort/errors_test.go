@@ -22,6 +22,11 @@ type badInput struct {
 	absent  string   // a secret of the input that stderr must not show
 }
 
+// oneEntryHAR is the smallest HAR file an import takes.
+const oneEntryHAR = `{"log": {"version": "1.2", "entries": [{"startedDateTime": "2026-12-01T10:00:00Z", "time": 1,
+  "request": {"method": "GET", "url": "http://127.0.0.1:8080/", "headers": []},
+  "response": {"status": 200, "headers": [], "content": {"mimeType": "text/html", "text": "<p>hi</p>"}}}]}}`
+
 func badInputs(t *testing.T, dir string) []badInput {
 	good, err := os.ReadFile("../../profiles/builtin/spring-form.yaml")
 	if err != nil {
@@ -162,6 +167,12 @@ func badInputs(t *testing.T, dir string) []badInput {
 		{id: "unknown-profile", args: []string{"no-such-profile"}, want: []string{"no-such-profile: no such file, and no built-in profile"}},
 		{id: "result-corrupt", command: "report", args: []string{write("corrupt.json", `{"schema":"cohort.result/v1","histograms":{"all":"HISTFAAAbad"}}`)}, want: []string{"corrupt.json: field histograms"}},
 		{id: "result-foreign", command: "compare", args: []string{result, write("k6.json", `{"metrics":{}}`)}, want: []string{`k6.json: field schema: "" is not "cohort.result/v1"`}},
+		{id: "import-not-json", command: "import", args: []string{write("text.har", "hello"), "-o", filepath.Join(dir, "i.yaml")}, want: []string{"text.har:1: not JSON"}},
+		{id: "import-no-entries", command: "import", args: []string{write("empty.har", `{"log":{"version":"1.2","entries":[]}}`), "-o", filepath.Join(dir, "i.yaml")}, want: []string{"empty.har: log.entries: no entries"}},
+		{id: "import-bad-url", command: "import", args: []string{write("ftp.har", "{\"log\": {\"entries\": [\n  {\"startedDateTime\": \"2026-12-01T10:00:00Z\",\n   \"request\": {\"method\": \"GET\", \"url\": \"ftp://127.0.0.1/?token=SECRET123\"}}]}}"), "-o", filepath.Join(dir, "i.yaml")},
+			want: []string{"ftp.har:2: log.entries[0].request.url: not an absolute http or https URL"}, absent: "SECRET123"},
+		{id: "import-output-dir", command: "import", args: []string{write("one.har", oneEntryHAR), "-o", filepath.Join(dir, "no", "such", "i.yaml")}, want: []string{"-o " + filepath.Join(dir, "no", "such", "i.yaml") + ": its directory does not exist"}},
+		{id: "import-think", command: "import", args: []string{write("one.har", oneEntryHAR), "-o", filepath.Join(dir, "i.yaml"), "--think", "sometimes"}, want: []string{"--think sometimes: want recorded, none, or a duration"}},
 		{id: "result-not-json", command: "report", args: []string{write("text.json", "hello")}, want: []string{"text.json: not a cohort result file"}},
 	}
 }

@@ -55,6 +55,7 @@ func commands() []command {
 		{"profiles", "cohort profiles [NAME]", "list the built-in profiles, or print one", runProfiles},
 		{"report", "cohort report RESULT.json", "print a result again (--format text|json|html|hgrm|junit)", runReport},
 		{"merge", "cohort merge PART.json... -o OUT.json", "combine the results of a distributed run's segments, exactly", runMerge},
+		{"import", "cohort import REC.har -o PROFILE.yaml", "a recorded browser session (HAR) to a profile, its values correlated", runImport},
 		{"compare", "cohort compare A.json B.json", "two results (or A1 A2 ... -- B1 B2 ...) side by side, changes beyond noise marked", runCompare},
 		{"version", "cohort version", "print the version", runVersion},
 	}

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/cohort-dev/cohort/harimport"
+	"github.com/cohort-dev/cohort/profiles"
+	"github.com/cohort-dev/cohort/virtualuser"
+)
+
+// importFlags are the flags of cohort import.
+type importFlags struct {
+	fs                   *pflag.FlagSet
+	out, usersOut, base  string
+	think, name          string
+	keepAssets, validate bool
+}
+
+func newImportFlags() *importFlags {
+	f := &importFlags{fs: pflag.NewFlagSet("import", pflag.ContinueOnError)}
+	f.fs.StringVarP(&f.out, "out", "o", "", "the profile to write (required)")
+	f.fs.StringVar(&f.usersOut, "users-out", "", "the users CSV to write, with the recorded user (default: PROFILE's name with .users.csv, beside it)")
+	f.fs.StringVar(&f.base, "base-url", "", "the base URL of the profile (default: the application's origin in the recording)")
+	f.fs.StringVar(&f.think, "think", "recorded", "think times: recorded (the recording's pauses), none, or a duration after each iteration")
+	f.fs.StringVar(&f.name, "name", "", "the profile's name (default: the profile file's name)")
+	f.fs.BoolVar(&f.keepAssets, "keep-assets", false, "keep static assets (images, CSS, JS, fonts) and requests to other hosts")
+	return f
+}
+
+// runImport turns a HAR recording into a profile and a users file.
+func runImport(_ context.Context, e *env, args []string) int {
+	f := newImportFlags()
+	if code, ok := parseFlags(e, f.fs, args); !ok {
+		return code
+	}
+	opts, har, err := f.prepare()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cohort import: %v\n", err)
+		return exitUsage
+	}
+	res, err := harimport.Import(har, opts)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cohort import: %v\n", err)
+		return exitUsage
+	}
+	if err := validateImport(f.out, res); err != nil {
+		// A profile the import wrote that cohort refuses is a bug of the
+		// import's, not the user's: say so, and keep nothing.
+		fmt.Fprintf(e.stderr, "cohort import: the profile made of %s does not load (please report it): %v\n", f.fs.Arg(0), err)
+		return exitFailed
+	}
+	kept, err := f.write(res)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cohort import: %v\n", err)
+		return exitFailed
+	}
+	for _, line := range res.Report {
+		fmt.Fprintln(e.stdout, "  "+line)
+	}
+	switch {
+	case kept:
+		fmt.Fprintf(e.stdout, "  users: kept %s as it was (it has username and password columns)\n", f.usersOut)
+	case res.Username != "":
+		fmt.Fprintf(e.stdout, "  users: the recorded user is the first row of %s (its password is written there only); add a row for each user to run\n", f.usersOut)
+	}
+	fmt.Fprintf(e.stdout, "wrote %s and %s; next: cohort check %s\n", f.out, f.usersOut, f.out)
+	return exitOK
+}
+
+// prepare checks every input and output before anything is written.
+func (f *importFlags) prepare() (harimport.Options, *harimport.HAR, error) {
+	var o harimport.Options
+	if f.fs.NArg() != 1 {
+		return o, nil, usagef("want one RECORDING.har, got %d arguments (cohort import REC.har -o PROFILE.yaml)", f.fs.NArg())
+	}
+	if f.out == "" {
+		return o, nil, usagef("-o PROFILE.yaml: say where to write the profile")
+	}
+	if f.usersOut == "" {
+		f.usersOut = strings.TrimSuffix(f.out, filepath.Ext(f.out)) + ".users.csv"
+	}
+	for flag, p := range map[string]string{"-o": f.out, "--users-out": f.usersOut} {
+		if st, err := os.Stat(filepath.Dir(p)); err != nil || !st.IsDir() {
+			return o, nil, usagef("%s %s: its directory does not exist", flag, p)
+		}
+	}
+	if f.think != "recorded" && f.think != "none" {
+		if d, err := time.ParseDuration(f.think); err != nil || d < 0 {
+			return o, nil, usagef("--think %s: want recorded, none, or a duration such as 2s", f.think)
+		}
+	}
+	if f.base != "" {
+		if u, err := url.Parse(f.base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return o, nil, usagef("--base-url: want an absolute http or https URL")
+		}
+	}
+	file := f.fs.Arg(0)
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return o, nil, usagef("%v", err)
+	}
+	har, err := harimport.Parse(file, data)
+	if err != nil {
+		return o, nil, err
+	}
+	name := f.name
+	if name == "" {
+		name = strings.TrimSuffix(filepath.Base(f.out), filepath.Ext(f.out))
+	}
+	users, err := filepath.Rel(filepath.Dir(f.out), f.usersOut)
+	if err != nil {
+		users = f.usersOut
+	}
+	return harimport.Options{File: filepath.Base(file), Name: name, BaseURL: f.base,
+		Think: f.think, KeepAssets: f.keepAssets, UsersCSV: filepath.ToSlash(users)}, har, nil
+}
+
+// validateImport loads the profile as cohort run would, before it is
+// written.
+func validateImport(out string, res *harimport.Result) error {
+	p, err := profiles.Parse(out, res.Profile)
+	if err != nil {
+		return err
+	}
+	_, err = virtualuser.Compile(p, virtualuser.Options{Columns: []string{"username", "password"}})
+	return err
+}
+
+// write writes the profile and the users file; a users file that exists
+// with the columns a profile needs is kept (it may hold many users).
+func (f *importFlags) write(res *harimport.Result) (kept bool, err error) {
+	if err := os.WriteFile(f.out, res.Profile, 0o644); err != nil {
+		return false, err
+	}
+	if hasUserColumns(f.usersOut) {
+		return true, nil
+	}
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	w.Write([]string{"username", "password"})
+	if res.Username != "" || res.Password != "" {
+		w.Write([]string{res.Username, res.Password})
+	}
+	w.Flush()
+	// The file holds a password: only its owner reads it.
+	return false, os.WriteFile(f.usersOut, []byte(b.String()), 0o600)
+}
+
+func hasUserColumns(path string) bool {
+	fh, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer fh.Close()
+	head, err := csv.NewReader(fh).Read()
+	if err != nil {
+		return false
+	}
+	var u, p bool
+	for _, c := range head {
+		u = u || c == "username"
+		p = p || c == "password"
+	}
+	return u && p
+}
