@@ -225,16 +225,19 @@ func (t *Target) Start(addr string) (string, error) {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          log.New(io.Discard, "", 0),
 	}
-	t.serveErr = make(chan error, 1)
-	go func() { t.serveErr <- t.srv.Serve(ln) }()
+	// Everything a request reads (the URLs, the provider) is set before
+	// the first is served: a client may connect the moment the port is
+	// open (one that held a reused port's address, say).
 	t.url = scheme + "://" + ln.Addr().String()
 	if t.idp != nil {
 		if err := t.startIDP(); err != nil {
-			t.srv.Close()
-			<-t.serveErr
+			ln.Close()
+			t.srv, t.ln = nil, nil
 			return "", err
 		}
 	}
+	t.serveErr = make(chan error, 1)
+	go func() { t.serveErr <- t.srv.Serve(ln) }()
 	t.stopSweeper = make(chan struct{})
 	t.sweeperDone.Add(1)
 	go t.sweepEvery(sweepInterval(t.cfg.MaxInactive))

@@ -60,10 +60,10 @@ func usersFile(t *testing.T, from, to int) string {
 }
 
 // importAndRun imports a recording, checks the profile with another user
-// than the recorded one, and runs it with 50 users: every VU logs in as
-// its own user, the 50 share 100 replays of the journey, every VU logs
-// out, and nothing fails.
-func importAndRun(t *testing.T, har string, tg *target.Target, base string, recorded string) {
+// than the recorded one, and runs it with vus users: every VU logs in as
+// its own user, the VUs share twice as many replays of the journey, every
+// VU logs out, and nothing fails.
+func importAndRun(t *testing.T, har string, tg *target.Target, base string, recorded string, vus int) {
 	t.Helper()
 	dir := t.TempDir()
 	prof := filepath.Join(dir, "imported.yaml")
@@ -92,41 +92,41 @@ func importAndRun(t *testing.T, har string, tg *target.Target, base string, reco
 		t.Fatalf("check as user7: exit %d\n%s\nimport:\n%s\nprofile:\n%s", code, text, report, profile)
 	}
 	before := tg.Stats()
-	code, text, res := runCohort(t, prof, "--users", usersFile(t, 1, 50), "--vus", "50", "--iterations", "100")
+	code, text, res := runCohort(t, prof, "--users", usersFile(t, 1, vus), "--vus", fmt.Sprint(vus), "--iterations", fmt.Sprint(2*vus))
 	after := tg.Stats()
-	if code != exitOK || res.Totals.Failures != 0 || res.Sessions.Logins != 50 || res.Sessions.LoginFailures != 0 {
+	if code != exitOK || res.Totals.Failures != 0 || res.Sessions.Logins != int64(vus) || res.Sessions.LoginFailures != 0 {
 		t.Fatalf("run: exit %d, %d failures, sessions %+v\n%s\nprofile:\n%s", code, res.Totals.Failures, res.Sessions, text, profile)
 	}
-	if len(res.Journeys) != 1 || res.Journeys[0].Count != 100 || res.Journeys[0].Failed != 0 {
-		t.Fatalf("journeys %+v, want 100, none failed", res.Journeys)
+	if len(res.Journeys) != 1 || res.Journeys[0].Count != int64(2*vus) || res.Journeys[0].Failed != 0 {
+		t.Fatalf("journeys %+v, want %d, none failed", res.Journeys, 2*vus)
 	}
-	// The target's own count: 50 logins, of 50 users (user7 of the check
+	// The target's own count: a login of each user (user7 of the check
 	// among them).
-	if n := after.LoginsOK - before.LoginsOK; n != 50 || after.Users != 50 || after.LoginsFailed != 0 {
-		t.Fatalf("the target saw %d logins of %d users (%d failed), want 50 of 50", n, after.Users, after.LoginsFailed)
+	if n := after.LoginsOK - before.LoginsOK; n != int64(vus) || after.Users != int64(vus) || after.LoginsFailed != 0 {
+		t.Fatalf("the target saw %d logins of %d users (%d failed), want %d of %d", n, after.Users, after.LoginsFailed, vus, vus)
 	}
-	if strings.Contains(string(profile), "logout:") && res.Sessions.Logouts != 50 {
-		t.Fatalf("%d logouts, want 50", res.Sessions.Logouts)
+	if strings.Contains(string(profile), "logout:") && res.Sessions.Logouts != int64(vus) {
+		t.Fatalf("%d logouts, want %d", res.Sessions.Logouts, vus)
 	}
 }
 
 // TestImportFixtures imports the recordings committed in
 // harimport/testdata, made in Chromium against each mode, and runs them
-// against a target of that mode (its base URL given, as a user would
-// give their staging server's).
+// with 10 users against a target of that mode (its base URL given, as a
+// user would give their staging server's).
 func TestImportFixtures(t *testing.T) {
 	for _, m := range recordedModes {
 		t.Run(m.flow, func(t *testing.T) {
 			t.Parallel()
 			tg, base := startTarget(t, m.cfg)
-			importAndRun(t, filepath.Join("..", "..", "harimport", "testdata", m.flow+".har"), tg, base, m.fixture)
+			importAndRun(t, filepath.Join("..", "..", "harimport", "testdata", m.flow+".har"), tg, base, m.fixture, 10)
 		})
 	}
 }
 
 // TestImportFreshRecordings records each mode in a real Chromium now
 // (Playwright, scripts/har-record), then imports and runs the recording
-// as it is, nothing edited.
+// as it is, nothing edited, with 50 users.
 func TestImportFreshRecordings(t *testing.T) {
 	node := component(t, "node")
 	component(t, "chromium")
@@ -146,7 +146,7 @@ func TestImportFreshRecordings(t *testing.T) {
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("recording in Chromium: %v\n%s", err, out)
 			}
-			importAndRun(t, har, tg, "", "user3,pass3")
+			importAndRun(t, har, tg, "", "user3,pass3", 50)
 		})
 	}
 }
