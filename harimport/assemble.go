@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
 )
@@ -21,7 +23,6 @@ func (im *importer) assemble(drafts []*draft) (*outProfile, error) {
 	}
 	p := &outProfile{Name: im.o.Name, BaseURL: base,
 		Description: "imported from " + im.o.File + " by cohort import",
-		Users:       outUsers{CSV: im.o.UsersCSV},
 		// Each VU replays the recording a few times: a run whose counts
 		// say at once whether every VU got through (--vus, --iterations).
 		Load: outLoad{Executor: "per-vu-iterations", VUs: 10, Iterations: 5}}
@@ -52,13 +53,21 @@ func (im *importer) assemble(drafts []*draft) (*outProfile, error) {
 		}
 	}
 	if len(journey) == 0 {
-		if len(p.Login) == 0 {
-			return nil, &InputError{File: im.o.File, Field: "log.entries", Msg: "nothing to replay"}
+		var page *outStep
+		for _, st := range p.Login {
+			if st.Method == "" && st.Form == nil && st.JSON == nil && st.Body == "" {
+				page = st
+			}
 		}
-		last := *p.Login[len(p.Login)-1]
-		last.Name, last.Extract = "again", nil
-		journey = append(journey, &last)
-		im.say("journey: nothing after the login; the mix repeats the login's last request")
+		if page == nil {
+			return nil, &InputError{File: im.o.File, Field: "log.entries",
+				Msg: "nothing to replay after the login: record the pages a logged-in user loads too"}
+		}
+		again := *page
+		again.Name, again.Extract, again.Redirects = "again", nil, nil
+		again.Expect = outExpect{Status: []int{200}}
+		journey = append(journey, &again)
+		im.say("journey: nothing after the login; the mix loads the login's page %s again", page.Path)
 	}
 	p.Mix = []*outMix{{Name: "recorded", Weight: 1, Steps: journey}}
 	if im.o.Think != "recorded" && im.o.Think != "none" {
@@ -67,8 +76,11 @@ func (im *importer) assemble(drafts []*draft) (*outProfile, error) {
 		}
 		p.Think = &outThink{Type: "constant", Duration: im.o.Think}
 	}
-	im.say("journey: %d steps, in the mix as recorded; %s", len(journey), im.thinkLine(journey))
+	im.say("journey: %d %s, in the mix as recorded; %s", len(journey), plural(len(journey), "step", "steps"), im.thinkLine(journey))
 	p.Session = im.session(drafts)
+	if im.user != "" || im.pass != "" {
+		p.Users = &outUsers{CSV: im.o.UsersCSV}
+	}
 	return p, nil
 }
 
@@ -138,7 +150,7 @@ func (im *importer) step(d *draft, accept string, names map[string]int) *outStep
 	case len(d.form) > 0:
 		st.Form = formNode(d.form)
 	case d.json != nil:
-		if raw, ok := rawJSON(d.json); ok {
+		if raw, ok := rawJSON(d.json); ok || lossy(d.json) {
 			st.Body = raw
 			if st.Headers == nil {
 				st.Headers = map[string]string{}
@@ -184,11 +196,12 @@ func stepName(h *hop, names map[string]int) string {
 			base += "-" + strings.ToLower(m)
 		}
 	}
-	names[base]++
-	if n := names[base]; n > 1 {
-		return fmt.Sprintf("%s-%d", base, n)
+	name := base
+	for n := 2; names[name] > 0; n++ {
+		name = fmt.Sprintf("%s-%d", base, n)
 	}
-	return base
+	names[name]++
+	return name
 }
 
 // expect says what the replayed response must be: the recorded status,
@@ -203,7 +216,7 @@ func (im *importer) expect(d *draft, last *hop) outExpect {
 				e.LocationNot = regexp.QuoteMeta(page) + `([?#;]|$)`
 			}
 		case im.split[d.hops[len(d.hops)-1]]:
-			e.Location = "^" + generalise(loc.RequestURI()) + "$"
+			e.Location = locationPattern(last)
 		}
 		return e
 	}
@@ -211,6 +224,20 @@ func (im *importer) expect(d *draft, last *hop) outExpect {
 		e.BodyContains = userContext(last.entry.Response.body(), im.user)
 	}
 	return e
+}
+
+// locationPattern is the recorded redirect's target with any digits, as
+// the server wrote it: a path, or a URL on any origin (the base URL may
+// change).
+func locationPattern(h *hop) string {
+	raw := header(h.entry.Response.Headers, "Location")
+	if raw == "" {
+		raw = h.entry.Response.RedirectURL
+	}
+	if u, err := url.Parse(raw); err == nil && u.IsAbs() {
+		return "^https?://[^/]+" + generalise(u.RequestURI()) + "$"
+	}
+	return "^" + generalise(raw) + "$"
 }
 
 // generalise makes a regular expression of a path whose digits vary.
@@ -243,6 +270,9 @@ func userContext(body []byte, user string) string {
 		start := k
 		for start > 0 && k-start < 24 && !strings.ContainsRune("<>\n{,", rune(s[start-1])) {
 			start--
+		}
+		for start < k && !utf8.RuneStart(s[start]) {
+			start++ // not in the middle of a character
 		}
 		before := s[start:k]
 		after := ""
@@ -331,13 +361,21 @@ func (im *importer) thinkLine(journey []*outStep) string {
 // session finds the session cookie (the cookie the application set anew
 // at login) and the signs of a lost session in the recording.
 func (im *importer) session(drafts []*draft) *outSession {
+	if im.basic {
+		return &outSession{Basic: true}
+	}
 	if im.creds < 0 {
 		return nil
 	}
-	s := &outSession{Cookie: im.sessionCookie()}
-	if s.Cookie != "" {
+	s := &outSession{}
+	var anew bool
+	s.Cookie, anew = im.sessionCookie()
+	switch {
+	case s.Cookie != "" && anew:
 		im.say("session: cookie %s (set anew at login)", s.Cookie)
-	} else {
+	case s.Cookie != "":
+		im.say("session: cookie %s (set before the login and kept: see the session findings of cohort check on fixation)", s.Cookie)
+	default:
 		im.say("session: no cookie set at login; requests carry what the login returned (see the correlations)")
 	}
 	lost := &outLost{Status: []int{401}}
@@ -370,8 +408,10 @@ func describeLost(l *outLost) string {
 }
 
 // sessionCookie is the cookie of the application's the login set or
-// changed, but not one a request echoes (a CSRF cookie).
-func (im *importer) sessionCookie() string {
+// changed, but not one a request echoes (a CSRF cookie); else a
+// session-like cookie set before the login and kept (anew false: an
+// application that keeps the id at login).
+func (im *importer) sessionCookie() (name string, anew bool) {
 	before := map[string]string{}
 	type cand struct {
 		name    string
@@ -379,12 +419,21 @@ func (im *importer) sessionCookie() string {
 	}
 	var cands []cand
 	loginEnd := im.vars.loginEnd
+	csrf := func(n string) bool { return csrfCookie.MatchString(n) || im.echoed[n] }
+	var kept []string
 	for i, h := range im.hops {
 		if h == nil || !im.onApp(h) {
 			continue
 		}
+		if i == im.creds {
+			for n := range before {
+				if sessionName.MatchString(n) && !csrf(n) {
+					kept = append(kept, n)
+				}
+			}
+		}
 		for _, c := range setCookies(&h.entry.Response) {
-			if i >= im.creds && i <= loginEnd && !csrfCookie.MatchString(c.Name) && c.Value != "" {
+			if i >= im.creds && i <= loginEnd && !csrf(c.Name) && c.Value != "" {
 				old, had := before[c.Name]
 				cands = append(cands, cand{c.Name, had && old != c.Value})
 			}
@@ -399,9 +448,13 @@ func (im *importer) sessionCookie() string {
 		return cands[a].changed && !cands[b].changed
 	})
 	if len(cands) > 0 {
-		return cands[0].name
+		return cands[0].name, true
 	}
-	return ""
+	if len(kept) > 0 && !im.tokenAuth {
+		sort.Strings(kept)
+		return kept[0], false
+	}
+	return "", false
 }
 
 var (
@@ -487,6 +540,33 @@ func rawJSON(v any) (string, bool) {
 	}
 	write(v)
 	return b.String(), has
+}
+
+// lossy reports whether a JSON body has a number YAML would not give back
+// as it was written (past int64, or a float's digits): the body is then
+// written raw.
+func lossy(v any) bool {
+	switch x := v.(type) {
+	case map[string]any:
+		for _, e := range x {
+			if lossy(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if lossy(e) {
+				return true
+			}
+		}
+	case jsonNumber:
+		if _, err := strconv.ParseInt(string(x), 10, 64); err == nil {
+			return false
+		}
+		f, err := strconv.ParseFloat(string(x), 64)
+		return err != nil || strconv.FormatFloat(f, 'g', -1, 64) != string(x)
+	}
+	return false
 }
 
 // yamlJSON turns a JSON body into values YAML writes as JSON would read.

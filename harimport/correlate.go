@@ -26,17 +26,18 @@ const (
 	inLogout  = "logout"
 )
 
-// use is a value's place in a request, for the report.
+// use is a value's place in a request, for the report; quiet leaves
+// out the line of a value not found (the caller says more).
 type use struct {
 	hop   int
 	where string
+	quiet bool
 }
 
 // correlate replaces each value a request sent that an earlier response
 // held by a template, and registers the extractors that read it; it
 // returns the steps.
 func (im *importer) correlate() []*draft {
-	im.dropOtherHosts()
 	loginEnd, logoutAt := im.bounds()
 	im.vars.loginEnd, im.vars.logoutAt = loginEnd, logoutAt
 	jar := map[string]string{}
@@ -65,24 +66,31 @@ func (im *importer) correlate() []*draft {
 	}
 	im.applySplits(drafts)
 	var out []*draft
+	after := 0
 	for i := range im.hops {
 		if d, ok := drafts[i]; ok {
 			if d.section == inLogout && len(out) > 0 && out[len(out)-1].section == inLogout {
-				im.say("dropped: %s %s after the logout", im.hops[i].method(), im.hops[i].url.Path)
+				after++
 				continue
 			}
 			out = append(out, d)
 		}
 	}
+	if after > 0 {
+		im.say("dropped: %d %s after the logout", after, plural(after, "request", "requests"))
+	}
 	return out
 }
 
-// dropOtherHosts drops what went to other hosts than the application's,
-// but for what an oauth2 section replays.
+// dropOtherHosts drops what went to other hosts than the application's
+// (analytics, fonts, a CDN), but for what an oauth2 section replays and
+// for a login on a host of its own: the credentials' post, the page with
+// its form, and the redirects that lead to or from it.
 func (im *importer) dropOtherHosts() {
 	hosts := map[string]int{}
+	keep := im.loginChain()
 	for i, h := range im.hops {
-		if im.onApp(h) || im.inOAuth2(i) || im.o.KeepAssets {
+		if im.onApp(h) || im.inOAuth2(i) || im.o.KeepAssets || keep[i] {
 			continue
 		}
 		hosts[h.url.Host]++
@@ -99,6 +107,32 @@ func (im *importer) dropOtherHosts() {
 	}
 }
 
+// loginChain marks the hops of a login on another host: the page with
+// the form, the post, and every redirect that leads to either or away.
+func (im *importer) loginChain() map[int]bool {
+	keep := map[int]bool{}
+	if im.creds < 0 {
+		return keep
+	}
+	mark := func(i int) {
+		for j := i; j >= 0 && !keep[j]; j = im.hops[j].prev {
+			keep[j] = true
+		}
+		for j := im.hops[i].next; j >= 0 && !keep[j]; j = im.hops[j].next {
+			keep[j] = true
+		}
+	}
+	mark(im.creds)
+	action := stripPathParams(im.hops[im.creds].url.Path)
+	for i := im.creds - 1; i >= 0; i-- {
+		if h := im.hops[i]; h.url.Host == im.hops[im.creds].url.Host && hasPasswordForm(h, action) {
+			mark(i)
+			break
+		}
+	}
+	return keep
+}
+
 // bounds returns the last hop of the login and the first of the logout
 // (-1: none).
 func (im *importer) bounds() (loginEnd, logoutAt int) {
@@ -113,7 +147,7 @@ func (im *importer) bounds() (loginEnd, logoutAt int) {
 		loginEnd = im.hops[loginEnd].next
 	}
 	for i := loginEnd + 1; i < len(im.hops); i++ {
-		if h := im.hops[i]; h != nil && h.prev == -1 && logoutPath.MatchString(h.url.Path) {
+		if h := im.hops[i]; h != nil && h.prev == -1 && isLogout(h.url.Path) {
 			im.say("logout: %s %s", h.method(), stripPathParams(h.url.Path))
 			return loginEnd, i
 		}
@@ -143,6 +177,11 @@ func (im *importer) request(i int, d *draft, jar map[string]string) {
 		d.json = im.templateJSON(h.json, "", at, jar)
 	}
 	d.body = h.rawBody
+	if d.body != "" {
+		pd := h.entry.Request.PostData
+		mime, _, _ := strings.Cut(pd.MimeType, ";")
+		im.say("not correlated: the body of %s (%s) is sent as recorded: import reads urlencoded and JSON bodies; check its values (a CSRF token, an id)", im.describeHop(i), strings.TrimSpace(mime))
+	}
 	d.headers = map[string]string{}
 	for _, nv := range h.entry.Request.Headers {
 		if !keptHeader(nv.Name) {
@@ -153,17 +192,31 @@ func (im *importer) request(i int, d *draft, jar map[string]string) {
 			d.headers[nv.Name] = v
 			continue
 		}
-		if scheme, tok, ok := strings.Cut(v, " "); ok && strings.EqualFold(nv.Name, "Authorization") {
-			v = scheme + " " + im.value(tok, at("header "+nv.Name), jar, "", "")
-			if strings.Contains(v, "{{") {
-				im.markSecret(v)
+		scheme, tok, spaced := strings.Cut(v, " ")
+		switch {
+		case strings.EqualFold(nv.Name, "Authorization") && im.basic && strings.EqualFold(scheme, "Basic"):
+			continue // session.basic sends each user's own
+		case strings.EqualFold(nv.Name, "Authorization") && spaced:
+			v = scheme + " " + im.value(tok, use{hop: i, where: "header " + nv.Name, quiet: true}, jar, "", "")
+		default:
+			v = im.value(v, use{hop: i, where: "header " + nv.Name, quiet: credentialHeader.MatchString(nv.Name)}, jar, "", "")
+		}
+		if credentialHeader.MatchString(nv.Name) {
+			if !strings.Contains(v, "{{") {
+				// A credential no earlier response gave is never written:
+				// it is the recorded user's, and it expires.
+				im.say("not correlated: header %s of %s carries a credential no earlier response holds; it is left out: add an extractor on the response it comes from (docs/import.md)", nv.Name, im.describeHop(i))
+				continue
 			}
-		} else {
-			v = im.value(v, at("header "+nv.Name), jar, "", "")
+			im.markSecret(v)
+			im.tokenAuth = true
 		}
 		d.headers[nv.Name] = v
 	}
 }
+
+// credentialHeader matches request headers that carry a credential.
+var credentialHeader = regexp.MustCompile(`(?i)^(authorization|proxy-authorization|x-auth-token|x-api-key|api-key|x-access-token)$`)
 
 // droppedHeaders are what the browser or cohort's client sends by itself.
 var droppedHeaders = regexp.MustCompile(`(?i)^(:.*|host|connection|content-length|cookie|accept-encoding|accept-language|user-agent|origin|referer|sec-.*|upgrade-insecure-requests|cache-control|pragma|priority|te|dnt|if-none-match|if-modified-since|content-type|purpose|x-client-data)$`)
@@ -186,8 +239,11 @@ func (im *importer) templatePath(h *hop, at func(string) use) string {
 		prefix = h.url.Scheme + "://" + h.url.Host
 	}
 	if dynamicPath(uri) {
-		if t, ok := im.fromSource(prefix+uri, at("path"), true); ok {
-			return t
+		// A link as written: a path, or the whole URL.
+		for _, key := range []string{prefix + uri, h.url.Scheme + "://" + h.url.Host + uri} {
+			if t, ok := im.fromSource(key, at("path"), true); ok {
+				return t
+			}
 		}
 	}
 	segs := strings.Split(p, "/")
@@ -195,8 +251,8 @@ func (im *importer) templatePath(h *hop, at func(string) use) string {
 		if dynamicSegment(s) {
 			if t, ok := im.fromSource(s, at("path segment "+s), false); ok {
 				segs[k] = t
-			} else if len(s) >= 8 {
-				im.say("not correlated: path segment of %s %s looks generated, but no earlier response holds it", h.method(), p)
+			} else if generated(s) {
+				im.say("not correlated: a path segment of %s looks generated (%d characters), but no earlier response holds it; check it", im.describeHop(at("").hop), len(s))
 			}
 		}
 	}
@@ -225,9 +281,10 @@ func (im *importer) templatePath(h *hop, at func(string) use) string {
 var digitRun = regexp.MustCompile(`[0-9]+`)
 
 // dynamicSegment reports whether a path segment looks like an id: digits,
-// or a long token with digits.
+// or a long token with digits in it (a UUID, a hash), not a word such as
+// oauth2callback.
 func dynamicSegment(s string) bool {
-	return isDigits(s) || (len(s) >= 8 && digitRun.MatchString(s))
+	return isDigits(s) || generated(s)
 }
 
 func dynamicPath(uri string) bool {
@@ -295,6 +352,7 @@ func (im *importer) value(v string, u use, jar map[string]string, field, form st
 	if jar != nil && len(v) >= 8 {
 		for name, cv := range jar {
 			if cv == v && validTemplateName(name) {
+				im.echoed[name] = true
 				im.say("correlated: %s of %s ← cookie %s", u.where, im.describeHop(u.hop), name)
 				return "{{cookie." + name + "}}"
 			}
@@ -303,8 +361,14 @@ func (im *importer) value(v string, u use, jar map[string]string, field, form st
 	if s := im.best(v, u.hop, field, form); s != nil {
 		return im.bind(s, u, false)
 	}
-	if generated(v) {
+	if generated(v) && !u.quiet {
 		im.say("not correlated: %s of %s looks generated (%d characters), but no earlier response holds it; check it", u.where, im.describeHop(u.hop), len(v))
+	}
+	if strings.Contains(v, "{{") {
+		// cohort would read it as a template; a value of the page's own
+		// templates (an Angular expression) is sent without its braces.
+		im.say("changed: %s of %s holds {{, which cohort reads as a template; written as { {", u.where, im.describeHop(u.hop))
+		v = strings.ReplaceAll(v, "{{", "{ {")
 	}
 	return v
 }
@@ -321,7 +385,13 @@ func generated(v string) bool {
 	if len(v) < 16 || !tokenChars.MatchString(v) {
 		return false
 	}
-	return digitRun.MatchString(v) && strings.ContainsAny(strings.ToLower(v), "abcdefghijklmnopqrstuvwxyz")
+	digits := 0
+	for _, c := range v {
+		if c >= '0' && c <= '9' {
+			digits++
+		}
+	}
+	return digits >= 3 && strings.ContainsAny(strings.ToLower(v), "abcdefghijklmnopqrstuvwxyz")
 }
 
 // fromSource finds a whole value (a path, a segment) in earlier responses.
@@ -438,10 +508,17 @@ var secretWords = regexp.MustCompile(`(?i)token|secret|jwt|session|auth|bearer|c
 
 func secretName(n string) bool { return secretWords.MatchString(n) }
 
-// describeHop names a hop for the report: method and path, no query.
+// describeHop names a hop for the report: method and path, no query,
+// and a segment that looks like a token (a reset link's) as "…".
 func (im *importer) describeHop(i int) string {
 	h := im.hops[i]
-	return h.method() + " " + stripPathParams(h.url.Path)
+	segs := strings.Split(stripPathParams(h.url.Path), "/")
+	for k, s := range segs {
+		if generated(s) {
+			segs[k] = "…"
+		}
+	}
+	return h.method() + " " + strings.Join(segs, "/")
 }
 
 // applySplits ends a step at each hop whose response a later request

@@ -119,8 +119,8 @@ func Parse(file string, data []byte) (*HAR, error) {
 		switch {
 		case e.Request.Method == "":
 			return nil, at(i, "request.method", "missing")
-		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-			return nil, at(i, "request.url", "not an absolute http or https URL")
+		case err != nil || !knownScheme[u.Scheme] || u.Host == "":
+			return nil, at(i, "request.url", "not an absolute http, https or ws URL")
 		case e.Started.IsZero():
 			return nil, at(i, "startedDateTime", "missing (want an ISO 8601 time)")
 		case e.Response.Content.Encoding != "" && e.Response.Content.Encoding != "base64":
@@ -129,6 +129,10 @@ func Parse(file string, data []byte) (*HAR, error) {
 	}
 	return &h, nil
 }
+
+// knownScheme are the URL schemes a browser's recording holds: pages and
+// API calls, and WebSockets (dropped by the import).
+var knownScheme = map[string]bool{"http": true, "https": true, "ws": true, "wss": true}
 
 // jsonError places a decoding error at its line.
 func jsonError(file string, data []byte, err error) error {

@@ -53,7 +53,21 @@ var assetTypes = map[string]bool{
 	"eventsource": true, "websocket": true, "prefetch": true, "signedexchange": true,
 }
 
-var assetExt = regexp.MustCompile(`(?i)\.(css|js|mjs|map|png|jpe?g|gif|svg|ico|webp|avif|bmp|woff2?|ttf|otf|eot|mp4|webm|mp3|ogg|wav|pdf)$`)
+var assetExt = regexp.MustCompile(`(?i)\.(css|js|mjs|map|png|jpe?g|gif|svg|ico|webp|avif|bmp|woff2?|ttf|otf|eot|mp4|webm|mp3|ogg|wav)$`)
+
+// browserOwn says why an entry is the browser's own doing, never a
+// person's, whatever --keep-assets says ("" when it is not): a CORS
+// preflight, a WebSocket.
+func browserOwn(e *Entry, u *url.URL) string {
+	switch {
+	case strings.EqualFold(e.ResourceType, "preflight"),
+		strings.EqualFold(e.Request.Method, "OPTIONS") && header(e.Request.Headers, "Access-Control-Request-Method") != "":
+		return "CORS preflight"
+	case u.Scheme == "ws" || u.Scheme == "wss" || strings.EqualFold(e.ResourceType, "websocket"):
+		return "WebSocket"
+	}
+	return ""
+}
 
 // assetReason says why an entry is a static asset ("" when it is not).
 func assetReason(e *Entry, u *url.URL) string {
@@ -141,11 +155,27 @@ func unescapeForm(s string) string {
 	return s
 }
 
-// logoutPath matches what a logout's URL looks like.
-var logoutPath = regexp.MustCompile(`(?i)(log|sign)[-_]?(out|off)`)
+// logoutSegment matches a path segment that says logout: /logout,
+// /signout, /j_spring_security_logout, /auth/log-off.
+var logoutSegment = regexp.MustCompile(`(?i)^(.*[_-])?(log|sign)[-_]?(out|off)$`)
+
+// isLogout reports whether a path is a logout's.
+func isLogout(p string) bool {
+	for _, s := range strings.Split(stripPathParams(p), "/") {
+		if logoutSegment.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}
 
 // passwordField matches the names of fields that carry a password.
 var passwordField = regexp.MustCompile(`(?i)^(j_)?(pass(word|wd|phrase)?|pwd|pin)$|password`)
 
-// usernameField matches the names of fields that carry a user's name.
-var usernameField = regexp.MustCompile(`(?i)^(j_)?(user(name)?|login|email|e-?mail|account|uid|name)$|user|login|email`)
+// usernameExact and usernameField match the names of fields that carry a
+// user's name: the exact names first, then names that contain one
+// (user_type is no user name when username is beside it).
+var (
+	usernameExact = regexp.MustCompile(`(?i)^(j_)?(user(name)?|login|email|e-?mail|account|uid|name|userid|user_id|login_id)$`)
+	usernameField = regexp.MustCompile(`(?i)user|login|email`)
+)

@@ -1,8 +1,10 @@
 package harimport
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -46,6 +48,8 @@ type importer struct {
 	// pass are what it sent.
 	creds      int
 	user, pass string
+	// basic: the recording logs in by HTTP Basic, on every request.
+	basic bool
 	// oauthStart, oauthEnd bound the hops an oauth2 section replays
 	// (oauthStart -1: none); landing is the application's page after it.
 	oauthStart, oauthEnd int
@@ -58,20 +62,28 @@ type importer struct {
 	report []string
 	// secret holds the variables that are never shown.
 	secret map[string]bool
+	// tokenAuth: requests carry a credential header the login returned
+	// (a bearer token), not a session cookie.
+	tokenAuth bool
+	// echoed holds the cookies a request sent back in a header or a
+	// field: CSRF cookies, not the session's.
+	echoed map[string]bool
 }
 
 // Import turns a HAR file into a profile.
 func Import(h *HAR, o Options) (*Result, error) {
 	im := &importer{o: o, creds: -1, oauthStart: -1,
 		ix: index{byValue: map[string][]*source{}}, vars: newVarNames(),
-		extracts: map[int][]*outExtract{}, split: map[int]bool{}, secret: map[string]bool{}}
+		extracts: map[int][]*outExtract{}, split: map[int]bool{}, secret: map[string]bool{}, echoed: map[string]bool{}}
 	if err := im.keep(h); err != nil {
 		return nil, err
 	}
 	im.chain()
 	im.findLogin()
 	im.findOAuth2()
+	im.dropOtherHosts()
 	im.sayLogin()
+	im.noCookies(h)
 	steps := im.correlate()
 	p, err := im.assemble(steps)
 	if err != nil {
@@ -87,17 +99,28 @@ func Import(h *HAR, o Options) (*Result, error) {
 	return &Result{Profile: b, Username: im.user, Password: im.pass, Report: im.report}, nil
 }
 
+// say adds a line to the report, once.
 func (im *importer) say(format string, args ...any) {
-	im.report = append(im.report, fmt.Sprintf(format, args...))
+	line := fmt.Sprintf(format, args...)
+	for _, l := range im.report {
+		if l == line {
+			return
+		}
+	}
+	im.report = append(im.report, line)
 }
 
 // keep chooses the exchanges worth replaying, and the application.
 func (im *importer) keep(h *HAR) error {
-	assets, failed := map[string]int{}, 0
+	assets, own, failed := map[string]int{}, map[string]int{}, 0
 	var all []*hop
 	for i := range h.Log.Entries {
 		e := &h.Log.Entries[i]
 		u, _ := url.Parse(e.Request.URL)
+		if r := browserOwn(e, u); r != "" {
+			own[r]++
+			continue
+		}
 		if e.Response.Status <= 0 {
 			failed++ // never answered: blocked, cancelled, or not followed
 			continue
@@ -116,16 +139,28 @@ func (im *importer) keep(h *HAR) error {
 	im.origin = appOrigin(all)
 	im.hops = all
 	if n := sumCounts(assets); n > 0 {
-		im.say("dropped: %d static assets (%s); --keep-assets keeps them", n, countList(assets))
+		im.say("dropped: %d static %s (%s); --keep-assets keeps them", n, plural(n, "asset", "assets"), countList(assets))
+	}
+	if n := sumCounts(own); n > 0 {
+		im.say("dropped: %d of the browser's own %s (%s)", n, plural(n, "request", "requests"), countList(own))
 	}
 	if failed > 0 {
-		im.say("dropped: %d requests that were never answered (blocked, cancelled, or a redirect not followed)", failed)
+		im.say("dropped: %d %s never answered (blocked, cancelled, or a redirect not followed)", failed, plural(failed, "request", "requests"))
 	}
 	return nil
 }
 
-// appOrigin is the origin most of the pages and API calls went to.
+// appOrigin is the application's origin: where the first page the
+// browser was sent to is (what the person typed), else where most of the
+// requests went.
 func appOrigin(hops []*hop) *url.URL {
+	for _, h := range hops {
+		// Without resource types (Firefox), the first GET: a person's
+		// first request is a page, or its redirect.
+		if strings.EqualFold(h.entry.ResourceType, "document") || (h.entry.ResourceType == "" && h.method() == "GET") {
+			return &url.URL{Scheme: h.url.Scheme, Host: h.url.Host}
+		}
+	}
 	count := map[string]int{}
 	first := map[string]int{}
 	for i, h := range hops {
@@ -166,8 +201,14 @@ func (im *importer) chain() {
 	}
 }
 
-// findLogin finds the request that posts the credentials.
+// findLogin finds the request that posts the credentials, or the HTTP
+// Basic credentials every request carries.
 func (im *importer) findLogin() {
+	defer func() {
+		if im.creds < 0 {
+			im.user, im.pass, im.basic = im.basicCredentials()
+		}
+	}()
 	for i, h := range im.hops {
 		if h.method() != "POST" {
 			continue
@@ -181,11 +222,26 @@ func (im *importer) findLogin() {
 	}
 }
 
+// noCookies warns of a recording without a cookie anywhere: most likely
+// an export that left them out (Chromium's default since version 130
+// drops Cookie, Set-Cookie and Authorization).
+func (im *importer) noCookies(h *HAR) {
+	for _, e := range h.Log.Entries {
+		if len(e.Request.Cookies) > 0 || len(e.Response.Cookies) > 0 ||
+			header(e.Request.Headers, "Cookie") != "" || header(e.Response.Headers, "Set-Cookie") != "" {
+			return
+		}
+	}
+	im.say("warning: no cookie in the whole recording: if the application uses any, the export left them out (Chromium's default drops Cookie, Set-Cookie and Authorization): export \"with sensitive data\" (docs/import.md)")
+}
+
 // sayLogin reports the login found.
 func (im *importer) sayLogin() {
 	switch {
+	case im.basic:
+		im.say("login: HTTP Basic on every request (session.basic); the recorded user is the users file's")
 	case im.creds < 0:
-		im.say("login: none found (no request posts a password-like field); the profile logs nobody in")
+		im.say("login: none found (no request posts a password-like field, none sends HTTP Basic); the profile logs nobody in")
 	case im.oauthStart < 0:
 		h := im.hops[im.creds]
 		n := im.firstStepCount(im.creds)
@@ -205,7 +261,7 @@ func plural(n int, one, many string) string {
 func (im *importer) firstStepCount(i int) int {
 	n := 0
 	for j := 0; j < i; j++ {
-		if im.hops[j].prev == -1 {
+		if im.hops[j] != nil && im.hops[j].prev == -1 {
 			n++
 		}
 	}
@@ -220,18 +276,10 @@ func credentials(h *hop) (user, pass string, ok bool) {
 	case h.form != nil:
 		fields = h.form
 	case h.isJSON:
-		if m, isMap := h.json.(map[string]any); isMap {
-			keys := make([]string, 0, len(m))
-			for k := range m {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				if s, isStr := m[k].(string); isStr {
-					fields = append(fields, NV{Name: k, Value: s})
-				}
-			}
-		}
+		// At any depth: {"user": {"email": ..., "password": ...}}.
+		walkJSON(h.json, "", func(_, key, value string) {
+			fields = append(fields, NV{Name: key, Value: value})
+		})
 	}
 	for _, f := range fields {
 		if passwordField.MatchString(f.Name) && f.Value != "" {
@@ -242,12 +290,35 @@ func credentials(h *hop) (user, pass string, ok bool) {
 	if !ok {
 		return "", "", false
 	}
-	for _, f := range fields {
-		if usernameField.MatchString(f.Name) && !passwordField.MatchString(f.Name) && f.Value != "" {
-			return f.Value, pass, true
+	for _, re := range []*regexp.Regexp{usernameExact, usernameField} {
+		for _, f := range fields {
+			if re.MatchString(f.Name) && !passwordField.MatchString(f.Name) && f.Value != "" {
+				return f.Value, pass, true
+			}
 		}
 	}
 	return "", pass, true
+}
+
+// basicCredentials finds HTTP Basic credentials the browser sent.
+func (im *importer) basicCredentials() (user, pass string, ok bool) {
+	for _, h := range im.hops {
+		if h == nil {
+			continue
+		}
+		scheme, b64, found := strings.Cut(header(h.entry.Request.Headers, "Authorization"), " ")
+		if !found || !strings.EqualFold(scheme, "Basic") {
+			continue
+		}
+		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(b64))
+		if err != nil {
+			continue
+		}
+		if u, p, colon := strings.Cut(string(raw), ":"); colon {
+			return u, p, true
+		}
+	}
+	return "", "", false
 }
 
 // findOAuth2 recognises an authorization-code login the application

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cohort-dev/cohort/profiles"
 )
@@ -110,7 +111,7 @@ func TestImportFormLoginAndShop(t *testing.T) {
 		t.Fatalf("user %q", res.Username)
 	}
 	noSecrets(t, "form", res)
-	wantLines(t, res.Report, "dropped: 1 static assets (.ico 1)", "login: POST /login posts the credentials; it and the 1 request before it are the login",
+	wantLines(t, res.Report, "dropped: 1 static asset (.ico 1)", "login: POST /login posts the credentials; it and the 1 request before it are the login",
 		"session: cookie JSESSIONID (set anew at login)", "lost session: a 401, or a redirect to /login", "logout: POST /logout",
 		"correlated: path of GET /shop/orders/2 ← header Location of POST /shop/checkout (vars.orders_url)")
 }
@@ -129,7 +130,7 @@ func TestImportSPACookieCSRF(t *testing.T) {
 	}
 	noSecrets(t, "spa", res)
 	wantLines(t, res.Report, "correlated: header X-XSRF-TOKEN of POST /api/orders ← cookie XSRF-TOKEN",
-		"dropped: 1 requests that were never answered (blocked, cancelled, or a redirect not followed)")
+		"dropped: 1 request never answered (blocked, cancelled, or a redirect not followed)")
 }
 
 func TestImportJWT(t *testing.T) {
@@ -283,7 +284,7 @@ func TestParseErrors(t *testing.T) {
 			`{"startedDateTime": "2026-12-01T10:00:00Z", "request": {"url": "http://127.0.0.1/"}}` + "]}}",
 			"h.har:4: log.entries[2].request.method: missing"},
 		{"relative URL", "{\"log\": {\"entries\": [\n" + strings.Replace(entry, "http://127.0.0.1/", "/login?token=abc", 1) + "]}}",
-			"h.har:2: log.entries[0].request.url: not an absolute http or https URL"},
+			"h.har:2: log.entries[0].request.url: not an absolute http, https or ws URL"},
 		{"no time", "{\"log\": {\"entries\": [\n" + strings.Replace(entry, `"startedDateTime": "2026-12-01T10:00:00Z", `, "", 1) + "]}}",
 			"h.har:2: log.entries[0].startedDateTime: missing"},
 	}
@@ -298,4 +299,182 @@ func TestParseErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// ex is one exchange of a HAR written by a test.
+type ex struct {
+	method, url string
+	status      int
+	req         []NV // request headers
+	post        string
+	postMime    string
+	mime, body  string
+	resp        []NV // response headers
+	setCookies  []NV
+	typ         string // _resourceType
+}
+
+// harOf builds a HAR of exchanges a second apart.
+func harOf(t *testing.T, xs ...ex) *HAR {
+	t.Helper()
+	h := &HAR{}
+	at, _ := time.Parse(time.RFC3339, "2026-12-01T10:00:00Z")
+	for i, x := range xs {
+		e := Entry{Started: at.Add(time.Duration(i) * time.Second), Time: 5, ResourceType: x.typ,
+			Request:  Request{Method: x.method, URL: x.url, Headers: x.req},
+			Response: Response{Status: x.status, Headers: x.resp, Cookies: x.setCookies, Content: Content{MimeType: x.mime, Text: x.body}}}
+		if x.post != "" {
+			mime := x.postMime
+			if mime == "" {
+				mime = "application/x-www-form-urlencoded"
+			}
+			e.Request.PostData = &PostData{MimeType: mime, Text: x.post}
+		}
+		for _, c := range x.setCookies {
+			e.Response.Headers = append(e.Response.Headers, NV{Name: "Set-Cookie", Value: c.Name + "=" + c.Value})
+		}
+		h.Log.Entries = append(h.Log.Entries, e)
+	}
+	return h
+}
+
+func importHAR(t *testing.T, h *HAR) (*Result, *profiles.Profile) {
+	t.Helper()
+	res, err := Import(h, Options{File: "t.har", Name: "t", Think: "none", UsersCSV: "t.users.csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := profiles.Parse("t.yaml", res.Profile)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, res.Profile)
+	}
+	return res, p
+}
+
+const (
+	app       = "http://127.0.0.1:8080"
+	loginForm = `<form method="post" action="/login"><input name="username"><input type="password" name="password"></form>`
+)
+
+func TestImportFindsWhatOtherRecordersWrite(t *testing.T) {
+	sid := []NV{{Name: "JSESSIONID", Value: "0123456789ABCDEF0123456789ABCDEF"}}
+	sid2 := []NV{{Name: "JSESSIONID", Value: "FEDCBA9876543210FEDCBA9876543210"}}
+	home := ex{method: "GET", url: app + "/", status: 200, mime: "text/html", body: "<p>Logged in as user1</p>"}
+	t.Run("a login on a host of its own, the beacons outnumbering the pages", func(t *testing.T) {
+		beacon := ex{method: "POST", url: "http://127.0.0.3:9/collect", status: 204, post: "e=1", typ: "fetch"}
+		res, p := importHAR(t, harOf(t,
+			ex{method: "GET", url: app + "/", status: 302, resp: []NV{{Name: "Location", Value: "http://127.0.0.4:8443/login"}}, typ: "document"},
+			ex{method: "GET", url: "http://127.0.0.4:8443/login", status: 200, mime: "text/html", body: loginForm, typ: "document"},
+			beacon, beacon, beacon,
+			ex{method: "POST", url: "http://127.0.0.4:8443/login", status: 302, post: "username=user1&password=pass1", resp: []NV{{Name: "Location", Value: app + "/"}}, typ: "document"},
+			home, beacon, beacon))
+		if p.BaseURL != app || len(p.Login) != 2 || p.Login[1].Path != "http://127.0.0.4:8443/login" || p.Login[1].Form["password"] != "{{user.password}}" {
+			t.Fatalf("base %s, login %+v\n%s", p.BaseURL, p.Login, res.Profile)
+		}
+		wantLines(t, res.Report, "dropped: 5 requests to other hosts (127.0.0.3:9 5)")
+	})
+	t.Run("the exact user name field before one that contains user", func(t *testing.T) {
+		res, p := importHAR(t, harOf(t,
+			ex{method: "GET", url: app + "/login", status: 200, mime: "text/html", body: loginForm},
+			ex{method: "POST", url: app + "/login", status: 302, post: "user_type=customer&username=user1&password=pass1", resp: []NV{{Name: "Location", Value: "/"}}},
+			home))
+		if res.Username != "user1" || p.Login[1].Form["user_type"] != "customer" || p.Login[1].Form["username"] != "{{user.username}}" {
+			t.Fatalf("user %q, form %v", res.Username, p.Login[1].Form)
+		}
+	})
+	t.Run("credentials nested in JSON", func(t *testing.T) {
+		res, p := importHAR(t, harOf(t,
+			ex{method: "POST", url: app + "/api/session", status: 200, postMime: "application/json", post: `{"user":{"email":"ann@example.test","password":"s3cret!"}}`,
+				mime: "application/json", body: `{"token":"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbm4ifQ.c2lnbmF0dXJlMTIz"}`, typ: "fetch"},
+			ex{method: "GET", url: app + "/api/me", status: 200, req: []NV{{Name: "Authorization", Value: "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbm4ifQ.c2lnbmF0dXJlMTIz"}}, mime: "application/json", body: `{}`, typ: "fetch"}))
+		if res.Username != "ann@example.test" || res.Password != "s3cret!" || strings.Contains(string(res.Profile), "s3cret") ||
+			p.Mix[0].Steps[0].Headers["Authorization"] != "Bearer {{vars.token}}" || !p.Login[0].Extract[0].Secret {
+			t.Fatalf("user %q\n%s", res.Username, res.Profile)
+		}
+	})
+	t.Run("HTTP Basic", func(t *testing.T) {
+		basic := []NV{{Name: "Authorization", Value: "Basic dXNlcjE6cGFzczE="}} // user1:pass1
+		res, p := importHAR(t, harOf(t,
+			ex{method: "GET", url: app + "/api/profile", status: 200, req: basic, mime: "application/json", body: `{"username":"user1"}`, typ: "fetch"},
+			ex{method: "GET", url: app + "/api/orders", status: 200, req: basic, mime: "application/json", body: `[]`, typ: "fetch"}))
+		if !p.Session.Basic || res.Username != "user1" || res.Password != "pass1" || strings.Contains(string(res.Profile), "dXNlcjE6cGFzczE=") {
+			t.Fatalf("session %+v, user %q\n%s", p.Session, res.Username, res.Profile)
+		}
+	})
+	t.Run("a bearer token no response gave is left out, said so", func(t *testing.T) {
+		tok := "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyMSJ9.c2lnbmF0dXJlNDU2"
+		res, p := importHAR(t, harOf(t,
+			ex{method: "GET", url: app + "/api/me", status: 200, req: []NV{{Name: "Authorization", Value: "Bearer " + tok}}, mime: "application/json", body: `{}`, typ: "fetch"}))
+		if strings.Contains(string(res.Profile), tok) || p.Mix[0].Steps[0].Headers["Authorization"] != "" {
+			t.Fatalf("%s", res.Profile)
+		}
+		wantLines(t, res.Report, "not correlated: header Authorization of GET /api/me carries a credential no earlier response holds; it is left out")
+	})
+	t.Run("the browser's own requests are no steps", func(t *testing.T) {
+		res, p := importHAR(t, harOf(t,
+			ex{method: "GET", url: app + "/", status: 200, mime: "text/html", body: "<p>hi</p>", typ: "document"},
+			ex{method: "OPTIONS", url: app + "/api/orders", status: 204, req: []NV{{Name: "Access-Control-Request-Method", Value: "POST"}}, typ: "preflight"},
+			ex{method: "GET", url: "ws://127.0.0.1:8080/live", status: 101, typ: "websocket"},
+			ex{method: "GET", url: app + "/account", status: 200, mime: "text/html", body: "<p>a</p>", typ: "document"}))
+		if len(p.Mix[0].Steps) != 2 {
+			t.Fatalf("%s", res.Profile)
+		}
+		wantLines(t, res.Report, "dropped: 2 of the browser's own requests (CORS preflight 1, WebSocket 1)")
+	})
+	t.Run("a path that contains log-out is no logout", func(t *testing.T) {
+		_, p := importHAR(t, harOf(t,
+			ex{method: "GET", url: app + "/login", status: 200, mime: "text/html", body: loginForm},
+			ex{method: "POST", url: app + "/login", status: 302, post: "username=user1&password=pass1", resp: []NV{{Name: "Location", Value: "/"}}},
+			home,
+			ex{method: "GET", url: app + "/catalog-outlet/shoes", status: 200, mime: "text/html", body: "<p>shoes</p>"},
+			ex{method: "POST", url: app + "/auth/sign-out", status: 302, post: "x=1", resp: []NV{{Name: "Location", Value: "/login?logout"}}}))
+		if len(p.Logout) != 1 || p.Logout[0].Path != "/auth/sign-out" {
+			t.Fatalf("logout %+v", p.Logout)
+		}
+	})
+	t.Run("a session id kept at login is still the session's", func(t *testing.T) {
+		res, p := importHAR(t, harOf(t,
+			ex{method: "GET", url: app + "/login", status: 200, mime: "text/html", body: loginForm, setCookies: sid},
+			ex{method: "POST", url: app + "/login", status: 302, post: "username=user1&password=pass1", resp: []NV{{Name: "Location", Value: "/"}}},
+			home))
+		if p.Session.Cookie != "JSESSIONID" {
+			t.Fatalf("session %+v", p.Session)
+		}
+		wantLines(t, res.Report, "session: cookie JSESSIONID (set before the login and kept")
+		_, p = importHAR(t, harOf(t,
+			ex{method: "GET", url: app + "/login", status: 200, mime: "text/html", body: loginForm, setCookies: sid},
+			ex{method: "POST", url: app + "/login", status: 302, post: "username=user1&password=pass1", resp: []NV{{Name: "Location", Value: "/"}}, setCookies: sid2},
+			home))
+		if p.Session.Cookie != "JSESSIONID" {
+			t.Fatalf("session %+v", p.Session)
+		}
+	})
+	t.Run("an absolute Location", func(t *testing.T) {
+		_, p := importHAR(t, harOf(t,
+			ex{method: "POST", url: app + "/orders", status: 303, post: "item=1", resp: []NV{{Name: "Location", Value: app + "/orders/100"}}},
+			ex{method: "GET", url: app + "/orders/100", status: 200, mime: "text/html", body: "<p>100</p>"},
+			ex{method: "GET", url: app + "/orders/100", status: 200, mime: "text/html", body: "<p>100</p>"}))
+		if got := p.Mix[0].Steps[0].Expect.Location; got != `^https?://[^/]+/orders/[0-9]+$` {
+			t.Fatalf("location %q", got)
+		}
+	})
+	t.Run("names are unique", func(t *testing.T) {
+		_, p := importHAR(t, harOf(t,
+			ex{method: "GET", url: app + "/login", status: 200, mime: "text/html", body: "a"},
+			ex{method: "GET", url: app + "/login", status: 200, mime: "text/html", body: "b"},
+			ex{method: "GET", url: app + "/login-2", status: 200, mime: "text/html", body: "c"}))
+		seen := map[string]bool{}
+		for _, s := range p.Mix[0].Steps {
+			if seen[s.Name] {
+				t.Fatalf("%s twice", s.Name)
+			}
+			seen[s.Name] = true
+		}
+	})
+	t.Run("no login, no users file", func(t *testing.T) {
+		res, p := importHAR(t, harOf(t, ex{method: "GET", url: app + "/", status: 200, mime: "text/html", body: "a"}))
+		if p.Users.CSV != "" || res.Username != "" {
+			t.Fatalf("users %+v", p.Users)
+		}
+	})
 }

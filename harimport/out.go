@@ -14,7 +14,7 @@ type outProfile struct {
 	Description string            `yaml:"description,omitempty"`
 	BaseURL     string            `yaml:"base_url"`
 	Headers     map[string]string `yaml:"headers,omitempty"`
-	Users       outUsers          `yaml:"users"`
+	Users       *outUsers         `yaml:"users,omitempty"`
 	Session     *outSession       `yaml:"session,omitempty"`
 	OAuth2      *outOAuth2        `yaml:"oauth2,omitempty"`
 	Login       []*outStep        `yaml:"login,omitempty"`
@@ -30,6 +30,7 @@ type outUsers struct {
 
 type outSession struct {
 	Cookie string   `yaml:"cookie,omitempty"`
+	Basic  bool     `yaml:"basic,omitempty"`
 	Lost   *outLost `yaml:"lost,omitempty"`
 }
 
@@ -96,7 +97,7 @@ func formNode(fields []NV) *yaml.Node {
 	n := &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle}
 	for _, f := range fields {
 		n.Content = append(n.Content,
-			&yaml.Node{Kind: yaml.ScalarNode, Value: f.Name},
+			&yaml.Node{Kind: yaml.ScalarNode, Value: f.Name, Style: quoteStyle(f.Name)},
 			&yaml.Node{Kind: yaml.ScalarNode, Value: f.Value, Style: quoteStyle(f.Value)})
 	}
 	return n

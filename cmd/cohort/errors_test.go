@@ -170,8 +170,10 @@ func badInputs(t *testing.T, dir string) []badInput {
 		{id: "import-not-json", command: "import", args: []string{write("text.har", "hello"), "-o", filepath.Join(dir, "i.yaml")}, want: []string{"text.har:1: not JSON"}},
 		{id: "import-no-entries", command: "import", args: []string{write("empty.har", `{"log":{"version":"1.2","entries":[]}}`), "-o", filepath.Join(dir, "i.yaml")}, want: []string{"empty.har: log.entries: no entries"}},
 		{id: "import-bad-url", command: "import", args: []string{write("ftp.har", "{\"log\": {\"entries\": [\n  {\"startedDateTime\": \"2026-12-01T10:00:00Z\",\n   \"request\": {\"method\": \"GET\", \"url\": \"ftp://127.0.0.1/?token=SECRET123\"}}]}}"), "-o", filepath.Join(dir, "i.yaml")},
-			want: []string{"ftp.har:2: log.entries[0].request.url: not an absolute http or https URL"}, absent: "SECRET123"},
+			want: []string{"ftp.har:2: log.entries[0].request.url: not an absolute http, https or ws URL"}, absent: "SECRET123"},
 		{id: "import-output-dir", command: "import", args: []string{write("one.har", oneEntryHAR), "-o", filepath.Join(dir, "no", "such", "i.yaml")}, want: []string{"-o " + filepath.Join(dir, "no", "such", "i.yaml") + ": its directory does not exist"}},
+		{id: "import-same-file", command: "import", args: []string{write("one.har", oneEntryHAR), "-o", filepath.Join(dir, "i.yaml"), "--users-out", filepath.Join(dir, "i.yaml")}, want: []string{"i.yaml: is the profile itself (-o)"}},
+		{id: "import-base-path", command: "import", args: []string{write("one.har", oneEntryHAR), "-o", filepath.Join(dir, "i.yaml"), "--base-url", "http://127.0.0.1:8080/app/"}, want: []string{"--base-url: want an origin only"}},
 		{id: "import-think", command: "import", args: []string{write("one.har", oneEntryHAR), "-o", filepath.Join(dir, "i.yaml"), "--think", "sometimes"}, want: []string{"--think sometimes: want recorded, none, or a duration"}},
 		{id: "result-not-json", command: "report", args: []string{write("text.json", "hello")}, want: []string{"text.json: not a cohort result file"}},
 	}

@@ -67,12 +67,15 @@ func runImport(_ context.Context, e *env, args []string) int {
 		fmt.Fprintln(e.stdout, "  "+line)
 	}
 	switch {
+	case res.Username == "" && res.Password == "":
+		fmt.Fprintf(e.stdout, "wrote %s; next: cohort check %s\n", f.out, shellQuote(f.out))
+		return exitOK
 	case kept:
 		fmt.Fprintf(e.stdout, "  users: kept %s as it was (it has username and password columns)\n", f.usersOut)
-	case res.Username != "":
+	default:
 		fmt.Fprintf(e.stdout, "  users: the recorded user is the first row of %s (its password is written there only); add a row for each user to run\n", f.usersOut)
 	}
-	fmt.Fprintf(e.stdout, "wrote %s and %s; next: cohort check %s\n", f.out, f.usersOut, f.out)
+	fmt.Fprintf(e.stdout, "wrote %s and %s; next: cohort check %s\n", f.out, f.usersOut, shellQuote(f.out))
 	return exitOK
 }
 
@@ -93,14 +96,25 @@ func (f *importFlags) prepare() (harimport.Options, *harimport.HAR, error) {
 			return o, nil, usagef("%s %s: its directory does not exist", flag, p)
 		}
 	}
+	if same(f.out, f.usersOut) {
+		return o, nil, usagef("--users-out %s: is the profile itself (-o); give the users file another name", f.usersOut)
+	}
 	if f.think != "recorded" && f.think != "none" {
-		if d, err := time.ParseDuration(f.think); err != nil || d < 0 {
+		d, err := time.ParseDuration(f.think)
+		if err != nil || d < 0 {
 			return o, nil, usagef("--think %s: want recorded, none, or a duration such as 2s", f.think)
+		}
+		if d == 0 {
+			f.think = "none"
 		}
 	}
 	if f.base != "" {
-		if u, err := url.Parse(f.base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		u, err := url.Parse(f.base)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return o, nil, usagef("--base-url: want an absolute http or https URL")
+		}
+		if strings.Trim(u.Path, "/") != "" || u.RawQuery != "" {
+			return o, nil, usagef("--base-url: want an origin only (scheme://host:port): the recording's paths are kept as they are")
 		}
 	}
 	file := f.fs.Arg(0)
@@ -124,6 +138,13 @@ func (f *importFlags) prepare() (harimport.Options, *harimport.HAR, error) {
 		Think: f.think, KeepAssets: f.keepAssets, UsersCSV: filepath.ToSlash(users)}, har, nil
 }
 
+// same reports whether two paths name one file.
+func same(a, b string) bool {
+	aa, err1 := filepath.Abs(a)
+	bb, err2 := filepath.Abs(b)
+	return err1 == nil && err2 == nil && aa == bb
+}
+
 // validateImport loads the profile as cohort run would, before it is
 // written.
 func validateImport(out string, res *harimport.Result) error {
@@ -141,6 +162,9 @@ func (f *importFlags) write(res *harimport.Result) (kept bool, err error) {
 	if err := os.WriteFile(f.out, res.Profile, 0o644); err != nil {
 		return false, err
 	}
+	if res.Username == "" && res.Password == "" {
+		return false, nil // no login: the profile names no users file
+	}
 	if hasUserColumns(f.usersOut) {
 		return true, nil
 	}
@@ -151,8 +175,20 @@ func (f *importFlags) write(res *harimport.Result) (kept bool, err error) {
 		w.Write([]string{res.Username, res.Password})
 	}
 	w.Flush()
-	// The file holds a password: only its owner reads it.
-	return false, os.WriteFile(f.usersOut, []byte(b.String()), 0o600)
+	// The file holds a password: only its owner reads it, also when it
+	// replaces a file that others could read.
+	if err := os.WriteFile(f.usersOut, []byte(b.String()), 0o600); err != nil {
+		return false, err
+	}
+	return false, os.Chmod(f.usersOut, 0o600)
+}
+
+// shellQuote quotes a path for a command line to paste.
+func shellQuote(p string) string {
+	if strings.ContainsAny(p, " '\"$`\\!*?&;|<>()[]{}#~") {
+		return "'" + strings.ReplaceAll(p, "'", `'\''`) + "'"
+	}
+	return p
 }
 
 func hasUserColumns(path string) bool {
