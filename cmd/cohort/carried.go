@@ -12,7 +12,8 @@ import (
 
 // notCarriedOut says why a run measured nothing a verdict can rest on, or
 // "": every request failed (the target is not there, or refuses
-// everything), no login succeeded, or most VUs never got a session. Such
+// everything), every request of the mix failed after logins that worked,
+// no login succeeded, or most VUs never got a session. Such
 // a run exits 1 whatever its thresholds say: a CI gate must not read
 // "all thresholds passed" off a run that never reached the application.
 func notCarriedOut(r *results.Result, host string, hasLogin bool) string {
@@ -28,6 +29,11 @@ func notCarriedOut(r *results.Result, host string, hasLogin bool) string {
 		}
 		return fmt.Sprintf("all %d requests failed: %s", n, topReasons(r.Requests, ""))
 	}
+	if n, failed := mixCounts(r.Requests); n > 0 && failed == n {
+		// The logins worked, and nothing after them did: a session lost
+		// at once, a mix the application does not serve.
+		return fmt.Sprintf("all %d requests of the mix failed: %s; the logins worked (%d): `cohort check` explains each step", n, topReasons(r.Requests, "mix"), s.Logins)
+	}
 	if !hasLogin || s.LoginFailures+s.LoginsInterrupted == 0 {
 		return ""
 	}
@@ -38,6 +44,17 @@ func notCarriedOut(r *results.Result, host string, hasLogin bool) string {
 		return fmt.Sprintf("%d of %d VUs never logged in: %s", s.NeverLoggedIn, vus, whyNoLogin(r))
 	}
 	return ""
+}
+
+// mixCounts adds up the requests of the mix and their failures.
+func mixCounts(reqs []results.RequestResult) (n, failed int64) {
+	for _, q := range reqs {
+		if q.Group == "mix" {
+			n += q.Count
+			failed += q.Failures
+		}
+	}
+	return n, failed
 }
 
 // unreachable says whether the commonest failure of the requests is one

@@ -460,15 +460,7 @@ func movingBalancer(t *testing.T) string {
 	t.Helper()
 	var nodes [2]*url.URL
 	for i, name := range []string{"node-a", "node-b"} {
-		tg, err := target.New(target.Config{Instance: name})
-		if err != nil {
-			t.Fatal(err)
-		}
-		u, err := tg.Start("127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { tg.Close(context.Background()) })
+		_, u := startTarget(t, target.Config{Instance: name})
 		nodes[i], _ = url.Parse(u)
 	}
 	var mu sync.Mutex

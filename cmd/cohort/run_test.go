@@ -367,6 +367,18 @@ func TestRunsWhereNobodyLogsIn(t *testing.T) {
 		{"three of four wrong", csv("user1,wrong", "user2,pass2", "user3,wrong", "user4,wrong"), []string{"--vus", "4", "--duration", "2s"}, exitFailed,
 			"cohort run: 3 of 4 VUs never logged in:", -1, -1, 3},
 	}
+	t.Run("logged in, and every request of the mix failed", func(t *testing.T) {
+		// A session the application loses at once (a sanitized recording
+		// imported, say): the logins work, nothing after them does.
+		path := writeProfile(t, "basic", func(s string) string {
+			return strings.Replace(s, "session:\n  basic: true", "session:\n  basic: false\n  lost: {status: [401]}\nlogin:\n  - {name: hello, path: /login}", 1)
+		})
+		code, out, r := runSimulated(t, path, "--vus", "2", "--iterations", "6")
+		want := "cohort run: all 6 requests of the mix failed: session_lost (5), status (1); the logins worked (7)"
+		if code != exitFailed || !strings.Contains(out, want) || r.Sessions.Logins == 0 {
+			t.Fatalf("exit %d, logins %d, want exit 1 and %q\n%s", code, r.Sessions.Logins, want, out)
+		}
+	})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			code, out, r := runSimulated(t, append([]string{"spring-form", "--users", c.users}, c.args...)...)
