@@ -411,8 +411,10 @@ func promRangeHasData(t *testing.T, base, expr string, start, end time.Time) boo
 // TestPrometheusScrapesARun lacks: a run with scenarios and journeys behind
 // a balancer that moves sessions and sets a foreign cookie, and a token
 // run whose tokens expire. Its storm scenario drops iterations whatever
-// the machine's speed: two VUs that pause 500 ms after each iteration
-// cannot keep up with 10 a second.
+// the machine's speed: two VUs whose every iteration is a journey with a
+// 500 ms pause in it cannot keep up with 10 a second (an open model's
+// arrivals do not wait for a think time after the iteration, but a
+// journey's pauses are part of it).
 func dashboardRuns(t *testing.T, write string) {
 	t.Helper()
 	base := movingBalancer(t)
@@ -427,11 +429,10 @@ scenarios:
     users:
       generate: {username: "user{{n}}", password: "pass{{n}}", start: 1000}
     mix:
-      - name: profile
-        path: /api/profile
-        headers: {Accept: application/json}
-        expect: {status: [200]}
-    think: {type: constant, duration: 500ms}
+      - name: storm
+        steps:
+          - {name: profile, path: /api/profile, headers: {Accept: application/json}, expect: {status: [200]}, think: {type: constant, duration: 500ms}}
+          - {name: orders, path: /api/orders, headers: {Accept: application/json}, expect: {status: [200]}}
     load: {executor: constant-arrival-rate, rate: 10, duration: 2s, pre_allocated_vus: 2, max_vus: 2}
 `
 	})
