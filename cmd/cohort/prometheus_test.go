@@ -410,7 +410,10 @@ func promRangeHasData(t *testing.T, base, expr string, start, end time.Time) boo
 // dashboardRuns makes, by remote write, the data the main run of
 // TestPrometheusScrapesARun lacks: a run with scenarios and journeys behind
 // a balancer that moves sessions and sets a foreign cookie, and a token
-// run whose tokens expire. Its storm scenario drops iterations whatever
+// run whose tokens expire. Its browsers keep their sessions through 12
+// iterations with a pause of 200 ms after each, at least 2.4 s however
+// slow the machine, so that a write every second sees them (a busy
+// machine may take seconds to log them in). Its storm scenario drops iterations whatever
 // the machine's speed: two VUs whose every iteration is a journey with a
 // 500 ms pause in it cannot keep up with 10 a second (an open model's
 // arrivals do not wait for a think time after the iteration, but a
@@ -423,7 +426,8 @@ func dashboardRuns(t *testing.T, write string) {
 		return "instance_header: X-Instance\n" + s[:i] + `
 scenarios:
   - name: browsers
-    load: {executor: constant-vus, vus: 4, duration: 3s}
+    think: {type: constant, duration: 200ms}
+    load: {executor: per-vu-iterations, vus: 4, iterations: 12}
   - name: storm
     start_after: 1s
     users:
