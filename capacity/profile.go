@@ -36,6 +36,9 @@ func Reshape(p *profiles.Profile) error {
 		if l.Open() || l.Executor == profiles.RampingVUs {
 			return p.Errorf("capacity.vary", "stepping the login rate needs constant-vus or session-pool, not %s", l.Executor)
 		}
+		if l.LoginRateAuto {
+			return p.Errorf("capacity.vary", "stepping the login rate needs it fixed: login_rate is auto (give a number, or vary another quantity)")
+		}
 		if l.LoginRate > 0 {
 			from = l.LoginRate
 		}

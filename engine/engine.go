@@ -95,6 +95,8 @@ type Outcome struct {
 	// NeverLoggedIn counts the closed model's VUs whose every login
 	// failed.
 	NeverLoggedIn int
+	// LoginRate is what login_rate: auto did (zero without it).
+	LoginRate AutoRate
 	// WarmHeld is how many warm sessions were logged in at the end, and
 	// Warm what the warm population did (nil without one).
 	WarmHeld int
@@ -144,7 +146,8 @@ type run struct {
 	steerVUs   int
 	steerLogin float64
 	steerDone  bool
-	logins     *pacer // the login rate cap; nil without one
+	logins     *pacer      // the login rate cap; nil without one
+	auto       *autoLogins // login_rate: auto; nil without it
 
 	// scenario says the run is one scenario's, drained by the run of all
 	// of them (runScenarios), not by itself.
@@ -167,6 +170,12 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	hard, abandon := context.WithCancel(context.Background())
 	defer abandon()
 	r := newRun(cfg, hard)
+	if r.auto != nil && cfg.Load.Executor != profiles.SessionPool {
+		actx, stop := context.WithCancel(hard)
+		granting := make(chan struct{})
+		go func() { r.auto.run(actx); close(granting) }()
+		defer func() { stop(); <-granting }()
+	}
 	if cfg.Steer != nil {
 		if err := r.checkSteer(); err != nil {
 			return nil, err
@@ -201,6 +210,9 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	out.Duration = r.clock.Now().Sub(out.Started)
 	out.MaxVUs = r.maxVUs
 	out.NeverLoggedIn = int(r.neverIn.Load())
+	if r.auto != nil {
+		out.LoginRate.Final, out.LoginRate.Peak, out.LoginRate.Cuts = r.auto.stats()
+	}
 	return out, nil
 }
 
@@ -214,7 +226,16 @@ func newRun(cfg Config, hard context.Context) *run {
 		r.tickets.Store(int64(n)) // shared by all VUs; per VU, each worker counts its own
 	}
 	r.hooks = virtualuser.Hooks{Clock: r.clock, WaitRequest: newPacer(cfg.Load.MaxRPS, r.clock).waitFunc(), Findings: cfg.Findings}
-	if cfg.Load.LoginRate > 0 && cfg.Load.Executor != profiles.SessionPool { // there, it is an arrival rate
+	switch {
+	case cfg.Load.LoginRateAuto:
+		r.auto = newAutoLogins(r.clock)
+		if cfg.Load.Executor == profiles.SessionPool {
+			r.auto.wanted = true // new users always wait: they are arrivals
+		} else {
+			r.hooks.WaitLogin = r.auto.wait
+		}
+		r.hooks.LoginDone = r.auto.loginDone
+	case cfg.Load.LoginRate > 0 && cfg.Load.Executor != profiles.SessionPool: // there, it is an arrival rate
 		r.logins = newPacer(cfg.Load.LoginRate, r.clock)
 		r.hooks.WaitLogin = r.logins.wait
 	}
@@ -514,6 +535,7 @@ type worker struct {
 	mu     sync.Mutex
 	wake   clock.Timer // made on the first park, then reset
 	parked bool
+	gated  bool // parked in the queue of login_rate: auto, not on wake
 }
 
 // parkFrom is the think time from which a VU parks: below it, a timer and
@@ -524,6 +546,14 @@ const parkFrom = time.Second
 // to log in parked, as the VUs that think do: a ramp to 100k VUs at 2,000
 // logins/s would otherwise hold 100k goroutines blocked on the limiter.
 func (w *worker) launch() {
+	if w.r.auto != nil {
+		w.loginPaid = true
+		w.mu.Lock()
+		w.parked, w.gated = true, true
+		w.mu.Unlock()
+		w.r.auto.enqueue(w.turnCame)
+		return
+	}
 	if w.r.logins != nil {
 		w.loginPaid = true
 		if d := w.r.logins.reserve(); d > 0 && w.park(d) {
@@ -531,6 +561,19 @@ func (w *worker) launch() {
 		}
 	}
 	go w.start()
+}
+
+// turnCame starts a VU whose login turn has come under login_rate: auto;
+// false if halt took it first.
+func (w *worker) turnCame() bool {
+	w.mu.Lock()
+	parked := w.parked
+	w.parked, w.gated = false, false
+	w.mu.Unlock()
+	if parked {
+		go w.cont()
+	}
+	return parked
 }
 
 // cont runs a VU that was parked: its first turn, or its next iteration.
@@ -653,9 +696,9 @@ func (w *worker) resume() {
 func (w *worker) halt() {
 	close(w.stop)
 	w.mu.Lock()
-	parked := w.parked && w.wake.Stop()
+	parked := w.parked && (w.gated || w.wake.Stop())
 	if parked {
-		w.parked = false
+		w.parked, w.gated = false, false
 	}
 	w.mu.Unlock()
 	if parked {

@@ -101,6 +101,11 @@ func (sp *sessionPool) dispatch(ctx context.Context, out *Outcome) bool {
 		if r.steerLogin > 0 {
 			logins.every = everyOf(r.steerLogin)
 		}
+		if r.auto != nil {
+			r.auto.judgeNow()
+			rate, _, _ := r.auto.stats()
+			logins.every = everyOf(rate)
+		}
 		stream, login := &logins, true
 		if reqs.every > 0 && (logins.every == 0 || reqs.next() < logins.next()) {
 			stream, login = &reqs, false

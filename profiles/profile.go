@@ -394,6 +394,11 @@ type Load struct {
 	MaxRPS float64 `yaml:"max_rps"`
 	// LoginRate caps logins per second over all VUs.
 	LoginRate float64 `yaml:"login_rate"`
+	// LoginRateAuto (login_rate: auto, --login-rate auto) lets the run
+	// find the rate: logins start slow and rise while they stay as fast
+	// as the first ones, and back off when they slow down or time out.
+	// LoginRate is then 0.
+	LoginRateAuto bool `yaml:"-"`
 	// GracefulStop is how long VUs may take to finish their iteration when
 	// the run or a ramp-down stops them.
 	GracefulStop Duration `yaml:"graceful_stop"`
@@ -426,6 +431,28 @@ const (
 	// out; duration, if given, bounds the whole.
 	PerVUIterations = "per-vu-iterations"
 )
+
+// UnmarshalYAML takes login_rate: auto beside a number.
+func (l *Load) UnmarshalYAML(n *yaml.Node) error {
+	type plain Load
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if v := n.Content[i+1]; n.Content[i].Value == "login_rate" && v.Kind == yaml.ScalarNode && v.Value == AutoRate {
+				c := *n
+				c.Content = append(append([]*yaml.Node{}, n.Content[:i]...), n.Content[i+2:]...)
+				if err := c.Decode((*plain)(l)); err != nil {
+					return err
+				}
+				l.LoginRateAuto = true
+				return nil
+			}
+		}
+	}
+	return n.Decode((*plain)(l))
+}
+
+// AutoRate is login_rate's word for a rate the run finds itself.
+const AutoRate = "auto"
 
 // Open reports whether the executor is an open model (arrival rate).
 func (l *Load) Open() bool {

@@ -141,3 +141,37 @@ func TestParseStages(t *testing.T) {
 		}
 	}
 }
+
+func TestLoginRateAuto(t *testing.T) {
+	base := "name: x\nbase_url: http://127.0.0.1:1\nmix:\n  - {name: a, path: /}\n"
+	cases := []struct {
+		load, err string
+		auto      bool
+		rate      float64
+	}{
+		{"load: {vus: 1, duration: 1s, login_rate: auto}", "", true, 0},
+		{"load: {vus: 1, duration: 1s, login_rate: 20}", "", false, 20},
+		{"load: {vus: 1, duration: 1s, login_rate: fast}", "load.login_rate", false, 0},
+		{"scenarios:\n  - {name: s, load: {vus: 1, duration: 1s, login_rate: auto}}", "", false, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.load, func(t *testing.T) {
+			p, err := Parse("p.yaml", []byte(base+c.load+"\n"))
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("error %v, want one naming %s", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Load.LoginRateAuto != c.auto || p.Load.LoginRate != c.rate {
+				t.Fatalf("load %+v", p.Load)
+			}
+			if len(p.Scenarios) > 0 && !p.Scenarios[0].Load.LoginRateAuto {
+				t.Fatalf("the scenario's login_rate: auto was lost: %+v", p.Scenarios[0].Load)
+			}
+		})
+	}
+}

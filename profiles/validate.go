@@ -762,8 +762,8 @@ func (p *Profile) CheckLoad() error {
 
 func (p *Profile) checkSessionPool(at func(field, flag string) string) error {
 	l := &p.Load
-	if l.LoginRate <= 0 {
-		return p.Errorf(at("load.login_rate", "--login-rate"), "session-pool needs a login rate above 0 (new users per second)")
+	if l.LoginRate <= 0 && !l.LoginRateAuto {
+		return p.Errorf(at("load.login_rate", "--login-rate"), "session-pool needs a login rate above 0 (new users per second), or auto")
 	}
 	if l.Duration == 0 {
 		return p.Errorf(at("load.duration", "--duration"), "session-pool needs a duration")

@@ -53,6 +53,11 @@ type Hooks struct {
 	WaitRequest func(context.Context) error
 	// WaitLogin is called before every login (the login rate cap).
 	WaitLogin func(context.Context) error
+	// LoginDone, if set, is told how each login went that ran to its end:
+	// how long it took, whether it worked, and whether it failed as an
+	// overloaded server's logins do (a timeout, a reset, a 5xx, a 429):
+	// login_rate: auto steers by it.
+	LoginDone func(d time.Duration, ok, overloaded bool)
 	// Clock is the run's time: every duration measured, every wait and
 	// every cookie's expiry; nil means the system's.
 	Clock clock.Clock
@@ -427,12 +432,29 @@ func (v *VU) login(ctx context.Context) (bool, []StepResult) {
 	if !ok {
 		s.Flags = metrics.Failed
 	}
+	if v.hooks.LoginDone != nil {
+		v.hooks.LoginDone(s.Duration, ok, !ok && overloaded(results))
+	}
 	if len(v.plan.Login) > 0 {
 		v.rec.Add(s)
 	}
 	v.sess.LoggedIn = ok
 	v.sess.loginStart, v.sess.firstPending = start, ok
 	return ok, results
+}
+
+// overloaded reports whether a failed login's last step failed as an
+// overloaded server's requests do.
+func overloaded(results []StepResult) bool {
+	if len(results) == 0 {
+		return false
+	}
+	r := results[len(results)-1]
+	switch r.Reason {
+	case metrics.ReasonTimeout, metrics.ReasonReset, metrics.ReasonEOF, metrics.ReasonRefused:
+		return true
+	}
+	return r.Status >= 500 || r.Status == 429
 }
 
 // Iterate runs one iteration: log in if needed, send one request of the mix

@@ -65,6 +65,10 @@ type Config struct {
 	// LoginLatency is added to each credential check, to imitate a password
 	// hash (bcrypt) without burning the CPU the load generator needs.
 	LoginLatency time.Duration
+	// LoginWorkers, if set, is how many credential checks run at once
+	// (a bounded pool hashing passwords, as a servlet container's threads
+	// do): more logins queue, and their latency grows with the queue.
+	LoginWorkers int
 	// Latency and Jitter delay every response by Latency plus a uniform
 	// random share of Jitter.
 	Latency, Jitter time.Duration
@@ -172,6 +176,9 @@ func (c Config) Validate() error {
 		if f.d < 0 {
 			return fmt.Errorf("--%s: must not be negative, got %v", f.name, f.d)
 		}
+	}
+	if c.LoginWorkers < 0 {
+		return fmt.Errorf("--login-workers: must not be negative, got %d", c.LoginWorkers)
 	}
 	if (c.StallEvery == 0) != (c.StallFor == 0) {
 		return errors.New("--stall-every and --stall-for: give both or neither")

@@ -319,6 +319,14 @@ func (x *exchange) formValue(name string) string {
 
 // checkPassword verifies credentials after the configured hash delay.
 func (t *Target) checkPassword(ctx context.Context, user, pass string) bool {
+	if t.loginSlots != nil {
+		select {
+		case t.loginSlots <- struct{}{}:
+			defer func() { <-t.loginSlots }()
+		case <-ctx.Done():
+			return false
+		}
+	}
 	if t.cfg.LoginLatency > 0 {
 		t.cfg.Sleep(ctx, t.cfg.LoginLatency)
 	}

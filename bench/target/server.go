@@ -32,6 +32,8 @@ type Target struct {
 	cookieAttrs string // "; Path=/; HttpOnly..." after the session id
 
 	requests, loginsOK, loginsFailed atomic.Int64
+	// loginSlots bounds the credential checks at once (LoginWorkers).
+	loginSlots chan struct{}
 	// seen holds the user names that logged in, to tell distinct users.
 	seen  sync.Map
 	users atomic.Int64
@@ -100,6 +102,9 @@ func New(c Config) (*Target, error) {
 		instanceHdr: []string{c.Instance},
 		cookieAttrs: attrs,
 	}
+	if c.LoginWorkers > 0 {
+		t.loginSlots = make(chan struct{}, c.LoginWorkers)
+	}
 	if c.OAuth2 {
 		p, err := newIDP(t)
 		if err != nil {
@@ -119,7 +124,7 @@ func (t *Target) Sibling(instance string) *Target {
 	c := t.cfg
 	c.Instance = instance
 	return &Target{cfg: c, store: t.store, tokens: t.tokens, orders: t.orders, started: t.started,
-		instanceHdr: []string{instance}, cookieAttrs: t.cookieAttrs, sibling: true}
+		instanceHdr: []string{instance}, cookieAttrs: t.cookieAttrs, sibling: true, loginSlots: t.loginSlots}
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) {

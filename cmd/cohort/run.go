@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,7 +38,8 @@ type runFlags struct {
 	cpuProfile, memProfile                              string
 	vus, iterations, warmSessions                       int
 	duration                                            time.Duration
-	maxRPS, loginRate, rate                             float64
+	maxRPS, rate                                        float64
+	loginRate                                           string
 	tags, thresholdFlags                                []string
 	insecure, quiet, noProgress, tlsResume, compareConn bool
 	samplesRaw, findings, probeCSRF                     bool
@@ -77,7 +79,7 @@ func newRunFlags() *runFlags {
 	_ = fs.MarkHidden("memprofile")
 	fs.StringVar(&f.hgrm, "hgrm", "", "write HdrHistogram percentile files (.hgrm), one per series, into this directory")
 	fs.Float64Var(&f.maxRPS, "max-rps", 0, "cap requests per second over all VUs (0: no cap)")
-	fs.Float64Var(&f.loginRate, "login-rate", 0, "cap logins per second over all VUs (0: no cap)")
+	fs.StringVar(&f.loginRate, "login-rate", "", "cap logins per second over all VUs (0: no cap), or auto: start slow and rise while logins stay fast, back off when they slow down or fail")
 	fs.IntVar(&f.warmSessions, "warm-sessions", 0, "keep N logged-in sessions alive beside the VUs (profile: sessions.warm)")
 	fs.BoolVar(&f.findCapacity, "find-capacity", false, "step the load up (profile: capacity) until a threshold breaks, and report the last passing level")
 	fs.StringArrayVar(&f.thresholdFlags, "threshold", nil, `pass/fail criterion, e.g. "http_req_duration{name:login-submit}: p(99)<500" (repeatable); a failure exits 99`)
@@ -442,7 +444,14 @@ func (f *runFlags) override(p *profiles.Profile) error {
 		p.SetByFlag("load.max_rps")
 	}
 	if set("login-rate") {
-		l.LoginRate = f.loginRate
+		l.LoginRate, l.LoginRateAuto = 0, f.loginRate == profiles.AutoRate
+		if !l.LoginRateAuto {
+			v, err := strconv.ParseFloat(f.loginRate, 64)
+			if err != nil {
+				return usagef("--login-rate: want logins per second, or auto, got %q", f.loginRate)
+			}
+			l.LoginRate = v
+		}
 		p.SetByFlag("load.login_rate")
 	}
 	if set("warm-sessions") {
@@ -876,12 +885,20 @@ func journeyNames(plan *virtualuser.Plan) []string {
 	return names
 }
 
+// autoRate is what login_rate: auto found, for the result; nil without it.
+func autoRate(p *profiles.Profile, a engine.AutoRate) *results.AutoLoginRate {
+	if !p.Load.LoginRateAuto {
+		return nil
+	}
+	return &results.AutoLoginRate{Final: a.Final, Peak: a.Peak, Cuts: a.Cuts}
+}
+
 // verdict builds the result of a finished run and its exit code.
 func (r *liveRun) verdict(p *prepared, out *engine.Outcome, tags map[string]string) (*results.Result, int) {
 	res := results.NewResult(results.Meta{Profile: p.profile.Name, Segment: p.segment.String(), StartedAt: out.Started,
 		Duration: out.Duration, Tags: tags, VUsMax: out.MaxVUs, Interrupted: out.Interrupted && r.aborted == "",
 		Checks: out.Legend.Checks, Instances: out.Legend.InstanceNames(), NeverLoggedIn: out.NeverLoggedIn,
-		Journeys: out.Legend.Journeys, CheckScenarios: out.Legend.CheckScenarios, JourneyScenarios: out.Legend.JourneyScenarios},
+		LoginRate: autoRate(p.profile, out.LoginRate), Journeys: out.Legend.Journeys, CheckScenarios: out.Legend.CheckScenarios, JourneyScenarios: out.Legend.JourneyScenarios},
 		out.Legend.Series, out.Total)
 	p.setScenarios(res, out)
 	if warm := r.cfg.Warm; warm.Sessions > 0 {
@@ -976,8 +993,12 @@ func describeLoad(l profiles.Load, s engine.Shape) string {
 	case l.Executor == profiles.RampingVUs:
 		fmt.Fprintf(&b, "ramping up to %d VUs over %v", s.Max(), s.Duration())
 	case l.Executor == profiles.SessionPool:
-		fmt.Fprintf(&b, "session pool: %g logins/s and %g requests per %v for %v (%d..%d workers)",
-			l.LoginRate, l.Rate, l.TimeUnit.D(), l.Duration.D(), l.PreAllocatedVUs, l.MaxVUs)
+		logins := fmt.Sprintf("%g logins/s", l.LoginRate)
+		if l.LoginRateAuto {
+			logins = "logins at a rate found as they go (auto)"
+		}
+		fmt.Fprintf(&b, "session pool: %s and %g requests per %v for %v (%d..%d workers)",
+			logins, l.Rate, l.TimeUnit.D(), l.Duration.D(), l.PreAllocatedVUs, l.MaxVUs)
 	default:
 		fmt.Fprintf(&b, "%d VUs", l.VUs)
 		if l.Duration > 0 {

@@ -37,6 +37,7 @@ func newTargetFlags(name string) (*pflag.FlagSet, *targetFlags) {
 	fs.DurationVar(&c.StoreLatency, "store-latency", 0, "added to each session-store read and write (imitates Redis/JDBC)")
 	fs.StringVar(&c.Store, "store", "", "keep sessions in Redis (redis://127.0.0.1:6379/0), laid out as Spring Session Data Redis does; default in memory")
 	fs.DurationVar(&c.LoginLatency, "login-latency", 0, "added to each credential check (imitates a password hash)")
+	fs.IntVar(&c.LoginWorkers, "login-workers", 0, "credential checks at once (0: no bound); more logins queue, as behind a bounded pool")
 	fs.DurationVar(&c.Latency, "latency", 0, "added to every response")
 	fs.DurationVar(&c.Jitter, "jitter", 0, "uniform random extra latency, up to this much")
 	fs.DurationVar(&c.StallEvery, "stall-every", 0, "open a stall window at the start of every such period")

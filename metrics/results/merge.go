@@ -142,6 +142,14 @@ func Merge(names []string, parts []*Result, force bool) (*Result, error) {
 		}
 		meta.VUsMax += p.VUsMax
 		meta.NeverLoggedIn += int(p.Sessions.NeverLoggedIn)
+		if lr := p.Sessions.LoginRate; lr != nil {
+			if meta.LoginRate == nil {
+				meta.LoginRate = &AutoLoginRate{}
+			}
+			meta.LoginRate.Final += lr.Final
+			meta.LoginRate.Peak += lr.Peak
+			meta.LoginRate.Cuts += lr.Cuts
+		}
 		meta.Interrupted = meta.Interrupted || p.Interrupted
 		for _, t := range p.Thresholds {
 			if !slices.Contains(thresholds, t.Expr) {

@@ -96,6 +96,16 @@ type RequestResult struct {
 	BySession    map[string]Latency   `json:"by_session_phase"`
 }
 
+// AutoLoginRate is what login_rate: auto did: the rate at the end and the
+// highest it reached (logins per second; the sums of a distributed run's
+// segments, each of which finds its own), and how many times it was
+// halved.
+type AutoLoginRate struct {
+	Final float64 `json:"final_per_s"`
+	Peak  float64 `json:"peak_per_s"`
+	Cuts  int     `json:"cuts"`
+}
+
 // SessionResult holds the session lifecycle figures.
 type SessionResult struct {
 	Logins         int64   `json:"logins"`
@@ -125,6 +135,8 @@ type SessionResult struct {
 	LoginsInterrupted int64 `json:"logins_interrupted,omitempty"`
 	// NeverLoggedIn counts the VUs that tried to log in and never did.
 	NeverLoggedIn int64 `json:"vus_never_logged_in,omitempty"`
+	// LoginRate is what login_rate: auto found; absent without it.
+	LoginRate *AutoLoginRate `json:"login_rate_auto,omitempty"`
 	// CookieHeader and SessionCookie are the sizes of the Cookie header a
 	// session sends and of its session cookie, in bytes, taken whenever a
 	// response changed the session's cookies; absent if none did.
@@ -424,6 +436,8 @@ type Meta struct {
 	Interrupted bool
 	// NeverLoggedIn counts the VUs whose every login failed.
 	NeverLoggedIn int
+	// LoginRate is what login_rate: auto found; nil without it.
+	LoginRate *AutoLoginRate
 	// Checks names the checks, by index.
 	Checks []string
 	// Instances names the backend instances, by index less one.
@@ -490,6 +504,7 @@ func NewResult(m Meta, series []metrics.SeriesInfo, a *metrics.Aggregate) *Resul
 		Moved: s.Moved, LostAfterMove: s.MovedLost, NeverLoggedIn: int64(m.NeverLoggedIn), Discarded: s.Discarded,
 		CookieHeader: SizeOf(a.CookieHeader), SessionCookie: SizeOf(a.SessionCookie),
 		CookiesDropped: cookieDrops(&s.CookiesDropped), LoginsInterrupted: s.LoginsInterrupted,
+		LoginRate: m.LoginRate,
 	}
 	r.encode("cookie_header_bytes", a.CookieHeader)
 	r.encode("session_cookie_bytes", a.SessionCookie)

@@ -109,6 +109,9 @@ func writeSessions(b *strings.Builder, s SessionResult) {
 	if s.NeverLoggedIn > 0 {
 		fmt.Fprintf(b, "          %d VUs never logged in: every login they tried failed or was cut short\n", s.NeverLoggedIn)
 	}
+	if lr := s.LoginRate; lr != nil {
+		fmt.Fprintf(b, "          login rate auto: reached %.4g/s, halved %d times, %.4g/s at the end\n", lr.Peak, lr.Cuts, lr.Final)
+	}
 }
 
 // writeProtocols ends the connections line with the protocols that
