@@ -14,23 +14,35 @@ import (
 //
 //   - one failed as an overloaded server's do (a timeout, a reset, a 5xx,
 //     a 429), or their mean took more than autoSlower times the mean of
-//     the first window: the rate is halved (multiplicative decrease), and
+//     the first window (and autoSlack more at least): the rate is halved (multiplicative decrease), and
 //     the doubling of the start is over. autoSlowRun such slow logins in
-//     a row halve it at once, without waiting for the window's end;
+//     a row, over autoSlowFor at least, halve it at once, without waiting
+//     for the window's end;
 //   - else, with logins waiting for their turn: doubled while the start
-//     lasts (a slow start, as TCP's), then raised by autoStart (additive
-//     increase);
+//     lasts (a slow start, as TCP's), then raised by a tenth of the rate
+//     the last cut halved, autoStart at least (additive increase);
 //   - a window in which no login ended while some were under way counts
 //     as slow: a server that answers nothing is no reason to send more.
+//
+// A login that began before the last cut is not judged: the cut answered
+// what it shows already (one cut a round of feedback, as TCP halves once
+// a round trip), else a queue the server still works off would cut the
+// rate again and again.
 const (
 	autoStart  = 10.0
 	autoMin    = 1.0
 	autoMax    = 100000.0
 	autoWindow = time.Second
 	autoSlower = 2.0
+	// autoSlack is the least a login must slow by to count as slower: a
+	// login of half a millisecond on loopback that takes one is no queue.
+	autoSlack = 10 * time.Millisecond
 	// autoSlowRun logins in a row slower than autoSlower times the first
-	// window's mean cut the rate at once.
+	// window's mean, ending over autoSlowFor at least, cut the rate at
+	// once: a queue that lasts, not a pause (the collector's, the
+	// server's) that delays every login in flight at once.
 	autoSlowRun = 3
+	autoSlowFor = 50 * time.Millisecond
 )
 
 // autoLogins grants login turns at the rate it finds. The VUs waiting for
@@ -45,17 +57,21 @@ type autoLogins struct {
 	// rate rises whenever the logins keep up.
 	wanted bool
 
-	mu      sync.Mutex
-	queue   []func() bool // turns wanted; false: the turn was not used
-	rate    float64
-	next    time.Time // when the next turn may be granted
-	slow    bool      // still doubling
-	base    time.Duration
-	winEnd  time.Time
-	n, bad  int
-	sum     time.Duration
-	slowRun int // logins in a row slower than autoSlower × base
-	running int // granted, not yet ended
+	mu        sync.Mutex
+	queue     []func() bool // turns wanted; false: the turn was not used
+	rate      float64
+	next      time.Time // when the next turn may be granted
+	slow      bool      // still doubling
+	step      float64   // the additive increase: a tenth of the rate cut last
+	base      time.Duration
+	winEnd    time.Time
+	n, bad    int
+	sum       time.Duration
+	slowRun   int       // logins in a row slower than autoSlower × base
+	slowSince time.Time // when the first of them ended
+	ended     int       // logins that ended in the window, judged or not
+	lastCut   time.Time
+	running   int // granted, not yet ended
 	// peak and cuts are what the run reports: the highest rate reached,
 	// and how many times it was halved.
 	peak float64
@@ -178,16 +194,27 @@ func (a *autoLogins) done(d time.Duration, overloaded, cancelled bool) {
 	if cancelled {
 		return
 	}
+	now := a.clock.Now()
+	a.ended++
+	if now.Add(-d).Before(a.lastCut) {
+		// It began before the last cut: what it shows, the cut has
+		// answered already (one cut for each round of feedback, as TCP
+		// halves once a round trip).
+		a.judge(now)
+		return
+	}
 	a.n++
 	a.sum += d
 	if overloaded {
 		a.bad++
 	}
-	now := a.clock.Now()
-	if a.base > 0 && d > time.Duration(autoSlower*float64(a.base)) {
+	if a.base > 0 && d > a.slowAt() {
 		// A queue is building: back off now, not at the window's end,
 		// once a few logins in a row show it.
-		if a.slowRun++; a.slowRun >= autoSlowRun {
+		if a.slowRun == 0 {
+			a.slowSince = now
+		}
+		if a.slowRun++; a.slowRun >= autoSlowRun && now.Sub(a.slowSince) >= autoSlowFor {
 			a.cut(now)
 			return
 		}
@@ -197,13 +224,20 @@ func (a *autoLogins) done(d time.Duration, overloaded, cancelled bool) {
 	a.judge(now)
 }
 
+// slowAt is how long a login takes that is slower than the first ones:
+// autoSlower times their mean, and autoSlack more at least.
+func (a *autoLogins) slowAt() time.Duration {
+	return max(time.Duration(autoSlower*float64(a.base)), a.base+autoSlack)
+}
+
 // cut halves the rate and starts a new window.
 func (a *autoLogins) cut(now time.Time) {
+	a.step = max(autoStart, a.rate/10)
 	a.rate = max(autoMin, a.rate/2)
 	a.slow = false
 	a.cuts++
-	a.n, a.bad, a.sum, a.slowRun = 0, 0, 0, 0
-	a.winEnd = now.Add(autoWindow)
+	a.n, a.bad, a.sum, a.slowRun, a.ended = 0, 0, 0, 0, 0
+	a.winEnd, a.lastCut = now.Add(autoWindow), now
 }
 
 // judge sets the rate once a window is over.
@@ -217,7 +251,7 @@ func (a *autoLogins) judge(now time.Time) {
 	}
 	waiting := len(a.queue) > 0 || a.wanted
 	switch {
-	case a.n == 0 && a.running > 0, a.bad > 0, a.base > 0 && a.n > 0 && a.sum/time.Duration(a.n) > time.Duration(autoSlower*float64(a.base)):
+	case a.ended == 0 && a.running > 0, a.bad > 0, a.base > 0 && a.n > 0 && a.sum/time.Duration(a.n) > a.slowAt():
 		a.cut(now)
 		return
 	case a.n > 0 && waiting:
@@ -227,14 +261,14 @@ func (a *autoLogins) judge(now time.Time) {
 		if a.slow {
 			a.rate *= 2
 		} else {
-			a.rate += autoStart
+			a.rate += a.step
 		}
 		a.rate = min(a.rate, autoMax)
 		a.peak = max(a.peak, a.rate)
 	case a.n > 0 && a.base == 0:
 		a.base = a.sum / time.Duration(a.n)
 	}
-	a.n, a.bad, a.sum = 0, 0, 0
+	a.n, a.bad, a.sum, a.ended = 0, 0, 0, 0
 	a.winEnd = now.Add(autoWindow)
 }
 

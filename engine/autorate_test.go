@@ -32,9 +32,15 @@ func TestAutoLoginsSteers(t *testing.T) {
 		{"again", func() { fc.Advance(time.Second); login(12 * time.Millisecond) }, 40, 0, true},
 		{"two slow logins are not yet a queue", func() { login(25 * time.Millisecond); login(25 * time.Millisecond) }, 40, 0, true},
 		{"a fast one ends the run of slow ones", func() { login(10 * time.Millisecond) }, 40, 0, true},
-		{"three slow in a row: halved at once, the start is over", func() {
+		{"three slow at one moment: a pause, not a queue", func() {
 			login(25 * time.Millisecond)
 			login(25 * time.Millisecond)
+			login(25 * time.Millisecond)
+		}, 40, 0, true},
+		{"slow for 50 ms: halved at once, the start is over", func() {
+			fc.Advance(30 * time.Millisecond)
+			login(25 * time.Millisecond)
+			fc.Advance(30 * time.Millisecond)
 			login(25 * time.Millisecond)
 		}, 20, 1, false},
 		{"a window as fast as the first: additive increase", func() { fc.Advance(time.Second); login(10 * time.Millisecond) }, 30, 1, false},
