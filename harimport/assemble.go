@@ -53,21 +53,11 @@ func (im *importer) assemble(drafts []*draft) (*outProfile, error) {
 		}
 	}
 	if len(journey) == 0 {
-		var page *outStep
-		for _, st := range p.Login {
-			if st.Method == "" && st.Form == nil && st.JSON == nil && st.Body == "" {
-				page = st
-			}
+		again, err := im.again(p.Login)
+		if err != nil {
+			return nil, err
 		}
-		if page == nil {
-			return nil, &InputError{File: im.o.File, Field: "log.entries",
-				Msg: "nothing to replay after the login: record the pages a logged-in user loads too"}
-		}
-		again := *page
-		again.Name, again.Extract, again.Redirects = "again", nil, nil
-		again.Expect = outExpect{Status: []int{200}}
-		journey = append(journey, &again)
-		im.say("journey: nothing after the login; the mix loads the login's page %s again", page.Path)
+		journey = append(journey, again)
 	}
 	p.Mix = []*outMix{{Name: "recorded", Weight: 1, Steps: journey}}
 	if im.o.Think != "recorded" && im.o.Think != "none" {
@@ -82,6 +72,26 @@ func (im *importer) assemble(drafts []*draft) (*outProfile, error) {
 		p.Users = &outUsers{CSV: im.o.UsersCSV}
 	}
 	return p, nil
+}
+
+// again is the mix of a recording with nothing after its login: the
+// login's last page, loaded again.
+func (im *importer) again(login []*outStep) (*outStep, error) {
+	var page *outStep
+	for _, st := range login {
+		if st.Method == "" && st.Form == nil && st.JSON == nil && st.Body == "" {
+			page = st
+		}
+	}
+	if page == nil {
+		return nil, &InputError{File: im.o.File, Field: "log.entries",
+			Msg: "nothing to replay after the login: record the pages a logged-in user loads too"}
+	}
+	again := *page
+	again.Name, again.Extract, again.Redirects = "again", nil, nil
+	again.Expect = outExpect{Status: []int{200}}
+	im.say("journey: nothing after the login; the mix loads the login's page %s again", page.Path)
+	return &again, nil
 }
 
 // pageBeforeLogout is the journey's page the logout reads a value of

@@ -471,6 +471,15 @@ func TestImportFindsWhatOtherRecordersWrite(t *testing.T) {
 			seen[s.Name] = true
 		}
 	})
+	t.Run("a recording of the login alone loads its page again", func(t *testing.T) {
+		res, p := importHAR(t, harOf(t,
+			ex{method: "GET", url: app + "/", status: 302, resp: []NV{{Name: "Location", Value: "/login"}}, typ: "document"},
+			ex{method: "GET", url: app + "/login", status: 200, mime: "text/html", body: loginForm, typ: "document"},
+			ex{method: "POST", url: app + "/login", status: 302, post: "username=user1&password=pass1", resp: []NV{{Name: "Location", Value: "/favicon.ico?continue"}}, typ: "document"}))
+		if s := p.Mix[0].Steps; len(s) != 1 || s[0].Name != "again" || s[0].Path != "/" || s[0].Method == "POST" {
+			t.Fatalf("%s", res.Profile)
+		}
+	})
 	t.Run("no login, no users file", func(t *testing.T) {
 		res, p := importHAR(t, harOf(t, ex{method: "GET", url: app + "/", status: 200, mime: "text/html", body: "a"}))
 		if p.Users.CSV != "" || res.Username != "" {
