@@ -421,6 +421,8 @@ func (f *runFlags) override(p *profiles.Profile) error {
 			return usagef("--vus and --stages: give one (stages set the VU counts)")
 		case l.Open() || pooled:
 			l.PreAllocatedVUs, l.MaxVUs = f.vus, f.vus
+		case l.Executor == profiles.PerVUIterations:
+			l.VUs = f.vus // each still does its iterations
 		default:
 			l.Executor, l.VUs = profiles.ConstantVUs, f.vus
 		}

@@ -174,6 +174,27 @@ func writeProfile(t *testing.T, builtin string, edit func(string) string) string
 	return path
 }
 
+// TestVUsFlagKeepsPerVUIterations: --vus changes how many VUs a
+// per-vu-iterations profile has, not what each does (an imported profile's
+// load), and --iterations is then per VU, as docs/profiles.md says.
+func TestVUsFlagKeepsPerVUIterations(t *testing.T) {
+	path := writeProfile(t, "spring-form", func(s string) string {
+		return strings.Replace(s, "load: {executor: constant-vus, vus: 50, duration: 10s}", "load: {executor: per-vu-iterations, vus: 10, iterations: 2}", 1)
+	})
+	for _, c := range []struct {
+		args       []string
+		iterations int64
+	}{
+		{[]string{"--vus", "3"}, 6},
+		{[]string{"--vus", "3", "--iterations", "4"}, 12},
+	} {
+		code, out, r := runSimulated(t, append([]string{path}, c.args...)...)
+		if code != exitOK || r.Totals.Iterations != c.iterations || r.Sessions.Logins != 3 {
+			t.Fatalf("%v: exit %d, %d iterations, %d logins; want %d of 3 VUs\n%s", c.args, code, r.Totals.Iterations, r.Sessions.Logins, c.iterations, out)
+		}
+	}
+}
+
 func TestTokenRefreshOn401(t *testing.T) {
 	path := writeProfile(t, "jwt", func(s string) string {
 		return strings.Replace(s, `demo_target: ["--token-ttl", "5s"]`, `demo_target: ["--token-ttl", "1s"]`, 1)
