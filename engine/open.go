@@ -154,8 +154,11 @@ func (r *run) openVU(id int, s *slot, idle chan *slot, ready *sync.WaitGroup) {
 		v.Login(r.hard)
 		g.update()
 		v.Close() // flush the login
-		ready.Done()
+		// Idle before ready: the first arrival may be due the moment the
+		// last VU is ready, and must find it free (idle holds MaxVUs, so
+		// the send never waits).
 		idle <- s
+		ready.Done()
 	}
 	for due := range s.work {
 		v.Iterate(r.hard, due)
