@@ -95,8 +95,8 @@ type Outcome struct {
 	// NeverLoggedIn counts the closed model's VUs whose every login
 	// failed.
 	NeverLoggedIn int
-	// LoginRate is what login_rate: auto did (zero without it).
-	LoginRate AutoRate
+	// LoginRate is what login_rate: auto did; nil without it.
+	LoginRate *AutoRate
 	// WarmHeld is how many warm sessions were logged in at the end, and
 	// Warm what the warm population did (nil without one).
 	WarmHeld int
@@ -170,7 +170,7 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	hard, abandon := context.WithCancel(context.Background())
 	defer abandon()
 	r := newRun(cfg, hard)
-	if r.auto != nil && cfg.Load.Executor != profiles.SessionPool {
+	if r.auto != nil && !r.auto.wanted { // the session pool spaces its own arrivals
 		actx, stop := context.WithCancel(hard)
 		granting := make(chan struct{})
 		go func() { r.auto.run(actx); close(granting) }()
@@ -211,7 +211,9 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	out.MaxVUs = r.maxVUs
 	out.NeverLoggedIn = int(r.neverIn.Load())
 	if r.auto != nil {
-		out.LoginRate.Final, out.LoginRate.Peak, out.LoginRate.Cuts = r.auto.stats()
+		lr := &AutoRate{}
+		lr.Final, lr.Peak, lr.Cuts = r.auto.stats()
+		out.LoginRate = lr
 	}
 	return out, nil
 }

@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
+
+	"github.com/cohort-dev/cohort/profiles"
 )
 
 // assemble writes the profile of the steps.
@@ -84,7 +86,7 @@ func (im *importer) again(login []*outStep) (*outStep, error) {
 		}
 	}
 	if page == nil {
-		return nil, &InputError{File: im.o.File, Field: "log.entries",
+		return nil, &profiles.Error{File: im.o.File, Field: "log.entries",
 			Msg: "nothing to replay after the login: record the pages a logged-in user loads too"}
 	}
 	again := *page

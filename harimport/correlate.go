@@ -61,7 +61,7 @@ func (im *importer) correlate() []*draft {
 			jar[c.Name] = c.Value
 		}
 		if !im.inOAuth2(i) {
-			im.ix.addResponse(i, h, map[string]string{})
+			im.ix.addResponse(i, h)
 		}
 	}
 	im.applySplits(drafts)
@@ -359,7 +359,7 @@ func (im *importer) value(v string, u use, jar map[string]string, field, form st
 		}
 	}
 	if s := im.best(v, u.hop, field, form); s != nil {
-		return im.bind(s, u, false)
+		return im.bind(s, u)
 	}
 	if generated(v) && !u.quiet {
 		im.say("not correlated: %s of %s looks generated (%d characters), but no earlier response holds it; check it", u.where, im.describeHop(u.hop), len(v))
@@ -411,14 +411,14 @@ func (im *importer) fromSource(v string, u use, whole bool) (string, bool) {
 	if best == nil {
 		return "", false
 	}
-	return im.bind(best, u, true), true
+	return im.bind(best, u), true
 }
 
 // idLike reports whether a source of a short value is an id: a JSON key
 // or an input named so; a long value is taken from anywhere.
 func idLike(s *source, v string) bool {
 	if len(v) >= 8 {
-		return s.kind != fromCookie
+		return true
 	}
 	n := strings.ToLower(s.name)
 	return (s.kind == fromJSON || s.kind == fromCSS && s.attr == "value") && (n == "id" || strings.HasSuffix(n, "_id") || strings.HasSuffix(n, "id"))
@@ -430,7 +430,7 @@ func idLike(s *source, v string) bool {
 func (im *importer) best(v string, hop int, field, form string) *source {
 	var best *source
 	for _, s := range im.ix.byValue[v] {
-		if s.hop >= hop || s.kind == fromCookie {
+		if s.hop >= hop {
 			continue
 		}
 		own := s.form != "" && s.form == form && s.attr == "value" && s.css != "" && strings.HasSuffix(s.css, fmt.Sprintf(`input[name="%s"]`, field))
@@ -460,17 +460,11 @@ func better(a, b *source) bool {
 
 // bind makes a source's extractor (once per source and variable) and
 // returns the template that reads it.
-func (im *importer) bind(s *source, u use, whole bool) string {
-	if s.kind == fromCookie {
-		return "{{cookie." + s.cookie + "}}"
-	}
+func (im *importer) bind(s *source, u use) string {
 	name := im.vars.claim(s, u.hop)
 	if !im.hasExtract(s.hop, name) {
 		ex := &outExtract{Name: name, CSS: s.css, Attr: s.attr, JSON: s.json, Header: s.header, All: s.all}
-		if secretName(s.name) {
-			ex.Secret = true
-			im.secret[name] = true
-		}
+		ex.Secret = secretName(s.name)
 		im.extracts[s.hop] = append(im.extracts[s.hop], ex)
 	}
 	if im.hops[s.hop].next >= 0 {
@@ -498,7 +492,6 @@ func (im *importer) markSecret(t string) {
 		for _, e := range exs {
 			if strings.Contains(t, "vars."+e.Name+"}}") {
 				e.Secret = true
-				im.secret[e.Name] = true
 			}
 		}
 	}
@@ -544,7 +537,7 @@ func (im *importer) applySplits(drafts map[int]*draft) {
 		nd := &draft{hops: im.follow(j), section: d.section, headers: d.headers}
 		nd.path = stripPathParams(im.hops[j].url.RequestURI())
 		if src := im.locationSource(s, nd.path); src != nil && dynamicPath(nd.path) {
-			nd.path = im.bind(src, use{hop: j, where: "path"}, true)
+			nd.path = im.bind(src, use{hop: j, where: "path"})
 		}
 		drafts[j] = nd
 	}

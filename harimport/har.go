@@ -16,6 +16,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/cohort-dev/cohort/profiles"
 )
 
 // HAR is the part of a HAR 1.2 file that an import reads.
@@ -75,28 +77,10 @@ type NV struct {
 	Value string `json:"value"`
 }
 
-// InputError is a HAR file that cannot be imported: File, Line and Field
-// say where. It never quotes a value of the recording (they hold secrets).
-type InputError struct {
-	File  string
-	Line  int
-	Field string
-	Msg   string
-}
-
-func (e *InputError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.File)
-	if e.Line > 0 {
-		fmt.Fprintf(&b, ":%d", e.Line)
-	}
-	if e.Field != "" {
-		b.WriteString(": " + e.Field)
-	}
-	return b.String() + ": " + e.Msg
-}
-
 // Parse decodes a HAR file's bytes and checks what the import relies on.
+// A problem is a *profiles.Error, placed at the file, the line of the
+// entry and its field; it never quotes a value of the recording (they
+// hold secrets).
 func Parse(file string, data []byte) (*HAR, error) {
 	var h HAR
 	if err := json.Unmarshal(data, &h); err != nil {
@@ -108,10 +92,10 @@ func Parse(file string, data []byte) (*HAR, error) {
 		if i < len(lines) {
 			line = lines[i]
 		}
-		return &InputError{File: file, Line: line, Field: fmt.Sprintf("log.entries[%d].%s", i, field), Msg: msg}
+		return &profiles.Error{File: file, Line: line, Field: fmt.Sprintf("log.entries[%d].%s", i, field), Msg: msg}
 	}
 	if len(h.Log.Entries) == 0 {
-		return nil, &InputError{File: file, Field: "log.entries", Msg: "no entries: is this a HAR file (a browser's \"Save all as HAR with content\")?"}
+		return nil, &profiles.Error{File: file, Field: "log.entries", Msg: "no entries: is this a HAR file (a browser's \"Save all as HAR with content\")?"}
 	}
 	for i := range h.Log.Entries {
 		e := &h.Log.Entries[i]
@@ -140,12 +124,12 @@ func jsonError(file string, data []byte, err error) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		return &InputError{File: file, Line: lineAt(data, syn.Offset), Msg: "not JSON: " + syn.Error()}
+		return &profiles.Error{File: file, Line: lineAt(data, syn.Offset), Msg: "not JSON: " + syn.Error()}
 	case errors.As(err, &typ):
-		return &InputError{File: file, Line: lineAt(data, typ.Offset), Field: typ.Field,
+		return &profiles.Error{File: file, Line: lineAt(data, typ.Offset), Field: typ.Field,
 			Msg: fmt.Sprintf("want a %s, not a JSON %s", typ.Type, typ.Value)}
 	}
-	return &InputError{File: file, Msg: err.Error()}
+	return &profiles.Error{File: file, Msg: err.Error()}
 }
 
 func lineAt(data []byte, off int64) int {

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/cohort-dev/cohort/profiles"
 )
 
 // Options are what the user says about an import.
@@ -60,8 +62,6 @@ type importer struct {
 	// split marks hops whose step ends with them although they redirect.
 	split  map[int]bool
 	report []string
-	// secret holds the variables that are never shown.
-	secret map[string]bool
 	// tokenAuth: requests carry a credential header the login returned
 	// (a bearer token), not a session cookie.
 	tokenAuth bool
@@ -74,7 +74,7 @@ type importer struct {
 func Import(h *HAR, o Options) (*Result, error) {
 	im := &importer{o: o, creds: -1, oauthStart: -1,
 		ix: index{byValue: map[string][]*source{}}, vars: newVarNames(),
-		extracts: map[int][]*outExtract{}, split: map[int]bool{}, secret: map[string]bool{}, echoed: map[string]bool{}}
+		extracts: map[int][]*outExtract{}, split: map[int]bool{}, echoed: map[string]bool{}}
 	if err := im.keep(h); err != nil {
 		return nil, err
 	}
@@ -134,7 +134,7 @@ func (im *importer) keep(h *HAR) error {
 		all = append(all, hp)
 	}
 	if len(all) == 0 {
-		return &InputError{File: im.o.File, Field: "log.entries", Msg: "no request to replay: every entry is a static asset or was never answered"}
+		return &profiles.Error{File: im.o.File, Field: "log.entries", Msg: "no request to replay: every entry is a static asset or was never answered"}
 	}
 	im.origin = appOrigin(all)
 	im.hops = all

@@ -14,11 +14,11 @@ import (
 )
 
 // Kinds of source, in the order of preference when one response holds a
-// value in several places: a cookie needs no extractor at all, a JSON
-// path and a CSS selector name the value's meaning, a header less so.
+// value in several places: a JSON path and a CSS selector name the
+// value's meaning, a header less so. (A cookie needs no source: the
+// VU's jar has it, and a request that echoes one reads {{cookie.NAME}}.)
 const (
-	fromCookie = iota
-	fromJSON
+	fromJSON = iota
 	fromCSS
 	fromHeader
 )
@@ -29,8 +29,8 @@ type source struct {
 	kind int
 	// name is the variable name the value suggests (the field, the key).
 	name string
-	// css and attr, json, header or cookie say where the value is.
-	css, attr, json, header, cookie string
+	// css and attr, json or header say where the value is.
+	css, attr, json, header string
 	// all: the selector matches several elements, the value among them;
 	// the request takes one of them at random ({{pick}}).
 	all bool
@@ -45,8 +45,6 @@ type source struct {
 // describe says where a source is, for the report.
 func (s *source) describe() string {
 	switch s.kind {
-	case fromCookie:
-		return "cookie " + s.cookie
 	case fromJSON:
 		return "JSON " + s.json
 	case fromCSS:
@@ -80,12 +78,8 @@ var plainHeaders = map[string]bool{
 }
 
 // addResponse indexes what hop i's response holds.
-func (ix *index) addResponse(i int, h *hop, cookies map[string]string) {
+func (ix *index) addResponse(i int, h *hop) {
 	r := &h.entry.Response
-	for _, c := range setCookies(r) {
-		cookies[c.Name] = c.Value
-		ix.add(&source{hop: i, kind: fromCookie, cookie: c.Name, name: varName(c.Name), value: c.Value})
-	}
 	for _, nv := range r.Headers {
 		n := strings.ToLower(nv.Name)
 		if plainHeaders[n] || strings.HasPrefix(n, "access-control-") {

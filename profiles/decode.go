@@ -16,7 +16,8 @@ import (
 // Pos is a place in a profile file, 1-based.
 type Pos struct{ Line, Col int }
 
-// Error is a problem with a profile, placed as precisely as cohort can: the
+// Error is a problem with a profile (or another file cohort reads, such
+// as a HAR recording to import), placed as precisely as cohort can: the
 // file, the line and column, and the field's path (e.g. mix[2].extract[0].css).
 type Error struct {
 	File      string

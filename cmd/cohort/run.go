@@ -888,8 +888,8 @@ func journeyNames(plan *virtualuser.Plan) []string {
 }
 
 // autoRate is what login_rate: auto found, for the result; nil without it.
-func autoRate(p *profiles.Profile, a engine.AutoRate) *results.AutoLoginRate {
-	if !p.Load.LoginRateAuto {
+func autoRate(a *engine.AutoRate) *results.AutoLoginRate {
+	if a == nil {
 		return nil
 	}
 	return &results.AutoLoginRate{Final: a.Final, Peak: a.Peak, Cuts: a.Cuts}
@@ -900,7 +900,7 @@ func (r *liveRun) verdict(p *prepared, out *engine.Outcome, tags map[string]stri
 	res := results.NewResult(results.Meta{Profile: p.profile.Name, Segment: p.segment.String(), StartedAt: out.Started,
 		Duration: out.Duration, Tags: tags, VUsMax: out.MaxVUs, Interrupted: out.Interrupted && r.aborted == "",
 		Checks: out.Legend.Checks, Instances: out.Legend.InstanceNames(), NeverLoggedIn: out.NeverLoggedIn,
-		LoginRate: autoRate(p.profile, out.LoginRate), Journeys: out.Legend.Journeys, CheckScenarios: out.Legend.CheckScenarios, JourneyScenarios: out.Legend.JourneyScenarios},
+		LoginRate: autoRate(out.LoginRate), Journeys: out.Legend.Journeys, CheckScenarios: out.Legend.CheckScenarios, JourneyScenarios: out.Legend.JourneyScenarios},
 		out.Legend.Series, out.Total)
 	p.setScenarios(res, out)
 	if warm := r.cfg.Warm; warm.Sessions > 0 {
