@@ -42,6 +42,7 @@ type directConn struct {
 	lim  headerLimit // bounds the header of each answer
 	br   *bufio.Reader
 	bw   *bufio.Writer
+	wire *wire // the connection's codec; its answers last until the next request
 	// scheme and host (as the URL wrote it) the connection is to
 	scheme, host string
 
@@ -144,7 +145,7 @@ func (d *directConn) roundTrip(req *http.Request, deadline time.Time) (resp *htt
 	}
 	d.watch(ctx)
 	d.conn.SetDeadline(deadline)
-	if err := req.Write(d.bw); err != nil {
+	if err := d.write(req); err != nil {
 		return nil, reused, false, d.fail(ctx, err)
 	}
 	if err := d.bw.Flush(); err != nil {
@@ -160,13 +161,27 @@ func (d *directConn) roundTrip(req *http.Request, deadline time.Time) (resp *htt
 		trace.GotFirstResponseByte()
 	}
 	d.lim.left = maxResponseHeader // the answer's header, at most; its body, unbounded
-	resp, err = readFinal(d.br, req, trace)
+	resp = d.wire.readResponse(d.br, req)
+	if resp == nil {
+		resp, err = readFinal(d.br, req, trace)
+	}
 	d.lim.left = -1
 	if err != nil {
 		return nil, reused, true, d.fail(ctx, err)
 	}
-	resp.Body = &directBody{ReadCloser: resp.Body, d: d, ctx: ctx, closeAfter: resp.Close || req.Close}
+	d.wire.outer = directBody{ReadCloser: resp.Body, d: d, ctx: ctx, closeAfter: resp.Close || req.Close}
+	resp.Body = &d.wire.outer
 	return resp, reused, true, nil
+}
+
+// write writes req with the connection's codec, or net/http's for a
+// request of a shape the codec leaves to it.
+func (d *directConn) write(req *http.Request) error {
+	ok, err := d.wire.writeRequest(d.bw, req)
+	if !ok {
+		err = req.Write(d.bw)
+	}
+	return err
 }
 
 // maxResponseHeader bounds the header of an answer (both transports): a
@@ -294,6 +309,7 @@ func (d *directConn) ensure(ctx context.Context, u *url.URL, trace *httptrace.Cl
 	d.mu.Unlock()
 	d.lim = headerLimit{r: conn, left: -1}
 	d.br, d.bw = bufio.NewReaderSize(&d.lim, 4<<10), bufio.NewWriterSize(conn, 1<<10)
+	d.wire = new(wire)
 	d.scheme, d.host = u.Scheme, u.Host
 	return false, nil
 }
@@ -324,12 +340,20 @@ func (d *directConn) closeConn() {
 		d.scheme, d.host = "", ""
 		// The buffers go with the connection: an idle VU holds none. (A
 		// pool would keep them alive for two more GC cycles.)
-		d.br, d.bw = nil, nil
+		d.br, d.bw, d.wire = nil, nil, nil
 	}
 	if d.stop != nil {
 		// Let go of the last request's context (its timer and trace).
 		d.stop()
 		d.stop, d.watched = nil, nil
+	}
+}
+
+// RecycleHeader takes back the Header of an answer the VU is done with:
+// a later answer on the connection is read into it.
+func (d *directConn) RecycleHeader(h http.Header) {
+	if d.wire != nil && h != nil {
+		d.wire.recycle(h)
 	}
 }
 

@@ -56,11 +56,21 @@ func (v *VU) newResponse() *response {
 	return &response{}
 }
 
-// done releases r's body and keeps r for a later request.
+// done releases r's body and header and keeps r for a later request.
 func (v *VU) done(r *response) {
-	r.release()
+	v.release(r)
 	*r = response{}
 	v.spare = append(v.spare, r)
+}
+
+// release lets go of r's body and gives its header back to the
+// transport, if it reads answers into maps it is given back.
+func (v *VU) release(r *response) {
+	r.release()
+	if v.recycler != nil && r.header != nil {
+		v.recycler.RecycleHeader(r.header)
+		r.header = nil
+	}
 }
 
 func (r *response) release() {
@@ -254,7 +264,7 @@ func (v *VU) send(ctx context.Context, st *Step, due time.Time, keepBody bool) *
 	first := u.Host
 	r := v.newResponse()
 	for hop := 0; ; hop++ {
-		r.release()
+		v.release(r)
 		req := v.exchange(ctx, method, u, body, u.Host == first, st, due, keepBody || v.hooks.Debug != nil, r)
 		if v.hooks.Debug != nil && req != nil {
 			v.debugExchange(st, hop, req, r, r.sample.Duration)

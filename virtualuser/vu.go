@@ -83,11 +83,13 @@ type VU struct {
 	rt   http.RoundTripper
 	// timeoutRT is rt when it keeps request timeouts itself.
 	timeoutRT TimeoutRoundTripper
-	sess      *Session
-	rec       *metrics.Recorder
-	hooks     Hooks
-	rng       *rand.Rand
-	iter      int64
+	// recycler is rt when it reads answers into maps given back to it.
+	recycler HeaderRecycler
+	sess     *Session
+	rec      *metrics.Recorder
+	hooks    Hooks
+	rng      *rand.Rand
+	iter     int64
 
 	tm      *timing
 	scratch []byte
@@ -148,6 +150,7 @@ func NewVU(id int, plan *Plan, rt http.RoundTripper, sess *Session, rec *metrics
 		rng: rand.New(rand.NewPCG(uint64(id), uint64(hooks.Clock.Now().UnixNano())))}
 	v.tm = newTiming(hooks.Clock.Now)
 	v.timeoutRT, _ = rt.(TimeoutRoundTripper)
+	v.recycler, _ = rt.(HeaderRecycler)
 	return v
 }
 
@@ -156,6 +159,13 @@ func NewVU(id int, plan *Plan, rt http.RoundTripper, sess *Session, rec *metrics
 // and a context per request.
 type TimeoutRoundTripper interface {
 	RoundTripTimeout(req *http.Request, timeout time.Duration) (*http.Response, error)
+}
+
+// HeaderRecycler is a transport of the VU's own that reads answers'
+// headers into maps the VU gives back once it is done with an answer
+// (the header of a judged, recorded step), sparing a map per answer.
+type HeaderRecycler interface {
+	RecycleHeader(http.Header)
 }
 
 // Session returns the VU's session.
