@@ -43,6 +43,10 @@ type directConn struct {
 	br   *bufio.Reader
 	bw   *bufio.Writer
 	wire *wire // the connection's codec; its answers last until the next request
+	// dl is the deadline set on conn (deadlineUnknown: none set yet), and
+	// slack how much later than a request's own deadline it may be.
+	dl    time.Time
+	slack time.Duration
 	// scheme and host (as the URL wrote it) the connection is to
 	scheme, host string
 
@@ -62,6 +66,7 @@ func (d *directConn) RoundTrip(req *http.Request) (*http.Response, error) {
 		return d.viaTransport(req, time.Time{})
 	}
 	deadline, _ := req.Context().Deadline()
+	d.slack = 0
 	return d.send(req, deadline)
 }
 
@@ -109,6 +114,7 @@ func (d *directConn) RoundTripTimeout(req *http.Request, timeout time.Duration) 
 	if d.h2 != nil && req.URL.Scheme == "https" {
 		return d.viaTransport(req, deadline)
 	}
+	d.slack = timeout / deadlineSlack
 	return d.send(req, deadline)
 }
 
@@ -144,7 +150,7 @@ func (d *directConn) roundTrip(req *http.Request, deadline time.Time) (resp *htt
 		trace.GotConn(httptrace.GotConnInfo{Conn: d.conn, Reused: reused})
 	}
 	d.watch(ctx)
-	d.conn.SetDeadline(deadline)
+	d.keepDeadline(deadline)
 	if err := d.write(req); err != nil {
 		return nil, reused, false, d.fail(ctx, err)
 	}
@@ -172,6 +178,31 @@ func (d *directConn) roundTrip(req *http.Request, deadline time.Time) (resp *htt
 	d.wire.outer = directBody{ReadCloser: resp.Body, d: d, ctx: ctx, closeAfter: resp.Close || req.Close}
 	resp.Body = &d.wire.outer
 	return resp, reused, true, nil
+}
+
+// deadlineSlack: a request's timeout is kept by a connection deadline at
+// most timeout/deadlineSlack late, so that the deadline (a runtime timer
+// to move, a microsecond a request) is moved once in that time rather
+// than for every request.
+const deadlineSlack = 64
+
+// deadlineUnknown is dl on a new connection: its deadline is to be set.
+var deadlineUnknown = time.Unix(1, 0)
+
+// keepDeadline makes sure the connection's deadline falls between
+// deadline and deadline+slack (none: no deadline).
+func (d *directConn) keepDeadline(deadline time.Time) {
+	if deadline.IsZero() {
+		if !d.dl.IsZero() {
+			d.dl = time.Time{}
+			d.conn.SetDeadline(d.dl)
+		}
+		return
+	}
+	if d.dl.Before(deadline) || d.dl.After(deadline.Add(d.slack)) {
+		d.dl = deadline.Add(d.slack)
+		d.conn.SetDeadline(d.dl)
+	}
 }
 
 // write writes req with the connection's codec, or net/http's for a
@@ -310,6 +341,7 @@ func (d *directConn) ensure(ctx context.Context, u *url.URL, trace *httptrace.Cl
 	d.lim = headerLimit{r: conn, left: -1}
 	d.br, d.bw = bufio.NewReaderSize(&d.lim, 4<<10), bufio.NewWriterSize(conn, 1<<10)
 	d.wire = new(wire)
+	d.dl = deadlineUnknown
 	d.scheme, d.host = u.Scheme, u.Host
 	return false, nil
 }
@@ -413,6 +445,27 @@ func (b *directBody) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// WriteTo hands the codec's body to w from the read buffer (a discarded
+// body then costs no copy); net/http's is read through Read.
+func (b *directBody) WriteTo(w io.Writer) (int64, error) {
+	wt, ok := b.ReadCloser.(io.WriterTo)
+	if !ok {
+		return io.Copy(w, readerOnly{b})
+	}
+	n, err := wt.WriteTo(w)
+	if err != nil {
+		b.done = true
+		b.d.fail(b.ctx, err)
+		if b.ctx.Err() != nil {
+			return n, b.ctx.Err()
+		}
+	}
+	return n, err
+}
+
+// readerOnly hides a reader's WriteTo from io.Copy.
+type readerOnly struct{ io.Reader }
 
 func (b *directBody) Close() error {
 	if b.done {

@@ -161,3 +161,100 @@ func TestDirectConnAbortsOnCancel(t *testing.T) {
 		t.Fatal("a cancelled request kept waiting")
 	}
 }
+
+// deadlineConn records the deadlines set on it.
+type deadlineConn struct {
+	net.Conn
+	set []time.Time
+}
+
+func (c *deadlineConn) SetDeadline(t time.Time) error {
+	c.set = append(c.set, t)
+	return nil
+}
+
+// A connection's deadline is moved once in timeout/64, never earlier than
+// a request's own deadline and never more than timeout/64 later.
+func TestDeadlineKeptWithSlack(t *testing.T) {
+	const timeout = 640 * time.Millisecond // slack 10 ms
+	c := &deadlineConn{}
+	d := &directConn{conn: c, dl: deadlineUnknown, slack: timeout / deadlineSlack}
+	start := time.Unix(1_000_000, 0)
+	for i := range 100 { // a request every millisecond
+		want := start.Add(time.Duration(i)*time.Millisecond + timeout)
+		d.keepDeadline(want)
+		if d.dl.Before(want) || d.dl.After(want.Add(10*time.Millisecond)) {
+			t.Fatalf("request %d: deadline %v, want within [%v, +10ms]", i, d.dl.Sub(start), want.Sub(start))
+		}
+	}
+	if n := len(c.set); n != 10 {
+		t.Errorf("deadline set %d times for 100 requests over 100 ms, want 10", n)
+	}
+	d.keepDeadline(start.Add(time.Millisecond)) // the run ends sooner: moved back
+	if got := c.set[len(c.set)-1]; !got.Equal(start.Add(time.Millisecond + 10*time.Millisecond)) {
+		t.Errorf("an earlier deadline set to %v", got.Sub(start))
+	}
+	d.keepDeadline(time.Time{})
+	if got := c.set[len(c.set)-1]; !got.IsZero() {
+		t.Errorf("no deadline set to %v", got)
+	}
+	n := len(c.set)
+	d.keepDeadline(time.Time{})
+	if len(c.set) != n {
+		t.Error("no deadline set again")
+	}
+}
+
+// A body drained with io.Copy (the codec's WriteTo) leaves the connection
+// ready for the next request; one cut short fails with net/http's error and
+// the connection is not used again.
+func TestDirectConnDrainsBodies(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	t.Cleanup(func() { ln.Close() })
+	answers := []string{
+		"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc",
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			br := bufio.NewReader(c)
+			for _, a := range answers {
+				if _, err := http.ReadRequest(br); err != nil {
+					break
+				}
+				io.WriteString(c, a)
+			}
+			c.Close()
+			answers = answers[:1]
+		}
+	}()
+	p := directPool(t)
+	rt := p.ForVU()
+	drain := func() error {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, "http://"+ln.Addr().String()+"/", nil)
+		resp, err := rt.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		n, err := io.Copy(io.Discard, resp.Body)
+		if err == nil && n != 5 {
+			t.Errorf("drained %d bytes, want 5", n)
+		}
+		return err
+	}
+	for i, want := range []error{nil, nil, io.ErrUnexpectedEOF, nil} {
+		if err := drain(); err != want {
+			t.Fatalf("answer %d: %v, want %v", i, err, want)
+		}
+	}
+	if p.Opened() != 2 {
+		t.Errorf("%d connections, want 2 (a new one after the cut answer)", p.Opened())
+	}
+}

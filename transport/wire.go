@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/textproto"
+	"reflect"
 	"strconv"
 	"strings"
 )
@@ -31,9 +32,9 @@ import (
 // answer before (the same Content-Type, the same Content-Length), so each
 // value whose bytes equal the previous answer's is that string again, and
 // a header name is a constant or the previous answer's. An answer's Header
-// map is its own until the VU gives it back (RecycleHeader): a VU may judge
-// an answer while it sends others, as a re-login does. Its values' slice
-// is its own; its *http.Response and body reader are the connection's,
+// map and its values' slice are its own until the VU gives the map back
+// (RecycleHeader): a VU may judge an answer while it sends others, as a
+// re-login does. Its *http.Response and body reader are the connection's,
 // valid until the next request.
 
 // wire is the codec's state, one per connection.
@@ -44,9 +45,16 @@ type wire struct {
 	status string        // the last answer's Status
 	prev   []headerField // the last answer's fields, for their strings
 	next   []headerField
-	keys   []string      // the request header's names, sorted
-	spare  []http.Header // maps the VU is done with (RecycleHeader)
+	keys   []string     // the request header's names, sorted
+	lent   []lentHeader // answers' headers the VU holds
+	spare  []lentHeader // and those it gave back (RecycleHeader)
 	one    [1]byte
+}
+
+// lentHeader is an answer's Header map and the slice its values are in.
+type lentHeader struct {
+	h    http.Header
+	vals []string
 }
 
 // headerField is one name and value of an answer.
@@ -587,16 +595,20 @@ func asciiEqualFold(s, t string) bool {
 // answer's Transfer-Encoding and a closing answer's Connection. The map
 // and the values' slice are the answer's own.
 func (w *wire) header(chunked, closing bool) http.Header {
-	var h http.Header
+	var l lentHeader
 	if n := len(w.spare); n > 0 {
-		h = w.spare[n-1]
+		l = w.spare[n-1]
 		w.spare = w.spare[:n-1]
-		clear(h)
+		clear(l.h)
 	} else {
-		h = make(http.Header, len(w.next))
+		l.h = make(http.Header, len(w.next))
 	}
-	vals := make([]string, len(w.next))
+	if cap(l.vals) < len(w.next) {
+		l.vals = make([]string, len(w.next))
+	}
+	h, vals := l.h, l.vals[:len(w.next)]
 	for i, f := range w.next {
+		vals[i] = ""
 		if chunked && f.key == "Transfer-Encoding" || closing && f.key == "Connection" {
 			continue
 		}
@@ -607,17 +619,28 @@ func (w *wire) header(chunked, closing bool) http.Header {
 		vals[i] = f.val
 		h[f.key] = vals[i : i+1 : i+1]
 	}
+	if len(w.lent) == maxLent {
+		w.lent = append(w.lent[:0], w.lent[1:]...) // never given back: the collector's
+	}
+	w.lent = append(w.lent, l)
 	return h
 }
 
-// maxSpareHeaders bounds the maps a connection keeps for later answers: a
-// VU judges one answer at a time, two while a re-login nests.
-const maxSpareHeaders = 2
+// maxLent bounds the headers a connection remembers lending: a VU judges
+// one answer at a time, a few while a re-login nests.
+const maxLent = 4
 
-// recycle keeps h, which its reader is done with, for a later answer.
+// recycle takes back h, which the VU is done with, with its values' slice,
+// for a later answer. A map the codec did not lend (net/http read the
+// answer) is left to the collector.
 func (w *wire) recycle(h http.Header) {
-	if len(w.spare) < maxSpareHeaders {
-		w.spare = append(w.spare, h)
+	p := reflect.ValueOf(h).UnsafePointer()
+	for i, l := range w.lent {
+		if reflect.ValueOf(l.h).UnsafePointer() == p {
+			w.lent = append(w.lent[:i], w.lent[i+1:]...)
+			w.spare = append(w.spare, l)
+			return
+		}
 	}
 }
 

@@ -53,6 +53,24 @@ type Jar struct {
 
 	hdr    []string // the last Cookie header, shared with requests
 	hdrKey headerKey
+	origin originKey // the last origin judged secure or not
+}
+
+// originKey caches isSecureOrigin for one scheme and host: a VU's requests
+// go to one origin, and parsing its address for every request is a tenth
+// of the cookie jar's time.
+type originKey struct {
+	scheme, host   string
+	secure, cached bool
+}
+
+// secureOrigin is isSecureOrigin, cached for the last origin.
+func (j *Jar) secureOrigin(scheme, host string) bool {
+	o := &j.origin
+	if !o.cached || o.scheme != scheme || o.host != host {
+		*o = originKey{scheme: scheme, host: host, secure: isSecureOrigin(scheme, host), cached: true}
+	}
+	return o.secure
 }
 
 type jarCookie struct {
@@ -106,7 +124,7 @@ func (j *Jar) set(u *url.URL, host string, c *http.Cookie, now int64) {
 		j.dropped[why]++
 		return
 	}
-	secureOrigin := isSecureOrigin(u.Scheme, host)
+	secureOrigin := j.secureOrigin(u.Scheme, host)
 	if why := prefixRule(c, secureOrigin, hostOnly); why != metrics.DropNone {
 		j.dropped[why]++
 		return
@@ -267,7 +285,7 @@ func (j *Jar) Header(u *url.URL) []string {
 	}
 	j.expire()
 	host, path := hostOf(u), u.Path
-	https := isSecureOrigin(u.Scheme, host)
+	https := j.secureOrigin(u.Scheme, host)
 	if path == "" {
 		path = "/"
 	}
@@ -306,7 +324,7 @@ func (j *Jar) Header(u *url.URL) []string {
 func (j *Jar) Cookies(u *url.URL) []*http.Cookie {
 	j.expire()
 	host, path := hostOf(u), u.Path
-	https := isSecureOrigin(u.Scheme, host)
+	https := j.secureOrigin(u.Scheme, host)
 	if path == "" {
 		path = "/"
 	}
@@ -323,7 +341,7 @@ func (j *Jar) Cookies(u *url.URL) []*http.Cookie {
 func (j *Jar) Value(u *url.URL, name string) string {
 	j.expire()
 	host, path := hostOf(u), u.Path
-	https := isSecureOrigin(u.Scheme, host)
+	https := j.secureOrigin(u.Scheme, host)
 	if path == "" {
 		path = "/"
 	}
