@@ -346,6 +346,9 @@ func (w *wire) exchange(bw *bufio.Writer, br *bufio.Reader, req *http.Request) e
 }
 
 func TestWireAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocations under the race detector are not the program's")
+	}
 	for _, answer := range []string{profileAnswer, chunkedAnswer} {
 		var w wire
 		req := profileRequest()
