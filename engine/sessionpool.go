@@ -122,7 +122,7 @@ func (sp *sessionPool) dispatch(ctx context.Context, out *Outcome) bool {
 			}
 		}
 		due := out.Started.Add(offset)
-		if !r.sleepUntil(ctx, due, timer, drainEvery, rec, out) {
+		if !r.sleepDraining(ctx, due, timer, drainEvery, rec, out) {
 			return true
 		}
 		if last {

@@ -72,6 +72,10 @@ type TimelineRecorder struct {
 	warmHeld, warmWanted   int
 	since                  time.Duration
 	tl                     Timeline
+	// coarse are the point's histograms at 2 digits (all, reused, new,
+	// one series), made once and reset for each point: a point is made
+	// while the open model's dispatcher waits, so it allocates little.
+	coarse [4]*hdr.Histogram
 }
 
 // NewTimelineRecorder makes points of at least every (rounded up so that
@@ -119,21 +123,34 @@ func (t *TimelineRecorder) flush(elapsed time.Duration, vus, loggedIn int) {
 		Relogins: a.Sessions.Relogins, WarmHeld: t.warmHeld, WarmWanted: t.warmWanted, WarmLost: t.warmLost, WarmRelogins: t.warmRelogins,
 		ByName: map[string]PointSeries{}}
 	p.Requests, p.Failures = a.Requests()
-	all, reused, fresh := coarseHist(), coarseHist(), coarseHist()
+	if t.coarse[0] == nil {
+		for i := range t.coarse {
+			t.coarse[i] = coarseHist()
+		}
+	}
+	all, reused, fresh, one := t.coarse[0], t.coarse[1], t.coarse[2], t.coarse[3]
+	for _, h := range t.coarse {
+		h.Reset()
+	}
 	for i := range a.Series {
 		s := &a.Series[i]
 		if s.Count == 0 {
 			continue
 		}
-		h := coarsen(s.Hists[metrics.HistLatency])
-		all.Merge(h)
-		reused.Merge(coarsen(s.Hists[metrics.HistReused]))
-		fresh.Merge(coarsen(s.Hists[metrics.HistNew]))
+		// Merging records each bucket's lowest value: a finer histogram
+		// merged into a coarse one is coarsened.
+		merge(all, s.Hists[metrics.HistLatency])
+		merge(reused, s.Hists[metrics.HistReused])
+		merge(fresh, s.Hists[metrics.HistNew])
+		one.Reset()
+		merge(one, s.Hists[metrics.HistLatency])
 		key := t.series[i].Key()
-		p.ByName[key] = PointSeries{Requests: s.Count, Failures: s.Failures, Latency: encodeHist(h)}
+		p.ByName[key] = PointSeries{Requests: s.Count, Failures: s.Failures, Latency: encodeHist(one)}
 	}
 	p.Latency, p.Reused, p.New = encodeHist(all), encodeHist(reused), encodeHist(fresh)
-	p.Login = encodeHist(coarsen(a.Login))
+	one.Reset()
+	merge(one, a.Login)
+	p.Login = encodeHist(one)
 	if a.CookieHeader != nil {
 		p.CookieMax = a.CookieHeader.Max()
 	}
@@ -145,18 +162,11 @@ func (t *TimelineRecorder) flush(elapsed time.Duration, vus, loggedIn int) {
 
 func coarseHist() *hdr.Histogram { return metrics.NewCoarseHistogram() }
 
-// coarsen copies a histogram at 2 significant digits.
-func coarsen(h *hdr.Histogram) *hdr.Histogram {
-	c := coarseHist()
-	if h == nil || h.TotalCount() == 0 {
-		return c
+// merge adds h, if there is one, to into.
+func merge(into, h *hdr.Histogram) {
+	if h != nil {
+		into.Merge(h)
 	}
-	for _, b := range h.Distribution() {
-		if b.Count > 0 {
-			c.RecordValues(b.From, b.Count)
-		}
-	}
-	return c
 }
 
 func encodeHist(h *hdr.Histogram) string {
