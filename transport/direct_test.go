@@ -258,3 +258,51 @@ func TestDirectConnDrainsBodies(t *testing.T) {
 		t.Errorf("%d connections, want 2 (a new one after the cut answer)", p.Opened())
 	}
 }
+
+// Over plain TCP a connection gives its buffers back after each exchange
+// (a VU waiting for its answer holds none); over TLS it keeps its own.
+func TestDirectConnLendsBuffers(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") })
+	for _, tls := range []bool{false, true} {
+		t.Run(fmt.Sprint("tls=", tls), func(t *testing.T) {
+			srv := httptest.NewServer(h)
+			if tls {
+				srv = httptest.NewTLSServer(h)
+			}
+			defer srv.Close()
+			// HTTP/1.1 only: over TLS the connection itself speaks (auto
+			// would offer h2 through a transport of the VU's own).
+			p, err := NewPool(Config{Mode: PerUser, VUs: 1, Insecure: true, Version: Version11})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			rt := p.ForVU()
+			for range 3 {
+				if code, body, err := get(t, rt, http.MethodGet, srv.URL, nil); err != nil || code != 200 || body != "ok" {
+					t.Fatal(code, body, err)
+				}
+			}
+			d := rt.(*directConn)
+			if held := d.br != nil || d.bw != nil; held != tls {
+				t.Errorf("buffers held between exchanges: %v, want %v", held, tls)
+			}
+			if p.Opened() != 1 {
+				t.Errorf("%d connections, want 1", p.Opened())
+			}
+		})
+	}
+}
+
+// A VU that waits for an answer with no buffer still times out.
+func TestDirectConnTimesOutWaiting(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	defer srv.Close()
+	defer close(release)
+	d := directPool(t).ForVU().(*directConn)
+	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+	if _, err := d.RoundTripTimeout(req, 100*time.Millisecond); err != context.DeadlineExceeded {
+		t.Fatalf("err %v, want context.DeadlineExceeded", err)
+	}
+}
