@@ -51,6 +51,7 @@ type directConn struct {
 	// raw is the socket under a plain TCP connection (nil over TLS): the
 	// connection's buffers are then borrowed for each exchange.
 	raw     syscall.RawConn
+	lean    bool // borrow buffers over plain TCP (Pool.lean)
 	peekFn  func(uintptr) bool
 	peekBuf [1]byte
 	// scheme and host (as the URL wrote it) the connection is to
@@ -207,8 +208,9 @@ const (
 	writeBuffer = 1 << 10
 )
 
-// Over plain TCP a connection holds its buffers only while it writes a
-// request and reads an answer: the VU borrows them here. A VU waiting for
+// In a run of LeanVUs VUs or more, a connection over plain TCP holds its
+// buffers only while it writes a request and reads an answer: the VU
+// borrows them here. A VU waiting for
 // its answer holds none (awaitAnswer waits for the first byte without a
 // buffer), so a run of 10,000 VUs with a request in flight each does not
 // keep 50 MB of buffers that nothing is being read into.
@@ -390,7 +392,7 @@ func (d *directConn) ensure(ctx context.Context, u *url.URL, trace *httptrace.Cl
 	}
 	d.opened()
 	d.raw = nil
-	if sc, ok := conn.(syscall.Conn); ok && u.Scheme == "http" {
+	if sc, ok := conn.(syscall.Conn); ok && d.lean && u.Scheme == "http" {
 		d.raw, _ = sc.SyscallConn()
 	}
 	conn = d.count(conn)
@@ -423,7 +425,7 @@ func (d *directConn) ensure(ctx context.Context, u *url.URL, trace *httptrace.Cl
 	d.mu.Unlock()
 	d.lim = headerLimit{r: conn, left: -1}
 	if d.raw == nil {
-		// TLS (or a simulated network): buffers of the connection's own.
+		// Few VUs, TLS or a simulated network: buffers of the connection's own.
 		d.br, d.bw = bufio.NewReaderSize(&d.lim, readBuffer), bufio.NewWriterSize(conn, writeBuffer)
 	}
 	d.wire = new(wire)

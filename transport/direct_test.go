@@ -34,9 +34,13 @@ func get(t *testing.T, rt http.RoundTripper, method, url string, reused *bool) (
 	return resp.StatusCode, string(body), err
 }
 
-func directPool(t *testing.T) *Pool {
+func directPool(t *testing.T) *Pool { t.Helper(); return directPoolOf(t, 1) }
+
+// directPoolOf is a per-user pool for a run of vus VUs (LeanVUs or more:
+// connections borrow their buffers).
+func directPoolOf(t *testing.T, vus int) *Pool {
 	t.Helper()
-	p, err := NewPool(Config{Mode: PerUser, VUs: 1, Insecure: true})
+	p, err := NewPool(Config{Mode: PerUser, VUs: vus, Insecure: true})
 	if err != nil || !p.direct {
 		t.Fatalf("no direct per-user pool: %v", err)
 	}
@@ -139,11 +143,17 @@ func TestDirectConnRetriesOnlyIdempotentRequests(t *testing.T) {
 }
 
 func TestDirectConnAbortsOnCancel(t *testing.T) {
+	for _, vus := range []int{1, LeanVUs} {
+		t.Run(fmt.Sprint("vus=", vus), func(t *testing.T) { abortsOnCancel(t, vus) })
+	}
+}
+
+func abortsOnCancel(t *testing.T, vus int) {
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
 	defer srv.Close()
 	defer close(release)
-	rt := directPool(t).ForVU()
+	rt := directPoolOf(t, vus).ForVU()
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
 	done := make(chan error, 1)
@@ -209,6 +219,12 @@ func TestDeadlineKeptWithSlack(t *testing.T) {
 // ready for the next request; one cut short fails with net/http's error and
 // the connection is not used again.
 func TestDirectConnDrainsBodies(t *testing.T) {
+	for _, vus := range []int{1, LeanVUs} {
+		t.Run(fmt.Sprint("vus=", vus), func(t *testing.T) { drainsBodies(t, vus) })
+	}
+}
+
+func drainsBodies(t *testing.T, vus int) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	t.Cleanup(func() { ln.Close() })
 	answers := []string{
@@ -233,7 +249,7 @@ func TestDirectConnDrainsBodies(t *testing.T) {
 			answers = answers[:1]
 		}
 	}()
-	p := directPool(t)
+	p := directPoolOf(t, vus)
 	rt := p.ForVU()
 	drain := func() error {
 		t.Helper()
@@ -259,20 +275,25 @@ func TestDirectConnDrainsBodies(t *testing.T) {
 	}
 }
 
-// Over plain TCP a connection gives its buffers back after each exchange
-// (a VU waiting for its answer holds none); over TLS it keeps its own.
+// In a run of LeanVUs VUs, a connection over plain TCP gives its buffers
+// back after each exchange (a VU waiting for its answer holds none); with
+// fewer VUs, or over TLS, it keeps its own.
 func TestDirectConnLendsBuffers(t *testing.T) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") })
-	for _, tls := range []bool{false, true} {
-		t.Run(fmt.Sprint("tls=", tls), func(t *testing.T) {
+	for _, tt := range []struct {
+		vus  int
+		tls  bool
+		lent bool
+	}{{LeanVUs, false, true}, {LeanVUs, true, false}, {LeanVUs - 1, false, false}} {
+		t.Run(fmt.Sprint("vus=", tt.vus, "/tls=", tt.tls), func(t *testing.T) {
 			srv := httptest.NewServer(h)
-			if tls {
+			if tt.tls {
 				srv = httptest.NewTLSServer(h)
 			}
 			defer srv.Close()
 			// HTTP/1.1 only: over TLS the connection itself speaks (auto
 			// would offer h2 through a transport of the VU's own).
-			p, err := NewPool(Config{Mode: PerUser, VUs: 1, Insecure: true, Version: Version11})
+			p, err := NewPool(Config{Mode: PerUser, VUs: tt.vus, Insecure: true, Version: Version11})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -284,8 +305,8 @@ func TestDirectConnLendsBuffers(t *testing.T) {
 				}
 			}
 			d := rt.(*directConn)
-			if held := d.br != nil || d.bw != nil; held != tls {
-				t.Errorf("buffers held between exchanges: %v, want %v", held, tls)
+			if held := d.br != nil || d.bw != nil; held == tt.lent {
+				t.Errorf("buffers held between exchanges: %v, want %v", held, !tt.lent)
 			}
 			if p.Opened() != 1 {
 				t.Errorf("%d connections, want 1", p.Opened())
@@ -300,7 +321,12 @@ func TestDirectConnTimesOutWaiting(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
 	defer srv.Close()
 	defer close(release)
-	d := directPool(t).ForVU().(*directConn)
+	p, err := NewPool(Config{Mode: PerUser, VUs: LeanVUs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	d := p.ForVU().(*directConn)
 	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
 	if _, err := d.RoundTripTimeout(req, 100*time.Millisecond); err != context.DeadlineExceeded {
 		t.Fatalf("err %v, want context.DeadlineExceeded", err)

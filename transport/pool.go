@@ -20,6 +20,14 @@ import (
 	"time"
 )
 
+// LeanVUs is the VU count from which per-user connections over plain TCP
+// borrow their buffers for each exchange instead of keeping their own: a
+// VU waiting for its answer then holds none (6 KiB of heap per active VU
+// instead of 16, bench/RESULTS.md), for one more system call a request
+// (a peek at the socket before the read), which costs a fifth of the
+// requests per second of a few VUs that a fast server keeps busy.
+const LeanVUs = 1000
+
 // Connection modes (--conn).
 const (
 	// Shared is one tuned pool for all VUs: a connection any VU left
@@ -105,8 +113,11 @@ type Pool struct {
 	// sent and received count the bytes of every connection dialed.
 	sent, received atomic.Int64
 	direct         bool // per-user VUs own a direct HTTP/1.1 connection
-	version        string
-	dialer         *net.Dialer
+	// lean: direct connections borrow their buffers for each exchange
+	// (runs of LeanVUs VUs or more).
+	lean    bool
+	version string
+	dialer  *net.Dialer
 
 	mu    sync.Mutex
 	all   []*http.Transport
@@ -148,7 +159,8 @@ func NewPool(c Config) (*Pool, error) {
 	// under auto, a VU's https requests go through a transport of its own,
 	// which offers HTTP/2 (directConn.h2).
 	p := &Pool{mode: c.Mode, dialer: dialer, conns: map[*directConn]bool{}, version: c.Version,
-		direct: c.Mode == PerUser && c.Proxy == "" && !proxyInEnvironment() && c.Version != Version2}
+		direct: c.Mode == PerUser && c.Proxy == "" && !proxyInEnvironment() && c.Version != Version2,
+		lean:   c.VUs >= LeanVUs}
 	p.base = &http.Transport{
 		Proxy: proxy,
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -230,7 +242,7 @@ func (p *Pool) ForVU() http.RoundTripper {
 		return p.net.Transport(true, 1, func() { p.opened.Add(1) })
 	}
 	if p.direct {
-		d := &directConn{dialer: p.dialer, tlsConf: p.vuTLS, opened: func() { p.opened.Add(1) }, count: p.count}
+		d := &directConn{dialer: p.dialer, tlsConf: p.vuTLS, opened: func() { p.opened.Add(1) }, count: p.count, lean: p.lean}
 		if p.version == VersionAuto {
 			d.h2 = p.vuTransport
 		}
