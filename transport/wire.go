@@ -255,36 +255,18 @@ var tokenBytes = func() (t [256]bool) {
 
 // plainPath says whether p is its own escaped form (net/url escapes none of
 // its bytes in a path).
-func plainPath(p string) bool {
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-			continue
-		}
-		switch c {
-		case '-', '_', '.', '~', '$', '&', '+', ',', '/', ':', ';', '=', '@':
-			continue
-		}
-		return false
-	}
-	return true
-}
+func plainPath(p string) bool { return alnumOr(p, "-_.~$&+,/:;=@") }
 
 // plainHost says whether h is a Host net/http sends as it is: ASCII (no
 // punycode), no zone, no byte it would refuse.
-func plainHost(h string) bool {
-	if h == "" {
-		return false
-	}
-	for i := 0; i < len(h); i++ {
-		c := h[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-			continue
-		}
-		switch c {
-		case '-', '.', '_', ':', '[', ']':
+func plainHost(h string) bool { return h != "" && alnumOr(h, "-._:[]") }
+
+// alnumOr says whether every byte of s is an ASCII letter, a digit or one
+// of extra.
+func alnumOr(s, extra string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(extra, c) >= 0 {
 			continue
 		}
 		return false
@@ -538,35 +520,36 @@ func (w *wire) internStatus(b []byte) string {
 // framing reads how the body is delimited from the fields, as net/http's
 // transfer reader does; false for what the codec leaves to it.
 func framing(fs []headerField) (length int64, chunked, closing, ok bool) {
-	var cl, te, conn []string
+	var nCL, nTE, nConn int
+	var cl, te, conn string // the first of each
 	for _, f := range fs {
 		switch f.key {
 		case "Content-Length":
-			cl = append(cl, f.val)
+			nCL, cl = nCL+1, f.val
 		case "Transfer-Encoding":
-			te = append(te, f.val)
+			nTE, te = nTE+1, f.val
 		case "Connection":
-			conn = append(conn, f.val)
+			nConn, conn = nConn+1, f.val
 		case "Pragma", "Trailer":
 			return 0, false, false, false
 		}
 	}
 	switch {
-	case len(conn) > 1:
+	case nConn > 1:
 		return 0, false, false, false
-	case len(conn) == 1 && asciiEqualFold(conn[0], "close"):
+	case nConn == 1 && asciiEqualFold(conn, "close"):
 		closing = true
-	case len(conn) == 1 && !asciiEqualFold(conn[0], "keep-alive"):
+	case nConn == 1 && !asciiEqualFold(conn, "keep-alive"):
 		return 0, false, false, false
 	}
 	switch {
-	case len(te) == 1 && len(cl) == 0 && asciiEqualFold(te[0], "chunked"):
+	case nTE == 1 && nCL == 0 && asciiEqualFold(te, "chunked"):
 		return -1, true, closing, true
-	case len(te) > 0 || len(cl) != 1 || len(cl[0]) == 0 || len(cl[0]) > 18:
+	case nTE > 0 || nCL != 1 || len(cl) == 0 || len(cl) > 18:
 		return 0, false, false, false
 	}
-	for i := 0; i < len(cl[0]); i++ {
-		c := cl[0][i]
+	for i := 0; i < len(cl); i++ {
+		c := cl[i]
 		if c < '0' || c > '9' {
 			return 0, false, false, false
 		}
