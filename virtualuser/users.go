@@ -170,7 +170,10 @@ func csvError(err error) error {
 }
 
 // Acquire hands out a user. Without sharing, it fails when every user is
-// held.
+// held. Of a list of users, one never handed out goes before one given
+// back: with as many users as VUs, each user logs in once, even when a VU
+// is done before another has started. Generated users without a count are
+// without end: one given back is used again.
 func (p *UserPool) Acquire() (*User, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -179,9 +182,12 @@ func (p *UserPool) Acquire() (*User, error) {
 	}
 	var i int
 	switch {
+	case p.Size() > 0 && p.next < p.Size():
+		i = p.next
+		p.next++
 	case len(p.free) > 0:
 		i, p.free = p.free[0], p.free[1:]
-	case p.Size() < 0 || p.next < p.Size():
+	case p.Size() < 0:
 		i = p.next
 		p.next++
 	case p.share:

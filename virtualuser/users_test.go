@@ -79,6 +79,37 @@ func TestPoolHandsOutEachUserOnce(t *testing.T) {
 	}
 }
 
+// TestPoolHandsOutUnusedUsersFirst checks that a user given back waits
+// until every user has been handed out once: a VU done early must not
+// make a late one log in as the same account while another is never used.
+func TestPoolHandsOutUnusedUsersFirst(t *testing.T) {
+	p := NewGeneratedPool(profiles.Generate{Username: "user{{n}}", Password: "pass{{n}}", Start: 1, Count: 3}, false)
+	var got []string
+	take := func() *User {
+		t.Helper()
+		u, err := p.Acquire()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, u.Name())
+		return u
+	}
+	first := take()
+	p.Release(first)
+	take()
+	take()
+	take()
+	if strings.Join(got, ",") != "user1,user2,user3,user1" {
+		t.Fatalf("handed out %v, want user1,user2,user3,user1", got)
+	}
+	unbounded := NewGeneratedPool(profiles.Generate{Username: "u{{n}}", Password: "p{{n}}", Start: 1}, false)
+	a, _ := unbounded.Acquire()
+	unbounded.Release(a)
+	if b, _ := unbounded.Acquire(); b.Name() != "u1" {
+		t.Errorf("generated users without a count: got %s after u1 was given back, want u1 again", b.Name())
+	}
+}
+
 func TestSharedPoolCycles(t *testing.T) {
 	p, _ := ReadUsersCSV(strings.NewReader("username,password\na,1\nb,2\n"), true)
 	var got []string
