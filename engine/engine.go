@@ -621,6 +621,15 @@ func (w *worker) loop() {
 			w.end(true)
 			return
 		}
+		if w.v.WentDeep() {
+			// The turn ran deep (a login, a dial), and the goroutine's
+			// stack grew to fit: 8 KiB, where the request loop needs 4.
+			// The runtime shrinks a stack only while a quarter of it is in
+			// use, which a VU waiting for its answer never is, so the VU
+			// goes on on a new goroutine, whose stack is the loop's size.
+			go w.loop()
+			return
+		}
 	}
 	w.end(r.hard.Err() == nil)
 }

@@ -149,9 +149,14 @@ func (d *directConn) roundTrip(req *http.Request, deadline time.Time) (resp *htt
 	if trace != nil && trace.GetConn != nil {
 		trace.GetConn(req.URL.Host)
 	}
-	reused, err = d.ensure(ctx, req.URL, trace, deadline)
-	if err != nil {
-		return nil, false, false, err
+	// A kept connection is checked here: dial's frame (a Dialer, a TLS
+	// configuration) would otherwise be on the stack of every request, and
+	// it is what would grow a VU's stack from 4 to 8 KiB.
+	reused = d.conn != nil && d.scheme == req.URL.Scheme && d.host == req.URL.Host // compared as written: no string built per request
+	if !reused {
+		if err := d.dial(ctx, req.URL, trace, deadline); err != nil {
+			return nil, false, false, err
+		}
 	}
 	if trace != nil && trace.GotConn != nil {
 		trace.GotConn(httptrace.GotConnInfo{Conn: d.conn, Reused: reused})
@@ -364,18 +369,52 @@ func idempotent(method string) bool {
 	return false
 }
 
-// ensure makes sure there is a live connection to the request's host; it
-// reports whether the connection was kept from an earlier request.
-func (d *directConn) ensure(ctx context.Context, u *url.URL, trace *httptrace.ClientTrace, deadline time.Time) (bool, error) {
-	if d.conn != nil && d.scheme == u.Scheme && d.host == u.Host {
-		return true, nil // compared as written: no string built per request
+// dial opens the connection to the request's host, closing the one the
+// VU had (to another host, or none). The connection is made on a goroutine
+// of its own, as net/http's Transport makes its own: a dial and a TLS
+// handshake run 4 to 7 KiB deep, and on the VU's goroutine they would
+// grow its stack for good (the runtime shrinks a stack only while a
+// quarter of it is in use, which a VU waiting for an answer never is).
+func (d *directConn) dial(ctx context.Context, u *url.URL, trace *httptrace.ClientTrace, deadline time.Time) error {
+	d.closeConn()
+	made := make(chan connected, 1)
+	go func() { made <- d.connect(ctx, u, trace, deadline) }()
+	c := <-made
+	if c.err != nil {
+		return c.err
 	}
+	d.opened()
+	d.raw = c.raw
+	d.mu.Lock()
+	d.conn = c.conn
+	d.mu.Unlock()
+	d.lim = headerLimit{r: c.conn, left: -1}
+	if d.raw == nil {
+		// Few VUs, TLS or a simulated network: buffers of the connection's own.
+		d.br, d.bw = bufio.NewReaderSize(&d.lim, readBuffer), bufio.NewWriterSize(c.conn, writeBuffer)
+	}
+	d.wire = new(wire)
+	d.dl = deadlineUnknown
+	d.scheme, d.host = u.Scheme, u.Host
+	return nil
+}
+
+// connected is a connection connect made, with the socket under it when
+// its buffers are to be borrowed.
+type connected struct {
+	conn net.Conn
+	raw  syscall.RawConn
+	err  error
+}
+
+// connect dials the request's host and, for https, makes the TLS
+// handshake.
+func (d *directConn) connect(ctx context.Context, u *url.URL, trace *httptrace.ClientTrace, deadline time.Time) connected {
 	port := u.Port()
 	if port == "" {
 		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
 	}
 	hostport := net.JoinHostPort(u.Hostname(), port)
-	d.closeConn()
 	if trace != nil && trace.ConnectStart != nil {
 		trace.ConnectStart("tcp", hostport)
 	}
@@ -388,50 +427,45 @@ func (d *directConn) ensure(ctx context.Context, u *url.URL, trace *httptrace.Cl
 		trace.ConnectDone("tcp", hostport, err)
 	}
 	if err != nil {
-		return false, err
+		return connected{err: err}
 	}
-	d.opened()
-	d.raw = nil
+	var raw syscall.RawConn
 	if sc, ok := conn.(syscall.Conn); ok && d.lean && u.Scheme == "http" {
-		d.raw, _ = sc.SyscallConn()
+		raw, _ = sc.SyscallConn()
 	}
 	conn = d.count(conn)
 	if u.Scheme == "https" {
-		if d.tls == nil {
-			d.tls = d.tlsConf()
+		if conn, err = d.handshake(ctx, conn, u, trace, deadline); err != nil {
+			return connected{err: err}
 		}
-		conf := d.tls.Clone()
-		if conf.ServerName == "" {
-			conf.ServerName = u.Hostname()
-		}
-		conf.NextProtos = []string{"http/1.1"}
-		tc := tls.Client(conn, conf)
-		conn.SetDeadline(deadline)
-		if trace != nil && trace.TLSHandshakeStart != nil {
-			trace.TLSHandshakeStart()
-		}
-		err := tc.HandshakeContext(ctx)
-		if trace != nil && trace.TLSHandshakeDone != nil {
-			trace.TLSHandshakeDone(tc.ConnectionState(), err)
-		}
-		if err != nil {
-			conn.Close()
-			return false, err
-		}
-		conn = tc
 	}
-	d.mu.Lock()
-	d.conn = conn
-	d.mu.Unlock()
-	d.lim = headerLimit{r: conn, left: -1}
-	if d.raw == nil {
-		// Few VUs, TLS or a simulated network: buffers of the connection's own.
-		d.br, d.bw = bufio.NewReaderSize(&d.lim, readBuffer), bufio.NewWriterSize(conn, writeBuffer)
+	return connected{conn: conn, raw: raw}
+}
+
+// handshake makes the TLS handshake over conn, closing it if that fails.
+func (d *directConn) handshake(ctx context.Context, conn net.Conn, u *url.URL, trace *httptrace.ClientTrace, deadline time.Time) (net.Conn, error) {
+	if d.tls == nil {
+		d.tls = d.tlsConf()
 	}
-	d.wire = new(wire)
-	d.dl = deadlineUnknown
-	d.scheme, d.host = u.Scheme, u.Host
-	return false, nil
+	conf := d.tls.Clone()
+	if conf.ServerName == "" {
+		conf.ServerName = u.Hostname()
+	}
+	conf.NextProtos = []string{"http/1.1"}
+	tc := tls.Client(conn, conf)
+	conn.SetDeadline(deadline)
+	if trace != nil && trace.TLSHandshakeStart != nil {
+		trace.TLSHandshakeStart()
+	}
+	err := tc.HandshakeContext(ctx)
+	if trace != nil && trace.TLSHandshakeDone != nil {
+		trace.TLSHandshakeDone(tc.ConnectionState(), err)
+	}
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return tc, nil
 }
 
 // fail closes the connection after an error and reports the error, or the

@@ -254,26 +254,49 @@ func isRedirect(status int) bool {
 func (v *VU) send(ctx context.Context, st *Step, due time.Time, keepBody bool) *response {
 	u, err := v.stepURL(st)
 	if err != nil {
-		r := v.newResponse()
-		r.reason, r.err = metrics.ReasonOther, err
-		r.sample = metrics.Sample{Kind: metrics.KindRequest, Series: st.Series, Flags: metrics.Failed, Reason: metrics.ReasonOther}
-		r.end = v.now().UnixNano()
+		return v.unsent(st, err)
+	}
+	keepBody = keepBody || v.hooks.Debug != nil
+	r, body := v.newResponse(), v.stepBody(st)
+	v.hop(ctx, st.Method, u, body, true, st, due, keepBody, r, 0)
+	r.firstStatus = r.status
+	if r.err != nil || !isRedirect(r.status) {
 		return r
 	}
-	method, body := st.Method, v.stepBody(st)
-	first := u.Host
+	return v.follow(ctx, st, u, body, keepBody, r)
+}
+
+// unsent is the response of a step whose URL could not be built.
+func (v *VU) unsent(st *Step, err error) *response {
 	r := v.newResponse()
+	r.reason, r.err = metrics.ReasonOther, err
+	r.sample = metrics.Sample{Kind: metrics.KindRequest, Series: st.Series, Flags: metrics.Failed, Reason: metrics.ReasonOther}
+	r.end = v.now().UnixNano()
+	return r
+}
+
+// hop sends one request of a step's exchange into r, which it empties
+// first.
+func (v *VU) hop(ctx context.Context, method string, u *url.URL, body []byte, sameHost bool,
+	st *Step, due time.Time, keepBody bool, r *response, n int) {
+	v.release(r)
+	req := v.exchange(ctx, method, u, body, sameHost, st, due, keepBody, r)
+	if v.hooks.Debug != nil && req != nil {
+		v.debugExchange(st, n, req, r, r.sample.Duration)
+	}
+}
+
+// follow follows the redirects of a step whose first answer, in r, was
+// one, as far as the step allows; body is the first request's.
+func (v *VU) follow(ctx context.Context, st *Step, u *url.URL, body []byte, keepBody bool, r *response) *response {
+	method := st.Method
+	first := u.Host
 	for hop := 0; ; hop++ {
-		v.release(r)
-		req := v.exchange(ctx, method, u, body, u.Host == first, st, due, keepBody || v.hooks.Debug != nil, r)
-		if v.hooks.Debug != nil && req != nil {
-			v.debugExchange(st, hop, req, r, r.sample.Duration)
-		}
-		if hop == 0 {
-			r.firstStatus = r.status
-		}
-		if r.err != nil || !isRedirect(r.status) {
-			return r
+		if hop > 0 {
+			v.hop(ctx, method, u, body, u.Host == first, st, time.Time{}, keepBody, r, hop)
+			if r.err != nil || !isRedirect(r.status) {
+				return r
+			}
 		}
 		loc := r.header.Get("Location")
 		r.location = loc
@@ -302,7 +325,6 @@ func (v *VU) send(ctx context.Context, st *Step, due time.Time, keepBody bool) *
 		}
 		v.rec.AddEnded(r.sample, r.end) // an intermediate hop: a request of its own
 		r.hops++
-		due = time.Time{}
 		if r.status == http.StatusSeeOther || (r.status <= http.StatusFound && method == http.MethodPost) {
 			method, body = http.MethodGet, nil
 		}
@@ -312,49 +334,91 @@ func (v *VU) send(ctx context.Context, st *Step, due time.Time, keepBody bool) *
 
 // exchange builds one request, sends it and reads its answer into r. It
 // returns the request (nil if the rate cap's wait was cut short).
+//
+// It is the spine of the request loop, and every frame on it is on the
+// VU's stack while the request waits for its answer: what is not needed
+// then (the sample, judging the answer, errors) is in the functions it
+// calls before and after, so that the loop fits a 4 KiB goroutine stack
+// (TestRequestLoopStack).
 func (v *VU) exchange(ctx context.Context, method string, u *url.URL, body []byte, sameHost bool,
 	st *Step, due time.Time, keepBody bool, r *response) *http.Request {
 	v.stepName = st.Name
-	if v.hooks.WaitRequest != nil {
-		if err := v.hooks.WaitRequest(ctx); err != nil {
-			*r = response{err: err, reason: classify(err)}
-			return nil
-		}
+	if v.hooks.WaitRequest != nil && !v.waitTurn(ctx, r) {
+		return nil
 	}
-	start := v.now()
+	start := v.begin()
 	if due.IsZero() || due.After(start) {
 		due = start
 	}
-	if v.tm == nil || !v.tm.settled() {
-		v.tm = newTiming(v.hooks.Clock.Now)
-	}
-	v.tm.reset()
-	s := metrics.Sample{Kind: metrics.KindRequest, Series: st.Series}
+	var req *http.Request
 	var resp *http.Response
 	var err error
-	var req *http.Request
 	if v.timeoutRT != nil {
 		req = v.newRequest(v.traced(ctx), method, u, body, sameHost, st)
 		resp, err = v.timeoutRT.RoundTripTimeout(req, v.plan.timeout)
 	} else {
-		tctx, cancel := context.WithTimeout(v.traced(ctx), v.plan.timeout)
+		var cancel context.CancelFunc
+		req, resp, cancel, err = v.roundTripContext(ctx, method, u, body, sameHost, st)
 		defer cancel()
-		req = v.newRequest(tctx, method, u, body, sameHost, st)
-		resp, err = v.rt.RoundTrip(req)
 	}
 	if err == nil && v.plan.onlyHTTP2 && resp.ProtoMajor != 2 {
-		// A TLS server without h2 in its ALPN makes net/http fall back to
-		// HTTP/1.1: not what http.version 2 asked for.
-		resp.Body.Close()
-		err = fmt.Errorf("malformed HTTP response: answered over %s, and http.version is 2", resp.Proto)
+		err = notHTTP2(resp)
 	}
 	if err == nil {
 		err = v.readBody(resp, keepBody, r)
 	}
+	v.answered(st, req, resp, err, r, due)
+	return req
+}
+
+// waitTurn waits for the rate cap's turn; false, with r saying why, if the
+// wait was cut short.
+func (v *VU) waitTurn(ctx context.Context, r *response) bool {
+	if err := v.hooks.WaitRequest(ctx); err != nil {
+		*r = response{err: err, reason: classify(err)}
+		return false
+	}
+	return true
+}
+
+// begin makes the timing ready for a request and returns its start.
+func (v *VU) begin() time.Time {
+	if v.tm == nil || !v.tm.settled() {
+		v.tm = newTiming(v.hooks.Clock.Now)
+	}
+	v.tm.reset()
+	return v.now()
+}
+
+// roundTripContext sends a request over a transport that keeps no
+// timeouts itself: the timeout is a context's, cancelled once the body is
+// read.
+func (v *VU) roundTripContext(ctx context.Context, method string, u *url.URL, body []byte, sameHost bool,
+	st *Step) (*http.Request, *http.Response, context.CancelFunc, error) {
+	tctx, cancel := context.WithTimeout(v.traced(ctx), v.plan.timeout)
+	req := v.newRequest(tctx, method, u, body, sameHost, st)
+	resp, err := v.rt.RoundTrip(req)
+	return req, resp, cancel, err
+}
+
+// notHTTP2 is the error of an answer over HTTP/1.1 when http.version is 2:
+// a TLS server without h2 in its ALPN makes net/http fall back to it.
+func notHTTP2(resp *http.Response) error {
+	resp.Body.Close()
+	return fmt.Errorf("malformed HTTP response: answered over %s, and http.version is 2", resp.Proto)
+}
+
+// answered fills r from the answer to req (err: none, or a broken one):
+// its sample with the phases, the cookies it set, the instance that
+// answered.
+func (v *VU) answered(st *Step, req *http.Request, resp *http.Response, err error, r *response, due time.Time) {
 	end := v.now()
-	s.Duration = end.Sub(due)
+	s := metrics.Sample{Kind: metrics.KindRequest, Series: st.Series, Duration: end.Sub(due)}
 	r.end = end.UnixNano()
 	v.tm.phases(&s)
+	if s.Flags&metrics.Reused == 0 && !v.hooks.NoTrace { // untraced, no request says it was reused
+		v.deep = true
+	}
 	if fb := v.tm.firstByte.Load(); fb != 0 && end.UnixNano() > fb {
 		s.Receiving = time.Duration(end.UnixNano() - fb)
 	}
@@ -367,7 +431,7 @@ func (v *VU) exchange(ctx context.Context, method string, u *url.URL, body []byt
 		}
 		s.Status, s.Reason, s.Flags = uint16(r.status), r.reason, s.Flags|metrics.Failed
 		r.sample = s
-		return req
+		return
 	}
 	r.status, r.header, r.err, r.reason = resp.StatusCode, resp.Header, nil, metrics.ReasonNone
 	s.Status = uint16(resp.StatusCode)
@@ -392,7 +456,6 @@ func (v *VU) exchange(ctx context.Context, method string, u *url.URL, body []byt
 			v.rec.Add(metrics.Sample{Kind: metrics.KindIssued})
 		}
 	}
-	return req
 }
 
 // protoFlag flags an answer that came over HTTP/2.
@@ -403,12 +466,19 @@ func protoFlag(resp *http.Response) metrics.Flags {
 	return 0
 }
 
+// readBody reads the answer's body to its end, into r when keep is set.
 func (v *VU) readBody(resp *http.Response, keep bool, r *response) error {
-	defer resp.Body.Close()
-	if !keep {
-		_, err := io.Copy(io.Discard, resp.Body)
-		return err
+	if keep {
+		return v.keepBody(resp, r)
 	}
+	_, err := io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return err
+}
+
+// keepBody reads the answer's body into r, inflated, up to max_body.
+func (v *VU) keepBody(resp *http.Response, r *response) error {
+	defer resp.Body.Close()
 	buf := bodyPool.Get().(*bytes.Buffer)
 	r.buf = buf
 	src := io.Reader(resp.Body)

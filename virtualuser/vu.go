@@ -130,6 +130,9 @@ type VU struct {
 	// unreachable says the last mix request found no server: refused, or
 	// no such host.
 	unreachable bool
+	// deep says the VU logged in or opened a connection since WentDeep
+	// last asked.
+	deep bool
 	// instances are the backend instances this VU has met, with their
 	// numbers: behind a round-robin balancer the instance changes at every
 	// request, and the run's registry (a lock) is asked only for a new one.
@@ -222,9 +225,21 @@ type StepResult struct {
 
 // runStep sends a step, judges the answer and extracts its variables.
 func (v *VU) runStep(ctx context.Context, st *Step, due time.Time, flags metrics.Flags) (*response, StepResult) {
+	r := v.sendStep(ctx, st, due, flags)
+	return r, v.judgeStep(ctx, st, r)
+}
+
+// sendStep sends a step, keeping the body of its answer when the step or
+// the profile's lost-session rule reads it.
+func (v *VU) sendStep(ctx context.Context, st *Step, due time.Time, flags metrics.Flags) *response {
 	keep := st.needBody || (st.Group == "mix" && v.plan.lost.body != "")
 	r := v.send(ctx, st, due, keep)
 	r.sample.Flags |= flags
+	return r
+}
+
+// judgeStep judges a step's answer and extracts its variables.
+func (v *VU) judgeStep(ctx context.Context, st *Step, r *response) StepResult {
 	res := StepResult{Step: st, Status: r.status, Reason: r.reason}
 	page := pageDoc{body: r.body}
 	switch {
@@ -251,7 +266,7 @@ func (v *VU) runStep(ctx context.Context, st *Step, due time.Time, flags metrics
 	if v.hooks.Judged != nil {
 		v.hooks.Judged(res)
 	}
-	return r, res
+	return res
 }
 
 // judge checks the step's expectations on the final response.
@@ -409,6 +424,18 @@ func anySet(vars []string) bool {
 	return false
 }
 
+// WentDeep reports whether the VU logged in or opened a connection since
+// the last call: the work that runs deepest on its goroutine's stack (a
+// dial, a TLS handshake, an HTML page parsed), where a request over a kept
+// connection runs within 4 KiB. The engine moves such a VU to a new
+// goroutine between turns, so that it does not hold a stack grown for
+// work it does not do again.
+func (v *VU) WentDeep() bool {
+	d := v.deep
+	v.deep = false
+	return d
+}
+
 // SkipLoginWait tells the VU that its next login's turn under the login
 // rate cap was already taken for it.
 func (v *VU) SkipLoginWait() { v.loginPaid = true }
@@ -422,6 +449,7 @@ func (v *VU) login(ctx context.Context) (bool, []StepResult) {
 		}
 	}
 	v.freshSession()
+	v.deep = true
 	if v.plan.oauth != nil {
 		v.beginOAuth()
 	}
@@ -510,8 +538,16 @@ func (v *VU) request(ctx context.Context, st *Step, due time.Time, retry bool) m
 	if v.sess.firstPending {
 		flags = metrics.FirstAfterLogin
 	}
-	r, res := v.runStep(ctx, st, due, flags)
+	// The answer is judged and recorded by settle, beside the send rather
+	// than under it: the send's stack stays shallow (see exchange).
+	return v.settle(ctx, st, v.sendStep(ctx, st, due, flags), retry)
+}
+
+// settle judges and records a mix request's answer, and deals with a lost
+// session; see request.
+func (v *VU) settle(ctx context.Context, st *Step, r *response, retry bool) metrics.Reason {
 	defer v.done(r)
+	res := v.judgeStep(ctx, st, r)
 	if ctx.Err() != nil {
 		return metrics.ReasonNone
 	}
