@@ -91,9 +91,9 @@ func (f *importFlags) prepare() (harimport.Options, *harimport.HAR, error) {
 	if f.usersOut == "" {
 		f.usersOut = strings.TrimSuffix(f.out, filepath.Ext(f.out)) + ".users.csv"
 	}
-	for flag, p := range map[string]string{"-o": f.out, "--users-out": f.usersOut} {
-		if st, err := os.Stat(filepath.Dir(p)); err != nil || !st.IsDir() {
-			return o, nil, usagef("%s %s: its directory does not exist", flag, p)
+	for _, out := range [...]struct{ flag, path string }{{"-o", f.out}, {"--users-out", f.usersOut}} { // in order: the first named is the first wrong
+		if st, err := os.Stat(filepath.Dir(out.path)); err != nil || !st.IsDir() {
+			return o, nil, usagef("%s %s: its directory does not exist", out.flag, out.path)
 		}
 	}
 	if same(f.out, f.usersOut) {
