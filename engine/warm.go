@@ -151,6 +151,7 @@ func (w *warmPool) work(ctx context.Context, i int) {
 			v.Login(ctx)
 		}
 		rec.Flush()
+		ws.sess.Jar.Compact() // its next turn is minutes away
 		// Held follows the session even when the run is ending: a loss
 		// seen by the last touch is a session no longer held.
 		in := ws.sess.LoggedIn

@@ -51,9 +51,31 @@ type Jar struct {
 	off     bool                // keeps nothing (scripts/bench overhead)
 	dropped metrics.CookieDrops // since the last TakeDropped
 
+	// cache is what the jar keeps to answer its VU's next request at no
+	// cost, made on the first request and let go by Compact: a session
+	// that waits minutes between requests (a warm one, an idle VU's) is
+	// better off without it.
+	cache *jarCache
+}
+
+// jarCache is what a jar keeps between requests.
+type jarCache struct {
 	hdr    []string // the last Cookie header, shared with requests
 	hdrKey headerKey
 	origin originKey // the last origin judged secure or not
+}
+
+// Compact lets go of what the jar keeps only to answer its next request
+// faster: 100 to 200 bytes a session, at a million warm sessions 150 MB.
+// The next request makes it again.
+func (j *Jar) Compact() { j.cache = nil }
+
+// cached returns the jar's cache, making it if need be.
+func (j *Jar) cached() *jarCache {
+	if j.cache == nil {
+		j.cache = new(jarCache)
+	}
+	return j.cache
 }
 
 // originKey caches isSecureOrigin for one scheme and host: a VU's requests
@@ -66,7 +88,7 @@ type originKey struct {
 
 // secureOrigin is isSecureOrigin, cached for the last origin.
 func (j *Jar) secureOrigin(scheme, host string) bool {
-	o := &j.origin
+	o := &j.cached().origin
 	if !o.cached || o.scheme != scheme || o.host != host {
 		*o = originKey{scheme: scheme, host: host, secure: isSecureOrigin(scheme, host), cached: true}
 	}
@@ -129,10 +151,18 @@ func (j *Jar) set(u *url.URL, host string, c *http.Cookie, now int64) {
 		j.dropped[why]++
 		return
 	}
-	nc := jarCookie{name: c.Name, value: c.Value, domain: domain, path: c.Path,
-		hostOnly: hostOnly, secure: c.Secure, quoted: c.Quoted}
-	if nc.path == "" || nc.path[0] != '/' {
+	nc := jarCookie{domain: domain, path: c.Path, hostOnly: hostOnly, secure: c.Secure, quoted: c.Quoted}
+	// The name and value are parts of the Set-Cookie line, which they
+	// would keep whole: they are copied into one string of their own.
+	nv := c.Name + c.Value
+	nc.name, nc.value = nv[:len(c.Name)], nv[len(c.Name):]
+	switch {
+	case nc.path == "" || nc.path[0] != '/':
 		nc.path = defaultPath(u.Path)
+	case nc.path == "/":
+		nc.path = "/" // not a part of the line either
+	default:
+		nc.path = strings.Clone(nc.path)
 	}
 	if !secureOrigin && j.shadowsSecure(&nc) {
 		j.dropped[metrics.DropInsecure]++ // an insecure origin may not overwrite a Secure cookie
@@ -289,9 +319,10 @@ func (j *Jar) Header(u *url.URL) []string {
 	if path == "" {
 		path = "/"
 	}
-	k := &j.hdrKey
+	c := j.cached()
+	k := &c.hdrKey
 	if k.valid && k.version == j.version && k.https == https && k.host == host && k.path == path {
-		return j.hdr
+		return c.hdr
 	}
 	var b strings.Builder
 	for i := range j.cookies {
@@ -312,12 +343,12 @@ func (j *Jar) Header(u *url.URL) []string {
 			b.WriteString(c.value)
 		}
 	}
-	j.hdr = nil
+	c.hdr = nil
 	if b.Len() > 0 {
-		j.hdr = []string{b.String()}
+		c.hdr = []string{b.String()}
 	}
 	*k = headerKey{version: j.version, host: host, path: path, https: https, valid: true}
-	return j.hdr
+	return c.hdr
 }
 
 // Cookies returns the cookies a request to u carries, in sending order.
@@ -409,7 +440,10 @@ func cookieDomain(host, attr string) (domain string, hostOnly bool, why metrics.
 		}
 		return "", false, metrics.DropPublicSuffix
 	}
-	return d, false, metrics.DropNone
+	if d == host {
+		return host, false, metrics.DropNone
+	}
+	return strings.Clone(d), false, metrics.DropNone // not a part of the Set-Cookie line
 }
 
 // siteOf is the registrable domain of a cookie's domain (eTLD+1), or the

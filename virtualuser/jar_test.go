@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/net/publicsuffix"
 
@@ -241,6 +242,38 @@ func TestJarHeaderFollowsChanges(t *testing.T) {
 	d.SetCookies(u, setCookies(t, []string{"a=1"}))
 	if d.Len() != 0 || d.Header(u) != nil {
 		t.Error("a discarding jar kept a cookie")
+	}
+}
+
+// TestJarKeepsLittle checks what a jar of a million warm sessions holds: a
+// cookie's strings are its own, not parts of the Set-Cookie line (which
+// they would keep whole), and Compact lets the cached header go without
+// changing what the next request sends.
+func TestJarKeepsLittle(t *testing.T) {
+	u := mustURL(t, "http://app.example.com/api/profile")
+	line := "JSESSIONID=0F1E2D3C4B5A6978; Path=/; Domain=Example.com; HttpOnly; SameSite=Lax"
+	j := NewJar(nil)
+	j.SetCookies(u, setCookies(t, []string{line}))
+	within := func(s string) bool {
+		p, start := uintptr(unsafe.Pointer(unsafe.StringData(s))), uintptr(unsafe.Pointer(unsafe.StringData(line)))
+		return len(s) > 0 && p >= start && p < start+uintptr(len(line))
+	}
+	c := j.cookies[0]
+	for _, f := range []struct{ name, s string }{{"name", c.name}, {"value", c.value}, {"domain", c.domain}, {"path", c.path}} {
+		if within(f.s) {
+			t.Errorf("the cookie's %s %q is a part of the Set-Cookie line", f.name, f.s)
+		}
+	}
+	if c.name != "JSESSIONID" || c.value != "0F1E2D3C4B5A6978" || c.domain != "example.com" || c.path != "/" {
+		t.Fatalf("stored %+v", c)
+	}
+	before := j.Header(u)
+	j.Compact()
+	if j.cache != nil {
+		t.Fatal("Compact kept the cache")
+	}
+	if after := j.Header(u); len(after) != 1 || after[0] != before[0] || after[0] != "JSESSIONID=0F1E2D3C4B5A6978" {
+		t.Errorf("after Compact the header is %q, before %q", after, before)
 	}
 }
 

@@ -96,7 +96,7 @@ func (op *oauthPlan) shown(slot int) bool {
 func (v *VU) beginOAuth() {
 	op := v.plan.oauth
 	vars := v.sess.Vars
-	v.sess.refreshAt = time.Time{}
+	v.sess.refreshAt = 0
 	if op.appIsClient {
 		return // the application's redirect brings its own
 	}
@@ -149,10 +149,10 @@ func (v *VU) afterOAuth(st *Step, r *response, page *pageDoc, why metrics.Reason
 	case oauthLogin:
 		return v.cameBack(r.header.Get("Location"))
 	case oauthToken:
-		v.sess.refreshAt = time.Time{}
+		v.sess.refreshAt = 0
 		if secs, err := strconv.ParseFloat(vars[op.expiresIn], 64); err == nil && secs > 0 {
 			life := time.Duration(secs * float64(time.Second))
-			v.sess.refreshAt = v.now().Add(life - min(op.refreshBefore, life/2))
+			v.sess.refreshAt = v.moment() + life - min(op.refreshBefore, life/2)
 		}
 	}
 	return metrics.ReasonNone, ""
@@ -268,13 +268,13 @@ func providerSays(page *pageDoc) string {
 // it is refreshed before the next request rather than on its 401.
 func (v *VU) refreshDue() bool {
 	at := v.sess.refreshAt
-	return !at.IsZero() && !v.now().Before(at)
+	return at != 0 && v.moment() >= at
 }
 
 // refreshAhead refreshes a token near its end (proactive refresh), or,
 // when that fails, logs in again.
 func (v *VU) refreshAhead(ctx context.Context) bool {
-	v.sess.refreshAt = time.Time{}
+	v.sess.refreshAt = 0
 	ok, _ := v.runFlow(ctx, v.plan.Refresh)
 	if ctx.Err() != nil {
 		return false
