@@ -164,6 +164,13 @@ func TestJarLimits(t *testing.T) {
 		if d := j.TakeDropped(); d[metrics.DropEvicted] != 10000+1-MaxCookiesPerSite {
 			t.Errorf("evicted %d, want %d", d[metrics.DropEvicted], 10000+1-MaxCookiesPerSite)
 		}
+		// A cookie set anew (a rotated session id) still counts against
+		// its site: one more new cookie evicts one.
+		j.SetCookies(u, setCookies(t, []string{"c9999=again"}))
+		j.SetCookies(u, setCookies(t, []string{"new=1"}))
+		if j.Len() != MaxCookiesPerSite || j.Value(u, "c9999") != "again" || j.Value(u, "new") != "1" {
+			t.Errorf("after a replaced and a new cookie: %d cookies (c9999=%q, new=%q), want %d", j.Len(), j.Value(u, "c9999"), j.Value(u, "new"), MaxCookiesPerSite)
+		}
 	})
 	t.Run("in all", func(t *testing.T) {
 		j := NewJar(nil)

@@ -51,7 +51,19 @@ func (v *VU) moment() time.Duration { return v.now().Sub(momentEpoch) }
 // NewSession returns a fresh session for user over plan, its cookies
 // expiring on clock c (nil: the system's).
 func NewSession(plan *Plan, user *User, c clock.Clock) *Session {
-	return &Session{User: user, Jar: NewJar(clock.Or(c).Now), Vars: make([]string, len(plan.Vars))}
+	// The session and its jar are one allocation, and the system's clock
+	// is not wrapped anew for each: 48 bytes fewer for each of a million
+	// warm sessions.
+	both := &struct {
+		s Session
+		j Jar
+	}{}
+	both.j.now = realNow
+	if c != nil && c != clock.Real {
+		both.j.now = c.Now
+	}
+	both.s = Session{User: user, Jar: &both.j, Vars: make([]string, len(plan.Vars))}
+	return &both.s
 }
 
 // Hooks let the engine pace a VU without the VU knowing the load shape.
