@@ -593,6 +593,7 @@ func (f *runFlags) execute(ctx context.Context, e *env, p *prepared) int {
 		}
 	}
 	tuneGC(p.peakVUs() + p.profile.Sessions.Warm)
+	limitMemory()
 	stop, err := f.startProfiles()
 	if err != nil {
 		fmt.Fprintf(e.stderr, "cohort run: %v\n", err)
