@@ -514,7 +514,14 @@ func (d *directConn) RecycleHeader(h http.Header) {
 // ReleaseIdle closes the VU's connection: a VU about to think for long
 // lets it go, as the server would close it anyway, and holds only its
 // session while it waits.
-func (d *directConn) ReleaseIdle() { d.closeConn() }
+func (d *directConn) ReleaseIdle() {
+	d.closeConn()
+	// What still points at the socket goes too (closeConn may run beside
+	// a request the run abandoned, which reads through it; this runs on
+	// the VU's goroutine): it would keep the closed socket's descriptor
+	// and addresses, 300 bytes an idle VU.
+	d.lim, d.raw = headerLimit{}, nil
+}
 
 // watch arranges for the end of the request's context to abort a blocked
 // read or write of this request, and of this request only: the callback

@@ -81,6 +81,34 @@ func TestDirectConnKeepsAlive(t *testing.T) {
 	}
 }
 
+// TestDirectConnIdleHoldsNoSocket checks that a VU's connection let go
+// before a long think keeps nothing of its socket (a closed descriptor and
+// its addresses are 300 bytes of each of 100,000 idle VUs), and that the
+// next request opens a new one.
+func TestDirectConnIdleHoldsNoSocket(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "x") }))
+	defer srv.Close()
+	for _, vus := range []int{1, LeanVUs} {
+		t.Run(fmt.Sprint("vus=", vus), func(t *testing.T) {
+			p := directPoolOf(t, vus)
+			d := p.ForVU().(*directConn)
+			for round := range 2 {
+				if code, body, err := get(t, d, http.MethodGet, srv.URL, nil); err != nil || code != 200 || body != "x" {
+					t.Fatalf("round %d: %d %q %v", round, code, body, err)
+				}
+				d.ReleaseIdle()
+				if d.conn != nil || d.lim.r != nil || d.raw != nil || d.br != nil || d.bw != nil || d.wire != nil {
+					t.Fatalf("round %d: an idle connection still holds conn %v, reader %v, raw %v, buffers %v %v, codec %v",
+						round, d.conn, d.lim.r, d.raw, d.br, d.bw, d.wire)
+				}
+			}
+			if p.Opened() != 2 {
+				t.Errorf("%d connections opened, want 2 (one after each let go)", p.Opened())
+			}
+		})
+	}
+}
+
 func TestDirectConnHonoursConnectionClose(t *testing.T) {
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "x") }))
 	srv.Config.SetKeepAlivesEnabled(false)

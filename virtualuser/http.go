@@ -631,7 +631,9 @@ func (v *VU) takeCookies(u *url.URL, resp *http.Response) {
 			if v.inLogin && v.loginStep > 0 && v.sess.SessionID != "" {
 				v.rec.Add(metrics.Sample{Kind: metrics.KindRotation})
 			}
-			v.sess.SessionID = c.Value
+			// The jar's copy: c.Value is a part of the Set-Cookie line,
+			// which it would keep whole for the session's life.
+			v.sess.SessionID = v.sess.Jar.Value(u, name)
 			v.rec.Add(metrics.Sample{Kind: metrics.KindIssued})
 		}
 	}
