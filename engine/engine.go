@@ -840,17 +840,21 @@ func NewVU(cfg Config, id int, user *virtualuser.User) (v *virtualuser.VU, relea
 
 // newVU makes a VU; the first one is watched by the debug hook, if any.
 func (r *run) newVU(id int, rt http.RoundTripper, sess *virtualuser.Session) *virtualuser.VU {
-	hooks := r.hooks
+	hooks := &r.hooks // the run's, shared
 	var v *virtualuser.VU
-	if id == 1 && r.cfg.Debug != nil {
-		hooks.Debug = func(x virtualuser.Exchange) { r.cfg.Debug(v, x) }
-		if r.cfg.DebugStep != nil {
-			hooks.Judged = func(res virtualuser.StepResult) { r.cfg.DebugStep(v, res) }
-		}
-	}
 	rec := r.cfg.Collector.NewRecorder()
-	if r.cfg.Bare {
-		hooks.NoTrace, rec = true, metrics.NewDiscard()
+	if (id == 1 && r.cfg.Debug != nil) || r.cfg.Bare {
+		own := r.hooks
+		if id == 1 && r.cfg.Debug != nil {
+			own.Debug = func(x virtualuser.Exchange) { r.cfg.Debug(v, x) }
+			if r.cfg.DebugStep != nil {
+				own.Judged = func(res virtualuser.StepResult) { r.cfg.DebugStep(v, res) }
+			}
+		}
+		if r.cfg.Bare {
+			own.NoTrace, rec = true, metrics.NewDiscard()
+		}
+		hooks = &own
 	}
 	v = virtualuser.NewVU(id, r.cfg.Plan, rt, sess, rec, hooks)
 	return v

@@ -141,7 +141,7 @@ func (w *warmPool) work(ctx context.Context, i int) {
 	defer w.r.cfg.Pool.Release(rt)
 	rec := w.cfg.Collector.NewRecorder()
 	defer rec.Flush()
-	v := virtualuser.NewVU(-1-i, w.r.cfg.Plan, rt, nil, rec, w.r.hooks)
+	v := virtualuser.NewVU(-1-i, w.r.cfg.Plan, rt, nil, rec, &w.r.hooks)
 	for ws := range w.jobs {
 		v.Bind(ws.sess)
 		was := ws.sess.LoggedIn

@@ -67,7 +67,7 @@ func BenchmarkIterate(b *testing.B) {
 	base, _ := url.Parse(p.BaseURL + "/")
 	sess.Jar.SetCookies(base, []*http.Cookie{{Name: "JSESSIONID", Value: "0F1E2D3C4B5A69788796A5B4C3D2E1F0", Path: "/"}})
 	sess.hasCookies, sess.LoggedIn = true, true
-	v := NewVU(1, plan, rt, sess, col.NewRecorder(), Hooks{})
+	v := NewVU(1, plan, rt, sess, col.NewRecorder(), &Hooks{})
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {

@@ -41,7 +41,7 @@ type harness struct {
 
 func (h *harness) vu(id int, user ...string) *VU {
 	u := &User{Values: append([]string(nil), user...)}
-	return NewVU(id, h.plan, http.DefaultTransport, NewSession(h.plan, u, nil), h.col.NewRecorder(), Hooks{})
+	return NewVU(id, h.plan, http.DefaultTransport, NewSession(h.plan, u, nil), h.col.NewRecorder(), &Hooks{})
 }
 
 func (h *harness) drain() *metrics.Aggregate {
@@ -238,7 +238,7 @@ func TestPhasesAndConnectionReuse(t *testing.T) {
 	col := metrics.NewCollector(plan.Series, 1)
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
-	v := NewVU(1, plan, tr, NewSession(plan, &User{Values: []string{"user1", "pass1"}}, nil), col.NewRecorder(), Hooks{})
+	v := NewVU(1, plan, tr, NewSession(plan, &User{Values: []string{"user1", "pass1"}}, nil), col.NewRecorder(), &Hooks{})
 	ctx := context.Background()
 	v.Login(ctx)
 	for range 10 {
