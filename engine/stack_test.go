@@ -176,6 +176,9 @@ func TestRequestLoopStack(t *testing.T) {
 			case <-held:
 			case out := <-done:
 				t.Fatalf("the run ended before every VU had a request in flight: %+v", out.Total.Sessions)
+			case <-time.After(5 * time.Minute): // a bound on a broken run, not a measure of speed
+				cancel()
+				t.Fatal("no VU had a request held after 5 minutes")
 			}
 			during := stacksInUse()
 			release()
