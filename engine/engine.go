@@ -614,14 +614,15 @@ func (w *worker) loop() {
 		if !more {
 			break
 		}
+		deep := w.v.WentDeep()
 		if d >= parkFrom && w.park(d) {
-			return
+			return // it goes on on a new goroutine anyway
 		}
 		if !w.v.Wait(r.hard, w.stop, d) && r.hard.Err() != nil {
 			w.end(true)
 			return
 		}
-		if w.v.WentDeep() {
+		if deep {
 			// The turn ran deep (a login, a dial), and the goroutine's
 			// stack grew to fit: 8 KiB, where the request loop needs 4.
 			// The runtime shrinks a stack only while a quarter of it is in

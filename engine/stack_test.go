@@ -168,13 +168,16 @@ func TestRequestLoopStack(t *testing.T) {
 			go func() {
 				out, err := Run(ctx, cfg)
 				if err != nil {
-					t.Error(err)
+					t.Error(err) // and out is nil
 				}
 				done <- out
 			}()
 			select {
 			case <-held:
 			case out := <-done:
+				if out == nil {
+					t.FailNow()
+				}
 				t.Fatalf("the run ended before every VU had a request in flight: %+v", out.Total.Sessions)
 			case <-time.After(5 * time.Minute): // a bound on a broken run, not a measure of speed
 				cancel()
@@ -184,6 +187,9 @@ func TestRequestLoopStack(t *testing.T) {
 			release()
 			cancel()
 			out := <-done
+			if out == nil {
+				t.FailNow()
+			}
 			perVU := float64(during-before) / float64(c.vus) / 1024
 			t.Logf("stacks: %.1f KiB a VU with a request in flight (new goroutines start with %d KiB)", perVU, startingStack()/1024)
 			if perVU > 6 {

@@ -383,7 +383,6 @@ func (d *directConn) dial(ctx context.Context, u *url.URL, trace *httptrace.Clie
 	if c.err != nil {
 		return c.err
 	}
-	d.opened()
 	d.raw = c.raw
 	d.mu.Lock()
 	d.conn = c.conn
@@ -429,6 +428,7 @@ func (d *directConn) connect(ctx context.Context, u *url.URL, trace *httptrace.C
 	if err != nil {
 		return connected{err: err}
 	}
+	d.opened() // a TCP connection, whether its TLS handshake works or not
 	var raw syscall.RawConn
 	if sc, ok := conn.(syscall.Conn); ok && d.lean && u.Scheme == "http" {
 		raw, _ = sc.SyscallConn()

@@ -109,6 +109,21 @@ func TestDirectConnIdleHoldsNoSocket(t *testing.T) {
 	}
 }
 
+// TestDirectConnCountsFailedHandshakes checks that a TCP connection whose
+// TLS handshake fails is counted as opened: Opened is the TCP connections
+// a run opened.
+func TestDirectConnCountsFailedHandshakes(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "x") }))
+	defer srv.Close()
+	p := directPool(t)
+	if _, _, err := get(t, p.ForVU(), http.MethodGet, strings.Replace(srv.URL, "http://", "https://", 1), nil); err == nil {
+		t.Fatal("a TLS handshake with a plain HTTP server worked")
+	}
+	if p.Opened() != 1 {
+		t.Errorf("%d connections opened, want 1 (its handshake failed)", p.Opened())
+	}
+}
+
 func TestDirectConnHonoursConnectionClose(t *testing.T) {
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "x") }))
 	srv.Config.SetKeepAlivesEnabled(false)

@@ -250,6 +250,19 @@ func TestJarHeaderFollowsChanges(t *testing.T) {
 	if d.Len() != 0 || d.Header(u) != nil {
 		t.Error("a discarding jar kept a cookie")
 	}
+	// A session that logs in again empties its jar in place.
+	j.Reset()
+	if j.Len() != 0 || j.Header(u) != nil {
+		t.Errorf("a reset jar holds %d cookies, sends %q", j.Len(), j.Header(u))
+	}
+	j.SetCookies(u, setCookies(t, []string{"JSESSIONID=three; Path=/"}))
+	if got := j.Header(u); len(got) != 1 || got[0] != "JSESSIONID=three" {
+		t.Errorf("after a reset and a new cookie the jar sends %q", got)
+	}
+	d.Reset()
+	if d.SetCookies(u, setCookies(t, []string{"a=1"})); d.Len() != 0 {
+		t.Error("a discarding jar, reset, kept a cookie")
+	}
 }
 
 // TestJarKeepsLittle checks what a jar of a million warm sessions holds: a

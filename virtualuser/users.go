@@ -39,7 +39,7 @@ type UserPool struct {
 	offset, stride int
 
 	mu   sync.Mutex
-	free []int // indexes released, reused first (lowest first)
+	free []int // indexes released (lowest first): reused once none is left never used (see Acquire)
 	next int   // next never-used index
 }
 

@@ -434,7 +434,7 @@ func (v *VU) freshSession() {
 	if !s.hasCookies && s.header == "" && s.SessionID == "" && !anySet(s.Vars) {
 		return // nothing to throw away: a first login
 	}
-	s.Jar = NewJar(v.hooks.Clock.Now)
+	s.Jar.Reset() // in place: the jar is a part of the session's allocation
 	s.hasCookies, s.header, s.SessionID = false, "", ""
 	clear(s.Vars)
 	clear(s.Lists)
