@@ -179,9 +179,6 @@ func TestRequestLoopStack(t *testing.T) {
 					t.FailNow()
 				}
 				t.Fatalf("the run ended before every VU had a request in flight: %+v", out.Total.Sessions)
-			case <-time.After(5 * time.Minute): // a bound on a broken run, not a measure of speed
-				cancel()
-				t.Fatal("no VU had a request held after 5 minutes")
 			}
 			during := stacksInUse()
 			release()

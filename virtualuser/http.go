@@ -624,16 +624,19 @@ func (v *VU) takeCookies(u *url.URL, resp *http.Response) {
 		if c.Name == name && v.hooks.Findings != nil {
 			v.hooks.Findings.SessionCookie(v.stepName, u, c)
 		}
-		if c.Name == name && c.Value != "" && c.MaxAge >= 0 && c.Value != v.sess.SessionID && v.sess.Jar.Value(u, name) == c.Value {
+		if c.Name != name || c.Value == "" || c.MaxAge < 0 || c.Value == v.sess.SessionID {
+			continue
+		}
+		// The jar's copy, when it kept this one: c.Value is a part of the
+		// Set-Cookie line, which it would keep whole for the session's life.
+		if held := v.sess.Jar.Value(u, name); held == c.Value {
 			if v.hooks.Findings != nil {
 				v.hooks.Findings.SessionID(v.stepName, v.ID, c.Value)
 			}
 			if v.inLogin && v.loginStep > 0 && v.sess.SessionID != "" {
 				v.rec.Add(metrics.Sample{Kind: metrics.KindRotation})
 			}
-			// The jar's copy: c.Value is a part of the Set-Cookie line,
-			// which it would keep whole for the session's life.
-			v.sess.SessionID = v.sess.Jar.Value(u, name)
+			v.sess.SessionID = held
 			v.rec.Add(metrics.Sample{Kind: metrics.KindIssued})
 		}
 	}
